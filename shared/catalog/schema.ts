@@ -1,0 +1,237 @@
+// The price catalog document: zod schema for models and their meters, workflows, plans, packs and policies (CREDIT-RULES §4, §6, §8, §9).
+import { z } from 'zod';
+
+const mc = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
+const positiveInt = z.int().min(1).max(Number.MAX_SAFE_INTEGER);
+const id = z.string().min(1).max(80).regex(/^[a-z0-9][a-z0-9._:/-]*$/, 'ids are lower-case letters, digits and . _ : / -');
+
+/** A multiplier in thousandths: 1000 = ×1, 1500 = ×1.5. Integers only, so prices stay exact. */
+export const PARAMETER_LEVELS = ['basic', 'standard', 'advanced', 'full'] as const;
+export type ParameterLevel = (typeof PARAMETER_LEVELS)[number];
+
+export const multiplierSchema = z.object({
+  id,
+  label: z.string().min(1).max(60),
+  multiplierPermille: z.int().min(1).max(1_000_000),
+  /** the plan parameter level needed to choose this option */
+  minLevel: z.enum(PARAMETER_LEVELS).default('basic'),
+});
+export type Multiplier = z.infer<typeof multiplierSchema>;
+
+export const resolutionSchema = multiplierSchema.extend({
+  width: z.int().min(16).max(8192),
+  height: z.int().min(16).max(8192),
+});
+
+export const tokensMeterSchema = z.object({
+  meter: z.literal('tokens'),
+  blockTokens: positiveInt,
+  inputMcPerBlock: mc,
+  outputMcPerBlock: mc,
+  rounding: z.enum(['proportional', 'perBlock']),
+  maxPromptChars: z.int().min(1).max(1_000_000),
+  /** tokens the provider adds around every prompt (system text, chat template) */
+  promptOverheadTokens: z.int().min(0).max(100_000),
+  maxOutputTokens: z.int().min(1).max(1_000_000),
+  defaultOutputTokens: z.int().min(1).max(1_000_000),
+});
+
+export const imageMeterSchema = z.object({
+  meter: z.literal('image'),
+  mcPerImage: mc,
+  resolutions: z.array(resolutionSchema).min(1).max(20),
+  modes: z.array(multiplierSchema).min(1).max(10),
+  maxCount: z.int().min(1).max(1000),
+});
+
+export const secondMeterSchema = z.object({
+  meter: z.literal('second'),
+  mcPerSecond: mc,
+  minSeconds: z.int().min(1).max(3600),
+  maxSeconds: z.int().min(1).max(3600),
+  defaultSeconds: z.int().min(1).max(3600),
+  modes: z.array(multiplierSchema).min(1).max(10),
+});
+
+export const useMeterSchema = z.object({
+  meter: z.literal('use'),
+  mcPerUse: mc,
+  modes: z.array(multiplierSchema).min(1).max(10),
+});
+
+export const actionMeterSchema = z.object({
+  meter: z.literal('action'),
+  mcPerAction: mc,
+  modes: z.array(multiplierSchema).min(1).max(10),
+  maxCount: z.int().min(1).max(1000),
+});
+
+export const trainingImageMeterSchema = z.object({
+  meter: z.literal('trainingImage'),
+  mcPerImage: mc,
+  minImages: z.int().min(1).max(1000),
+  maxImages: z.int().min(1).max(1000),
+});
+
+export const meterSchema = z.discriminatedUnion('meter', [
+  tokensMeterSchema,
+  imageMeterSchema,
+  secondMeterSchema,
+  useMeterSchema,
+  actionMeterSchema,
+  trainingImageMeterSchema,
+]);
+export type Meter = z.infer<typeof meterSchema>;
+export type MeterKind = Meter['meter'];
+
+export const MODALITIES = ['text', 'image', 'video', 'audio', 'action', 'training'] as const;
+export type Modality = (typeof MODALITIES)[number];
+
+/** Access tiers that plans grant (seed 002's model access rows). */
+export const MODEL_TIERS = ['basic', 'dev', 'ga', 'video', 'uncensored', 'beta'] as const;
+export type ModelTier = (typeof MODEL_TIERS)[number];
+
+export const modelSchema = z.object({
+  id,
+  name: z.string().min(1).max(80),
+  provider: z.string().min(1).max(60),
+  modality: z.enum(MODALITIES),
+  tier: z.enum(MODEL_TIERS),
+  pricing: meterSchema,
+  /** the source the price was taken from, shown to the user */
+  source: z.string().max(200).optional(),
+});
+export type CatalogModel = z.infer<typeof modelSchema>;
+
+export const workflowBlockSchema = z.object({
+  modelId: id,
+  label: z.string().min(1).max(80),
+  /** fixed parameters of the block; the user's prompt flows into every block that takes one */
+  params: z
+    .object({
+      maxOutputTokens: positiveInt.optional(),
+      count: positiveInt.optional(),
+      resolutionId: id.optional(),
+      modeId: id.optional(),
+      seconds: positiveInt.optional(),
+      trainingImages: positiveInt.optional(),
+    })
+    .strict()
+    .default({}),
+});
+
+export const workflowSchema = z.object({
+  id,
+  name: z.string().min(1).max(80),
+  blocks: z.array(workflowBlockSchema).min(1).max(50),
+});
+export type Workflow = z.infer<typeof workflowSchema>;
+
+export const accessSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('none') }),
+  z.object({ kind: z.literal('limited'), runsPerDay: positiveInt }),
+  z.object({ kind: z.literal('full') }),
+  /** the model costs nothing on this plan (Refly's "unlimited" early-bird models) */
+  z.object({ kind: z.literal('unlimited') }),
+]);
+export type Access = z.infer<typeof accessSchema>;
+
+export const billingOptionSchema = z.object({
+  period: z.enum(['weekly', 'monthly', 'yearly']),
+  creditsMc: mc,
+  priceMinor: z.int().min(0),
+});
+
+export const planSchema = z.object({
+  id,
+  name: z.string().min(1).max(60),
+  /** a legacy plan, once left, cannot be chosen again */
+  legacy: z.boolean().default(false),
+  trialMc: mc,
+  dailyFreeMc: mc,
+  /** null = no daily run limit */
+  dailyRunLimit: positiveInt.nullable(),
+  billing: z.array(billingOptionSchema).max(4),
+  /** null = unlimited batch size */
+  batchSize: positiveInt.nullable(),
+  queuePriority: z.enum(['standard', 'priority', 'fastest', 'instant']),
+  parameterLevel: z.enum(PARAMETER_LEVELS),
+  access: z.object({
+    tiers: z.record(z.enum(MODEL_TIERS), accessSchema),
+    models: z.record(z.string(), accessSchema).default({}),
+  }),
+  trainingAllowance: z.object({
+    perWeek: z.int().min(0).nullable(),
+    perYear: z.int().min(0).nullable(),
+  }),
+});
+export type Plan = z.infer<typeof planSchema>;
+
+export const packSchema = z.object({
+  id,
+  name: z.string().min(1).max(60),
+  creditsMc: positiveInt,
+  priceMinor: positiveInt,
+});
+export type Pack = z.infer<typeof packSchema>;
+
+export const policiesSchema = z.object({
+  /** an estimate from a catalog older than this says it may be stale */
+  freshnessMs: positiveInt,
+  lowBalancePercent: z.int().min(0).max(100),
+  lowBalanceMinMc: mc,
+  expiryWarningMs: positiveInt,
+  holdTimeoutMs: positiveInt,
+  purchaseCountries: z.array(z.string().regex(/^[A-Z]{2}$/)).min(1),
+});
+
+export const catalogSchema = z
+  .object({
+    schemaVersion: z.literal(1),
+    version: z.string().min(1).max(40),
+    currency: z.string().regex(/^[A-Z]{3}$/),
+    policies: policiesSchema,
+    models: z.array(modelSchema).min(1).max(2000),
+    workflows: z.array(workflowSchema).max(2000).default([]),
+    plans: z.array(planSchema).min(1).max(50),
+    packs: z.array(packSchema).max(50),
+  })
+  .superRefine((c, ctx) => {
+    const seen = new Set<string>();
+    for (const m of c.models) {
+      if (seen.has(m.id)) ctx.addIssue({ code: 'custom', message: `duplicate model id ${m.id}` });
+      seen.add(m.id);
+      const p = m.pricing;
+      if (p.meter === 'second' && (p.minSeconds > p.maxSeconds || p.defaultSeconds < p.minSeconds || p.defaultSeconds > p.maxSeconds)) {
+        ctx.addIssue({ code: 'custom', message: `model ${m.id}: seconds bounds are inconsistent` });
+      }
+      if (p.meter === 'tokens' && p.defaultOutputTokens > p.maxOutputTokens) {
+        ctx.addIssue({ code: 'custom', message: `model ${m.id}: default output tokens exceed the maximum` });
+      }
+      if (p.meter === 'trainingImage' && p.minImages > p.maxImages) {
+        ctx.addIssue({ code: 'custom', message: `model ${m.id}: training image bounds are inconsistent` });
+      }
+    }
+    for (const w of c.workflows) {
+      for (const b of w.blocks) {
+        if (!seen.has(b.modelId)) ctx.addIssue({ code: 'custom', message: `workflow ${w.id}: unknown model ${b.modelId}` });
+      }
+    }
+    const planIds = new Set<string>();
+    for (const p of c.plans) {
+      if (planIds.has(p.id)) ctx.addIssue({ code: 'custom', message: `duplicate plan id ${p.id}` });
+      planIds.add(p.id);
+      for (const t of MODEL_TIERS) {
+        if (!p.access.tiers[t]) ctx.addIssue({ code: 'custom', message: `plan ${p.id}: no access rule for tier ${t}` });
+      }
+    }
+  });
+export type Catalog = z.infer<typeof catalogSchema>;
+
+export function findModel(catalog: Catalog, modelId: string): CatalogModel | undefined {
+  return catalog.models.find((m) => m.id === modelId);
+}
+
+export function findPlan(catalog: Catalog, planId: string): Plan | undefined {
+  return catalog.plans.find((p) => p.id === planId);
+}

@@ -1,0 +1,13 @@
+// Vitest configuration: unit, server (PGlite and, with TEST_DATABASE_URL, PostgreSQL), main and renderer tests. E2E runs under Playwright.
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/{unit,server,main,renderer}/**/*.test.{ts,tsx}'],
+    environment: 'node',
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+    maxWorkers: 2,
+  },
+});
