@@ -1,0 +1,213 @@
+// The credits server's Fastify app factory: routes for health, wallet, catalog, the wallet SSE stream, and admin.
+import { timingSafeEqual } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { eq } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Catalog } from '../shared/catalog/schema';
+import {
+  accountListSchema, clockBodySchema, createAccountBodySchema, grantBodySchema, IDEMPOTENCY_HEADER, setPlanBodySchema,
+  type ErrorBody, type Wallet,
+} from '../shared/api/index';
+import { accounts } from './db/schema';
+import type { Database } from './db/open';
+import type { Clock } from './clock';
+import { TestClock } from './clock';
+import { ApiError, notFound, parseInput } from './errors';
+import { WalletEvents } from './events';
+import { accountForToken, adminGrant, createAccount, issueToken, setPlan } from './services/accounts';
+import { checkIdempotencyKey, idempotent } from './services/idempotency';
+import { readWallet } from './services/wallet';
+import { sha256, stableJson } from './services/util';
+
+export const SERVER_VERSION = '0.1.0';
+export const BODY_LIMIT_BYTES = 64 * 1024;
+export const SSE_HEARTBEAT_MS = 15_000;
+export const SSE_RETRY_MS = 2_000;
+
+export interface AppOptions {
+  database: Database;
+  catalog: Catalog;
+  clock: Clock;
+  adminToken: string;
+  logger?: boolean;
+}
+
+export interface CreditsApp {
+  app: FastifyInstance;
+  events: WalletEvents;
+  /** reads an account's wallet and publishes it to its streams if the read changed anything */
+  wallet(accountId: string): Promise<Wallet>;
+}
+
+const accountParams = z.object({ id: z.string().min(1).max(80) });
+
+export function buildApp(opts: AppOptions): CreditsApp {
+  const { database, catalog, clock } = opts;
+  const db = database.db;
+  const events = new WalletEvents();
+  const app = Fastify({ logger: opts.logger ?? false, bodyLimit: BODY_LIMIT_BYTES, connectionTimeout: 30_000, requestTimeout: 30_000 });
+  const adminHash = Buffer.from(sha256(opts.adminToken), 'hex');
+  const openStreams = new Set<() => void>();
+  const catalogBody = JSON.stringify({ version: catalog.version, issuedAtMs: 0, catalog });
+  const catalogEtag = `"${catalog.version}-${sha256(stableJson(catalog)).slice(0, 16)}"`;
+
+  async function wallet(accountId: string): Promise<Wallet> {
+    const { wallet: w, changed } = await readWallet(db, accountId, catalog, clock.now());
+    if (changed) events.publish(accountId, w);
+    return w;
+  }
+
+  function bearer(req: FastifyRequest): string {
+    const h = req.headers.authorization;
+    if (typeof h !== 'string' || !h.startsWith('Bearer ')) throw new ApiError(401, 'unauthorized', 'missing bearer token');
+    return h.slice('Bearer '.length).trim();
+  }
+
+  async function authAccount(req: FastifyRequest): Promise<string> {
+    const accountId = await accountForToken(db, bearer(req));
+    if (!accountId) throw new ApiError(401, 'unauthorized', 'unknown or revoked token');
+    return accountId;
+  }
+
+  function authAdmin(req: FastifyRequest): void {
+    const given = Buffer.from(sha256(bearer(req)), 'hex');
+    if (!timingSafeEqual(given, adminHash)) throw new ApiError(403, 'forbidden', 'admin token required');
+  }
+
+  app.setErrorHandler((err: unknown, _req, reply) => {
+    if (err instanceof ApiError) {
+      const body: ErrorBody = { error: { code: err.code, message: err.message, ...(err.details === undefined ? {} : { details: err.details }) } };
+      return reply.status(err.status).send(body);
+    }
+    const e = err as { statusCode?: number; code?: string; message?: string };
+    if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
+      const code = e.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'body_too_large' : e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'unsupported_media_type' : 'invalid_request';
+      return reply.status(e.statusCode).send({ error: { code, message: e.message ?? 'bad request' } });
+    }
+    app.log.error(err);
+    return reply.status(500).send({ error: { code: 'internal', message: 'the credits server failed; nothing was changed' } });
+  });
+  app.setNotFoundHandler((req, reply) => reply.status(404).send({ error: { code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` } }));
+
+  app.addHook('preClose', async () => {
+    for (const end of openStreams) end();
+  });
+
+  app.get('/health', async () => ({ ok: true as const, serverTimeMs: clock.now(), version: SERVER_VERSION, storage: database.kind }));
+
+  app.get('/v1/wallet', async (req) => wallet(await authAccount(req)));
+
+  app.get('/v1/catalog', async (req, reply) => {
+    reply.header('etag', catalogEtag).header('cache-control', 'no-cache');
+    if (req.headers['if-none-match'] === catalogEtag) return reply.status(304).send();
+    return reply.type('application/json').send(catalogBody);
+  });
+
+  app.get('/v1/wallet/events', async (req, reply) => {
+    const accountId = await authAccount(req);
+    const first = await wallet(accountId);
+    const res = reply.raw;
+    let closed = false;
+    const send = (w: Wallet) => {
+      if (!closed) res.write(`id: ${w.revision}\nevent: wallet\ndata: ${JSON.stringify({ type: 'wallet', wallet: w })}\n\n`);
+    };
+    const unsubscribe = events.subscribe(accountId, send);
+    if (!unsubscribe) throw new ApiError(429, 'too_many_streams', 'too many open event streams for this account');
+    reply.hijack();
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    res.write(`retry: ${SSE_RETRY_MS}\n\n`);
+    send(first);
+    const heartbeat = setInterval(() => res.write(': ping\n\n'), SSE_HEARTBEAT_MS);
+    const end = () => {
+      if (closed) return;
+      closed = true;
+      clearInterval(heartbeat);
+      unsubscribe();
+      openStreams.delete(end);
+      res.end();
+    };
+    openStreams.add(end);
+    req.raw.on('close', end);
+    res.on('error', end);
+  });
+
+  // ---- admin ----
+  const adminPost = async (req: FastifyRequest, reply: FastifyReply, scope: string, fn: Parameters<typeof idempotent>[5]) => {
+    authAdmin(req);
+    const key = checkIdempotencyKey(req.headers[IDEMPOTENCY_HEADER]);
+    const answer = await idempotent(db, `admin:${scope}`, key, { url: req.url, body: req.body ?? null }, clock.now(), fn);
+    if (answer.replayed) reply.header('idempotent-replayed', 'true');
+    return reply.status(answer.status).send(answer.body);
+  };
+
+  app.get('/admin/accounts', async (req) => {
+    authAdmin(req);
+    const rows = await db.select().from(accounts).orderBy(accounts.createdAtMs).limit(1000);
+    return accountListSchema.parse({ accounts: rows.map((r) => ({ id: r.id, displayName: r.displayName, planId: r.planId, createdAtMs: r.createdAtMs })) });
+  });
+
+  app.post('/admin/accounts', async (req, reply) => {
+    authAdmin(req);
+    const body = parseInput(createAccountBodySchema, req.body, 'account');
+    return adminPost(req, reply, 'accounts', async (tx) => ({ status: 201, body: await createAccount(tx, catalog, body, clock.now()) }));
+  });
+
+  app.get('/admin/accounts/:id/wallet', async (req) => {
+    authAdmin(req);
+    const { id } = parseInput(accountParams, req.params, 'account id');
+    return wallet(id);
+  });
+
+  app.post('/admin/accounts/:id/grants', async (req, reply) => {
+    authAdmin(req);
+    const { id } = parseInput(accountParams, req.params, 'account id');
+    const body = parseInput(grantBodySchema, req.body, 'grant');
+    const key = checkIdempotencyKey(req.headers[IDEMPOTENCY_HEADER]);
+    const res = await adminPost(req, reply, `grants:${id}`, async (tx) => ({
+      status: 201,
+      body: { grantId: await adminGrant(tx, catalog, id, body, `admin:${key}`, clock.now()) },
+    }));
+    const w = await wallet(id);
+    events.publish(id, w);
+    return res;
+  });
+
+  app.put('/admin/accounts/:id/plan', async (req) => {
+    authAdmin(req);
+    const { id } = parseInput(accountParams, req.params, 'account id');
+    const body = parseInput(setPlanBodySchema, req.body, 'plan');
+    await db.transaction((tx) => setPlan(tx, catalog, id, body.planId));
+    const w = await wallet(id);
+    events.publish(id, w);
+    return w;
+  });
+
+  app.post('/admin/accounts/:id/tokens', async (req, reply) => {
+    authAdmin(req);
+    const { id } = parseInput(accountParams, req.params, 'account id');
+    return adminPost(req, reply, `tokens:${id}`, async (tx) => {
+      const rows = await tx.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, id));
+      if (rows.length === 0) throw notFound(`account ${id}`);
+      return { status: 201, body: { accountId: id, token: await issueToken(tx, id, clock.now()) } };
+    });
+  });
+
+  app.post('/admin/clock', async (req) => {
+    authAdmin(req);
+    if (!(clock instanceof TestClock)) throw new ApiError(409, 'test_clock_disabled', 'the server was not started with a test clock');
+    const body = parseInput(clockBodySchema, req.body, 'clock change');
+    try {
+      if (body.advanceMs !== undefined) clock.advance(body.advanceMs);
+      else clock.set(body.setMs!);
+    } catch (e) {
+      throw new ApiError(400, 'invalid_request', (e as Error).message);
+    }
+    // Resets and expiries may have happened: bring every streamed account up to date now.
+    for (const accountId of events.accountsWithStreams()) {
+      events.publish(accountId, await wallet(accountId));
+    }
+    return { nowMs: clock.now() };
+  });
+
+  return { app, events, wallet };
+}

@@ -1,0 +1,59 @@
+// Server configuration from flags and environment: host, port, data directory, DATABASE_URL, admin token, test clock.
+import { parseArgs } from 'node:util';
+import path from 'node:path';
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  adminToken: string | undefined;
+  /** create the local account and hand its token to the parent process */
+  embedded: boolean;
+  localName: string | undefined;
+  /** start the server with an adjustable clock at this time (ms), for tests */
+  testClockMs: number | undefined;
+  catalogPath: string | undefined;
+  logRequests: boolean;
+}
+
+export class ConfigError extends Error {}
+
+export function parseServerConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      'data-dir': { type: 'string' },
+      'database-url': { type: 'string' },
+      embedded: { type: 'boolean' },
+      'local-name': { type: 'string' },
+      'test-clock': { type: 'string' },
+      catalog: { type: 'string' },
+      log: { type: 'boolean' },
+    },
+    strict: true,
+  });
+  const portText = values.port ?? env.CREDITS_PORT ?? env.PORT ?? '8787';
+  const port = Number(portText);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`port must be 0-65535, got ${portText}`);
+  let testClockMs: number | undefined;
+  const tc = values['test-clock'] ?? env.CREDITS_TEST_CLOCK;
+  if (tc !== undefined && tc !== '') {
+    testClockMs = tc === 'now' ? Date.now() : Date.parse(tc);
+    if (!Number.isFinite(testClockMs)) throw new ConfigError(`--test-clock takes "now" or an ISO time, got ${tc}`);
+  }
+  return {
+    host: values.host ?? env.CREDITS_HOST ?? '127.0.0.1',
+    port,
+    dataDir: path.resolve(values['data-dir'] ?? env.CREDITS_DATA_DIR ?? '.data/server'),
+    databaseUrl: values['database-url'] ?? env.DATABASE_URL ?? undefined,
+    adminToken: env.CREDITS_ADMIN_TOKEN || undefined,
+    embedded: values.embedded ?? false,
+    localName: values['local-name'] ?? undefined,
+    testClockMs,
+    catalogPath: values.catalog ?? env.CREDITS_CATALOG ?? undefined,
+    logRequests: values.log ?? false,
+  };
+}

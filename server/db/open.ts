@@ -1,0 +1,69 @@
+// Opens the server's database on one of two drivers (embedded PGlite file, or PostgreSQL when a URL is given) and runs the migrations.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import pg from 'pg';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import * as schema from './schema';
+
+export type StorageKind = 'pglite' | 'postgres';
+
+/** The query builder type shared by both drivers; services are written once against it. */
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+/** A transaction or the database itself. */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+export interface Database {
+  db: Db;
+  kind: StorageKind;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** PostgreSQL connection string; when absent, an embedded PGlite database under dataDir */
+  databaseUrl?: string | undefined;
+  dataDir?: string | undefined;
+  migrationsDir: string;
+  /** pool size for PostgreSQL */
+  maxConnections?: number;
+}
+
+/** Opens and migrates. A PGlite data directory is created if missing; in-memory when no dataDir is given. */
+export async function openDatabase(opts: OpenOptions): Promise<Database> {
+  if (opts.databaseUrl) {
+    const pool = new pg.Pool({
+      connectionString: opts.databaseUrl,
+      max: opts.maxConnections ?? 10,
+      connectionTimeoutMillis: 10_000,
+      idleTimeoutMillis: 30_000,
+      statement_timeout: 30_000,
+    });
+    const db = drizzlePg(pool, { schema }) as unknown as Db;
+    try {
+      await migratePg(db as Parameters<typeof migratePg>[0], { migrationsFolder: opts.migrationsDir });
+    } catch (e) {
+      await pool.end();
+      throw e;
+    }
+    return { db, kind: 'postgres', close: () => pool.end() };
+  }
+  let dir: string | undefined;
+  if (opts.dataDir) {
+    dir = path.join(opts.dataDir, 'pgdata');
+    mkdirSync(dir, { recursive: true });
+  }
+  const client = dir ? new PGlite(dir) : new PGlite();
+  await client.waitReady;
+  const db = drizzlePglite(client, { schema }) as unknown as Db;
+  try {
+    await migratePglite(db as Parameters<typeof migratePglite>[0], { migrationsFolder: opts.migrationsDir });
+  } catch (e) {
+    await client.close();
+    throw e;
+  }
+  return { db, kind: 'pglite', close: () => client.close() };
+}

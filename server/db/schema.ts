@@ -1,0 +1,89 @@
+// The credits server's database schema (drizzle): one schema for PGlite and PostgreSQL; times are epoch ms, credits are millicredits.
+import { sql } from 'drizzle-orm';
+import { bigint, bigserial, boolean, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
+
+const ms = (name: string) => bigint(name, { mode: 'number' });
+const mc = (name: string) => bigint(name, { mode: 'number' });
+
+export const accounts = pgTable('accounts', {
+  id: text('id').primaryKey(),
+  displayName: text('display_name').notNull(),
+  planId: text('plan_id').notNull(),
+  createdAtMs: ms('created_at_ms').notNull(),
+});
+
+export const apiTokens = pgTable(
+  'api_tokens',
+  {
+    /** sha256 of the token; the token itself is never stored */
+    tokenHash: text('token_hash').primaryKey(),
+    accountId: text('account_id')
+      .notNull()
+      .references(() => accounts.id),
+    createdAtMs: ms('created_at_ms').notNull(),
+    revokedAtMs: ms('revoked_at_ms'),
+  },
+  (t) => [index('api_tokens_account_idx').on(t.accountId)],
+);
+
+export const grants = pgTable(
+  'grants',
+  {
+    id: text('id').primaryKey(),
+    accountId: text('account_id')
+      .notNull()
+      .references(() => accounts.id),
+    kind: text('kind').notNull(),
+    amountMc: mc('amount_mc').notNull(),
+    remainingMc: mc('remaining_mc').notNull(),
+    effectiveAtMs: ms('effective_at_ms').notNull(),
+    expiresAtMs: ms('expires_at_ms'),
+    priority: integer('priority').notNull().default(0),
+    paid: boolean('paid').notNull(),
+    note: text('note'),
+    /** what created the grant (e.g. "daily:2026-11-22", "admin:<key>"); unique per account, so a grant is made exactly once */
+    sourceRef: text('source_ref').notNull(),
+    createdAtMs: ms('created_at_ms').notNull(),
+  },
+  (t) => [
+    uniqueIndex('grants_account_source_idx').on(t.accountId, t.sourceRef),
+    index('grants_account_expiry_idx').on(t.accountId, t.expiresAtMs),
+  ],
+);
+
+export const ledgerEntries = pgTable(
+  'ledger_entries',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    accountId: text('account_id')
+      .notNull()
+      .references(() => accounts.id),
+    /** grant | expiry | hold | capture | release | refund | purchase | adjustment */
+    kind: text('kind').notNull(),
+    /** signed change to the account's credits: + for grants, − for captures and expiries */
+    amountMc: mc('amount_mc').notNull(),
+    grantId: text('grant_id'),
+    ref: text('ref'),
+    atMs: ms('at_ms').notNull(),
+    details: jsonb('details').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
+  },
+  (t) => [index('ledger_account_idx').on(t.accountId, t.id)],
+);
+
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    scope: text('scope').notNull(),
+    key: text('key').notNull(),
+    requestHash: text('request_hash').notNull(),
+    status: integer('status').notNull(),
+    body: jsonb('body').notNull(),
+    createdAtMs: ms('created_at_ms').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.scope, t.key] })],
+);
+
+export const meta = pgTable('meta', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+});

@@ -1,0 +1,127 @@
+// The credits server process: reads config, opens and migrates storage, serves HTTP, and tells its parent (the app) it is ready.
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, openSync, closeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import { eq } from 'drizzle-orm';
+import { defaultCatalog, parseCatalog } from '../shared/catalog/index';
+import { buildApp } from './app';
+import { systemClock, TestClock } from './clock';
+import { ConfigError, parseServerConfig } from './config';
+import { openDatabase } from './db/open';
+import { accounts } from './db/schema';
+import { createAccount, LOCAL_ACCOUNT_ID } from './services/accounts';
+
+/** What the server tells the process that started it, over the IPC channel, once it listens. */
+export interface ReadyMessage {
+  type: 'credits-server-ready';
+  url: string;
+  storage: 'pglite' | 'postgres';
+  /** only when the local account was created by this start */
+  localAccount?: { accountId: string; token: string };
+}
+
+function tellParent(msg: unknown): void {
+  const parentPort = (process as unknown as { parentPort?: { postMessage(m: unknown): void } }).parentPort;
+  if (parentPort) parentPort.postMessage(msg);
+  else if (process.send) process.send(msg);
+}
+
+/** Writes a file readable by this user only. */
+function writePrivate(file: string, text: string): void {
+  writeFileSync(file, text, { mode: 0o600 });
+  chmodSync(file, 0o600);
+}
+
+function adminTokenFor(dataDir: string, fromEnv: string | undefined): string {
+  if (fromEnv) return fromEnv;
+  const file = path.join(dataDir, 'admin-token');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const token = `cda_${randomBytes(32).toString('base64url')}`;
+  writePrivate(file, token);
+  return token;
+}
+
+/** One server per data directory: a second would corrupt an embedded database. */
+function takeLock(dataDir: string): () => void {
+  const file = path.join(dataDir, 'server.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(file, 'wx', 0o600);
+      writeFileSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => rmSync(file, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const pid = Number(readFileSync(file, 'utf8'));
+      let alive = false;
+      try {
+        if (Number.isInteger(pid) && pid > 0) {
+          process.kill(pid, 0);
+          alive = true;
+        }
+      } catch {
+        alive = false;
+      }
+      if (alive) throw new ConfigError(`another credits server (pid ${pid}) is using ${dataDir}`);
+      rmSync(file, { force: true }); // stale lock from a crashed server
+    }
+  }
+  throw new ConfigError(`cannot lock ${dataDir}`);
+}
+
+async function main(): Promise<void> {
+  const config = parseServerConfig(process.argv.slice(2), process.env);
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const releaseLock = config.databaseUrl ? () => {} : takeLock(config.dataDir);
+  const catalog = config.catalogPath ? parseCatalog(JSON.parse(readFileSync(config.catalogPath, 'utf8'))) : defaultCatalog;
+  const clock = config.testClockMs !== undefined ? new TestClock(config.testClockMs) : systemClock;
+  const migrationsDir = process.env.CREDITS_MIGRATIONS_DIR ?? path.join(__dirname, 'migrations');
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrationsDir });
+  const adminToken = adminTokenFor(config.dataDir, config.adminToken);
+  const { app } = buildApp({ database, catalog, clock, adminToken, logger: config.logRequests });
+
+  let localAccount: ReadyMessage['localAccount'];
+  if (config.embedded) {
+    const exists = await database.db.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, LOCAL_ACCOUNT_ID));
+    if (exists.length === 0) {
+      const name = config.localName ?? os.userInfo().username ?? 'You';
+      localAccount = await database.db.transaction((tx) => createAccount(tx, catalog, { id: LOCAL_ACCOUNT_ID, displayName: name, planId: 'free' }, clock.now()));
+    }
+  }
+
+  const address = await app.listen({ host: config.host, port: config.port });
+  const url = address.replace('[::1]', '127.0.0.1');
+  writePrivate(path.join(config.dataDir, 'server.json'), JSON.stringify({ url, pid: process.pid, storage: database.kind }));
+
+  let stopping = false;
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    const force = setTimeout(() => process.exit(code), 5_000);
+    force.unref();
+    try {
+      await app.close();
+      await database.close();
+    } finally {
+      rmSync(path.join(config.dataDir, 'server.json'), { force: true });
+      releaseLock();
+      process.exit(code);
+    }
+  };
+  process.on('SIGTERM', () => void stop(0));
+  process.on('SIGINT', () => void stop(0));
+  // Started by the app: die with it rather than linger holding the database.
+  process.on('disconnect', () => void stop(0));
+
+  const ready: ReadyMessage = { type: 'credits-server-ready', url, storage: database.kind, ...(localAccount ? { localAccount } : {}) };
+  tellParent(ready);
+  process.stdout.write(`credits server listening on ${url} (storage: ${database.kind}, data: ${config.dataDir})\n`);
+}
+
+main().catch((e: unknown) => {
+  const msg = e instanceof ConfigError ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e);
+  process.stderr.write(`credits server failed to start: ${msg}\n`);
+  tellParent({ type: 'credits-server-failed', message: e instanceof Error ? e.message : String(e) });
+  process.exit(1);
+});

@@ -1,0 +1,61 @@
+// Idempotent POSTs: the first answer to a key is stored with the change, in one transaction; a replay returns it, a different body is refused.
+import { and, eq } from 'drizzle-orm';
+import { idempotencyKeys } from '../db/schema';
+import type { Db, Tx } from '../db/open';
+import { ApiError } from '../errors';
+import { isUniqueViolation, sha256, stableJson } from './util';
+
+export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9_.:-]{8,128}$/;
+
+export interface StoredAnswer {
+  status: number;
+  body: unknown;
+  replayed: boolean;
+}
+
+export function checkIdempotencyKey(key: unknown): string {
+  if (typeof key !== 'string' || !IDEMPOTENCY_KEY_PATTERN.test(key)) {
+    throw new ApiError(400, 'idempotency_key_required', 'every POST needs an Idempotency-Key header of 8 to 128 letters, digits or . _ : -');
+  }
+  return key;
+}
+
+async function stored(db: Db | Tx, scope: string, key: string, requestHash: string): Promise<StoredAnswer | null> {
+  const rows = await db.select().from(idempotencyKeys).where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key)));
+  const row = rows[0];
+  if (!row) return null;
+  if (row.requestHash !== requestHash) {
+    throw new ApiError(422, 'idempotency_key_reused', 'this Idempotency-Key was already used with a different request');
+  }
+  return { status: row.status, body: row.body, replayed: true };
+}
+
+/**
+ * Runs `fn` once per (scope, key). The answer is stored in the same transaction as the change, so a crash never leaves a
+ * change without its answer; a concurrent duplicate waits on the key's unique index, then returns the stored answer.
+ */
+export async function idempotent(
+  db: Db,
+  scope: string,
+  key: string,
+  request: unknown,
+  nowMs: number,
+  fn: (tx: Tx) => Promise<{ status: number; body: unknown }>,
+): Promise<StoredAnswer> {
+  const requestHash = sha256(stableJson(request));
+  const first = await stored(db, scope, key, requestHash);
+  if (first) return first;
+  try {
+    return await db.transaction(async (tx) => {
+      const answer = await fn(tx);
+      await tx.insert(idempotencyKeys).values({ scope, key, requestHash, status: answer.status, body: answer.body as object, createdAtMs: nowMs });
+      return { ...answer, replayed: false };
+    });
+  } catch (e) {
+    if (isUniqueViolation(e)) {
+      const again = await stored(db, scope, key, requestHash);
+      if (again) return again;
+    }
+    throw e;
+  }
+}

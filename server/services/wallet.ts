@@ -1,0 +1,135 @@
+// Wallet service: locks the account, materialises the day's free grant and due expiries exactly once, and reads the wallet.
+import { and, desc, eq, gt, isNotNull, lte, max, or, isNull, sql } from 'drizzle-orm';
+import type { Catalog } from '../../shared/catalog/schema';
+import { findPlan } from '../../shared/catalog/schema';
+import { compareBurnOrder, isInForce, type Grant, type GrantKind } from '../../shared/rules/grants';
+import { addMc } from '../../shared/rules/money';
+import { nextUtcMidnight, startOfUtcDay, utcDayKey } from '../../shared/rules/schedule';
+import type { Wallet, GrantView } from '../../shared/api/index';
+import { accounts, grants, ledgerEntries } from '../db/schema';
+import type { Db, Tx } from '../db/open';
+import { notFound } from '../errors';
+import { newId } from './util';
+
+export type AccountRow = typeof accounts.$inferSelect;
+type GrantRow = typeof grants.$inferSelect;
+
+/** Takes the account's row lock for the rest of the transaction: every change to one account is serialised here. */
+export async function lockAccount(tx: Tx, accountId: string): Promise<AccountRow> {
+  const rows = await tx.select().from(accounts).where(eq(accounts.id, accountId)).for('update');
+  const row = rows[0];
+  if (!row) throw notFound(`account ${accountId}`);
+  return row;
+}
+
+export function grantFromRow(r: GrantRow): Grant & { note: string | null } {
+  return {
+    id: r.id,
+    kind: r.kind as GrantKind,
+    amountMc: r.amountMc,
+    remainingMc: r.remainingMc,
+    effectiveAtMs: r.effectiveAtMs,
+    expiresAtMs: r.expiresAtMs,
+    priority: r.priority,
+    paid: r.paid,
+    note: r.note,
+  };
+}
+
+/**
+ * Brings the account up to date with the clock, under its row lock: creates the day's free grant (once: the lock and a
+ * unique source key both guard it) and records the expiry of grants whose time has passed. Returns true if anything changed.
+ */
+export async function materialize(tx: Tx, account: AccountRow, catalog: Catalog, nowMs: number): Promise<boolean> {
+  let changed = false;
+  const plan = findPlan(catalog, account.planId);
+  if (plan && plan.dailyFreeMc > 0) {
+    const id = newId('g');
+    const inserted = await tx
+      .insert(grants)
+      .values({
+        id,
+        accountId: account.id,
+        kind: 'daily',
+        amountMc: plan.dailyFreeMc,
+        remainingMc: plan.dailyFreeMc,
+        effectiveAtMs: startOfUtcDay(nowMs),
+        expiresAtMs: nextUtcMidnight(nowMs),
+        priority: 0,
+        paid: false,
+        note: `Daily free credits for ${utcDayKey(nowMs)}`,
+        sourceRef: `daily:${utcDayKey(nowMs)}`,
+        createdAtMs: nowMs,
+      })
+      .onConflictDoNothing()
+      .returning({ id: grants.id });
+    if (inserted.length > 0) {
+      await tx.insert(ledgerEntries).values({ accountId: account.id, kind: 'grant', amountMc: plan.dailyFreeMc, grantId: id, ref: `daily:${utcDayKey(nowMs)}`, atMs: nowMs, details: { grantKind: 'daily' } });
+      changed = true;
+    }
+  }
+  const due = await tx
+    .select()
+    .from(grants)
+    .where(and(eq(grants.accountId, account.id), isNotNull(grants.expiresAtMs), lte(grants.expiresAtMs, nowMs), gt(grants.remainingMc, 0)));
+  for (const g of due) {
+    await tx.update(grants).set({ remainingMc: 0 }).where(eq(grants.id, g.id));
+    await tx.insert(ledgerEntries).values({
+      accountId: account.id,
+      kind: 'expiry',
+      amountMc: -g.remainingMc,
+      grantId: g.id,
+      ref: `expiry:${g.id}`,
+      atMs: g.expiresAtMs!,
+      details: { grantKind: g.kind, expiredMc: g.remainingMc },
+    });
+    changed = true;
+  }
+  return changed;
+}
+
+/** Reads the wallet inside a transaction that already holds the account lock and has materialised. */
+export async function walletOf(tx: Tx, account: AccountRow, nowMs: number): Promise<Wallet> {
+  const rows = await tx
+    .select()
+    .from(grants)
+    .where(and(eq(grants.accountId, account.id), lte(grants.effectiveAtMs, nowMs), or(isNull(grants.expiresAtMs), gt(grants.expiresAtMs, nowMs))))
+    .orderBy(desc(grants.createdAtMs));
+  const live = rows.map(grantFromRow).filter((g) => isInForce(g, nowMs)).sort(compareBurnOrder);
+  const heldMc = 0;
+  const rev = await tx.select({ rev: max(ledgerEntries.id) }).from(ledgerEntries).where(eq(ledgerEntries.accountId, account.id));
+  const views: GrantView[] = live.map((g) => ({ ...g }));
+  return {
+    accountId: account.id,
+    displayName: account.displayName,
+    planId: account.planId,
+    serverTimeMs: nowMs,
+    availableMc: addMc(...live.map((g) => g.remainingMc), -heldMc),
+    heldMc,
+    grants: views,
+    nextDailyResetMs: nextUtcMidnight(nowMs),
+    revision: Number(rev[0]?.rev ?? 0),
+  };
+}
+
+/** Wallet read: lock, materialise, read — in one transaction. `changed` tells the caller to publish the new wallet. */
+export async function readWallet(db: Db | Tx, accountId: string, catalog: Catalog, nowMs: number): Promise<{ wallet: Wallet; changed: boolean }> {
+  return db.transaction(async (tx) => {
+    const account = await lockAccount(tx, accountId);
+    const changed = await materialize(tx, account, catalog, nowMs);
+    return { wallet: await walletOf(tx, account, nowMs), changed };
+  });
+}
+
+/** Sum of all credits ever granted to an account, and all ledger movements: used to check conservation. */
+export async function ledgerTotals(db: Db | Tx, accountId: string): Promise<{ granted: number; expired: number; remaining: number }> {
+  const [row] = await db
+    .select({
+      granted: sql<string>`coalesce(sum(case when ${ledgerEntries.kind} = 'grant' then ${ledgerEntries.amountMc} else 0 end), 0)`,
+      expired: sql<string>`coalesce(sum(case when ${ledgerEntries.kind} = 'expiry' then -${ledgerEntries.amountMc} else 0 end), 0)`,
+    })
+    .from(ledgerEntries)
+    .where(eq(ledgerEntries.accountId, accountId));
+  const [rem] = await db.select({ remaining: sql<string>`coalesce(sum(${grants.remainingMc}), 0)` }).from(grants).where(eq(grants.accountId, accountId));
+  return { granted: Number(row?.granted ?? 0), expired: Number(row?.expired ?? 0), remaining: Number(rem?.remaining ?? 0) };
+}

@@ -1,0 +1,86 @@
+// Test helpers for the server: real databases (PGlite in memory, and a fresh PostgreSQL database per suite), a real server on port 0.
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { defaultCatalog } from '../../shared/catalog/index';
+import type { Catalog } from '../../shared/catalog/schema';
+import { buildApp, type CreditsApp } from '../../server/app';
+import { TestClock } from '../../server/clock';
+import { openDatabase, type Database, type StorageKind } from '../../server/db/open';
+
+export const MIGRATIONS_DIR = path.resolve(__dirname, '../../server/migrations');
+export const PG_URL = process.env.TEST_DATABASE_URL;
+
+/** The drivers every server test runs on: PGlite always, PostgreSQL when TEST_DATABASE_URL is set. */
+export const DRIVERS: StorageKind[] = PG_URL ? ['pglite', 'postgres'] : ['pglite'];
+
+/** A fresh database: in-memory PGlite, or a new PostgreSQL database dropped afterwards. */
+export async function freshDatabase(kind: StorageKind, maxConnections = 10): Promise<{ database: Database; drop: () => Promise<void> }> {
+  if (kind === 'pglite') {
+    const database = await openDatabase({ migrationsDir: MIGRATIONS_DIR });
+    return { database, drop: () => database.close() };
+  }
+  const name = `credits_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: PG_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(PG_URL!);
+  url.pathname = `/${name}`;
+  const database = await openDatabase({ databaseUrl: url.toString(), migrationsDir: MIGRATIONS_DIR, maxConnections });
+  return {
+    database,
+    drop: async () => {
+      await database.close();
+      const c = new pg.Client({ connectionString: PG_URL });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+export interface TestServer {
+  url: string;
+  adminToken: string;
+  clock: TestClock;
+  credits: CreditsApp;
+  database: Database;
+  close(): Promise<void>;
+  admin(method: string, route: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
+  as(token: string, method: string, route: string, body?: unknown): Promise<{ status: number; body: any; headers: Headers }>;
+  newAccount(planId?: string, displayName?: string): Promise<{ accountId: string; token: string }>;
+}
+
+let keyCounter = 0;
+export const idemKey = () => `test-key-${Date.now()}-${++keyCounter}-${randomBytes(4).toString('hex')}`;
+
+export async function startServer(kind: StorageKind, opts: { clockMs?: number; catalog?: Catalog; maxConnections?: number } = {}): Promise<TestServer> {
+  const { database, drop } = await freshDatabase(kind, opts.maxConnections);
+  const clock = new TestClock(opts.clockMs ?? Date.parse('2026-11-22T12:00:00Z'));
+  const adminToken = `admin-${randomBytes(8).toString('hex')}`;
+  const credits = buildApp({ database, catalog: opts.catalog ?? defaultCatalog, clock, adminToken });
+  const url = await credits.app.listen({ host: '127.0.0.1', port: 0 });
+  const request = async (token: string, method: string, route: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const h: Record<string, string> = { authorization: `Bearer ${token}`, ...headers };
+    if (body !== undefined) h['content-type'] = 'application/json';
+    if (method === 'POST' && !('idempotency-key' in h)) h['idempotency-key'] = idemKey();
+    const res = await fetch(`${url}${route}`, { method, headers: h, body: body === undefined ? null : typeof body === 'string' ? body : JSON.stringify(body) });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
+  };
+  return {
+    url, adminToken, clock, credits, database,
+    close: async () => {
+      await credits.app.close();
+      await drop();
+    },
+    admin: (method, route, body, headers) => request(adminToken, method, route, body, headers),
+    as: (token, method, route, body) => request(token, method, route, body),
+    newAccount: async (planId = 'free', displayName = 'Ada') => {
+      const r = await request(adminToken, 'POST', '/admin/accounts', { displayName, planId });
+      if (r.status !== 201) throw new Error(`create account failed: ${JSON.stringify(r.body)}`);
+      return r.body as { accountId: string; token: string };
+    },
+  };
+}
