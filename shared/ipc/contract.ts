@@ -1,6 +1,9 @@
 // The renderer↔main contract: every method's input and output schema and the events main pushes; the preload and browser bridge are built from it.
 import { z } from 'zod';
 import { walletSchema } from '../api/index';
+import { IPC_EVENT_NAMES, IPC_METHOD_NAMES, type IpcEventName, type IpcMethodName } from './names';
+
+export { IPC_EVENT_NAMES, IPC_METHOD_NAMES, eventListenerName, ipcChannel, ipcEventChannel, type IpcEventName, type IpcMethodName } from './names';
 
 export const CONNECTION_STATES = ['connecting', 'online', 'reconnecting', 'offline'] as const;
 export type ConnectionState = (typeof CONNECTION_STATES)[number];
@@ -27,33 +30,28 @@ const noInput = z.undefined();
 export const ipcMethods = {
   getWalletView: { input: noInput, output: walletViewSchema },
   refreshWallet: { input: noInput, output: walletViewSchema },
-} as const;
-export type IpcMethodName = keyof typeof ipcMethods;
+} as const satisfies Record<IpcMethodName, { input: z.ZodType; output: z.ZodType }>;
 export type IpcInput<M extends IpcMethodName> = z.input<(typeof ipcMethods)[M]['input']>;
 export type IpcOutput<M extends IpcMethodName> = z.output<(typeof ipcMethods)[M]['output']>;
 
 /** Event name → payload schema, pushed from main to the renderer. */
 export const ipcEvents = {
   walletView: walletViewSchema,
-} as const;
-export type IpcEventName = keyof typeof ipcEvents;
+} as const satisfies Record<IpcEventName, z.ZodType>;
 export type IpcEventPayload<E extends IpcEventName> = z.output<(typeof ipcEvents)[E]>;
 
-export const IPC_METHOD_NAMES = Object.keys(ipcMethods) as IpcMethodName[];
-export const IPC_EVENT_NAMES = Object.keys(ipcEvents) as IpcEventName[];
-
-export const ipcChannel = (method: IpcMethodName): string => `credits:${method}`;
-export const ipcEventChannel = (event: IpcEventName): string => `credits:event:${event}`;
+// Every name has a schema and every schema a name: a compile error here means names.ts and this file disagree.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const methodsMatch: Same<keyof typeof ipcMethods, IpcMethodName> = true;
+const eventsMatch: Same<keyof typeof ipcEvents, IpcEventName> = true;
+void methodsMatch;
+void eventsMatch;
 
 export interface IpcError {
   code: string;
   message: string;
 }
 export type IpcResult<T> = { ok: true; value: T } | { ok: false; error: IpcError };
-
-/** `walletView` → `onWalletView`: the name of an event's subscription function in window.credits. */
-export const eventListenerName = <E extends IpcEventName>(event: E): `on${Capitalize<E>}` =>
-  `on${event.charAt(0).toUpperCase()}${event.slice(1)}` as `on${Capitalize<E>}`;
 
 /** The shape of window.credits: a promise-returning function per method and an `on<Event>` subscription per event. */
 export type CreditsBridge = {

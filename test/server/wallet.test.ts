@@ -143,7 +143,7 @@ describe.each(DRIVERS)('credits server on %s', (driver) => {
     const a = await fetch(`${s.url}/v1/catalog`);
     const etag = a.headers.get('etag')!;
     expect(a.status).toBe(200);
-    expect((await a.json()).catalog.models.length).toBeGreaterThan(50);
+    expect(((await a.json()) as { catalog: { models: unknown[] } }).catalog.models.length).toBeGreaterThan(50);
     const b = await fetch(`${s.url}/v1/catalog`, { headers: { 'if-none-match': etag } });
     expect(b.status).toBe(304);
     expect(await b.text()).toBe('');

@@ -1,0 +1,102 @@
+// The main process's HTTP client for the credits server (axios): timeouts, typed errors, and every response validated.
+import axios, { type AxiosInstance, AxiosError } from 'axios';
+import type { z } from 'zod';
+import { errorBodySchema, healthSchema, tokenResponseSchema, walletSchema, type Wallet } from '../../shared/api/index';
+import { clockOffsetMs } from '../../shared/rules/schedule';
+
+export const REQUEST_TIMEOUT_MS = 8_000;
+export const MAX_RESPONSE_BYTES = 5 * 1024 * 1024;
+
+export type ApiClientErrorCode = 'offline' | 'timeout' | 'unauthorized' | 'bad_response' | 'server_error' | 'rejected';
+
+export class ApiClientError extends Error {
+  constructor(
+    readonly code: ApiClientErrorCode,
+    message: string,
+    readonly status?: number,
+    readonly serverCode?: string,
+  ) {
+    super(message);
+    this.name = 'ApiClientError';
+  }
+}
+
+export interface TimedWallet {
+  wallet: Wallet;
+  clockOffsetMs: number;
+}
+
+export class CreditsApiClient {
+  private readonly http: AxiosInstance;
+
+  constructor(
+    readonly baseUrl: string,
+    private token: string | null,
+    private readonly now: () => number = Date.now,
+    timeoutMs = REQUEST_TIMEOUT_MS,
+  ) {
+    this.http = axios.create({
+      baseURL: baseUrl,
+      timeout: timeoutMs,
+      maxContentLength: MAX_RESPONSE_BYTES,
+      maxRedirects: 0,
+      validateStatus: () => true,
+      proxy: false,
+    });
+  }
+
+  setToken(token: string): void {
+    this.token = token;
+  }
+
+  authHeader(): Record<string, string> {
+    return this.token ? { authorization: `Bearer ${this.token}` } : {};
+  }
+
+  private async request<S extends z.ZodType>(schema: S, method: 'GET' | 'POST', url: string, opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<z.output<S>> {
+    let res;
+    try {
+      res = await this.http.request({
+        method,
+        url,
+        data: opts.body,
+        headers: { ...(opts.token ? { authorization: `Bearer ${opts.token}` } : this.authHeader()), ...opts.headers },
+      });
+    } catch (e) {
+      const ax = e as AxiosError;
+      if (ax.code === 'ECONNABORTED' || ax.code === 'ETIMEDOUT') throw new ApiClientError('timeout', `The credits server did not answer within ${Math.round(REQUEST_TIMEOUT_MS / 1000)} s. Showing your last known balance; retrying automatically.`);
+      throw new ApiClientError('offline', `Can't reach the credits server (${ax.code ?? 'network error'}). Showing your last known balance; retrying automatically.`);
+    }
+    if (res.status >= 400) {
+      const err = errorBodySchema.safeParse(res.data);
+      const message = err.success ? err.data.error.message : `the credits server answered ${res.status}`;
+      const code: ApiClientErrorCode = res.status === 401 || res.status === 403 ? 'unauthorized' : res.status >= 500 ? 'server_error' : 'rejected';
+      throw new ApiClientError(code, message, res.status, err.success ? err.data.error.code : undefined);
+    }
+    const parsed = schema.safeParse(res.data);
+    if (!parsed.success) throw new ApiClientError('bad_response', `the credits server sent an unexpected answer to ${url}`);
+    return parsed.data;
+  }
+
+  health() {
+    return this.request(healthSchema, 'GET', '/health');
+  }
+
+  /** Reads the wallet and measures the offset of the server's clock from ours over the round trip. */
+  async wallet(): Promise<TimedWallet> {
+    const sent = this.now();
+    const wallet = await this.request(walletSchema, 'GET', '/v1/wallet');
+    const received = Math.max(sent, this.now());
+    return { wallet, clockOffsetMs: clockOffsetMs(sent, wallet.serverTimeMs, received) };
+  }
+
+  /** Mints a token for an account with the admin token (the embedded server's local account). */
+  async mintToken(adminToken: string, accountId: string, idempotencyKey: string): Promise<string> {
+    const r = await this.request(tokenResponseSchema, 'POST', `/admin/accounts/${encodeURIComponent(accountId)}/tokens`, {
+      token: adminToken,
+      body: {},
+      headers: { 'idempotency-key': idempotencyKey },
+    });
+    return r.token;
+  }
+}

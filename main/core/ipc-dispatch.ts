@@ -1,0 +1,35 @@
+// Validates and dispatches renderer calls to the core's handlers: unknown methods and bad input become errors, never exceptions.
+import { ipcMethods, type IpcInput, type IpcMethodName, type IpcOutput, type IpcResult } from '../../shared/ipc/contract';
+
+export type IpcHandlers = { [M in IpcMethodName]: (input: IpcInput<M>) => Promise<IpcOutput<M>> | IpcOutput<M> };
+
+/** Errors thrown by handlers that are meant for the user; anything else is reported as an internal error. */
+export class UserFacingError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function isIpcMethod(name: unknown): name is IpcMethodName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(ipcMethods, name);
+}
+
+export async function dispatch(handlers: IpcHandlers, method: unknown, input: unknown): Promise<IpcResult<unknown>> {
+  if (!isIpcMethod(method)) return { ok: false, error: { code: 'unknown_method', message: `unknown method ${String(method).slice(0, 60)}` } };
+  const spec = ipcMethods[method];
+  const parsed = spec.input.safeParse(input);
+  if (!parsed.success) {
+    return { ok: false, error: { code: 'invalid_input', message: parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ') } };
+  }
+  try {
+    const handler = handlers[method] as (i: unknown) => unknown;
+    const value = await handler(parsed.data);
+    return { ok: true, value: spec.output.parse(value) };
+  } catch (e) {
+    if (e instanceof UserFacingError) return { ok: false, error: { code: e.code, message: e.message } };
+    return { ok: false, error: { code: 'internal', message: 'something went wrong in the app; please try again' } };
+  }
+}

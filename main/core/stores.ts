@@ -1,0 +1,69 @@
+// Storage seams for the core: a key-value store (electron-store in Electron, conf in browser mode) and the account token store.
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+/** The part of electron-store / conf the core uses; both implement it with the same file format. */
+export interface KeyValueStore {
+  get(key: string): unknown;
+  set(key: string, value: unknown): void;
+  delete(key: string): void;
+}
+
+/** Where the account token lives: encrypted with safeStorage in Electron, a user-only file in browser mode. */
+export interface TokenStore {
+  get(): string | null;
+  set(token: string): void;
+  clear(): void;
+}
+
+/** Encrypts and decrypts the token at rest (Electron's safeStorage); identity in browser mode. */
+export interface TokenCipher {
+  encrypt(text: string): Buffer;
+  decrypt(data: Buffer): string;
+}
+
+const plainCipher: TokenCipher = { encrypt: (t) => Buffer.from(t, 'utf8'), decrypt: (b) => b.toString('utf8') };
+
+/** A token in a file readable by this user only, written atomically; encrypted when a cipher is given. */
+export class FileTokenStore implements TokenStore {
+  constructor(
+    private readonly file: string,
+    private readonly cipher: TokenCipher = plainCipher,
+  ) {}
+
+  get(): string | null {
+    if (!existsSync(this.file)) return null;
+    try {
+      const token = this.cipher.decrypt(readFileSync(this.file)).trim();
+      return token.length > 0 && token.length <= 200 ? token : null;
+    } catch {
+      return null; // unreadable or from another machine's keychain: treat as no token, a new one will be obtained
+    }
+  }
+
+  set(token: string): void {
+    mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    writeFileSync(tmp, this.cipher.encrypt(token), { mode: 0o600 });
+    chmodSync(tmp, 0o600);
+    renameSync(tmp, this.file);
+  }
+
+  clear(): void {
+    rmSync(this.file, { force: true });
+  }
+}
+
+/** An in-memory key-value store, for tests of code that takes a store. */
+export class MemoryStore implements KeyValueStore {
+  private readonly map = new Map<string, unknown>();
+  get(key: string): unknown {
+    return structuredClone(this.map.get(key));
+  }
+  set(key: string, value: unknown): void {
+    this.map.set(key, structuredClone(value));
+  }
+  delete(key: string): void {
+    this.map.delete(key);
+  }
+}

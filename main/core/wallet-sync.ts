@@ -1,0 +1,188 @@
+// Keeps the app's picture of the wallet current: cached view first, then a fetch, then the server's SSE stream; offline-aware with backoff.
+import { EventEmitter } from 'node:events';
+import { EventSource } from 'eventsource';
+import { walletEventSchema, type Wallet } from '../../shared/api/index';
+import type { ConnectionState, WalletView } from '../../shared/ipc/contract';
+import { ApiClientError, type CreditsApiClient } from './api-client';
+import type { WalletCache } from './wallet-cache';
+
+export const RETRY_INITIAL_MS = 1_000;
+export const RETRY_MAX_MS = 30_000;
+/** a little after midnight, so the server has certainly passed it */
+const RESET_MARGIN_MS = 1_000;
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export interface WalletSyncOptions {
+  /** the identity of the server the cache belongs to: "embedded" or the remote URL */
+  serverIdentity: string;
+  serverKind: WalletView['serverKind'];
+  cache: WalletCache;
+  now?: () => number;
+  retryInitialMs?: number;
+  retryMaxMs?: number;
+  random?: () => number;
+}
+
+/** Emits 'view' (WalletView) on every change. */
+export class WalletSync extends EventEmitter {
+  private client: CreditsApiClient | null = null;
+  private stream: EventSource | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private resetTimer: NodeJS.Timeout | null = null;
+  private failures = 0;
+  private stopped = false;
+  private connecting: Promise<WalletView> | null = null;
+  view: WalletView;
+
+  constructor(private readonly opts: WalletSyncOptions) {
+    super();
+    this.view = { wallet: null, source: 'none', connection: 'connecting', asOfServerMs: null, clockOffsetMs: 0, lastError: null, serverKind: opts.serverKind };
+    const cached = opts.cache.load();
+    if (cached && cached.serverUrl === opts.serverIdentity) {
+      this.view = { ...this.view, wallet: cached.wallet, source: 'cache', asOfServerMs: cached.wallet.serverTimeMs, clockOffsetMs: cached.clockOffsetMs };
+    }
+  }
+
+  private now(): number {
+    return (this.opts.now ?? Date.now)();
+  }
+
+  private update(patch: Partial<WalletView>): void {
+    this.view = { ...this.view, ...patch };
+    this.emit('view', this.view);
+  }
+
+  /** Points the sync at a (new) server address, e.g. after the embedded server restarted on another port, and connects. */
+  useClient(client: CreditsApiClient): Promise<WalletView> {
+    this.closeStream();
+    this.client = client;
+    this.failures = 0;
+    return this.connect();
+  }
+
+  /** The server is known to be down (its process exited): say so now rather than at the next failed request. */
+  markDown(reason: string): void {
+    this.closeStream();
+    this.client = null;
+    this.update({ connection: 'offline', source: this.view.wallet ? 'cache' : 'none', lastError: reason });
+  }
+
+  /** Fetches the wallet now; resolves with the view after the attempt, whether it worked or not. */
+  refresh(): Promise<WalletView> {
+    if (!this.client) return Promise.resolve(this.view);
+    return this.connect();
+  }
+
+  private connect(): Promise<WalletView> {
+    if (this.connecting) return this.connecting;
+    if (this.retryTimer) {
+      clearTimeout(this.retryTimer);
+      this.retryTimer = null;
+    }
+    const client = this.client;
+    if (!client || this.stopped) return Promise.resolve(this.view);
+    if (this.view.connection !== 'online') this.update({ connection: this.view.wallet && this.failures > 0 ? 'reconnecting' : this.view.connection });
+    this.connecting = (async () => {
+      try {
+        const { wallet, clockOffsetMs } = await client.wallet();
+        if (client !== this.client || this.stopped) return this.view;
+        this.failures = 0;
+        this.apply(wallet, clockOffsetMs);
+        this.openStream(client);
+      } catch (e) {
+        if (client === this.client && !this.stopped) this.fail(e);
+      } finally {
+        this.connecting = null;
+      }
+      return this.view;
+    })();
+    return this.connecting;
+  }
+
+  private apply(wallet: Wallet, clockOffsetMs: number): void {
+    const cur = this.view.wallet;
+    if (cur && cur.accountId === wallet.accountId && wallet.revision < cur.revision && this.view.source === 'live') return; // a late, older snapshot
+    this.opts.cache.save(this.opts.serverIdentity, wallet, clockOffsetMs, this.now());
+    this.update({ wallet, source: 'live', connection: 'online', asOfServerMs: wallet.serverTimeMs, clockOffsetMs, lastError: null });
+    this.scheduleResetRefresh(wallet, clockOffsetMs);
+  }
+
+  /** Refetches just after the next daily reset (server time), so the new day's credits appear without a reload. */
+  private scheduleResetRefresh(wallet: Wallet, clockOffsetMs: number): void {
+    if (this.resetTimer) clearTimeout(this.resetTimer);
+    const localResetMs = wallet.nextDailyResetMs - clockOffsetMs + RESET_MARGIN_MS;
+    const delay = Math.min(MAX_TIMER_MS, Math.max(0, localResetMs - this.now()));
+    this.resetTimer = setTimeout(() => void this.refresh(), delay);
+    this.resetTimer.unref?.();
+  }
+
+  private fail(e: unknown): void {
+    this.closeStream();
+    const err = e instanceof ApiClientError ? e : new ApiClientError('offline', e instanceof Error ? e.message : String(e));
+    const state: ConnectionState = err.code === 'offline' || err.code === 'timeout' ? 'offline' : 'reconnecting';
+    this.update({ connection: state, source: this.view.wallet ? 'cache' : 'none', lastError: err.message });
+    if (err.code === 'unauthorized') this.emit('unauthorized', err);
+    this.scheduleRetry();
+  }
+
+  /** Capped exponential backoff with full jitter. */
+  retryDelayMs(): number {
+    const base = Math.min(this.opts.retryMaxMs ?? RETRY_MAX_MS, (this.opts.retryInitialMs ?? RETRY_INITIAL_MS) * 2 ** Math.min(this.failures, 20));
+    this.failures++;
+    const r = (this.opts.random ?? Math.random)();
+    return Math.round(base / 2 + (r * base) / 2);
+  }
+
+  private scheduleRetry(): void {
+    if (this.stopped || this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      void this.connect();
+    }, this.retryDelayMs());
+    this.retryTimer.unref?.();
+  }
+
+  private openStream(client: CreditsApiClient): void {
+    this.closeStream();
+    const auth = client.authHeader();
+    const es = new EventSource(`${client.baseUrl}/v1/wallet/events`, {
+      fetch: (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), ...auth } }),
+    });
+    this.stream = es;
+    es.addEventListener('wallet', (ev) => {
+      if (this.stream !== es) return;
+      const parsed = walletEventSchema.safeParse(safeJson(ev.data));
+      if (!parsed.success) return; // never show a wallet that does not validate
+      const offset = this.view.clockOffsetMs;
+      this.apply(parsed.data.wallet, offset);
+    });
+    es.onerror = () => {
+      if (this.stream !== es) return;
+      this.closeStream();
+      this.update({ connection: 'reconnecting' });
+      this.scheduleRetry();
+    };
+  }
+
+  private closeStream(): void {
+    if (this.stream) {
+      this.stream.close();
+      this.stream = null;
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.closeStream();
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.resetTimer) clearTimeout(this.resetTimer);
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,108 @@
+// The Electron composition root: single instance, a hardened window, IPC handlers that check the sender, and the shared core.
+import path from 'node:path';
+import { app, BrowserWindow, ipcMain, safeStorage, session, shell, utilityProcess, type WebContents } from 'electron';
+import Store from 'electron-store';
+import { IPC_EVENT_NAMES, IPC_METHOD_NAMES, ipcChannel, ipcEventChannel } from '../shared/ipc/contract';
+import { AppCore, type ServerChoice } from './core/app-core';
+import { dispatch } from './core/ipc-dispatch';
+import { FileTokenStore, type KeyValueStore, type TokenCipher } from './core/stores';
+import type { Spawner } from './core/supervisor';
+
+const isDev = !app.isPackaged && !!process.env.ELECTRON_RENDERER_URL;
+
+/** Electron's utilityProcess as the core's child-process seam. */
+const utilitySpawner: Spawner = (entry, args) => {
+  const child = utilityProcess.fork(entry, args, { stdio: 'pipe', serviceName: 'Credits server' });
+  return {
+    get pid() {
+      return child.pid;
+    },
+    onMessage: (l) => child.on('message', l),
+    onExit: (l) => child.on('exit', (code) => l(code)),
+    kill: () => void child.kill(),
+  };
+};
+
+const safeStorageCipher: TokenCipher = {
+  encrypt: (t) => (safeStorage.isEncryptionAvailable() ? safeStorage.encryptString(t) : Buffer.from(t, 'utf8')),
+  decrypt: (b) => (safeStorage.isEncryptionAvailable() ? safeStorage.decryptString(b) : b.toString('utf8')),
+};
+
+let mainWindow: BrowserWindow | null = null;
+
+function isTrustedSender(sender: WebContents, frameUrl: string | undefined): boolean {
+  if (!mainWindow || sender !== mainWindow.webContents) return false;
+  if (!frameUrl) return false;
+  const url = new URL(frameUrl);
+  return isDev ? url.origin === new URL(process.env.ELECTRON_RENDERER_URL!).origin : url.protocol === 'file:';
+}
+
+function createWindow(): BrowserWindow {
+  const win = new BrowserWindow({
+    width: 1180,
+    height: 780,
+    minWidth: 820,
+    minHeight: 560,
+    show: false,
+    title: 'Credits Desk',
+    icon: path.join(__dirname, '../../assets/icon.png'),
+    webPreferences: {
+      preload: path.join(__dirname, '../preload/index.js'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      spellcheck: false,
+    },
+  });
+  win.once('ready-to-show', () => win.show());
+  win.webContents.setWindowOpenHandler(({ url }) => {
+    if (/^https:\/\//.test(url)) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
+  win.webContents.on('will-navigate', (e) => e.preventDefault());
+  if (isDev) void win.loadURL(process.env.ELECTRON_RENDERER_URL!);
+  else void win.loadFile(path.join(__dirname, '../renderer/index.html'));
+  return win;
+}
+
+async function main(): Promise<void> {
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return;
+  }
+  app.on('second-instance', () => {
+    if (mainWindow) {
+      if (mainWindow.isMinimized()) mainWindow.restore();
+      mainWindow.focus();
+    }
+  });
+  await app.whenReady();
+  session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
+
+  const dataDir = app.getPath('userData');
+  const store = new Store<Record<string, unknown>>({ name: 'wallet-cache', clearInvalidConfig: true }) as unknown as KeyValueStore;
+  const remoteUrl = process.env.CREDITS_SERVER_URL;
+  const server: ServerChoice = remoteUrl
+    ? { kind: 'remote', url: remoteUrl }
+    : { kind: 'embedded', entry: path.join(__dirname, '../server/index.cjs'), spawn: utilitySpawner };
+  const core = new AppCore({ dataDir, store, tokenStore: new FileTokenStore(path.join(dataDir, 'account-token.bin'), safeStorageCipher), server });
+
+  for (const method of IPC_METHOD_NAMES) {
+    ipcMain.handle(ipcChannel(method), (event, input: unknown) => {
+      if (!isTrustedSender(event.sender, event.senderFrame?.url)) return { ok: false, error: { code: 'forbidden', message: 'not allowed' } };
+      return dispatch(core.handlers, method, input);
+    });
+  }
+  for (const name of IPC_EVENT_NAMES) {
+    core.on(name, (payload: unknown) => mainWindow?.webContents.send(ipcEventChannel(name), payload));
+  }
+  mainWindow = createWindow();
+  mainWindow.on('focus', () => void core.sync.refresh());
+  core.start();
+
+  app.on('window-all-closed', () => app.quit());
+  app.on('before-quit', () => void core.stop());
+}
+
+void main();

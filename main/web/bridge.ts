@@ -1,0 +1,92 @@
+// Browser mode's window.credits: the same named functions as the Electron preload, built from the IPC contract, over a token-guarded WebSocket.
+import { IPC_EVENT_NAMES, IPC_METHOD_NAMES, eventListenerName } from '../../shared/ipc/names';
+import type { CreditsBridge, IpcResult } from '../../shared/ipc/contract';
+import { BRIDGE_PATH, type HostMessage } from './protocol';
+
+const CALL_TIMEOUT_MS = 30_000;
+const RECONNECT_MAX_MS = 5_000;
+const MAX_PENDING_CALLS = 1_000;
+
+function launchToken(): string {
+  const fromHash = new URLSearchParams(location.hash.slice(1)).get('token');
+  if (fromHash) {
+    sessionStorage.setItem('credits.launchToken', fromHash);
+    history.replaceState(null, '', location.pathname + location.search); // keep the token out of the visible address
+    return fromHash;
+  }
+  return sessionStorage.getItem('credits.launchToken') ?? '';
+}
+
+function createBridge(): CreditsBridge {
+  const token = launchToken();
+  const listeners = new Map<string, Set<(p: unknown) => void>>();
+  const pending = new Map<number, { resolve: (r: IpcResult<unknown>) => void; timer: number }>();
+  const queue: string[] = [];
+  let socket: WebSocket | null = null;
+  let nextId = 1;
+  let attempt = 0;
+
+  const connect = () => {
+    const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${BRIDGE_PATH}?token=${encodeURIComponent(token)}`);
+    socket = ws;
+    ws.onopen = () => {
+      attempt = 0;
+      for (const m of queue.splice(0)) ws.send(m);
+    };
+    ws.onmessage = (ev) => {
+      let msg: HostMessage;
+      try {
+        msg = JSON.parse(String(ev.data)) as HostMessage;
+      } catch {
+        return;
+      }
+      if (msg.type === 'result') {
+        const p = pending.get(msg.id);
+        if (p) {
+          pending.delete(msg.id);
+          clearTimeout(p.timer);
+          p.resolve(msg.result as IpcResult<unknown>);
+        }
+      } else if (msg.type === 'event') {
+        for (const l of listeners.get(msg.event) ?? []) l(msg.payload);
+      }
+    };
+    ws.onclose = () => {
+      socket = null;
+      attempt++;
+      setTimeout(connect, Math.min(RECONNECT_MAX_MS, 250 * 2 ** attempt));
+    };
+  };
+  connect();
+
+  const call = (method: string, input: unknown): Promise<IpcResult<unknown>> =>
+    new Promise((resolve) => {
+      if (pending.size >= MAX_PENDING_CALLS) {
+        resolve({ ok: false, error: { code: 'busy', message: 'too many requests in flight' } });
+        return;
+      }
+      const id = nextId++;
+      const timer = window.setTimeout(() => {
+        pending.delete(id);
+        resolve({ ok: false, error: { code: 'timeout', message: 'the app did not answer in time' } });
+      }, CALL_TIMEOUT_MS);
+      pending.set(id, { resolve, timer });
+      const text = JSON.stringify({ type: 'call', id, method, input });
+      if (socket && socket.readyState === WebSocket.OPEN) socket.send(text);
+      else queue.push(text);
+    });
+
+  const bridge: Record<string, unknown> = {};
+  for (const m of IPC_METHOD_NAMES) bridge[m] = (input?: unknown) => call(m, input);
+  for (const e of IPC_EVENT_NAMES) {
+    bridge[eventListenerName(e)] = (listener: (p: unknown) => void) => {
+      let set = listeners.get(e);
+      if (!set) listeners.set(e, (set = new Set()));
+      set.add(listener);
+      return () => set.delete(listener);
+    };
+  }
+  return Object.freeze(bridge) as CreditsBridge;
+}
+
+(window as unknown as { credits: CreditsBridge }).credits = createBridge();

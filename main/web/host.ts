@@ -1,0 +1,152 @@
+// Browser mode: runs the main-process core in plain Node, serves the built renderer on 127.0.0.1 and implements window.credits over a WebSocket.
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import Fastify from 'fastify';
+import fastifyStatic from '@fastify/static';
+import fastifyWebsocket from '@fastify/websocket';
+import Conf from 'conf';
+import { IPC_EVENT_NAMES } from '../../shared/ipc/contract';
+import { AppCore, type ServerChoice } from '../core/app-core';
+import { dispatch } from '../core/ipc-dispatch';
+import { FileTokenStore, type KeyValueStore } from '../core/stores';
+import { nodeSpawner } from '../core/supervisor';
+import { z } from 'zod';
+import { BRIDGE_PATH, BRIDGE_SCRIPT_PATH, MAX_MESSAGE_BYTES, type HostMessage } from './protocol';
+
+const callMessageSchema = z.object({
+  type: z.literal('call'),
+  id: z.int().min(0).max(Number.MAX_SAFE_INTEGER),
+  method: z.string().max(100),
+  input: z.unknown().optional(),
+});
+
+export const MAX_BRIDGE_CLIENTS = 8;
+
+export interface HostOptions {
+  dataDir: string;
+  port: number;
+  rendererDir: string;
+  bridgeScript: string;
+  serverEntry: string;
+  remoteUrl?: string | undefined;
+  token?: string | undefined;
+  serverArgs?: string[];
+}
+
+export async function startHost(opts: HostOptions): Promise<{ url: string; launchUrl: string; close: () => Promise<void> }> {
+  const store = new Conf<Record<string, unknown>>({ cwd: opts.dataDir, configName: 'wallet-cache', projectName: 'credits-desk', clearInvalidConfig: true }) as unknown as KeyValueStore;
+  const tokenStore = new FileTokenStore(path.join(opts.dataDir, 'account-token'));
+  if (opts.token) tokenStore.set(opts.token);
+  const server: ServerChoice = opts.remoteUrl
+    ? { kind: 'remote', url: opts.remoteUrl.replace(/\/$/, '') }
+    : { kind: 'embedded', entry: opts.serverEntry, spawn: nodeSpawner(), extraArgs: opts.serverArgs ?? [] };
+  const core = new AppCore({ dataDir: opts.dataDir, store, tokenStore, server, log: (l) => process.stderr.write(`${l}\n`) });
+
+  const launchToken = randomBytes(24).toString('base64url');
+  const launchTokenBuf = Buffer.from(launchToken);
+  const indexHtml = readFileSync(path.join(opts.rendererDir, 'index.html'), 'utf8').replace('<head>', `<head>\n    <script type="module" src="${BRIDGE_SCRIPT_PATH}"></script>`);
+  const bridgeJs = readFileSync(opts.bridgeScript, 'utf8');
+
+  const app = Fastify({ logger: false, bodyLimit: 1024 });
+  await app.register(fastifyWebsocket, { options: { maxPayload: MAX_MESSAGE_BYTES } });
+  const sockets = new Set<{ send(data: string): void; close(): void }>();
+
+  app.addHook('onSend', async (_req, reply) => {
+    reply.header('x-content-type-options', 'nosniff').header('x-frame-options', 'DENY').header('referrer-policy', 'no-referrer');
+  });
+  app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(indexHtml));
+  app.get('/index.html', async (_req, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(indexHtml));
+  app.get(BRIDGE_SCRIPT_PATH, async (_req, reply) => reply.type('text/javascript; charset=utf-8').send(bridgeJs));
+  await app.register(fastifyStatic, { root: opts.rendererDir, index: false, wildcard: true, serve: true, decorateReply: false });
+
+  let origin = '';
+  app.register(async (scope) => {
+    scope.get(BRIDGE_PATH, { websocket: true }, (socket, req) => {
+      const given = Buffer.from(String((req.query as { token?: unknown }).token ?? ''));
+      const sameOrigin = req.headers.origin === origin;
+      if (!sameOrigin || given.length !== launchTokenBuf.length || !timingSafeEqual(given, launchTokenBuf) || sockets.size >= MAX_BRIDGE_CLIENTS) {
+        socket.close(4401, 'not allowed');
+        return;
+      }
+      const client = { send: (d: string) => socket.send(d), close: () => socket.close() };
+      sockets.add(client);
+      socket.on('close', () => sockets.delete(client));
+      socket.on('message', (data: Buffer) => {
+        let parsed;
+        try {
+          parsed = callMessageSchema.safeParse(JSON.parse(data.toString('utf8')));
+        } catch {
+          return;
+        }
+        if (!parsed.success) return;
+        const { id, method, input } = parsed.data;
+        void dispatch(core.handlers, method, input).then((result) => {
+          const msg: HostMessage = { type: 'result', id, result };
+          socket.send(JSON.stringify(msg));
+        });
+      });
+    });
+  });
+
+  for (const event of IPC_EVENT_NAMES) {
+    core.on(event, (payload: unknown) => {
+      const text = JSON.stringify({ type: 'event', event, payload } satisfies HostMessage);
+      for (const s of sockets) s.send(text);
+    });
+  }
+
+  const address = await app.listen({ host: '127.0.0.1', port: opts.port });
+  origin = address;
+  core.start();
+  return {
+    url: address,
+    launchUrl: `${address}/#token=${launchToken}`,
+    close: async () => {
+      for (const s of sockets) s.close();
+      await app.close();
+      await core.stop();
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      'data-dir': { type: 'string' },
+      port: { type: 'string' },
+      'server-url': { type: 'string' },
+      token: { type: 'string' },
+      'server-arg': { type: 'string', multiple: true },
+    },
+    strict: true,
+  });
+  const root = path.resolve(__dirname, '..');
+  const dataDir = path.resolve(values['data-dir'] ?? process.env.CREDITS_APP_DATA_DIR ?? path.join(process.cwd(), '.data', 'app'));
+  const port = Number(values.port ?? process.env.CREDITS_APP_PORT ?? 0);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0-65535`);
+  const rendererDir = path.join(root, 'renderer');
+  if (!existsSync(path.join(rendererDir, 'index.html'))) throw new Error(`the renderer is not built (${rendererDir}); run npm run build`);
+  const host = await startHost({
+    dataDir,
+    port,
+    rendererDir,
+    bridgeScript: path.join(__dirname, 'bridge.js'),
+    serverEntry: path.join(root, 'server', 'index.cjs'),
+    remoteUrl: values['server-url'] ?? process.env.CREDITS_SERVER_URL,
+    token: values.token ?? process.env.CREDITS_TOKEN,
+    serverArgs: values['server-arg'] ?? [],
+  });
+  process.stdout.write(`Credits Desk (browser mode) at ${host.launchUrl}\n`);
+  const stop = () => void host.close().finally(() => process.exit(0));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+if (require.main === module) {
+  main().catch((e: unknown) => {
+    process.stderr.write(`browser mode failed to start: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  });
+}

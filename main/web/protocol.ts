@@ -1,0 +1,15 @@
+// The browser-mode WebSocket protocol between the bridge (window.credits in Chromium) and the host: calls, results, events.
+export const BRIDGE_PATH = '/__credits/bridge';
+export const BRIDGE_SCRIPT_PATH = '/__credits/bridge.js';
+export const MAX_MESSAGE_BYTES = 256 * 1024;
+
+export interface CallMessage {
+  type: 'call';
+  id: number;
+  method: string;
+  input?: unknown;
+}
+
+export type HostMessage =
+  | { type: 'result'; id: number; result: unknown }
+  | { type: 'event'; event: string; payload: unknown };

@@ -1,0 +1,2 @@
+// Lets TypeScript accept the renderer's CSS imports, which Vite bundles.
+declare module '*.css';

@@ -1,0 +1,79 @@
+// The balance bar at the bottom left under the user's name: available credits, breakdown by grant, daily reset countdown, online/offline state.
+import { useId } from 'react';
+import type { WalletView } from '../../../../shared/ipc/contract';
+import { age, clockTime, countdown, expiryDate, formatCredits, GRANT_KIND_LABELS } from '../../lib/format';
+import { useServerNow } from '../../lib/use-server-now';
+import { useWalletStore } from '../../stores/wallet-store';
+
+function statusText(view: WalletView, serverNowMs: number): { label: string; tone: 'ok' | 'warn' | 'muted' } {
+  const asOf = view.asOfServerMs;
+  if (view.connection === 'online' && view.source === 'live') return { label: 'Up to date', tone: 'ok' };
+  if (!view.wallet) return { label: view.connection === 'offline' ? 'Offline, no balance yet' : 'Connecting…', tone: 'muted' };
+  const when = asOf === null ? '' : `, as of ${clockTime(asOf)}${serverNowMs - asOf > 3_600_000 ? ` (${age(asOf, serverNowMs)})` : ''}`;
+  if (view.connection === 'offline') return { label: `Offline${when}`, tone: 'warn' };
+  if (view.connection === 'reconnecting') return { label: `Reconnecting${when}`, tone: 'warn' };
+  return { label: `Connecting${when}`, tone: 'muted' };
+}
+
+export function BalanceBar() {
+  const view = useWalletStore((s) => s.view);
+  const refreshing = useWalletStore((s) => s.refreshing);
+  const refresh = useWalletStore((s) => s.refresh);
+  const serverNow = useServerNow(view?.clockOffsetMs ?? 0);
+  const breakdownId = useId();
+  const wallet = view?.wallet ?? null;
+  const status = view ? statusText(view, serverNow) : { label: 'Connecting…', tone: 'muted' as const };
+  const total = wallet ? wallet.grants.reduce((s, g) => s + g.remainingMc, 0) : 0;
+
+  return (
+    <section className="balance-bar" aria-label="Balance">
+      <div className="balance-user">
+        <span className="avatar" aria-hidden="true">
+          {(wallet?.displayName ?? '?').slice(0, 1).toUpperCase()}
+        </span>
+        <span className="user-name">{wallet?.displayName ?? '—'}</span>
+      </div>
+      <div className="balance-amount" aria-live="polite">
+        <span className="amount" data-testid="available-credits">
+          {wallet ? formatCredits(wallet.availableMc) : '—'}
+        </span>{' '}
+        <span className="unit">credits available</span>
+      </div>
+      {wallet && total > 0 && (
+        <div className="meter" role="img" aria-label={`Made up of ${wallet.grants.filter((g) => g.remainingMc > 0).map((g) => `${formatCredits(g.remainingMc)} ${GRANT_KIND_LABELS[g.kind]}`).join(', ')}`}>
+          {wallet.grants
+            .filter((g) => g.remainingMc > 0)
+            .map((g) => (
+              <span key={g.id} className={`meter-seg kind-${g.kind}`} style={{ flexGrow: g.remainingMc }} />
+            ))}
+        </div>
+      )}
+      {wallet && (
+        <ul className="grant-list" id={breakdownId} aria-label="Credits by grant">
+          {wallet.grants.map((g) => (
+            <li key={g.id} className="grant-row">
+              <span className={`dot kind-${g.kind}`} aria-hidden="true" />
+              <span className="grant-kind">{GRANT_KIND_LABELS[g.kind]}</span>
+              <span className="grant-remaining">{formatCredits(g.remainingMc)}</span>
+              <span className="grant-expiry">{g.expiresAtMs === null ? 'no expiry' : g.kind === 'daily' ? 'today' : `until ${expiryDate(g.expiresAtMs)}`}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+      {wallet && (
+        <p className="reset-line">
+          Daily credits reset in <time dateTime={new Date(wallet.nextDailyResetMs).toISOString()}>{countdown(wallet.nextDailyResetMs, serverNow)}</time>
+        </p>
+      )}
+      <div className="status-line">
+        <span role="status" className={`status tone-${status.tone}`} data-connection={view?.connection ?? 'connecting'}>
+          {status.label}
+        </span>
+        <button type="button" className="icon-button" onClick={() => void refresh()} disabled={refreshing} aria-label="Refresh balance" title="Refresh balance">
+          ↻
+        </button>
+      </div>
+      {view?.lastError && view.connection !== 'online' && <p className="status-detail">{view.lastError}</p>}
+    </section>
+  );
+}

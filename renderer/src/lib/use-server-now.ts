@@ -1,0 +1,14 @@
+// A React hook giving the server's current time (local clock + measured offset), ticking once a second.
+import { useEffect, useState } from 'react';
+
+export const TICK_MS = 1_000;
+
+export function useServerNow(clockOffsetMs: number): number {
+  const [now, setNow] = useState(() => Date.now() + clockOffsetMs);
+  useEffect(() => {
+    setNow(Date.now() + clockOffsetMs);
+    const t = setInterval(() => setNow(Date.now() + clockOffsetMs), TICK_MS);
+    return () => clearInterval(t);
+  }, [clockOffsetMs]);
+  return now;
+}

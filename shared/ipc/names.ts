@@ -1,0 +1,12 @@
+// The names of the renderer↔main methods and events, with no dependencies, so the sandboxed preload can build window.credits from them.
+export const IPC_METHOD_NAMES = ['getWalletView', 'refreshWallet'] as const;
+export const IPC_EVENT_NAMES = ['walletView'] as const;
+export type IpcMethodName = (typeof IPC_METHOD_NAMES)[number];
+export type IpcEventName = (typeof IPC_EVENT_NAMES)[number];
+
+export const ipcChannel = (method: IpcMethodName): string => `credits:${method}`;
+export const ipcEventChannel = (event: IpcEventName): string => `credits:event:${event}`;
+
+/** `walletView` → `onWalletView`: the name of an event's subscription function in window.credits. */
+export const eventListenerName = <E extends IpcEventName>(event: E): `on${Capitalize<E>}` =>
+  `on${event.charAt(0).toUpperCase()}${event.slice(1)}` as `on${Capitalize<E>}`;

@@ -1,0 +1,19 @@
+// Finds a Chromium for the end-to-end tests: Playwright's own if installed, else Debian's; fails naming the command that installs it.
+import { existsSync } from 'node:fs';
+import { chromium } from '@playwright/test';
+
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+export const INSTALL_HINT = 'apt-get install -y chromium';
+
+export function chromiumExecutable(): string {
+  const candidates: string[] = [];
+  try {
+    candidates.push(chromium.executablePath());
+  } catch {
+    // no Playwright-managed browser
+  }
+  candidates.push('/usr/bin/chromium', '/usr/bin/chromium-browser');
+  const found = candidates.find((p) => p && existsSync(p));
+  if (!found) throw new Error(`No Chromium found for the end-to-end tests. Install one with: ${INSTALL_HINT}`);
+  return found;
+}
