@@ -67,6 +67,8 @@ function createWindow(): BrowserWindow {
 }
 
 async function main(): Promise<void> {
+  // A separate profile (tests, portable use): must be set before the single-instance lock, which lives in userData.
+  if (process.env.CREDITS_USER_DATA_DIR) app.setPath('userData', path.resolve(process.env.CREDITS_USER_DATA_DIR));
   if (!app.requestSingleInstanceLock()) {
     app.quit();
     return;

@@ -64,7 +64,7 @@ async function call(conn: { url: string; token: string }, method: string, route:
     throw new CliError(`cannot reach the credits server at ${conn.url}: ${(e as Error).message}`);
   }
   const text = await res.text();
-  let json: unknown = null;
+  let json: unknown;
   try {
     json = text ? JSON.parse(text) : null;
   } catch {

@@ -1,7 +1,7 @@
 // The renderer↔main contract: every method's input and output schema and the events main pushes; the preload and browser bridge are built from it.
 import { z } from 'zod';
 import { walletSchema } from '../api/index';
-import { IPC_EVENT_NAMES, IPC_METHOD_NAMES, type IpcEventName, type IpcMethodName } from './names';
+import type { IpcEventName, IpcMethodName } from './names';
 
 export { IPC_EVENT_NAMES, IPC_METHOD_NAMES, eventListenerName, ipcChannel, ipcEventChannel, type IpcEventName, type IpcMethodName } from './names';
 

@@ -1,0 +1,33 @@
+// IPC dispatch: bad input from the renderer is refused with a clear error, handler failures never leak internals.
+import { describe, expect, it } from 'vitest';
+import { dispatch, UserFacingError, type IpcHandlers } from '../../main/core/ipc-dispatch';
+import type { WalletView } from '../../shared/ipc/contract';
+
+const view: WalletView = { wallet: null, source: 'none', connection: 'offline', asOfServerMs: null, clockOffsetMs: 0, lastError: null, serverKind: 'embedded' };
+const handlers: IpcHandlers = { getWalletView: () => view, refreshWallet: async () => view };
+
+describe('dispatch', () => {
+  it('calls a known method with valid input and validates its output', async () => {
+    expect(await dispatch(handlers, 'getWalletView', undefined)).toEqual({ ok: true, value: view });
+  });
+  it.each([
+    ['constructor', undefined, 'unknown_method'],
+    ['__proto__', undefined, 'unknown_method'],
+    [42, undefined, 'unknown_method'],
+    ['getWalletView', { sneaky: true }, 'invalid_input'],
+  ])('refuses %j', async (method, input, code) => {
+    const r = await dispatch(handlers, method, input);
+    expect(r).toMatchObject({ ok: false, error: { code } });
+  });
+  it('passes user-facing errors through and hides internal ones', async () => {
+    const bad: IpcHandlers = { getWalletView: () => { throw new UserFacingError('offline', 'The server is down'); }, refreshWallet: () => { throw new Error('secret stack'); } };
+    expect(await dispatch(bad, 'getWalletView', undefined)).toEqual({ ok: false, error: { code: 'offline', message: 'The server is down' } });
+    const r = await dispatch(bad, 'refreshWallet', undefined);
+    expect(r).toMatchObject({ ok: false, error: { code: 'internal' } });
+    expect(JSON.stringify(r)).not.toContain('secret');
+  });
+  it('refuses a handler result that breaks the contract', async () => {
+    const broken = { ...handlers, getWalletView: () => ({ ...view, connection: 'weird' }) as unknown as WalletView };
+    expect(await dispatch(broken, 'getWalletView', undefined)).toMatchObject({ ok: false, error: { code: 'internal' } });
+  });
+});

@@ -1,0 +1,26 @@
+// Renderer display helpers: countdowns in server time, credit and date formatting, ages.
+import { describe, expect, it } from 'vitest';
+import { age, countdown, expiryDate, formatCredits } from '../../renderer/src/lib/format';
+
+describe('renderer formatting', () => {
+  it('counts down to the reset from the server clock', () => {
+    const reset = Date.parse('2026-11-23T00:00:00Z');
+    expect(countdown(reset, Date.parse('2026-11-22T12:01:59Z'))).toBe('11 h 58 min');
+    expect(countdown(reset, reset - 61_000)).toBe('1 min 01 s');
+    expect(countdown(reset, reset - 5_000)).toBe('5 s');
+    expect(countdown(reset, reset + 5_000)).toBe('0 s');
+  });
+  it('a local clock a day off changes nothing when the offset is applied', () => {
+    const serverNow = Date.parse('2026-11-22T22:00:00Z');
+    const localNow = serverNow - 86_400_000; // the user's clock is a day behind
+    const offset = serverNow - localNow;
+    expect(countdown(Date.parse('2026-11-23T00:00:00Z'), localNow + offset)).toBe('2 h 00 min');
+  });
+  it('formats credits, expiries and ages', () => {
+    expect(formatCredits(72_345)).toBe('72.345');
+    expect(expiryDate(null)).toBe('never');
+    expect(age(0, 30_000)).toBe('just now');
+    expect(age(0, 5 * 60_000)).toBe('5 min ago');
+    expect(age(0, 3 * 86_400_000)).toBe('3 days ago');
+  });
+});
