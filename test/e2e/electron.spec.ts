@@ -17,7 +17,10 @@ test('the Electron window shows the balance bar from the embedded server', async
   try {
     const page = await app.firstWindow();
     await expect(page.getByRole('region', { name: 'Balance' }).getByTestId('available-credits')).not.toHaveText('—', { timeout: 30_000 });
-    const isolated = await page.evaluate(() => typeof (window as unknown as { require?: unknown }).require === 'undefined' && typeof window.credits?.getWalletView === 'function');
+    const isolated = await page.evaluate(() => {
+      const w = globalThis as unknown as { require?: unknown; credits?: { getWalletView?: unknown } };
+      return typeof w.require === 'undefined' && typeof w.credits?.getWalletView === 'function';
+    });
     expect(isolated).toBe(true);
     await page.screenshot({ path: screenshotPath('electron-window') });
   } finally {
