@@ -15,13 +15,13 @@ describe('who may import what', () => {
   it.each([
     ['shared/rules/x.ts', "import fs from 'node:fs'; export const a = fs;", /no-restricted-imports/],
     ['shared/rules/x.ts', "import { app } from 'electron'; export const a = app;", /no-restricted-imports/],
-    ['shared/rules/x.ts', "import { buildApp } from '../../server/app'; export const a = buildApp;", /no-restricted-paths/],
-    ['server/x.ts', "import { AppCore } from '../main/core/app-core'; export const a = AppCore;", /no-restricted-paths/],
+    ['shared/rules/x.ts', "import { buildApp } from '../../server/app'; export const a = buildApp;", /no-restricted-imports/],
+    ['server/x.ts', "import { AppCore } from '../main/core/app-core'; export const a = AppCore;", /no-restricted-imports/],
     ['main/core/x.ts', "import { app } from 'electron'; export const a = app;", /no-restricted-imports/],
-    ['main/core/x.ts', "import { buildApp } from '../../server/app'; export const a = buildApp;", /no-restricted-paths/],
-    ['main/x.ts', "import { buildApp } from '../server/app'; export const a = buildApp;", /no-restricted-paths/],
+    ['main/core/x.ts', "import { buildApp } from '../../server/app'; export const a = buildApp;", /no-restricted-imports/],
+    ['main/x.ts', "import { buildApp } from '../server/app'; export const a = buildApp;", /no-restricted-imports/],
     ['renderer/src/x.ts', "import axios from 'axios'; export const a = axios;", /no-restricted-imports/],
-    ['renderer/src/x.ts', "import { AppCore } from '../../main/core/app-core'; export const a = AppCore;", /no-restricted-paths/],
+    ['renderer/src/x.ts', "import { AppCore } from '../../main/core/app-core'; export const a = AppCore;", /no-restricted-imports/],
   ])('%s: %s is refused', async (file, code, rule) => {
     const found = await problems(file, code);
     expect(found.join('\n')).toMatch(rule);
