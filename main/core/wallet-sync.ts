@@ -11,6 +11,8 @@ export const RETRY_MAX_MS = 30_000;
 /** a little after midnight, so the server has certainly passed it */
 const RESET_MARGIN_MS = 1_000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/** a streamed wallet whose server time disagrees with our offset by more than this triggers a fresh round-trip measurement */
+export const CLOCK_RESYNC_THRESHOLD_MS = 2_000;
 
 export interface WalletSyncOptions {
   /** the identity of the server the cache belongs to: "embedded" or the remote URL */
@@ -154,7 +156,10 @@ export class WalletSync extends EventEmitter {
       const parsed = walletEventSchema.safeParse(safeJson(ev.data));
       if (!parsed.success) return; // never show a wallet that does not validate
       const offset = this.view.clockOffsetMs;
+      const skewMs = parsed.data.wallet.serverTimeMs - (this.now() + offset);
       this.apply(parsed.data.wallet, offset);
+      // The server's clock moved against ours (a test clock, a corrected system clock): measure it again.
+      if (Math.abs(skewMs) > CLOCK_RESYNC_THRESHOLD_MS) void this.remeasure(client);
     });
     es.onerror = () => {
       if (this.stream !== es) return;
@@ -162,6 +167,15 @@ export class WalletSync extends EventEmitter {
       this.update({ connection: 'reconnecting' });
       this.scheduleRetry();
     };
+  }
+
+  private async remeasure(client: CreditsApiClient): Promise<void> {
+    try {
+      const { wallet, clockOffsetMs } = await client.wallet();
+      if (client === this.client && !this.stopped) this.apply(wallet, clockOffsetMs);
+    } catch {
+      // the stream's error handler deals with a server that went away
+    }
   }
 
   private closeStream(): void {

@@ -108,6 +108,19 @@ describe('WalletSync', () => {
     expect(unauthorized).toBe(true);
   });
 
+  it('measures the offset again when the server clock moves against ours', async () => {
+    const s = await server();
+    const { token } = await s.newAccount();
+    const sync = new WalletSync({ serverIdentity: s.url, serverKind: 'remote', cache: new WalletCache(new MemoryStore()) });
+    syncs.push(sync);
+    const before = (await sync.useClient(new CreditsApiClient(s.url, token))).clockOffsetMs;
+    await waitFor(sync, () => true);
+    await new Promise((r) => setTimeout(r, 300)); // let the stream open
+    expect((await s.admin('POST', '/admin/clock', { advanceMs: 86_400_000 })).status).toBe(200);
+    const after = await waitFor(sync, (v) => Math.abs(v.clockOffsetMs - before - 86_400_000) < 1_000);
+    expect(after.wallet!.nextDailyResetMs).toBe(Date.parse('2026-11-24T00:00:00Z'));
+  });
+
   it('backs off with capped exponential delays and jitter', () => {
     const sync = new WalletSync({ serverIdentity: 'x', serverKind: 'remote', cache: new WalletCache(new MemoryStore()), retryInitialMs: 1000, retryMaxMs: 8000, random: () => 1 });
     expect(Array.from({ length: 6 }, () => sync.retryDelayMs())).toEqual([1000, 2000, 4000, 8000, 8000, 8000]);
