@@ -72,6 +72,10 @@ for name, credits, mid, modality in [
     models.append({"id": mid, "name": name, "provider": "apiframe", "modality": modality, "tier": tier, "source": APIFRAME,
         "pricing": {"meter": "action", "mcPerAction": mc(credits), "modes": AF_MODES, "maxCount": 16}})
 
+TEXT_OUT = {"mj-describe", "mj-shorten", "mj-seed", "suno-lyrics"}
+for m in models:
+    if m["id"] in TEXT_OUT: m["output"] = "text"
+
 models.append({"id": "ai-photos-train", "name": "AI Photos Train Model", "provider": "apiframe", "modality": "training", "tier": "ga",
     "source": APIFRAME, "pricing": {"meter": "trainingImage", "mcPerImage": mc(4), "minImages": 1, "maxImages": 30}})
 

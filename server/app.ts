@@ -4,10 +4,18 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Catalog } from '../shared/catalog/schema';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
 import {
-  accountListSchema, clockBodySchema, createAccountBodySchema, grantBodySchema, IDEMPOTENCY_HEADER, setPlanBodySchema,
-  type ErrorBody, type Wallet,
+  accountListSchema, clockBodySchema, createAccountBodySchema, createGenerationBodySchema, generationListQuerySchema, grantBodySchema,
+  IDEMPOTENCY_HEADER, setPlanBodySchema, type ErrorBody, type Generation, type Wallet,
 } from '../shared/api/index';
+import { expandRequest } from '../shared/rules/pricing';
+import { EngineRouter, enginesConfigSchema } from './engines/router';
+import { GenerationRunner, outputDirOf } from './runner';
+import { acceptGeneration, getGeneration, listGenerations, voidGeneration } from './services/generations';
+import type { StreamEvent } from './events';
 import { accounts } from './db/schema';
 import type { Database } from './db/open';
 import type { Clock } from './clock';
@@ -30,16 +38,24 @@ export interface AppOptions {
   clock: Clock;
   adminToken: string;
   logger?: boolean;
+  engines?: EngineRouter;
+  /** where generation outputs are stored, one folder per account and generation */
+  outputsDir: string;
+  runnerConcurrency?: number;
+  sweepIntervalMs?: number;
 }
 
 export interface CreditsApp {
   app: FastifyInstance;
   events: WalletEvents;
+  runner: GenerationRunner;
   /** reads an account's wallet and publishes it to its streams if the read changed anything */
   wallet(accountId: string): Promise<Wallet>;
 }
 
 const accountParams = z.object({ id: z.string().min(1).max(80) });
+const generationParams = z.object({ id: z.string().regex(/^gen_[A-Za-z0-9_-]{1,40}$/, 'not a generation id') });
+const outputParams = generationParams.extend({ name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,80}$/, 'not an output name') });
 
 export function buildApp(opts: AppOptions): CreditsApp {
   const { database, catalog, clock } = opts;
@@ -51,11 +67,30 @@ export function buildApp(opts: AppOptions): CreditsApp {
   const catalogBody = JSON.stringify({ version: catalog.version, issuedAtMs: 0, catalog });
   const catalogEtag = `"${catalog.version}-${sha256(stableJson(catalog)).slice(0, 16)}"`;
 
+  const publishWallet = (accountId: string, w: Wallet) => events.publish(accountId, { type: 'wallet', wallet: w });
+  const publishGeneration = (accountId: string, g: Generation) => events.publish(accountId, { type: 'generation', generation: g });
+
   async function wallet(accountId: string): Promise<Wallet> {
     const { wallet: w, changed } = await readWallet(db, accountId, catalog, clock.now());
-    if (changed) events.publish(accountId, w);
+    if (changed) publishWallet(accountId, w);
     return w;
   }
+
+  const engines = opts.engines ?? new EngineRouter(enginesConfigSchema.parse({}));
+  const runner = new GenerationRunner({
+    db,
+    catalog,
+    clock,
+    engines,
+    outputsDir: opts.outputsDir,
+    ...(opts.runnerConcurrency ? { concurrency: opts.runnerConcurrency } : {}),
+    ...(opts.sweepIntervalMs ? { sweepIntervalMs: opts.sweepIntervalMs } : {}),
+    onGeneration: publishGeneration,
+    onWalletChanged: (accountId) => {
+      if (events.listenerCount(accountId) > 0) void readWallet(db, accountId, catalog, clock.now()).then((r) => publishWallet(accountId, r.wallet));
+    },
+    log: (m) => app.log.error(m),
+  });
 
   function bearer(req: FastifyRequest): string {
     const h = req.headers.authorization;
@@ -92,6 +127,12 @@ export function buildApp(opts: AppOptions): CreditsApp {
   app.addHook('preClose', async () => {
     for (const end of openStreams) end();
   });
+  app.addHook('onClose', async () => {
+    await runner.close();
+  });
+  app.addHook('onReady', async () => {
+    runner.start();
+  });
 
   app.get('/health', async () => ({ ok: true as const, serverTimeMs: clock.now(), version: SERVER_VERSION, storage: database.kind }));
 
@@ -108,15 +149,17 @@ export function buildApp(opts: AppOptions): CreditsApp {
     const first = await wallet(accountId);
     const res = reply.raw;
     let closed = false;
-    const send = (w: Wallet) => {
-      if (!closed) res.write(`id: ${w.revision}\nevent: wallet\ndata: ${JSON.stringify({ type: 'wallet', wallet: w })}\n\n`);
+    const send = (e: StreamEvent) => {
+      if (closed) return;
+      const id = e.type === 'wallet' ? `id: ${e.wallet.revision}\n` : '';
+      res.write(`${id}event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
     };
     const unsubscribe = events.subscribe(accountId, send);
     if (!unsubscribe) throw new ApiError(429, 'too_many_streams', 'too many open event streams for this account');
     reply.hijack();
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     res.write(`retry: ${SSE_RETRY_MS}\n\n`);
-    send(first);
+    send({ type: 'wallet', wallet: first });
     const heartbeat = setInterval(() => res.write(': ping\n\n'), SSE_HEARTBEAT_MS);
     const end = () => {
       if (closed) return;
@@ -129,6 +172,65 @@ export function buildApp(opts: AppOptions): CreditsApp {
     openStreams.add(end);
     req.raw.on('close', end);
     res.on('error', end);
+  });
+
+  // ---- generations ----
+  app.post('/v1/generations', async (req, reply) => {
+    const accountId = await authAccount(req);
+    const key = checkIdempotencyKey(req.headers[IDEMPOTENCY_HEADER]);
+    const body = parseInput(createGenerationBodySchema, req.body, 'generation');
+    if (runner.queueFull()) throw new ApiError(503, 'busy', 'too many runs are waiting; try again in a minute');
+    const answer = await idempotent(db, `gen:${accountId}`, key, body, clock.now(), async (tx) => ({
+      status: 201,
+      body: await acceptGeneration(tx, { catalog, nowMs: clock.now(), engineFor: (r) => engines.engineNameFor(expandRequest(r, catalog)) }, accountId, body),
+    }));
+    if (answer.replayed) reply.header('idempotent-replayed', 'true');
+    else {
+      const g = answer.body as Generation;
+      publishGeneration(accountId, g);
+      publishWallet(accountId, await wallet(accountId));
+      runner.enqueue(g.id);
+    }
+    return reply.status(answer.status).send(answer.body);
+  });
+
+  app.get('/v1/generations', async (req) => {
+    const accountId = await authAccount(req);
+    const q = parseInput(generationListQuerySchema, req.query, 'query');
+    return listGenerations(db, accountId, q.limit, q.cursor);
+  });
+
+  app.get('/v1/generations/:id', async (req) => {
+    const accountId = await authAccount(req);
+    const { id } = parseInput(generationParams, req.params, 'generation id');
+    return getGeneration(db, accountId, id);
+  });
+
+  app.post('/v1/generations/:id/cancel', async (req) => {
+    const accountId = await authAccount(req);
+    checkIdempotencyKey(req.headers[IDEMPOTENCY_HEADER]);
+    const { id } = parseInput(generationParams, req.params, 'generation id');
+    await getGeneration(db, accountId, id); // 404 unless it is the caller's
+    const r = await db.transaction((tx) => voidGeneration(tx, id, 'canceled', { code: 'canceled', message: 'you canceled this run; refunded in full' }, clock.now()));
+    runner.cancel(id); // after the void, so the run's failure path finds nothing left to refund
+    if (r.changed) {
+      publishGeneration(accountId, r.generation);
+      publishWallet(accountId, await wallet(accountId));
+    }
+    return r.generation;
+  });
+
+  /** Outputs are served only to their owner; the name is checked against the generation's own list, never used as a path as given. */
+  app.get('/v1/generations/:id/outputs/:name', async (req, reply) => {
+    const accountId = await authAccount(req);
+    const { id, name } = parseInput(outputParams, req.params, 'output');
+    const g = await getGeneration(db, accountId, id);
+    const out = g.outputs.find((o) => o.name === name);
+    if (!out) throw notFound(`output ${name}`);
+    const file = path.join(outputDirOf(opts.outputsDir, accountId, id), out.name);
+    const st = await stat(file).catch(() => null);
+    if (!st) throw new ApiError(410, 'output_gone', 'this output is no longer stored');
+    return reply.type(out.mime).header('content-length', st.size).header('cache-control', 'private, max-age=31536000, immutable').header('x-content-type-options', 'nosniff').send(createReadStream(file));
   });
 
   // ---- admin ----
@@ -167,8 +269,7 @@ export function buildApp(opts: AppOptions): CreditsApp {
       status: 201,
       body: { grantId: await adminGrant(tx, catalog, id, body, `admin:${key}`, clock.now()) },
     }));
-    const w = await wallet(id);
-    events.publish(id, w);
+    publishWallet(id, await wallet(id));
     return res;
   });
 
@@ -178,7 +279,7 @@ export function buildApp(opts: AppOptions): CreditsApp {
     const body = parseInput(setPlanBodySchema, req.body, 'plan');
     await db.transaction((tx) => setPlan(tx, catalog, id, body.planId));
     const w = await wallet(id);
-    events.publish(id, w);
+    publishWallet(id, w);
     return w;
   });
 
@@ -202,12 +303,13 @@ export function buildApp(opts: AppOptions): CreditsApp {
     } catch (e) {
       throw new ApiError(400, 'invalid_request', (e as Error).message);
     }
-    // Resets and expiries may have happened: bring every streamed account up to date now.
+    // Resets, expiries and hold deadlines may have passed: apply them and bring every streamed account up to date now.
+    await runner.sweep();
     for (const accountId of events.accountsWithStreams()) {
-      events.publish(accountId, await wallet(accountId));
+      publishWallet(accountId, await wallet(accountId));
     }
     return { nowMs: clock.now() };
   });
 
-  return { app, events, wallet };
+  return { app, events, runner, wallet };
 }

@@ -14,6 +14,9 @@ export interface ServerConfig {
   /** start the server with an adjustable clock at this time (ms), for tests */
   testClockMs: number | undefined;
   catalogPath: string | undefined;
+  enginesPath: string | undefined;
+  engineLatencyMs: number | undefined;
+  engineFailureRate: number | undefined;
   logRequests: boolean;
 }
 
@@ -31,6 +34,9 @@ export function parseServerConfig(argv: string[], env: NodeJS.ProcessEnv): Serve
       'local-name': { type: 'string' },
       'test-clock': { type: 'string' },
       catalog: { type: 'string' },
+      engines: { type: 'string' },
+      'engine-latency-ms': { type: 'string' },
+      'engine-failure-rate': { type: 'string' },
       log: { type: 'boolean' },
     },
     strict: true,
@@ -44,6 +50,14 @@ export function parseServerConfig(argv: string[], env: NodeJS.ProcessEnv): Serve
     testClockMs = tc === 'now' ? Date.now() : Date.parse(tc);
     if (!Number.isFinite(testClockMs)) throw new ConfigError(`--test-clock takes "now" or an ISO time, got ${tc}`);
   }
+  const latencyText = values['engine-latency-ms'] ?? env.CREDITS_ENGINE_LATENCY_MS;
+  const engineLatencyMs = latencyText === undefined ? undefined : Number(latencyText);
+  if (engineLatencyMs !== undefined && (!Number.isInteger(engineLatencyMs) || engineLatencyMs < 0 || engineLatencyMs > 60_000)) {
+    throw new ConfigError(`--engine-latency-ms must be 0-60000, got ${latencyText}`);
+  }
+  const rateText = values['engine-failure-rate'] ?? env.CREDITS_ENGINE_FAILURE_RATE;
+  const engineFailureRate = rateText === undefined ? undefined : Number(rateText);
+  if (engineFailureRate !== undefined && !(engineFailureRate >= 0 && engineFailureRate <= 1)) throw new ConfigError(`--engine-failure-rate must be between 0 and 1, got ${rateText}`);
   return {
     host: values.host ?? env.CREDITS_HOST ?? '127.0.0.1',
     port,
@@ -54,6 +68,9 @@ export function parseServerConfig(argv: string[], env: NodeJS.ProcessEnv): Serve
     localName: values['local-name'] ?? undefined,
     testClockMs,
     catalogPath: values.catalog ?? env.CREDITS_CATALOG ?? undefined,
+    enginesPath: values.engines ?? env.CREDITS_ENGINES ?? undefined,
+    engineLatencyMs,
+    engineFailureRate,
     logRequests: values.log ?? false,
   };
 }

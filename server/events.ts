@@ -1,7 +1,8 @@
-// In-process wallet event bus: routes publish after a change, SSE streams subscribe per account. Bounded listeners per account.
-import type { Wallet } from '../shared/api/index';
+// In-process event bus for the account streams (wallet and generation events): changes publish, SSE streams subscribe. Bounded per account.
+import type { GenerationEvent, WalletEvent } from '../shared/api/index';
 
-type Listener = (wallet: Wallet) => void;
+export type StreamEvent = WalletEvent | GenerationEvent;
+type Listener = (event: StreamEvent) => void;
 
 export const MAX_STREAMS_PER_ACCOUNT = 20;
 
@@ -23,10 +24,10 @@ export class WalletEvents {
     };
   }
 
-  publish(accountId: string, wallet: Wallet): void {
+  publish(accountId: string, event: StreamEvent): void {
     for (const l of this.listeners.get(accountId) ?? []) {
       try {
-        l(wallet);
+        l(event);
       } catch {
         // a broken stream must not stop the others
       }

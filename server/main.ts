@@ -6,6 +6,7 @@ import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import { defaultCatalog, parseCatalog } from '../shared/catalog/index';
 import { buildApp } from './app';
+import { EngineRouter, loadEnginesConfig } from './engines/router';
 import { systemClock, TestClock } from './clock';
 import { ConfigError, parseServerConfig } from './config';
 import { openDatabase } from './db/open';
@@ -79,7 +80,11 @@ async function main(): Promise<void> {
   const migrationsDir = process.env.CREDITS_MIGRATIONS_DIR ?? path.join(__dirname, 'migrations');
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrationsDir });
   const adminToken = adminTokenFor(config.dataDir, config.adminToken);
-  const { app } = buildApp({ database, catalog, clock, adminToken, logger: config.logRequests });
+  const engines = new EngineRouter(loadEnginesConfig(config.enginesPath), {
+    ...(config.engineLatencyMs !== undefined ? { latencyMs: config.engineLatencyMs } : {}),
+    ...(config.engineFailureRate !== undefined ? { failureRate: config.engineFailureRate } : {}),
+  });
+  const { app } = buildApp({ database, catalog, clock, adminToken, logger: config.logRequests, engines, outputsDir: path.join(config.dataDir, 'outputs') });
 
   let localAccount: ReadyMessage['localAccount'];
   if (config.embedded) {

@@ -14,8 +14,9 @@ export type StorageKind = 'pglite' | 'postgres';
 
 /** The query builder type shared by both drivers; services are written once against it. */
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
-/** A transaction or the database itself. */
-export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+type Transaction = Parameters<Parameters<Db['transaction']>[0]>[0];
+/** A transaction or the database itself: services that read or write take either. */
+export type Tx = Db | Transaction;
 
 export interface Database {
   db: Db;

@@ -87,3 +87,60 @@ export const meta = pgTable('meta', {
   key: text('key').primaryKey(),
   value: text('value').notNull(),
 });
+
+export const generations = pgTable(
+  'generations',
+  {
+    id: text('id').primaryKey(),
+    accountId: text('account_id')
+      .notNull()
+      .references(() => accounts.id),
+    /** queued | running | succeeded | partial | failed | expired | canceled */
+    status: text('status').notNull(),
+    request: jsonb('request').$type<Record<string, unknown>>().notNull(),
+    modelId: text('model_id'),
+    workflowId: text('workflow_id'),
+    label: text('label').notNull(),
+    prompt: text('prompt').notNull().default(''),
+    engine: text('engine').notNull(),
+    approvedMc: mc('approved_mc').notNull(),
+    heldMc: mc('held_mc').notNull(),
+    estimateMaxMc: mc('estimate_max_mc').notNull(),
+    estimateTypicalMc: mc('estimate_typical_mc').notNull(),
+    finalMc: mc('final_mc'),
+    chargedMc: mc('charged_mc'),
+    refundedMc: mc('refunded_mc'),
+    funding: jsonb('funding').$type<{ grantId: string; kind: string; amountMc: number; paid: boolean }[]>().notNull().default(sql`'[]'::jsonb`),
+    commercialUse: boolean('commercial_use').notNull().default(false),
+    usage: jsonb('usage'),
+    outputs: jsonb('outputs').$type<Record<string, unknown>[]>().notNull().default(sql`'[]'::jsonb`),
+    errorCode: text('error_code'),
+    errorMessage: text('error_message'),
+    progressPct: integer('progress_pct').notNull().default(0),
+    deadlineMs: ms('deadline_ms').notNull(),
+    createdAtMs: ms('created_at_ms').notNull(),
+    startedAtMs: ms('started_at_ms'),
+    finishedAtMs: ms('finished_at_ms'),
+  },
+  (t) => [index('generations_account_created_idx').on(t.accountId, t.createdAtMs, t.id), index('generations_status_idx').on(t.status)],
+);
+
+export const holds = pgTable(
+  'holds',
+  {
+    id: text('id').primaryKey(),
+    accountId: text('account_id')
+      .notNull()
+      .references(() => accounts.id),
+    generationId: text('generation_id')
+      .notNull()
+      .references(() => generations.id),
+    amountMc: mc('amount_mc').notNull(),
+    /** active | captured | voided */
+    status: text('status').notNull(),
+    deadlineMs: ms('deadline_ms').notNull(),
+    createdAtMs: ms('created_at_ms').notNull(),
+    settledAtMs: ms('settled_at_ms'),
+  },
+  (t) => [index('holds_account_status_idx').on(t.accountId, t.status), index('holds_deadline_idx').on(t.status, t.deadlineMs), uniqueIndex('holds_generation_idx').on(t.generationId)],
+);

@@ -6,7 +6,7 @@ import { compareBurnOrder, isInForce, type Grant, type GrantKind } from '../../s
 import { addMc } from '../../shared/rules/money';
 import { nextUtcMidnight, startOfUtcDay, utcDayKey } from '../../shared/rules/schedule';
 import type { Wallet, GrantView } from '../../shared/api/index';
-import { accounts, grants, ledgerEntries } from '../db/schema';
+import { accounts, grants, holds, ledgerEntries } from '../db/schema';
 import type { Db, Tx } from '../db/open';
 import { notFound } from '../errors';
 import { newId } from './util';
@@ -96,7 +96,8 @@ export async function walletOf(tx: Tx, account: AccountRow, nowMs: number): Prom
     .where(and(eq(grants.accountId, account.id), lte(grants.effectiveAtMs, nowMs), or(isNull(grants.expiresAtMs), gt(grants.expiresAtMs, nowMs))))
     .orderBy(desc(grants.createdAtMs));
   const live = rows.map(grantFromRow).filter((g) => isInForce(g, nowMs)).sort(compareBurnOrder);
-  const heldMc = 0;
+  const [held] = await tx.select({ s: sql<string>`coalesce(sum(${holds.amountMc}), 0)` }).from(holds).where(and(eq(holds.accountId, account.id), eq(holds.status, 'active')));
+  const heldMc = Number(held?.s ?? 0);
   const rev = await tx.select({ rev: max(ledgerEntries.id) }).from(ledgerEntries).where(eq(ledgerEntries.accountId, account.id));
   const views: GrantView[] = live.map((g) => ({ ...g }));
   return {

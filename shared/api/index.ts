@@ -1,6 +1,7 @@
 // The HTTP API between main and the credits server: zod schemas for every request and response, and the one error shape.
 import { z } from 'zod';
 import { GRANT_KINDS } from '../rules/grants';
+import { runRequestSchema } from '../rules/pricing';
 
 const mc = z.int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
 const nonNegMc = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
@@ -56,9 +57,75 @@ export const catalogResponseSchema = z.object({
   catalog: z.unknown(),
 });
 
-/** Events on the wallet SSE stream. */
+// ---- generations ----
+export const GENERATION_STATUSES = ['queued', 'running', 'succeeded', 'partial', 'failed', 'expired', 'canceled'] as const;
+export type GenerationStatus = (typeof GENERATION_STATUSES)[number];
+export const FINISHED_STATUSES: readonly GenerationStatus[] = ['succeeded', 'partial', 'failed', 'expired', 'canceled'];
+
+export const createGenerationBodySchema = z
+  .object({
+    request: runRequestSchema,
+    /** the most the user agreed to pay, in millicredits: the estimate they saw */
+    approvedMc: nonNegMc,
+  })
+  .strict();
+export type CreateGenerationBody = z.input<typeof createGenerationBodySchema>;
+
+export const outputSchema = z.object({
+  name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,80}$/),
+  kind: z.enum(['text', 'image', 'video', 'audio', 'model']),
+  mime: z.string(),
+  bytes: z.int().min(0),
+  width: z.int().optional(),
+  height: z.int().optional(),
+  durationMs: z.int().optional(),
+});
+export type GenerationOutput = z.infer<typeof outputSchema>;
+
+export const fundingLineSchema = z.object({ grantId: z.string(), kind: z.enum(GRANT_KINDS), amountMc: nonNegMc, paid: z.boolean() });
+
+export const generationSchema = z.object({
+  id: z.string(),
+  status: z.enum(GENERATION_STATUSES),
+  request: runRequestSchema,
+  modelId: z.string().nullable(),
+  workflowId: z.string().nullable(),
+  label: z.string(),
+  engine: z.string(),
+  approvedMc: nonNegMc,
+  heldMc: nonNegMc,
+  estimateMaxMc: nonNegMc,
+  estimateTypicalMc: nonNegMc,
+  finalMc: nonNegMc.nullable(),
+  chargedMc: nonNegMc.nullable(),
+  refundedMc: nonNegMc.nullable(),
+  funding: z.array(fundingLineSchema),
+  /** funded (in part) by paid credits: the result may be used commercially */
+  commercialUse: z.boolean(),
+  outputs: z.array(outputSchema),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  progressPct: z.int().min(0).max(100),
+  createdAtMs: epochMs,
+  startedAtMs: epochMs.nullable(),
+  finishedAtMs: epochMs.nullable(),
+  deadlineMs: epochMs,
+});
+export type Generation = z.infer<typeof generationSchema>;
+
+export const GENERATION_PAGE_MAX = 100;
+export const generationListQuerySchema = z
+  .object({
+    cursor: z.string().max(200).optional(),
+    limit: z.coerce.number().int().min(1).max(GENERATION_PAGE_MAX).default(20),
+  })
+  .strict();
+export const generationPageSchema = z.object({ items: z.array(generationSchema), nextCursor: z.string().nullable() });
+
+/** Events on the account's SSE stream. */
 export const walletEventSchema = z.object({ type: z.literal('wallet'), wallet: walletSchema });
 export type WalletEvent = z.infer<typeof walletEventSchema>;
+export const generationEventSchema = z.object({ type: z.literal('generation'), generation: generationSchema });
+export type GenerationEvent = z.infer<typeof generationEventSchema>;
 
 // ---- admin ----
 export const ADMIN_PREFIX = '/admin';

@@ -98,6 +98,8 @@ export const modelSchema = z.object({
   modality: z.enum(MODALITIES),
   tier: z.enum(MODEL_TIERS),
   pricing: meterSchema,
+  /** what a run delivers, when it differs from the modality (an action that describes an image delivers text) */
+  output: z.enum(['text', 'image', 'video', 'audio', 'model']).optional(),
   /** the source the price was taken from, shown to the user */
   source: z.string().max(200).optional(),
 });
@@ -227,6 +229,25 @@ export const catalogSchema = z
     }
   });
 export type Catalog = z.infer<typeof catalogSchema>;
+
+export type OutputKind = 'text' | 'image' | 'video' | 'audio' | 'model';
+
+/** What a model's run delivers. */
+export function outputKindOf(model: CatalogModel): OutputKind {
+  if (model.output) return model.output;
+  switch (model.modality) {
+    case 'text':
+      return 'text';
+    case 'video':
+      return 'video';
+    case 'audio':
+      return 'audio';
+    case 'training':
+      return 'model';
+    default:
+      return 'image';
+  }
+}
 
 export function findModel(catalog: Catalog, modelId: string): CatalogModel | undefined {
   return catalog.models.find((m) => m.id === modelId);

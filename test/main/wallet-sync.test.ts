@@ -74,7 +74,7 @@ describe('WalletSync', () => {
     // the server comes back on the same address
     const { buildApp } = await import('../../server/app');
     const { defaultCatalog } = await import('../../shared/catalog/index');
-    const again = buildApp({ database: s.database, catalog: defaultCatalog, clock: s.clock, adminToken: s.adminToken });
+    const again = buildApp({ database: s.database, catalog: defaultCatalog, clock: s.clock, adminToken: s.adminToken, outputsDir: s.outputsDir });
     await again.app.listen({ host: '127.0.0.1', port });
     running.push({ close: () => again.app.close() });
     await waitFor(sync, (v) => v.connection === 'online' && v.source === 'live');

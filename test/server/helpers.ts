@@ -1,7 +1,10 @@
 // Test helpers for the server: real databases (PGlite in memory, and a fresh PostgreSQL database per suite), a real server on port 0.
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
 import pg from 'pg';
+import type { EngineRouter } from '../../server/engines/router';
 import { defaultCatalog } from '../../shared/catalog/index';
 import type { Catalog } from '../../shared/catalog/schema';
 import { buildApp, type CreditsApp } from '../../server/app';
@@ -42,6 +45,7 @@ export async function freshDatabase(kind: StorageKind, maxConnections = 10): Pro
 
 export interface TestServer {
   url: string;
+  outputsDir: string;
   adminToken: string;
   clock: TestClock;
   credits: CreditsApp;
@@ -55,11 +59,24 @@ export interface TestServer {
 let keyCounter = 0;
 export const idemKey = () => `test-key-${Date.now()}-${++keyCounter}-${randomBytes(4).toString('hex')}`;
 
-export async function startServer(kind: StorageKind, opts: { clockMs?: number; catalog?: Catalog; maxConnections?: number } = {}): Promise<TestServer> {
+export interface StartOptions {
+  clockMs?: number;
+  catalog?: Catalog;
+  maxConnections?: number;
+  engines?: EngineRouter;
+  runnerConcurrency?: number;
+}
+
+export async function startServer(kind: StorageKind, opts: StartOptions = {}): Promise<TestServer> {
   const { database, drop } = await freshDatabase(kind, opts.maxConnections);
   const clock = new TestClock(opts.clockMs ?? Date.parse('2026-11-22T12:00:00Z'));
   const adminToken = `admin-${randomBytes(8).toString('hex')}`;
-  const credits = buildApp({ database, catalog: opts.catalog ?? defaultCatalog, clock, adminToken });
+  const outputsDir = mkdtempSync(path.join(os.tmpdir(), 'credits-outputs-'));
+  const credits = buildApp({
+    database, catalog: opts.catalog ?? defaultCatalog, clock, adminToken, outputsDir,
+    ...(opts.engines ? { engines: opts.engines } : {}),
+    ...(opts.runnerConcurrency ? { runnerConcurrency: opts.runnerConcurrency } : {}),
+  });
   const url = await credits.app.listen({ host: '127.0.0.1', port: 0 });
   const request = async (token: string, method: string, route: string, body?: unknown, headers: Record<string, string> = {}) => {
     const h: Record<string, string> = { authorization: `Bearer ${token}`, ...headers };
@@ -70,7 +87,7 @@ export async function startServer(kind: StorageKind, opts: { clockMs?: number; c
     return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
   };
   return {
-    url, adminToken, clock, credits, database,
+    url, adminToken, clock, credits, database, outputsDir,
     close: async () => {
       await credits.app.close();
       await drop();

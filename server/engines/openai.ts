@@ -1,0 +1,135 @@
+// An OpenAI-compatible engine (chat completions with usage, image generations): serves OpenAI, Ollama, LocalAI, vLLM and similar gateways.
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import type { GenerationOutput } from '../../shared/api/index';
+import type { ResolvedRun, Usage } from '../../shared/rules/pricing';
+import { EngineError, type Engine, type EngineJob, type EngineResult } from './types';
+
+export const openAiConfigSchema = z
+  .object({
+    baseUrl: z.url(),
+    /** the API key, or the name of the environment variable that holds it */
+    apiKey: z.string().optional(),
+    apiKeyEnv: z.string().optional(),
+    /** catalog model id → the provider's model name */
+    modelMap: z.record(z.string(), z.string()).default({}),
+    timeoutMs: z.int().min(1_000).max(600_000).default(120_000),
+    maxResponseBytes: z.int().min(1_024).max(200 * 1024 * 1024).default(50 * 1024 * 1024),
+  })
+  .strict();
+export type OpenAiConfig = z.infer<typeof openAiConfigSchema>;
+
+const chatResponse = z.object({
+  choices: z.array(z.object({ message: z.object({ content: z.string().nullable() }) })).min(1),
+  usage: z.object({ prompt_tokens: z.int().min(0), completion_tokens: z.int().min(0) }),
+});
+const imageResponse = z.object({ data: z.array(z.object({ b64_json: z.string() })) });
+
+export class OpenAiEngine implements Engine {
+  readonly name = 'openai';
+  constructor(private readonly config: OpenAiConfig) {}
+
+  private key(): string | undefined {
+    return this.config.apiKey ?? (this.config.apiKeyEnv ? process.env[this.config.apiKeyEnv] : undefined);
+  }
+
+  private async post(pathName: string, body: unknown, signal: AbortSignal): Promise<unknown> {
+    const timeout = AbortSignal.timeout(this.config.timeoutMs);
+    const both = AbortSignal.any([signal, timeout]);
+    const key = this.key();
+    let res: Response;
+    try {
+      res = await fetch(`${this.config.baseUrl.replace(/\/$/, '')}${pathName}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+        body: JSON.stringify(body),
+        signal: both,
+      });
+    } catch (e) {
+      if (signal.aborted) throw new EngineError('canceled', 'the run was canceled');
+      if (timeout.aborted) throw new EngineError('timeout', `the provider did not answer within ${Math.round(this.config.timeoutMs / 1000)} s`);
+      throw new EngineError('provider_error', `cannot reach the provider: ${(e as Error).message}`);
+    }
+    const text = await readLimited(res, this.config.maxResponseBytes, both).catch((e: unknown) => {
+      if (e instanceof EngineError) throw e;
+      if (signal.aborted) throw new EngineError('canceled', 'the run was canceled');
+      throw new EngineError('timeout', 'the provider stopped answering');
+    });
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new EngineError('bad_provider_response', `the provider answered ${res.status} with something that is not JSON`);
+    }
+    if (!res.ok) {
+      const msg = (json as { error?: { message?: string } })?.error?.message ?? `status ${res.status}`;
+      throw new EngineError('provider_error', `the provider refused the run: ${msg}`);
+    }
+    return json;
+  }
+
+  private providerModel(run: ResolvedRun): string {
+    return this.config.modelMap[run.model.id] ?? run.model.id;
+  }
+
+  async run(job: EngineJob): Promise<EngineResult> {
+    const outputs: GenerationOutput[] = [];
+    const usages: Usage[] = [];
+    let undelivered = 0;
+    for (let b = 0; b < job.runs.length; b++) {
+      const run = job.runs[b]!;
+      const prefix = job.runs.length > 1 ? `b${b + 1}-` : '';
+      const p = run.model.pricing;
+      if (p.meter === 'tokens') {
+        const raw = await this.post('/chat/completions', { model: this.providerModel(run), messages: [{ role: 'user', content: run.prompt }], max_tokens: run.maxOutputTokens }, job.signal);
+        const r = chatResponse.safeParse(raw);
+        if (!r.success) throw new EngineError('bad_provider_response', 'the provider sent a chat completion without usage');
+        const content = r.data.choices[0]!.message.content ?? '';
+        const buf = Buffer.from(content, 'utf8');
+        await writeFile(path.join(job.outputDir, `${prefix}output.txt`), buf);
+        outputs.push({ name: `${prefix}output.txt`, kind: 'text', mime: 'text/plain; charset=utf-8', bytes: buf.length });
+        usages.push({ inputTokens: r.data.usage.prompt_tokens, outputTokens: r.data.usage.completion_tokens });
+      } else if (p.meter === 'image') {
+        const res = run.resolution as { width?: number; height?: number } | null;
+        const size = res?.width && res.height ? `${res.width}x${res.height}` : '1024x1024';
+        const raw = await this.post('/images/generations', { model: this.providerModel(run), prompt: run.prompt, n: run.count, size, response_format: 'b64_json' }, job.signal);
+        const r = imageResponse.safeParse(raw);
+        if (!r.success) throw new EngineError('bad_provider_response', 'the provider sent an image answer without images');
+        const images = r.data.data.slice(0, run.count);
+        for (let i = 0; i < images.length; i++) {
+          const buf = Buffer.from(images[i]!.b64_json, 'base64');
+          const name = `${prefix}image-${i + 1}.png`;
+          await writeFile(path.join(job.outputDir, name), buf);
+          outputs.push({ name, kind: 'image', mime: 'image/png', bytes: buf.length });
+        }
+        usages.push({ delivered: images.length });
+        undelivered += run.count - images.length;
+      } else {
+        throw new EngineError('unsupported', `${run.model.name} is not served by the OpenAI-compatible engine`);
+      }
+      job.onProgress(Math.round(((b + 1) / job.runs.length) * 100));
+    }
+    if (outputs.length === 0) throw new EngineError('bad_provider_response', 'the provider delivered nothing');
+    return { usage: job.runs.length > 1 ? { blocks: usages } : usages[0]!, outputs, undelivered, ...(undelivered > 0 ? { partialReason: 'the provider delivered fewer images than asked' } : {}) };
+  }
+}
+
+async function readLimited(res: Response, maxBytes: number, signal: AbortSignal): Promise<string> {
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    if (signal.aborted) throw new Error('aborted');
+    const { value, done } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > maxBytes) {
+      await reader.cancel();
+      throw new EngineError('bad_provider_response', `the provider's answer is larger than ${maxBytes} bytes`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,52 @@
+// Which engine serves which catalog model: server configuration (a JSON file), the local engine by default.
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import type { ResolvedRun } from '../../shared/rules/pricing';
+import { LocalEngine, type LocalEngineOptions } from './local';
+import { OpenAiEngine, openAiConfigSchema } from './openai';
+import { EngineError, type Engine } from './types';
+
+export const enginesConfigSchema = z
+  .object({
+    openai: openAiConfigSchema.optional(),
+    /** catalog model ids served by the OpenAI-compatible engine; all others go to the local engine */
+    routes: z.object({ openai: z.array(z.string()).default([]) }).strict().default({ openai: [] }),
+    local: z
+      .object({ latencyMs: z.int().min(0).max(60_000).default(0), failureRate: z.number().min(0).max(1).default(0) })
+      .strict()
+      .default({ latencyMs: 0, failureRate: 0 }),
+  })
+  .strict();
+export type EnginesConfig = z.infer<typeof enginesConfigSchema>;
+
+export class EngineRouter {
+  readonly local: LocalEngine;
+  readonly openai: OpenAiEngine | null;
+  private readonly openaiModels: Set<string>;
+
+  constructor(config: EnginesConfig, localOverrides: LocalEngineOptions = {}) {
+    this.local = new LocalEngine({ ...config.local, ...localOverrides });
+    this.openai = config.openai ? new OpenAiEngine(config.openai) : null;
+    this.openaiModels = new Set(config.routes.openai);
+    if (this.openaiModels.size > 0 && !this.openai) throw new Error('engines config routes models to openai but has no openai section');
+  }
+
+  /** One engine serves a whole run: a workflow mixing engines runs on the local engine only if none of its blocks is routed elsewhere. */
+  engineFor(runs: readonly ResolvedRun[]): Engine {
+    const routed = runs.filter((r) => this.openaiModels.has(r.model.id));
+    if (routed.length === 0) return this.local;
+    if (routed.length !== runs.length) throw new EngineError('unsupported', 'this workflow mixes models served by different engines');
+    return this.openai!;
+  }
+
+  engineNameFor(runs: readonly ResolvedRun[]): string {
+    return this.engineFor(runs).name;
+  }
+}
+
+export function loadEnginesConfig(file: string | undefined): EnginesConfig {
+  if (!file) return enginesConfigSchema.parse({});
+  const r = enginesConfigSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+  if (!r.success) throw new Error(`invalid engines config ${file}: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return r.data;
+}

@@ -1,0 +1,245 @@
+// Generations: accept a run (entitlements, estimate, atomic hold), settle it from actual usage, void it on failure or timeout, list history.
+import { and, desc, eq, gte, inArray, lt, lte, notInArray, or, sql } from 'drizzle-orm';
+import type { Catalog } from '../../shared/catalog/schema';
+import { findPlan } from '../../shared/catalog/schema';
+import { FINISHED_STATUSES, generationSchema, type CreateGenerationBody, type Generation, type GenerationStatus } from '../../shared/api/index';
+import { checkEntitlements, EntitlementError } from '../../shared/rules/entitlements';
+import { addMc } from '../../shared/rules/money';
+import { allocateCapture, fundedByPaid, grantedInForceMc, settleHold } from '../../shared/rules/grants';
+import { estimate, expandRequest, finalCost, PricingError, runRequestSchema, type RunRequest, type Usage } from '../../shared/rules/pricing';
+import { startOfUtcDay } from '../../shared/rules/schedule';
+import { generations, grants, holds, ledgerEntries } from '../db/schema';
+import type { Tx } from '../db/open';
+import { ApiError, notFound } from '../errors';
+import { grantFromRow, lockAccount, materialize } from './wallet';
+import { newId } from './util';
+
+type GenerationRow = typeof generations.$inferSelect;
+
+export function generationView(r: GenerationRow): Generation {
+  return generationSchema.parse({
+    id: r.id,
+    status: r.status,
+    request: r.request,
+    modelId: r.modelId,
+    workflowId: r.workflowId,
+    label: r.label,
+    engine: r.engine,
+    approvedMc: r.approvedMc,
+    heldMc: r.heldMc,
+    estimateMaxMc: r.estimateMaxMc,
+    estimateTypicalMc: r.estimateTypicalMc,
+    finalMc: r.finalMc,
+    chargedMc: r.chargedMc,
+    refundedMc: r.refundedMc,
+    funding: r.funding,
+    commercialUse: r.commercialUse,
+    outputs: r.outputs,
+    error: r.errorCode ? { code: r.errorCode, message: r.errorMessage ?? '' } : null,
+    progressPct: r.progressPct,
+    createdAtMs: r.createdAtMs,
+    startedAtMs: r.startedAtMs,
+    finishedAtMs: r.finishedAtMs,
+    deadlineMs: r.deadlineMs,
+  });
+}
+
+/** Σ active holds of an account. */
+export async function activeHoldsMc(tx: Tx, accountId: string): Promise<number> {
+  const [row] = await tx.select({ s: sql<string>`coalesce(sum(${holds.amountMc}), 0)` }).from(holds).where(and(eq(holds.accountId, accountId), eq(holds.status, 'active')));
+  return Number(row?.s ?? 0);
+}
+
+/** Runs made today (UTC), for the daily run limits: failed, expired and canceled runs do not count. */
+async function runsToday(tx: Tx, accountId: string, nowMs: number): Promise<{ total: number; byModel: Record<string, number> }> {
+  const rows = await tx
+    .select({ modelId: generations.modelId, n: sql<string>`count(*)` })
+    .from(generations)
+    .where(and(eq(generations.accountId, accountId), gte(generations.createdAtMs, startOfUtcDay(nowMs)), notInArray(generations.status, ['failed', 'expired', 'canceled'])))
+    .groupBy(generations.modelId);
+  const byModel: Record<string, number> = {};
+  let total = 0;
+  for (const r of rows) {
+    total += Number(r.n);
+    if (r.modelId) byModel[r.modelId] = Number(r.n);
+  }
+  return { total, byModel };
+}
+
+export interface AcceptContext {
+  catalog: Catalog;
+  nowMs: number;
+  engineFor(request: RunRequest): string;
+}
+
+/**
+ * Accepts a run under the account's row lock: checks the plan, recomputes the estimate with the shared code, refuses if it
+ * exceeds what the user approved, and holds the estimate (never more than approved) if enough credits are available.
+ */
+export async function acceptGeneration(tx: Tx, ctx: AcceptContext, accountId: string, body: CreateGenerationBody): Promise<Generation> {
+  const { catalog, nowMs } = ctx;
+  const account = await lockAccount(tx, accountId);
+  await materialize(tx, account, catalog, nowMs);
+  const plan = findPlan(catalog, account.planId);
+  if (!plan) throw new ApiError(409, 'unknown_plan', `your plan ${account.planId} is not in the price catalog`);
+  const request = runRequestSchema.parse(body.request);
+  let est;
+  try {
+    const runs = expandRequest(request, catalog);
+    checkEntitlements(plan, runs, await runsToday(tx, accountId, nowMs));
+    est = estimate(request, catalog, plan.id);
+  } catch (e) {
+    if (e instanceof PricingError) throw new ApiError(e.code === 'invalid_request' ? 400 : 404, e.code, e.message);
+    if (e instanceof EntitlementError) throw new ApiError(403, e.code, e.message);
+    throw e;
+  }
+  if (est.maxMc > body.approvedMc) {
+    throw new ApiError(409, 'price_changed', 'the price changed since you approved it; please approve the new estimate', { estimateMaxMc: est.maxMc, estimateTypicalMc: est.typicalMc, approvedMc: body.approvedMc });
+  }
+  const heldMc = est.maxMc;
+  const grantRows = await tx.select().from(grants).where(eq(grants.accountId, accountId));
+  const available = grantedInForceMc(grantRows.map(grantFromRow), nowMs) - (await activeHoldsMc(tx, accountId));
+  if (available < heldMc) {
+    throw new ApiError(402, 'insufficient_credits', `this run needs up to ${heldMc / 1000} credits; you have ${Math.max(0, available) / 1000} available`, { neededMc: heldMc, availableMc: Math.max(0, available) });
+  }
+  const id = newId('gen');
+  const deadlineMs = nowMs + catalog.policies.holdTimeoutMs;
+  const label = est.lines.length === 1 ? est.lines[0]!.label : (catalog.workflows.find((w) => w.id === request.workflowId)?.name ?? 'Workflow');
+  const [row] = await tx
+    .insert(generations)
+    .values({
+      id, accountId, status: 'queued', request: request as Record<string, unknown>, modelId: request.modelId ?? null, workflowId: request.workflowId ?? null,
+      label, prompt: request.prompt.slice(0, 2_000), engine: ctx.engineFor(request), approvedMc: body.approvedMc, heldMc,
+      estimateMaxMc: est.maxMc, estimateTypicalMc: est.typicalMc, deadlineMs, createdAtMs: nowMs,
+    })
+    .returning();
+  await tx.insert(holds).values({ id: newId('hold'), accountId, generationId: id, amountMc: heldMc, status: 'active', deadlineMs, createdAtMs: nowMs });
+  await tx.insert(ledgerEntries).values({ accountId, kind: 'hold', amountMc: 0, ref: id, atMs: nowMs, details: { generationId: id, heldMc, label } });
+  return generationView(row!);
+}
+
+async function lockedGeneration(tx: Tx, id: string): Promise<{ gen: GenerationRow; hold: typeof holds.$inferSelect | undefined }> {
+  const [gen] = await tx.select().from(generations).where(eq(generations.id, id));
+  if (!gen) throw notFound(`generation ${id}`);
+  await lockAccount(tx, gen.accountId);
+  const [fresh] = await tx.select().from(generations).where(eq(generations.id, id));
+  const [hold] = await tx.select().from(holds).where(eq(holds.generationId, id));
+  return { gen: fresh!, hold };
+}
+
+export interface SettleInput {
+  usage: Usage;
+  outputs: Generation['outputs'];
+  undelivered: number;
+  partialReason?: string | undefined;
+}
+
+/**
+ * Settles a finished run: final cost from actual usage, the user pays min(final, held), captured across grants in burn order;
+ * the rest of the hold is released. A hold already voided (deadline passed) is not charged.
+ */
+export async function settleGeneration(tx: Tx, catalog: Catalog, id: string, input: SettleInput, nowMs: number): Promise<{ generation: Generation; accountId: string }> {
+  const { gen, hold } = await lockedGeneration(tx, id);
+  const request = runRequestSchema.parse(gen.request);
+  if (!hold || hold.status !== 'active') {
+    const [row] = await tx.update(generations).set({ outputs: input.outputs, usage: input.usage, progressPct: 100, finishedAtMs: gen.finishedAtMs ?? nowMs }).where(eq(generations.id, id)).returning();
+    return { generation: generationView(row!), accountId: gen.accountId };
+  }
+  const account = await lockAccount(tx, gen.accountId);
+  const final = finalCost(request, input.usage, catalog, account.planId);
+  const { captureMc: wanted } = settleHold(hold.amountMc, final);
+  const grantRows = (await tx.select().from(grants).where(eq(grants.accountId, gen.accountId))).map(grantFromRow);
+  // Credits that expired while the run held them cannot be taken: the user is never charged beyond what is in force.
+  const captureMc = Math.min(wanted, grantedInForceMc(grantRows, nowMs));
+  const allocations = allocateCapture(grantRows, captureMc, nowMs);
+  for (const a of allocations) {
+    const updated = await tx
+      .update(grants)
+      .set({ remainingMc: sql`${grants.remainingMc} - ${a.amountMc}` })
+      .where(and(eq(grants.id, a.grantId), gte(grants.remainingMc, a.amountMc)))
+      .returning({ id: grants.id });
+    if (updated.length !== 1) throw new Error(`capture of ${a.amountMc} mc from grant ${a.grantId} would overdraw it`);
+  }
+  const kinds = new Map(grantRows.map((g) => [g.id, g.kind]));
+  const funding = allocations.map((a) => ({ grantId: a.grantId, kind: kinds.get(a.grantId)!, amountMc: a.amountMc, paid: a.paid }));
+  const refundedMc = hold.amountMc - captureMc;
+  const status: GenerationStatus = input.undelivered > 0 ? 'partial' : 'succeeded';
+  await tx.update(holds).set({ status: 'captured', settledAtMs: nowMs }).where(eq(holds.id, hold.id));
+  const [row] = await tx
+    .update(generations)
+    .set({
+      status, finalMc: final, chargedMc: captureMc, refundedMc, funding, commercialUse: fundedByPaid(allocations), usage: input.usage, outputs: input.outputs,
+      progressPct: 100, finishedAtMs: nowMs, errorCode: input.undelivered > 0 ? 'partly_delivered' : null, errorMessage: input.undelivered > 0 ? (input.partialReason ?? 'part of the batch was not delivered') : null,
+    })
+    .where(eq(generations.id, id))
+    .returning();
+  await tx.insert(ledgerEntries).values({ accountId: gen.accountId, kind: 'capture', amountMc: -captureMc, ref: id, atMs: nowMs, details: { generationId: id, finalMc: final, heldMc: hold.amountMc, funding } });
+  if (refundedMc > 0) await tx.insert(ledgerEntries).values({ accountId: gen.accountId, kind: 'release', amountMc: 0, ref: id, atMs: nowMs, details: { generationId: id, releasedMc: refundedMc } });
+  return { generation: generationView(row!), accountId: gen.accountId };
+}
+
+/** Voids a run's hold in full: a failed run, a canceled one, or one past its deadline. Idempotent: a settled hold is left alone. */
+export async function voidGeneration(tx: Tx, id: string, status: 'failed' | 'expired' | 'canceled', error: { code: string; message: string }, nowMs: number): Promise<{ generation: Generation; accountId: string; changed: boolean }> {
+  const { gen, hold } = await lockedGeneration(tx, id);
+  if (!hold || hold.status !== 'active' || (FINISHED_STATUSES as readonly string[]).includes(gen.status)) {
+    return { generation: generationView(gen), accountId: gen.accountId, changed: false };
+  }
+  await tx.update(holds).set({ status: 'voided', settledAtMs: nowMs }).where(eq(holds.id, hold.id));
+  const [row] = await tx
+    .update(generations)
+    .set({ status, chargedMc: 0, refundedMc: hold.amountMc, finalMc: 0, errorCode: error.code, errorMessage: error.message, finishedAtMs: nowMs })
+    .where(eq(generations.id, id))
+    .returning();
+  await tx.insert(ledgerEntries).values({ accountId: gen.accountId, kind: 'void', amountMc: 0, ref: id, atMs: nowMs, details: { generationId: id, releasedMc: hold.amountMc, reason: error.code } });
+  return { generation: generationView(row!), accountId: gen.accountId, changed: true };
+}
+
+/** Marks a queued run as running; false if it is no longer queued (voided meanwhile). */
+export async function claimGeneration(tx: Tx, id: string, nowMs: number): Promise<GenerationRow | null> {
+  const rows = await tx.update(generations).set({ status: 'running', startedAtMs: nowMs }).where(and(eq(generations.id, id), eq(generations.status, 'queued'))).returning();
+  return rows[0] ?? null;
+}
+
+export async function setProgress(tx: Tx, id: string, pct: number): Promise<GenerationRow | null> {
+  const rows = await tx.update(generations).set({ progressPct: Math.max(0, Math.min(99, Math.round(pct))) }).where(and(eq(generations.id, id), eq(generations.status, 'running'))).returning();
+  return rows[0] ?? null;
+}
+
+/** Holds past their deadline. */
+export async function expiredHoldGenerationIds(tx: Tx, nowMs: number, limit = 100): Promise<string[]> {
+  const rows = await tx.select({ id: holds.generationId }).from(holds).where(and(eq(holds.status, 'active'), lte(holds.deadlineMs, nowMs))).limit(limit);
+  return rows.map((r) => r.id);
+}
+
+export async function generationsInStatus(tx: Tx, statuses: GenerationStatus[], limit = 1000): Promise<GenerationRow[]> {
+  return tx.select().from(generations).where(inArray(generations.status, statuses)).orderBy(generations.createdAtMs).limit(limit);
+}
+
+export async function getGeneration(tx: Tx, accountId: string, id: string): Promise<Generation> {
+  const [row] = await tx.select().from(generations).where(and(eq(generations.id, id), eq(generations.accountId, accountId)));
+  if (!row) throw notFound(`generation ${id}`);
+  return generationView(row);
+}
+
+const encodeCursor = (r: { createdAtMs: number; id: string }) => Buffer.from(`${r.createdAtMs}:${r.id}`).toString('base64url');
+function decodeCursor(c: string): { createdAtMs: number; id: string } {
+  const text = Buffer.from(c, 'base64url').toString('utf8');
+  const m = /^(\d{1,16}):([A-Za-z0-9_-]{1,80})$/.exec(text);
+  if (!m) throw new ApiError(400, 'invalid_request', 'invalid cursor');
+  return { createdAtMs: Number(m[1]), id: m[2]! };
+}
+
+/** Newest first, cursor-paginated on (created, id). */
+export async function listGenerations(tx: Tx, accountId: string, limit: number, cursor?: string): Promise<{ items: Generation[]; nextCursor: string | null }> {
+  const after = cursor ? decodeCursor(cursor) : null;
+  const where = after
+    ? and(eq(generations.accountId, accountId), or(lt(generations.createdAtMs, after.createdAtMs), and(eq(generations.createdAtMs, after.createdAtMs), lt(generations.id, after.id))))
+    : eq(generations.accountId, accountId);
+  const rows = await tx.select().from(generations).where(where).orderBy(desc(generations.createdAtMs), desc(generations.id)).limit(limit + 1);
+  const page = rows.slice(0, limit);
+  return { items: page.map(generationView), nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]!) : null };
+}
+
+export function sumMc(values: number[]): number {
+  return addMc(...values);
+}

@@ -1,0 +1,110 @@
+// The OpenAI-compatible engine against a local HTTP server that speaks the protocol: usage, images, errors, timeouts, refunds.
+import http from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { estimate } from '../../shared/rules/pricing';
+import { defaultCatalog } from '../../shared/catalog/index';
+import { EngineRouter, enginesConfigSchema } from '../../server/engines/router';
+import { startServer, type TestServer } from './helpers';
+import { pngImage } from '../../server/engines/media';
+
+/** A tiny OpenAI-compatible provider: behaviour chosen by the prompt. */
+function provider(): Promise<{ url: string; close(): Promise<void>; seen: { path: string; auth: string | undefined; body: any }[] }> {
+  const seen: { path: string; auth: string | undefined; body: any }[] = [];
+  const server = http.createServer((req, res) => {
+    let raw = '';
+    req.on('data', (d: Buffer) => (raw += d.toString()));
+    req.on('end', () => {
+      const body = JSON.parse(raw || '{}');
+      seen.push({ path: req.url ?? '', auth: req.headers.authorization, body });
+      const prompt: string = body.prompt ?? body.messages?.[0]?.content ?? '';
+      if (prompt.includes('provider-error')) {
+        res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'model overloaded' } }));
+      } else if (prompt.includes('hang')) {
+        // never answers: the engine's timeout must end it
+      } else if (prompt.includes('garbage')) {
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"choices": "nope"}');
+      } else if (req.url === '/v1/chat/completions') {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ choices: [{ message: { content: 'Hello from the provider.' } }], usage: { prompt_tokens: 12, completion_tokens: 7 } }));
+      } else if (req.url === '/v1/images/generations') {
+        const n = prompt.includes('fewer') ? 1 : body.n;
+        const b64 = pngImage(16, 16, 1).toString('base64');
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data: Array.from({ length: n }, () => ({ b64_json: b64 })) }));
+      } else res.writeHead(404).end('{}');
+    });
+  });
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      resolve({ url: `http://127.0.0.1:${port}/v1`, seen, close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }) });
+    }),
+  );
+}
+
+describe('OpenAI-compatible engine', () => {
+  let p: Awaited<ReturnType<typeof provider>>;
+  let s: TestServer;
+  let token: string;
+  beforeAll(async () => {
+    p = await provider();
+    process.env.TEST_PROVIDER_KEY = 'sk-test-123';
+    const engines = new EngineRouter(enginesConfigSchema.parse({ openai: { baseUrl: p.url, apiKeyEnv: 'TEST_PROVIDER_KEY', modelMap: { 'gpt-4o': 'llama3.1:8b' }, timeoutMs: 1_500 }, routes: { openai: ['gpt-4o', 'flux-1-1-pro'] } }));
+    s = await startServer('pglite', { engines });
+    const acct = await s.newAccount('pro');
+    token = acct.token;
+    await s.admin('POST', `/admin/accounts/${acct.accountId}/grants`, { credits: '500' });
+  });
+  afterAll(async () => {
+    await s.close();
+    await p.close();
+  });
+
+  const go = async (request: { modelId: string; prompt: string; count?: number; maxOutputTokens?: number }) => {
+    const r = await s.as(token, 'POST', '/v1/generations', { request, approvedMc: estimate(request, defaultCatalog, 'pro').maxMc });
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    await s.credits.runner.idle();
+    return (await s.as(token, 'GET', `/v1/generations/${r.body.id}`)).body;
+  };
+
+  it('charges text by the usage the provider reports, with the mapped model and the key', async () => {
+    const g = await go({ modelId: 'gpt-4o', prompt: 'say hello', maxOutputTokens: 100 });
+    expect(g).toMatchObject({ status: 'succeeded', engine: 'openai', finalMc: 7_000 }); // 19 tokens = 1 block of 7 credits
+    const call = p.seen.find((x) => x.path === '/v1/chat/completions')!;
+    expect(call.auth).toBe('Bearer sk-test-123');
+    expect(call.body).toMatchObject({ model: 'llama3.1:8b', max_tokens: 100 });
+    const text = await fetch(`${s.url}/v1/generations/${g.id}/outputs/output.txt`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.text());
+    expect(text).toBe('Hello from the provider.');
+  });
+
+  it('generates images and pays only for those delivered', async () => {
+    const full = await go({ modelId: 'flux-1-1-pro', prompt: 'two owls', count: 2 });
+    expect(full).toMatchObject({ status: 'succeeded', chargedMc: 12_000 });
+    const fewer = await go({ modelId: 'flux-1-1-pro', prompt: 'fewer owls', count: 2 });
+    expect(fewer).toMatchObject({ status: 'partial', chargedMc: 6_000, refundedMc: 6_000 });
+  });
+
+  it.each([
+    ['provider-error', 'provider_error', /model overloaded/],
+    ['hang', 'timeout', /did not answer/],
+    ['garbage', 'bad_provider_response', /without usage/],
+  ])('refunds in full when the provider %s', async (prompt, code, message) => {
+    const g = await go({ modelId: 'gpt-4o', prompt, maxOutputTokens: 10 });
+    expect(g).toMatchObject({ status: 'failed', chargedMc: 0, error: { code } });
+    expect(g.error.message).toMatch(message);
+  });
+
+  it('a provider that is down refunds in full', async () => {
+    const engines = new EngineRouter(enginesConfigSchema.parse({ openai: { baseUrl: 'http://127.0.0.1:9/v1', timeoutMs: 1_000 }, routes: { openai: ['gpt-4o'] } }));
+    const down = await startServer('pglite', { engines });
+    try {
+      const a = await down.newAccount('pro');
+      await down.admin('POST', `/admin/accounts/${a.accountId}/grants`, { credits: '50' });
+      const r = await down.as(a.token, 'POST', '/v1/generations', { request: { modelId: 'gpt-4o', prompt: 'x' }, approvedMc: 100_000 });
+      await down.credits.runner.idle();
+      const g = (await down.as(a.token, 'GET', `/v1/generations/${r.body.id}`)).body;
+      expect(g).toMatchObject({ status: 'failed', error: { code: 'provider_error' } });
+      expect((await down.as(a.token, 'GET', '/v1/wallet')).body.heldMc).toBe(0);
+    } finally {
+      await down.close();
+    }
+  });
+});
