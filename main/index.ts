@@ -1,6 +1,7 @@
 // The Electron composition root: single instance, a hardened window, IPC handlers that check the sender, and the shared core.
 import path from 'node:path';
-import { app, BrowserWindow, ipcMain, safeStorage, session, shell, utilityProcess, type WebContents } from 'electron';
+import { Readable } from 'node:stream';
+import { app, BrowserWindow, ipcMain, protocol, safeStorage, session, shell, utilityProcess, type WebContents } from 'electron';
 import Store from 'electron-store';
 import { IPC_EVENT_NAMES, IPC_METHOD_NAMES, ipcChannel, ipcEventChannel } from '../shared/ipc/contract';
 import { AppCore, type ServerChoice } from './core/app-core';
@@ -9,6 +10,8 @@ import { FileTokenStore, type KeyValueStore, type TokenCipher } from './core/sto
 import type { Spawner } from './core/supervisor';
 
 const isDev = !app.isPackaged && !!process.env.ELECTRON_RENDERER_URL;
+const OUTPUT_SCHEME = 'credits-output';
+protocol.registerSchemesAsPrivileged([{ scheme: OUTPUT_SCHEME, privileges: { standard: true, secure: true, stream: true, supportFetchAPI: true } }]);
 
 /** Electron's utilityProcess as the core's child-process seam. */
 const utilitySpawner: Spawner = (entry, args) => {
@@ -88,7 +91,21 @@ async function main(): Promise<void> {
   const server: ServerChoice = remoteUrl
     ? { kind: 'remote', url: remoteUrl }
     : { kind: 'embedded', entry: path.join(__dirname, '../server/index.cjs'), spawn: utilitySpawner };
-  const core = new AppCore({ dataDir, store, tokenStore: new FileTokenStore(path.join(dataDir, 'account-token.bin'), safeStorageCipher), server });
+  const core = new AppCore({
+    dataDir,
+    store,
+    tokenStore: new FileTokenStore(path.join(dataDir, 'account-token.bin'), safeStorageCipher),
+    server,
+    outputUrl: (id, name) => `${OUTPUT_SCHEME}://run/${encodeURIComponent(id)}/${encodeURIComponent(name)}`,
+  });
+  // Outputs stream from the credits server through main, which holds the token; the renderer only sees this scheme.
+  protocol.handle(OUTPUT_SCHEME, async (request) => {
+    const url = new URL(request.url);
+    const [id, name] = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+    const out = url.hostname === 'run' && id && name ? await core.fetchOutput(id, name) : null;
+    if (!out) return new Response('not found', { status: 404 });
+    return new Response(Readable.toWeb(out.stream as Readable) as ReadableStream, { headers: { 'content-type': out.mime } });
+  });
 
   for (const method of IPC_METHOD_NAMES) {
     ipcMain.handle(ipcChannel(method), (event, input: unknown) => {

@@ -23,7 +23,7 @@ import { TestClock } from './clock';
 import { ApiError, notFound, parseInput } from './errors';
 import { WalletEvents } from './events';
 import { accountForToken, adminGrant, createAccount, issueToken, setPlan } from './services/accounts';
-import { checkIdempotencyKey, idempotent } from './services/idempotency';
+import { checkIdempotencyKey, idempotent, IDEMPOTENCY_KEY_PATTERN, storedAnswer } from './services/idempotency';
 import { readWallet } from './services/wallet';
 import { sha256, stableJson } from './services/util';
 
@@ -198,6 +198,15 @@ export function buildApp(opts: AppOptions): CreditsApp {
     const accountId = await authAccount(req);
     const q = parseInput(generationListQuerySchema, req.query, 'query');
     return listGenerations(db, accountId, q.limit, q.cursor);
+  });
+
+  /** The run created with an idempotency key, so a client that crashed mid-request can look it up instead of resending. */
+  app.get('/v1/generations/by-key/:key', async (req) => {
+    const accountId = await authAccount(req);
+    const { key } = parseInput(z.object({ key: z.string().regex(IDEMPOTENCY_KEY_PATTERN) }), req.params, 'idempotency key');
+    const answer = await storedAnswer(db, `gen:${accountId}`, key);
+    if (!answer) throw notFound('a run with that key');
+    return getGeneration(db, accountId, (answer.body as Generation).id);
   });
 
   app.get('/v1/generations/:id', async (req) => {

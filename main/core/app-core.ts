@@ -4,7 +4,10 @@ import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
+import type { Generation } from '../../shared/api/index';
 import type { WalletView } from '../../shared/ipc/contract';
+import { CatalogStore } from './catalog-store';
+import { GenerationsCore } from './generations';
 import { CreditsApiClient } from './api-client';
 import type { IpcHandlers } from './ipc-dispatch';
 import type { KeyValueStore, TokenStore } from './stores';
@@ -25,11 +28,15 @@ export interface AppCoreOptions {
   server: ServerChoice;
   now?: () => number;
   log?: (line: string) => void;
+  /** where the renderer loads a run's output from; the shell serves it with fetchOutput */
+  outputUrl(generationId: string, name: string): string;
 }
 
-/** Emits 'walletView' (WalletView) for the renderer. */
+/** Emits the IPC events for the renderer: 'walletView', 'generation', 'notice'. */
 export class AppCore extends EventEmitter {
   readonly sync: WalletSync;
+  readonly catalog: CatalogStore;
+  readonly generations: GenerationsCore;
   readonly supervisor: ServerSupervisor | null = null;
   readonly handlers: IpcHandlers;
   private readonly serverDataDir: string;
@@ -41,6 +48,14 @@ export class AppCore extends EventEmitter {
     this.sync = new WalletSync({ serverIdentity: identity, serverKind: opts.server.kind, cache: new WalletCache(opts.store), ...(opts.now ? { now: opts.now } : {}) });
     this.sync.on('view', (v: WalletView) => this.emit('walletView', v));
     this.sync.on('unauthorized', () => this.onUnauthorized());
+    this.catalog = new CatalogStore(opts.store, identity);
+    this.generations = new GenerationsCore({ store: opts.store, sync: this.sync, catalog: this.catalog, outputUrl: opts.outputUrl, ...(opts.now ? { now: opts.now } : {}) });
+    this.generations.on('generation', (g) => this.emit('generation', g));
+    this.generations.on('notice', (n) => this.emit('notice', n));
+    this.sync.on('generation', (g: Generation) => this.generations.track(g));
+    this.sync.on('connected', (client: CreditsApiClient) => {
+      void this.generations.onConnected(client).then(() => this.emit('catalogView', this.handlers.getCatalogView(undefined)));
+    });
     if (opts.server.kind === 'embedded') {
       const name = opts.server.localName ?? os.userInfo().username;
       this.supervisor = new ServerSupervisor({
@@ -51,7 +66,23 @@ export class AppCore extends EventEmitter {
     }
     this.handlers = {
       getWalletView: () => this.sync.view,
-      refreshWallet: () => this.sync.refresh(),
+      refreshWallet: async () => {
+        const v = await this.sync.refresh();
+        await this.generations.refreshCatalog();
+        return v;
+      },
+      getCatalogView: () => ({
+        catalog: this.catalog.get(),
+        planId: this.sync.view.wallet?.planId ?? null,
+        fetchedAtServerMs: this.catalog.fetchedAtServerMs,
+        stale: this.catalog.isStale(Date.now() + this.sync.view.clockOffsetMs),
+      }),
+      preflight: (request) => this.generations.preflight(request),
+      startGeneration: ({ request, approvedMc }) => this.generations.start(request, approvedMc),
+      cancelGeneration: ({ id }) => this.generations.cancel(id),
+      getRecentGenerations: () => this.generations.recentViews(),
+      getSettings: () => this.generations.settings(),
+      updateSettings: (patch) => this.generations.updateSettings(patch),
     };
   }
 
@@ -101,6 +132,13 @@ export class AppCore extends EventEmitter {
     this.unauthorizedOnce = true; // one recovery attempt per run: a loop of failures must not mint tokens forever
     this.opts.tokenStore.clear();
     void this.onServerReady(this.supervisor.current);
+  }
+
+  /** An output file of one of this account's runs, for the shell to serve to the renderer; null if unavailable. */
+  fetchOutput(generationId: string, name: string) {
+    const client = this.sync.client;
+    if (!client || !/^gen_[A-Za-z0-9_-]{1,40}$/.test(generationId) || !/^[a-z0-9][a-z0-9._-]{0,80}$/.test(name)) return Promise.resolve(null);
+    return client.output(generationId, name);
   }
 
   async stop(): Promise<void> {

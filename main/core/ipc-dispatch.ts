@@ -8,6 +8,7 @@ export class UserFacingError extends Error {
   constructor(
     readonly code: string,
     message: string,
+    readonly details?: Record<string, unknown>,
   ) {
     super(message);
   }
@@ -29,7 +30,7 @@ export async function dispatch(handlers: IpcHandlers, method: unknown, input: un
     const value = await handler(parsed.data);
     return { ok: true, value: spec.output.parse(value) };
   } catch (e) {
-    if (e instanceof UserFacingError) return { ok: false, error: { code: e.code, message: e.message } };
+    if (e instanceof UserFacingError) return { ok: false, error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) } };
     return { ok: false, error: { code: 'internal', message: 'something went wrong in the app; please try again' } };
   }
 }

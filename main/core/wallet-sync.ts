@@ -1,7 +1,7 @@
 // Keeps the app's picture of the wallet current: cached view first, then a fetch, then the server's SSE stream; offline-aware with backoff.
 import { EventEmitter } from 'node:events';
 import { EventSource } from 'eventsource';
-import { walletEventSchema, type Wallet } from '../../shared/api/index';
+import { generationEventSchema, walletEventSchema, type Wallet } from '../../shared/api/index';
 import type { ConnectionState, WalletView } from '../../shared/ipc/contract';
 import { ApiClientError, type CreditsApiClient } from './api-client';
 import type { WalletCache } from './wallet-cache';
@@ -25,9 +25,9 @@ export interface WalletSyncOptions {
   random?: () => number;
 }
 
-/** Emits 'view' (WalletView) on every change. */
+/** Emits 'view' (WalletView) on every change, 'generation' for streamed run updates, 'connected' (client) after each successful connect. */
 export class WalletSync extends EventEmitter {
-  private client: CreditsApiClient | null = null;
+  client: CreditsApiClient | null = null;
   private stream: EventSource | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private resetTimer: NodeJS.Timeout | null = null;
@@ -91,6 +91,7 @@ export class WalletSync extends EventEmitter {
         this.failures = 0;
         this.apply(wallet, clockOffsetMs);
         this.openStream(client);
+        this.emit('connected', client);
       } catch (e) {
         if (client === this.client && !this.stopped) this.fail(e);
       } finally {
@@ -160,6 +161,11 @@ export class WalletSync extends EventEmitter {
       this.apply(parsed.data.wallet, offset);
       // The server's clock moved against ours (a test clock, a corrected system clock): measure it again.
       if (Math.abs(skewMs) > CLOCK_RESYNC_THRESHOLD_MS) void this.remeasure(client);
+    });
+    es.addEventListener('generation', (ev) => {
+      if (this.stream !== es) return;
+      const parsed = generationEventSchema.safeParse(safeJson(ev.data));
+      if (parsed.success) this.emit('generation', parsed.data.generation);
     });
     es.onerror = () => {
       if (this.stream !== es) return;

@@ -13,7 +13,7 @@ import { dispatch } from '../core/ipc-dispatch';
 import { FileTokenStore, type KeyValueStore } from '../core/stores';
 import { nodeSpawner } from '../core/supervisor';
 import { z } from 'zod';
-import { BRIDGE_PATH, BRIDGE_SCRIPT_PATH, MAX_MESSAGE_BYTES, type HostMessage } from './protocol';
+import { BRIDGE_PATH, BRIDGE_SCRIPT_PATH, MAX_MESSAGE_BYTES, OUTPUTS_PATH, type HostMessage } from './protocol';
 
 const callMessageSchema = z.object({
   type: z.literal('call'),
@@ -42,9 +42,18 @@ export async function startHost(opts: HostOptions): Promise<{ url: string; launc
   const server: ServerChoice = opts.remoteUrl
     ? { kind: 'remote', url: opts.remoteUrl.replace(/\/$/, '') }
     : { kind: 'embedded', entry: opts.serverEntry, spawn: nodeSpawner(), extraArgs: opts.serverArgs ?? [] };
-  const core = new AppCore({ dataDir: opts.dataDir, store, tokenStore, server, log: (l) => process.stderr.write(`${l}\n`) });
-
   const launchToken = randomBytes(24).toString('base64url');
+  // Outputs are loaded by <img>/<audio> tags, which cannot send headers: a separate per-launch key, given only to the page.
+  const outputsKey = randomBytes(18).toString('base64url');
+  const core = new AppCore({
+    dataDir: opts.dataDir,
+    store,
+    tokenStore,
+    server,
+    log: (l) => process.stderr.write(`${l}\n`),
+    outputUrl: (id, name) => `${OUTPUTS_PATH}/${encodeURIComponent(id)}/${encodeURIComponent(name)}?k=${outputsKey}`,
+  });
+  const outputsKeyBuf = Buffer.from(outputsKey);
   const launchTokenBuf = Buffer.from(launchToken);
   const indexHtml = readFileSync(path.join(opts.rendererDir, 'index.html'), 'utf8').replace('<head>', `<head>\n    <script type="module" src="${BRIDGE_SCRIPT_PATH}"></script>`);
   const bridgeJs = readFileSync(opts.bridgeScript, 'utf8');
@@ -59,6 +68,16 @@ export async function startHost(opts: HostOptions): Promise<{ url: string; launc
   app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(indexHtml));
   app.get('/index.html', async (_req, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(indexHtml));
   app.get(BRIDGE_SCRIPT_PATH, async (_req, reply) => reply.type('text/javascript; charset=utf-8').send(bridgeJs));
+  app.get(`${OUTPUTS_PATH}/:id/:name`, async (req, reply) => {
+    const { id, name } = req.params as { id: string; name: string };
+    const k = Buffer.from(String((req.query as { k?: unknown }).k ?? ''));
+    if (k.length !== outputsKeyBuf.length || !timingSafeEqual(k, outputsKeyBuf)) return reply.status(403).send('forbidden');
+    const out = await core.fetchOutput(id, name);
+    if (!out) return reply.status(404).send('not found');
+    reply.type(out.mime).header('cache-control', 'private, max-age=3600');
+    if (out.bytes !== null) reply.header('content-length', out.bytes);
+    return reply.send(out.stream);
+  });
   await app.register(fastifyStatic, { root: opts.rendererDir, index: false, wildcard: true, serve: true, decorateReply: false });
 
   let origin = '';

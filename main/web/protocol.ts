@@ -1,6 +1,7 @@
 // The browser-mode WebSocket protocol between the bridge (window.credits in Chromium) and the host: calls, results, events.
 export const BRIDGE_PATH = '/__credits/bridge';
 export const BRIDGE_SCRIPT_PATH = '/__credits/bridge.js';
+export const OUTPUTS_PATH = '/__credits/outputs';
 export const MAX_MESSAGE_BYTES = 256 * 1024;
 
 export interface CallMessage {

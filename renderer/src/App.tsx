@@ -1,12 +1,37 @@
-// The app shell: a sidebar with the app's name and, at its bottom left, the balance bar; the page beside it.
-import { useEffect } from 'react';
+// The app shell: a sidebar with navigation and, at its bottom left, the balance bar; the chosen page beside it; notices on top.
+import { useEffect, useState } from 'react';
 import { BalanceBar } from './features/balance-bar/BalanceBar';
+import { GeneratePage } from './features/generate/GeneratePage';
+import { SettingsPage } from './features/settings/SettingsPage';
 import { WalletPage } from './features/wallet/WalletPage';
+import { useAppStore } from './stores/app-store';
 import { useWalletStore } from './stores/wallet-store';
 
+const PAGES = [
+  { id: 'generate', label: 'Generate' },
+  { id: 'wallet', label: 'Wallet' },
+  { id: 'settings', label: 'Settings' },
+] as const;
+type PageId = (typeof PAGES)[number]['id'];
+
+function currentPage(): PageId {
+  const h = location.hash.replace('#', '');
+  return (PAGES.find((p) => p.id === h)?.id ?? 'generate') as PageId;
+}
+
 export function App() {
-  const init = useWalletStore((s) => s.init);
-  useEffect(() => init(), [init]);
+  const initWallet = useWalletStore((s) => s.init);
+  const initApp = useAppStore((s) => s.init);
+  const notices = useAppStore((s) => s.notices);
+  const dismiss = useAppStore((s) => s.dismissNotice);
+  const [page, setPage] = useState<PageId>(currentPage);
+  useEffect(() => initWallet(), [initWallet]);
+  useEffect(() => initApp(), [initApp]);
+  useEffect(() => {
+    const on = () => setPage(currentPage());
+    window.addEventListener('hashchange', on);
+    return () => window.removeEventListener('hashchange', on);
+  }, []);
   return (
     <div className="shell">
       <nav className="sidebar" aria-label="Main">
@@ -15,16 +40,34 @@ export function App() {
           <span>Credits Desk</span>
         </div>
         <ul className="nav-list">
-          <li>
-            <a href="#wallet" aria-current="page">
-              Wallet
-            </a>
-          </li>
+          {PAGES.map((p) => (
+            <li key={p.id}>
+              <a href={`#${p.id}`} aria-current={page === p.id ? 'page' : undefined}>
+                {p.label}
+              </a>
+            </li>
+          ))}
         </ul>
         <div className="sidebar-spacer" />
         <BalanceBar />
       </nav>
-      <WalletPage />
+      <div className="content">
+        {notices.length > 0 && (
+          <div className="notices">
+            {notices.map((n) => (
+              <div key={n.id} role={n.level === 'error' ? 'alert' : 'status'} className={`notice level-${n.level}`}>
+                <span>{n.message}</span>
+                <button type="button" aria-label="Dismiss" onClick={() => dismiss(n.id)}>
+                  ×
+                </button>
+              </div>
+            ))}
+          </div>
+        )}
+        {page === 'generate' && <GeneratePage />}
+        {page === 'wallet' && <WalletPage />}
+        {page === 'settings' && <SettingsPage />}
+      </div>
     </div>
   );
 }

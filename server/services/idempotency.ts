@@ -30,6 +30,12 @@ async function stored(db: Db | Tx, scope: string, key: string, requestHash: stri
   return { status: row.status, body: row.body, replayed: true };
 }
 
+/** The stored answer for a key, whatever the request was. */
+export async function storedAnswer(db: Db | Tx, scope: string, key: string): Promise<{ status: number; body: unknown } | null> {
+  const rows = await db.select().from(idempotencyKeys).where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key)));
+  return rows[0] ? { status: rows[0].status, body: rows[0].body } : null;
+}
+
 /**
  * Runs `fn` once per (scope, key). The answer is stored in the same transaction as the change, so a crash never leaves a
  * change without its answer; a concurrent duplicate waits on the key's unique index, then returns the stored answer.

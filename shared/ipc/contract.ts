@@ -1,6 +1,8 @@
 // The renderer↔main contract: every method's input and output schema and the events main pushes; the preload and browser bridge are built from it.
 import { z } from 'zod';
-import { walletSchema } from '../api/index';
+import { generationSchema, walletSchema } from '../api/index';
+import { catalogSchema } from '../catalog/schema';
+import { runRequestSchema } from '../rules/pricing';
 import type { IpcEventName, IpcMethodName } from './names';
 
 export { IPC_EVENT_NAMES, IPC_METHOD_NAMES, eventListenerName, ipcChannel, ipcEventChannel, type IpcEventName, type IpcMethodName } from './names';
@@ -26,10 +28,62 @@ export type WalletView = z.infer<typeof walletViewSchema>;
 
 const noInput = z.undefined();
 
+/** The price catalog as main has it cached: the renderer estimates with the same shared code while the user edits. */
+export const catalogViewSchema = z.object({
+  catalog: catalogSchema.nullable(),
+  /** the plan the estimates use: the account's, from the wallet */
+  planId: z.string().nullable(),
+  fetchedAtServerMs: z.int().nullable(),
+  /** older than the catalog's freshness window */
+  stale: z.boolean(),
+});
+export type CatalogView = z.infer<typeof catalogViewSchema>;
+
+export const refusalSchema = z.object({ code: z.string(), message: z.string() });
+
+export const preflightResultSchema = z.object({
+  estimate: z
+    .object({
+      maxMc: z.int().min(0),
+      typicalMc: z.int().min(0),
+      lines: z.array(z.object({ modelId: z.string(), label: z.string(), maxMc: z.int().min(0), typicalMc: z.int().min(0), unlimited: z.boolean() })),
+    })
+    .nullable(),
+  stale: z.boolean(),
+  /** credits available for this run: the wallet's, less this app's runs in flight */
+  availableMc: z.int().nullable(),
+  /** at or under the user's auto-approve limit: no confirmation needed */
+  autoApprove: z.boolean(),
+  /** why it cannot run now; the estimate may still be shown */
+  refusal: refusalSchema.nullable(),
+});
+export type PreflightResult = z.infer<typeof preflightResultSchema>;
+
+/** A run as the renderer shows it: the server's record plus where to load each output from. */
+export const generationViewSchema = generationSchema.extend({
+  outputUrls: z.record(z.string(), z.string()),
+});
+export type GenerationView = z.infer<typeof generationViewSchema>;
+
+export const settingsSchema = z.object({
+  /** runs whose estimate is at or under this many millicredits start without a confirmation */
+  autoApproveMc: z.int().min(0).max(1_000_000_000),
+});
+export type Settings = z.infer<typeof settingsSchema>;
+
+export const noticeSchema = z.object({ level: z.enum(['info', 'warning', 'error']), message: z.string().max(500) });
+
 /** Method name → input and output schemas. One named function per method in window.credits; nothing generic. */
 export const ipcMethods = {
   getWalletView: { input: noInput, output: walletViewSchema },
   refreshWallet: { input: noInput, output: walletViewSchema },
+  getCatalogView: { input: noInput, output: catalogViewSchema },
+  preflight: { input: runRequestSchema, output: preflightResultSchema },
+  startGeneration: { input: z.object({ request: runRequestSchema, approvedMc: z.int().min(0).max(Number.MAX_SAFE_INTEGER) }).strict(), output: generationViewSchema },
+  cancelGeneration: { input: z.object({ id: z.string().min(1).max(80) }).strict(), output: generationViewSchema },
+  getRecentGenerations: { input: noInput, output: z.array(generationViewSchema).max(200) },
+  getSettings: { input: noInput, output: settingsSchema },
+  updateSettings: { input: settingsSchema.partial().strict(), output: settingsSchema },
 } as const satisfies Record<IpcMethodName, { input: z.ZodType; output: z.ZodType }>;
 export type IpcInput<M extends IpcMethodName> = z.input<(typeof ipcMethods)[M]['input']>;
 export type IpcOutput<M extends IpcMethodName> = z.output<(typeof ipcMethods)[M]['output']>;
@@ -37,6 +91,9 @@ export type IpcOutput<M extends IpcMethodName> = z.output<(typeof ipcMethods)[M]
 /** Event name → payload schema, pushed from main to the renderer. */
 export const ipcEvents = {
   walletView: walletViewSchema,
+  catalogView: catalogViewSchema,
+  generation: generationViewSchema,
+  notice: noticeSchema,
 } as const satisfies Record<IpcEventName, z.ZodType>;
 export type IpcEventPayload<E extends IpcEventName> = z.output<(typeof ipcEvents)[E]>;
 
@@ -50,6 +107,8 @@ void eventsMatch;
 export interface IpcError {
   code: string;
   message: string;
+  /** e.g. the new estimate when the price changed */
+  details?: Record<string, unknown>;
 }
 export type IpcResult<T> = { ok: true; value: T } | { ok: false; error: IpcError };
 

@@ -1,6 +1,16 @@
 // The names of the renderer↔main methods and events, with no dependencies, so the sandboxed preload can build window.credits from them.
-export const IPC_METHOD_NAMES = ['getWalletView', 'refreshWallet'] as const;
-export const IPC_EVENT_NAMES = ['walletView'] as const;
+export const IPC_METHOD_NAMES = [
+  'getWalletView',
+  'refreshWallet',
+  'getCatalogView',
+  'preflight',
+  'startGeneration',
+  'cancelGeneration',
+  'getRecentGenerations',
+  'getSettings',
+  'updateSettings',
+] as const;
+export const IPC_EVENT_NAMES = ['walletView', 'catalogView', 'generation', 'notice'] as const;
 export type IpcMethodName = (typeof IPC_METHOD_NAMES)[number];
 export type IpcEventName = (typeof IPC_EVENT_NAMES)[number];
 

@@ -4,7 +4,21 @@ import { dispatch, UserFacingError, type IpcHandlers } from '../../main/core/ipc
 import type { WalletView } from '../../shared/ipc/contract';
 
 const view: WalletView = { wallet: null, source: 'none', connection: 'offline', asOfServerMs: null, clockOffsetMs: 0, lastError: null, serverKind: 'embedded' };
-const handlers: IpcHandlers = { getWalletView: () => view, refreshWallet: async () => view };
+const settings = { autoApproveMc: 0 };
+const notUsed = () => {
+  throw new Error('not used');
+};
+const handlers: IpcHandlers = {
+  getWalletView: () => view,
+  refreshWallet: async () => view,
+  getCatalogView: () => ({ catalog: null, planId: null, fetchedAtServerMs: null, stale: true }),
+  preflight: notUsed,
+  startGeneration: notUsed,
+  cancelGeneration: notUsed,
+  getRecentGenerations: () => [],
+  getSettings: () => settings,
+  updateSettings: (p) => ({ ...settings, ...p }),
+};
 
 describe('dispatch', () => {
   it('calls a known method with valid input and validates its output', async () => {
@@ -20,12 +34,19 @@ describe('dispatch', () => {
     expect(r).toMatchObject({ ok: false, error: { code } });
   });
   it('passes user-facing errors through and hides internal ones', async () => {
-    const bad: IpcHandlers = { getWalletView: () => { throw new UserFacingError('offline', 'The server is down'); }, refreshWallet: () => { throw new Error('secret stack'); } };
+    const bad: IpcHandlers = { ...handlers, getWalletView: () => { throw new UserFacingError('offline', 'The server is down'); }, refreshWallet: () => { throw new Error('secret stack'); } };
     expect(await dispatch(bad, 'getWalletView', undefined)).toEqual({ ok: false, error: { code: 'offline', message: 'The server is down' } });
     const r = await dispatch(bad, 'refreshWallet', undefined);
     expect(r).toMatchObject({ ok: false, error: { code: 'internal' } });
     expect(JSON.stringify(r)).not.toContain('secret');
   });
+  it('validates inputs of methods that take them', async () => {
+    expect(await dispatch(handlers, 'updateSettings', { autoApproveMc: -5 })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    expect(await dispatch(handlers, 'updateSettings', { autoApproveMc: 2_000, extra: 1 })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    expect(await dispatch(handlers, 'startGeneration', { request: { modelId: 'x', prompt: 'y'.repeat(100_001) }, approvedMc: 1 })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    expect(await dispatch(handlers, 'updateSettings', { autoApproveMc: 2_000 })).toEqual({ ok: true, value: { autoApproveMc: 2_000 } });
+  });
+
   it('refuses a handler result that breaks the contract', async () => {
     const broken = { ...handlers, getWalletView: () => ({ ...view, connection: 'weird' }) as unknown as WalletView };
     expect(await dispatch(broken, 'getWalletView', undefined)).toMatchObject({ ok: false, error: { code: 'internal' } });

@@ -1,0 +1,221 @@
+// The pre-flight gate and the runs this app started: estimates from the cached catalog and wallet, refusals the user can act on,
+// idempotency keys written before sending, and recovery of runs left in flight by a crash.
+import { EventEmitter } from 'node:events';
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { FINISHED_STATUSES, type Generation } from '../../shared/api/index';
+import { findPlan } from '../../shared/catalog/schema';
+import { checkEntitlements, EntitlementError } from '../../shared/rules/entitlements';
+import { formatCredits } from '../../shared/rules/money';
+import { estimate, expandRequest, PricingError, runRequestSchema, type RunRequest } from '../../shared/rules/pricing';
+import type { GenerationView, PreflightResult, Settings } from '../../shared/ipc/contract';
+import { ApiClientError, type CreditsApiClient } from './api-client';
+import type { CatalogStore } from './catalog-store';
+import { UserFacingError } from './ipc-dispatch';
+import type { KeyValueStore } from './stores';
+import type { WalletSync } from './wallet-sync';
+
+export const MAX_PENDING = 100;
+export const MAX_RECENT = 50;
+export const DEFAULT_AUTO_APPROVE_MC = 5_000;
+
+const pendingSchema = z.array(
+  z.object({
+    key: z.string(),
+    request: runRequestSchema,
+    approvedMc: z.int().min(0),
+    createdAtMs: z.int(),
+    generationId: z.string().nullable(),
+  }),
+);
+type Pending = z.infer<typeof pendingSchema>[number];
+
+export interface GenerationsOptions {
+  store: KeyValueStore;
+  sync: WalletSync;
+  catalog: CatalogStore;
+  /** where the renderer loads an output from (a custom protocol in Electron, a host route in browser mode) */
+  outputUrl(generationId: string, name: string): string;
+  now?: () => number;
+}
+
+const credits = (mc: number) => `${formatCredits(mc)} credit${mc === 1000 ? '' : 's'}`;
+
+/** Emits 'generation' (GenerationView) and 'notice' ({level, message}). */
+export class GenerationsCore extends EventEmitter {
+  private readonly recent = new Map<string, Generation>();
+  private pending: Pending[];
+
+  constructor(private readonly opts: GenerationsOptions) {
+    super();
+    const parsed = pendingSchema.safeParse(opts.store.get('pendingRuns'));
+    this.pending = parsed.success ? parsed.data.slice(-MAX_PENDING) : [];
+  }
+
+  private now(): number {
+    return (this.opts.now ?? Date.now)();
+  }
+
+  private serverNow(): number {
+    return this.now() + this.opts.sync.view.clockOffsetMs;
+  }
+
+  settings(): Settings {
+    const raw = this.opts.store.get('settings') as Partial<Settings> | undefined;
+    const auto = raw?.autoApproveMc;
+    return { autoApproveMc: typeof auto === 'number' && Number.isSafeInteger(auto) && auto >= 0 ? auto : DEFAULT_AUTO_APPROVE_MC };
+  }
+
+  updateSettings(patch: Partial<Settings>): Settings {
+    const next = { ...this.settings(), ...patch };
+    this.opts.store.set('settings', next);
+    return next;
+  }
+
+  private savePending(): void {
+    this.opts.store.set('pendingRuns', this.pending.slice(-MAX_PENDING));
+  }
+
+  /** Credits approved for runs this app sent whose hold the wallet may not show yet. */
+  inFlightMc(): number {
+    return this.pending.filter((p) => p.generationId === null).reduce((s, p) => s + p.approvedMc, 0);
+  }
+
+  view(g: Generation): GenerationView {
+    return { ...g, outputUrls: Object.fromEntries(g.outputs.map((o) => [o.name, this.opts.outputUrl(g.id, o.name)])) };
+  }
+
+  /** Estimates a run and says whether it may run now, from the cache alone: works offline. */
+  preflight(raw: RunRequest): PreflightResult {
+    const catalog = this.opts.catalog.get();
+    const wv = this.opts.sync.view;
+    const stale = this.opts.catalog.isStale(this.serverNow());
+    const base: PreflightResult = { estimate: null, stale, availableMc: null, autoApprove: false, refusal: null };
+    if (!catalog) return { ...base, refusal: { code: 'no_catalog', message: "Prices haven't been downloaded yet. Connect to the credits server once to get the price list." } };
+    const wallet = wv.wallet;
+    if (!wallet) return { ...base, refusal: { code: 'no_wallet', message: 'Your balance has not been loaded yet. Connect to the credits server once.' } };
+    const plan = findPlan(catalog, wallet.planId);
+    if (!plan) return { ...base, refusal: { code: 'unknown_plan', message: `Your plan (${wallet.planId}) is not in the price list; update the app.` } };
+    let est;
+    try {
+      const request = runRequestSchema.parse(raw);
+      const runs = expandRequest(request, catalog);
+      est = estimate(request, catalog, plan.id);
+      checkEntitlements(plan, runs);
+    } catch (e) {
+      if (e instanceof PricingError) return { ...base, refusal: { code: e.code, message: e.message } };
+      if (e instanceof EntitlementError) return { ...base, estimate: est ?? null, refusal: { code: e.code, message: e.message } };
+      if (e instanceof z.ZodError) return { ...base, refusal: { code: 'invalid_request', message: e.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`).join('; ') } };
+      throw e;
+    }
+    const availableMc = wallet.availableMc - this.inFlightMc();
+    const result: PreflightResult = { estimate: est, stale, availableMc, autoApprove: est.maxMc <= this.settings().autoApproveMc, refusal: null };
+    if (availableMc < est.maxMc) {
+      return { ...result, refusal: { code: 'insufficient_credits', message: `This run can cost up to ${credits(est.maxMc)}; you have ${credits(Math.max(0, availableMc))} available${this.inFlightMc() > 0 ? ' after the runs in progress' : ''}.` } };
+    }
+    if (wv.connection !== 'online') {
+      return { ...result, refusal: { code: 'offline', message: "You're offline. The estimate is from your saved price list; running needs the credits server." } };
+    }
+    return result;
+  }
+
+  private client(): CreditsApiClient {
+    const c = this.opts.sync.client;
+    if (!c || this.opts.sync.view.connection !== 'online') throw new UserFacingError('offline', "You're offline. Running needs the credits server.");
+    return c;
+  }
+
+  /** Sends a run the user approved, after the gate. The key is saved before sending, so a crash or retry never charges twice. */
+  async start(request: RunRequest, approvedMc: number): Promise<GenerationView> {
+    const check = this.preflight(request);
+    if (check.refusal) throw new UserFacingError(check.refusal.code, check.refusal.message);
+    if (approvedMc < check.estimate!.maxMc) {
+      throw new UserFacingError('approval_too_low', `This run can cost up to ${credits(check.estimate!.maxMc)}; approve that amount to run it.`, { estimateMaxMc: check.estimate!.maxMc });
+    }
+    const client = this.client();
+    if (this.pending.length >= MAX_PENDING) throw new UserFacingError('too_many_pending', 'Too many runs are waiting to be confirmed; try again in a moment.');
+    const entry: Pending = { key: `run-${randomUUID()}`, request: runRequestSchema.parse(request), approvedMc, createdAtMs: this.now(), generationId: null };
+    this.pending.push(entry);
+    this.savePending();
+    try {
+      const g = await client.createGeneration({ request, approvedMc }, entry.key);
+      entry.generationId = g.id;
+      this.savePending();
+      this.track(g);
+      return this.view(g);
+    } catch (e) {
+      if (e instanceof ApiClientError && (e.code === 'offline' || e.code === 'timeout' || e.code === 'server_error')) {
+        // We cannot know whether the server took it: keep the key and look it up later rather than resend.
+        throw new UserFacingError('unconfirmed', "We couldn't confirm the run reached the server. It will be checked when the connection is back; you will not be charged twice.");
+      }
+      this.pending = this.pending.filter((p) => p.key !== entry.key);
+      this.savePending();
+      if (e instanceof ApiClientError && e.serverCode === 'price_changed') {
+        const d = (e.details ?? {}) as { estimateMaxMc?: number };
+        void this.refreshCatalog();
+        throw new UserFacingError('price_changed', `The price changed: this run now costs up to ${credits(d.estimateMaxMc ?? 0)}. Please approve the new amount.`, { estimateMaxMc: d.estimateMaxMc ?? null });
+      }
+      if (e instanceof ApiClientError) throw new UserFacingError(e.serverCode ?? e.code, e.message, (e.details ?? undefined) as Record<string, unknown> | undefined);
+      throw e;
+    }
+  }
+
+  async cancel(id: string): Promise<GenerationView> {
+    const g = await this.client().cancelGeneration(id, `cancel-${id}`);
+    this.track(g);
+    return this.view(g);
+  }
+
+  async refreshCatalog(): Promise<void> {
+    const c = this.opts.sync.client;
+    if (!c) return;
+    try {
+      await this.opts.catalog.sync(c, this.serverNow());
+    } catch {
+      // keep the cached catalog; staleness is shown with every estimate
+    }
+  }
+
+  /** Called whenever the server is reachable again: loads recent runs and settles the fate of runs left in flight. */
+  async onConnected(client: CreditsApiClient): Promise<void> {
+    await this.refreshCatalog();
+    try {
+      const page = await client.generations(20);
+      for (const g of [...page.items].reverse()) this.track(g, false);
+    } catch {
+      // history is a convenience here; the next connection tries again
+    }
+    for (const p of [...this.pending]) {
+      try {
+        const g = p.generationId ? await client.generation(p.generationId) : await client.generationByKey(p.key);
+        if (g) {
+          p.generationId = g.id;
+          this.track(g);
+        } else {
+          this.pending = this.pending.filter((x) => x.key !== p.key);
+          this.emit('notice', { level: 'info', message: 'A run you started before the connection dropped never reached the server. Nothing was charged.' });
+        }
+      } catch {
+        // still unreachable: try again on the next connection
+      }
+    }
+    this.savePending();
+  }
+
+  /** Records a server update of a run and tells the renderer. */
+  track(g: Generation, emit = true): void {
+    this.recent.delete(g.id);
+    this.recent.set(g.id, g);
+    while (this.recent.size > MAX_RECENT) this.recent.delete(this.recent.keys().next().value!);
+    if ((FINISHED_STATUSES as readonly string[]).includes(g.status)) {
+      const before = this.pending.length;
+      this.pending = this.pending.filter((p) => p.generationId !== g.id);
+      if (this.pending.length !== before) this.savePending();
+    }
+    if (emit) this.emit('generation', this.view(g));
+  }
+
+  recentViews(): GenerationView[] {
+    return [...this.recent.values()].reverse().map((g) => this.view(g));
+  }
+}

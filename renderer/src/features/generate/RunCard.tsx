@@ -1,0 +1,93 @@
+// One run: status and progress, its outputs (images, video, audio, text), and what it cost against the estimate, with any refund.
+import { useEffect, useState } from 'react';
+import type { GenerationView } from '../../../../shared/ipc/contract';
+import { formatCredits } from '../../lib/format';
+
+const credits = (mc: number) => `${formatCredits(mc)} credit${mc === 1000 ? '' : 's'}`;
+const STATUS_LABELS: Record<GenerationView['status'], string> = {
+  queued: 'Queued',
+  running: 'Running',
+  succeeded: 'Done',
+  partial: 'Partly done',
+  failed: 'Failed',
+  expired: 'Timed out',
+  canceled: 'Canceled',
+};
+const MAX_TEXT_CHARS = 20_000;
+
+function TextOutput({ url }: { url: string }) {
+  const [text, setText] = useState<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    fetch(url)
+      .then((r) => (r.ok ? r.text() : Promise.reject(new Error(String(r.status)))))
+      .then((t) => live && setText(t.slice(0, MAX_TEXT_CHARS)))
+      .catch(() => live && setText('(this text could not be loaded)'));
+    return () => {
+      live = false;
+    };
+  }, [url]);
+  return <pre className="text-output">{text ?? 'Loading…'}</pre>;
+}
+
+export function RunCard({ run }: { run: GenerationView }) {
+  const inProgress = run.status === 'queued' || run.status === 'running';
+  const [canceling, setCanceling] = useState(false);
+  return (
+    <li className={`run-card status-${run.status}`} aria-label={`${run.label}: ${STATUS_LABELS[run.status]}`}>
+      <div className="run-head">
+        <span className="run-label">{run.label}</span>
+        <span className="badge" data-status={run.status}>
+          {STATUS_LABELS[run.status]}
+        </span>
+        {run.engine === 'local' && <span className="badge subtle" title="Made on this computer by the local preview engine, not by the provider's model">Local preview</span>}
+        {run.commercialUse && <span className="badge subtle" title="Funded by paid credits">Commercial use</span>}
+      </div>
+      {run.request.prompt && <p className="run-prompt">{run.request.prompt}</p>}
+      {inProgress && (
+        <div className="run-progress">
+          <div role="progressbar" aria-label="Progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={run.progressPct} className="bar">
+            <span style={{ width: `${run.progressPct}%` }} />
+          </div>
+          <button
+            type="button"
+            disabled={canceling}
+            onClick={() => {
+              setCanceling(true);
+              void window.credits?.cancelGeneration({ id: run.id }).finally(() => setCanceling(false));
+            }}
+          >
+            Cancel
+          </button>
+        </div>
+      )}
+      {run.outputs.length > 0 && (
+        <div className="outputs">
+          {run.outputs.map((o) => {
+            const url = run.outputUrls[o.name]!;
+            if (o.kind === 'image' || (o.kind === 'video' && o.mime === 'image/gif')) return <img key={o.name} src={url} alt={`${o.kind === 'video' ? 'Video' : 'Image'} ${o.name} for "${run.request.prompt.slice(0, 60)}"`} loading="lazy" />;
+            if (o.kind === 'video') return <video key={o.name} src={url} controls aria-label={`Video ${o.name}`} />;
+            if (o.kind === 'audio') return <audio key={o.name} src={url} controls aria-label={`Audio ${o.name}`} />;
+            if (o.kind === 'text') return <TextOutput key={o.name} url={url} />;
+            return (
+              <a key={o.name} href={url} download={o.name}>
+                {o.name}
+              </a>
+            );
+          })}
+        </div>
+      )}
+      <p className="run-cost" data-testid="run-cost">
+        {inProgress && <>Holding up to {credits(run.heldMc)}</>}
+        {(run.status === 'succeeded' || run.status === 'partial') && run.chargedMc !== null && (
+          <>
+            Charged {credits(run.chargedMc)} of an estimated up to {credits(run.estimateMaxMc)}
+            {run.refundedMc ? <> · {formatCredits(run.refundedMc)} returned</> : null}
+          </>
+        )}
+        {(run.status === 'failed' || run.status === 'expired' || run.status === 'canceled') && <>Refunded {credits(run.refundedMc ?? run.heldMc)} — nothing was charged</>}
+      </p>
+      {run.error && run.status !== 'succeeded' && <p className="run-error">{run.error.message}</p>}
+    </li>
+  );
+}

@@ -1,0 +1,101 @@
+// Pure helpers for the generation form: unit prices, plan access labels, and turning form fields into a run request.
+import type { Catalog, CatalogModel, Plan } from '../../../../shared/catalog/schema';
+import { accessFor, levelRank } from '../../../../shared/rules/entitlements';
+import { formatCredits } from '../../../../shared/rules/money';
+import type { RunRequest } from '../../../../shared/rules/pricing';
+
+export const MODALITY_LABELS: Record<CatalogModel['modality'], string> = {
+  text: 'Text',
+  image: 'Image',
+  video: 'Video',
+  audio: 'Audio',
+  action: 'Actions on a result',
+  training: 'Training',
+};
+
+export function unitPrice(m: CatalogModel): string {
+  const p = m.pricing;
+  switch (p.meter) {
+    case 'tokens':
+      return p.inputMcPerBlock === p.outputMcPerBlock
+        ? `${formatCredits(p.inputMcPerBlock)} / ${p.blockTokens / 1000}K tokens`
+        : `${formatCredits(p.inputMcPerBlock)} in, ${formatCredits(p.outputMcPerBlock)} out / ${p.blockTokens / 1000}K tokens`;
+    case 'image':
+      return `${formatCredits(p.mcPerImage)} / image`;
+    case 'second':
+      return `${formatCredits(p.mcPerSecond)} / second`;
+    case 'use':
+      return `${formatCredits(p.mcPerUse)} / use`;
+    case 'action':
+      return `${formatCredits(p.mcPerAction)} / action`;
+    case 'trainingImage':
+      return `${formatCredits(p.mcPerImage)} / training image`;
+  }
+}
+
+/** "" when fully included; otherwise how the plan limits the model. */
+export function accessLabel(plan: Plan | null, m: CatalogModel): { label: string; allowed: boolean } {
+  if (!plan) return { label: '', allowed: true };
+  const a = accessFor(plan, m);
+  switch (a.kind) {
+    case 'none':
+      return { label: `not in ${plan.name}`, allowed: false };
+    case 'limited':
+      return { label: `${a.runsPerDay} a day on ${plan.name}`, allowed: true };
+    case 'unlimited':
+      return { label: `free on ${plan.name}`, allowed: true };
+    default:
+      return { label: '', allowed: true };
+  }
+}
+
+export function levelAllows(plan: Plan | null, minLevel: 'basic' | 'standard' | 'advanced' | 'full'): boolean {
+  return !plan || levelRank(minLevel) <= levelRank(plan.parameterLevel);
+}
+
+export interface FormState {
+  target: string; // "model:<id>" or "workflow:<id>"
+  prompt: string;
+  count: number;
+  resolutionId: string;
+  modeId: string;
+  seconds: number;
+  maxOutputTokens: number;
+  trainingImages: number;
+}
+
+export function selectedModel(catalog: Catalog | null, target: string): CatalogModel | null {
+  if (!catalog || !target.startsWith('model:')) return null;
+  return catalog.models.find((m) => m.id === target.slice(6)) ?? null;
+}
+
+/** The request the form stands for, with only the fields the model's meter takes. */
+export function toRequest(catalog: Catalog | null, f: FormState): RunRequest | null {
+  if (f.target.startsWith('workflow:')) return { workflowId: f.target.slice(9), prompt: f.prompt };
+  const m = selectedModel(catalog, f.target);
+  if (!m) return null;
+  const r: RunRequest = { modelId: m.id, prompt: f.prompt };
+  const p = m.pricing;
+  if (p.meter === 'tokens') r.maxOutputTokens = f.maxOutputTokens;
+  if (p.meter === 'image' || p.meter === 'action') r.count = f.count;
+  if (p.meter === 'image') r.resolutionId = f.resolutionId || p.resolutions[0]!.id;
+  if (p.meter === 'image' || p.meter === 'second' || p.meter === 'use' || p.meter === 'action') r.modeId = f.modeId || p.modes[0]!.id;
+  if (p.meter === 'second') r.seconds = f.seconds;
+  if (p.meter === 'trainingImage') r.trainingImages = f.trainingImages;
+  return r;
+}
+
+/** Resets the per-model fields to the model's defaults when the model changes. */
+export function defaultsFor(m: CatalogModel | null, plan: Plan | null): Partial<FormState> {
+  if (!m) return {};
+  const p = m.pricing;
+  return {
+    count: 1,
+    resolutionId: p.meter === 'image' ? p.resolutions[0]!.id : '',
+    modeId: 'modes' in p ? p.modes[0]!.id : '',
+    seconds: p.meter === 'second' ? p.defaultSeconds : 5,
+    maxOutputTokens: p.meter === 'tokens' ? p.defaultOutputTokens : 1000,
+    trainingImages: p.meter === 'trainingImage' ? Math.min(10, p.maxImages) : 10,
+    ...(plan ? {} : {}),
+  };
+}

@@ -1,0 +1,50 @@
+// Settings: the auto-approve limit under which runs start without a confirmation.
+import { useEffect, useId, useState } from 'react';
+import { CreditAmountError, formatCredits, parseCredits } from '../../../../shared/rules/money';
+import { useAppStore } from '../../stores/app-store';
+
+export function SettingsPage() {
+  const settings = useAppStore((s) => s.settings);
+  const save = useAppStore((s) => s.saveSettings);
+  const [text, setText] = useState('');
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const id = useId();
+  useEffect(() => {
+    if (settings) setText(formatCredits(settings.autoApproveMc).replace(/,/g, ''));
+  }, [settings]);
+  return (
+    <main className="page" aria-labelledby="settings-heading">
+      <h1 id="settings-heading">Settings</h1>
+      <form
+        className="settings-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          let mc: number;
+          try {
+            mc = parseCredits(text);
+          } catch (err) {
+            setMessage({ ok: false, text: err instanceof CreditAmountError ? err.message : 'not a credit amount' });
+            return;
+          }
+          void save({ autoApproveMc: mc }).then((err) => setMessage(err ? { ok: false, text: err.message } : { ok: true, text: 'Saved.' }));
+        }}
+      >
+        <div className="field">
+          <label htmlFor={id}>Auto-approve runs up to (credits)</label>
+          <input id={id} inputMode="decimal" value={text} onChange={(e) => setText(e.target.value)} aria-describedby={`${id}-hint`} />
+          <span className="hint" id={`${id}-hint`}>
+            Runs whose estimate is at or under this start at once; above it you are asked to approve. 0 asks every time.
+          </span>
+        </div>
+        <button type="submit" className="primary">
+          Save
+        </button>
+        {message && (
+          <p role={message.ok ? 'status' : 'alert'} className={message.ok ? 'ok' : 'refusal'}>
+            {message.text}
+          </p>
+        )}
+      </form>
+    </main>
+  );
+}
