@@ -11,7 +11,8 @@ import {
   accountListSchema, clockBodySchema, createAccountBodySchema, createGenerationBodySchema, generationListQuerySchema, grantBodySchema,
   IDEMPOTENCY_HEADER, setPlanBodySchema, type ErrorBody, type Generation, type Wallet,
 } from '../shared/api/index';
-import { expandRequest } from '../shared/rules/pricing';
+import { expandRequest, type RunRequest } from '../shared/rules/pricing';
+import { EngineError } from './engines/types';
 import { EngineRouter, enginesConfigSchema } from './engines/router';
 import { GenerationRunner, outputDirOf } from './runner';
 import { acceptGeneration, getGeneration, listGenerations, voidGeneration } from './services/generations';
@@ -175,6 +176,14 @@ export function buildApp(opts: AppOptions): CreditsApp {
   });
 
   // ---- generations ----
+  const engineNameOrRefuse = (r: RunRequest): string => {
+    try {
+      return engines.engineNameFor(expandRequest(r, catalog));
+    } catch (e) {
+      if (e instanceof EngineError) throw new ApiError(400, e.code, e.message);
+      throw e;
+    }
+  };
   app.post('/v1/generations', async (req, reply) => {
     const accountId = await authAccount(req);
     const key = checkIdempotencyKey(req.headers[IDEMPOTENCY_HEADER]);
@@ -182,7 +191,7 @@ export function buildApp(opts: AppOptions): CreditsApp {
     if (runner.queueFull()) throw new ApiError(503, 'busy', 'too many runs are waiting; try again in a minute');
     const answer = await idempotent(db, `gen:${accountId}`, key, body, clock.now(), async (tx) => ({
       status: 201,
-      body: await acceptGeneration(tx, { catalog, nowMs: clock.now(), engineFor: (r) => engines.engineNameFor(expandRequest(r, catalog)) }, accountId, body),
+      body: await acceptGeneration(tx, { catalog, nowMs: clock.now(), engineFor: (r) => engineNameOrRefuse(r) }, accountId, body),
     }));
     if (answer.replayed) reply.header('idempotent-replayed', 'true');
     else {

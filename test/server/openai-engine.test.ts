@@ -47,7 +47,7 @@ describe('OpenAI-compatible engine', () => {
   beforeAll(async () => {
     p = await provider();
     process.env.TEST_PROVIDER_KEY = 'sk-test-123';
-    const engines = new EngineRouter(enginesConfigSchema.parse({ openai: { baseUrl: p.url, apiKeyEnv: 'TEST_PROVIDER_KEY', modelMap: { 'gpt-4o': 'llama3.1:8b' }, timeoutMs: 1_500 }, routes: { openai: ['gpt-4o', 'flux-1-1-pro'] } }));
+    const engines = new EngineRouter(enginesConfigSchema.parse({ openai: { baseUrl: p.url, apiKeyEnv: 'TEST_PROVIDER_KEY', modelMap: { 'gpt-4o': 'llama3.1:8b' }, timeoutMs: 1_500 }, routes: { openai: ['gpt-4o', 'flux-1-1-pro', 'gpt-4-1'] } }));
     s = await startServer('pglite', { engines });
     const acct = await s.newAccount('pro');
     token = acct.token;
@@ -90,6 +90,14 @@ describe('OpenAI-compatible engine', () => {
     const g = await go({ modelId: 'gpt-4o', prompt, maxOutputTokens: 10 });
     expect(g).toMatchObject({ status: 'failed', chargedMc: 0, error: { code } });
     expect(g.error.message).toMatch(message);
+  });
+
+  it('refuses a workflow whose blocks are served by different engines, before holding anything', async () => {
+    const request = { workflowId: 'storyboard-4-panel', prompt: 'a heist' };
+    const r = await s.as(token, 'POST', '/v1/generations', { request, approvedMc: estimate(request, defaultCatalog, 'pro').maxMc });
+    expect(r.status).toBe(400);
+    expect(r.body.error).toMatchObject({ code: 'unsupported', message: expect.stringMatching(/mixes models/) });
+    expect((await s.as(token, 'GET', '/v1/wallet')).body.heldMc).toBe(0);
   });
 
   it('a provider that is down refunds in full', async () => {
