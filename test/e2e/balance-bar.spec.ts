@@ -25,6 +25,7 @@ test('a new user on the embedded server sees the trial credits; an admin grant s
   await expect(bar.getByRole('list', { name: 'Credits by grant' })).toContainText('Daily free');
   await expect(bar.getByRole('status')).toHaveText('Up to date');
   await expect(bar).toContainText(/Daily credits reset in \d+/);
+  await page.getByRole('link', { name: 'Wallet' }).click();
   await expect(page.getByRole('heading', { name: 'Wallet' })).toBeVisible();
   await page.screenshot({ path: screenshotPath('01-new-user-trial-credits') });
 

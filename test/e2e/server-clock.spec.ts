@@ -12,6 +12,7 @@ test('the daily reset at 00:00 UTC server time shows up live, with the countdown
     const bar = page.getByRole('region', { name: 'Balance' });
     await expect(bar.getByTestId('available-credits')).toHaveText('60', { timeout: 30_000 });
     await expect(bar.getByText(/Daily credits reset in/)).toHaveText(/reset in (59|[1-5]\d|\d) s|reset in 1 min 00 s/);
+    await page.getByRole('link', { name: 'Wallet' }).click();
     await expect(page.getByRole('table')).toContainText('Daily free credits for 2026-11-22');
 
     adminCli(['clock', '--data-dir', path.join(dataDir, 'server'), '--advance', '2m']);
