@@ -1,7 +1,7 @@
 // The Electron composition root: single instance, a hardened window, IPC handlers that check the sender, and the shared core.
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { app, BrowserWindow, ipcMain, protocol, safeStorage, session, shell, utilityProcess, type WebContents } from 'electron';
+import { app, BrowserWindow, ipcMain, Notification, protocol, safeStorage, session, shell, utilityProcess, type WebContents } from 'electron';
 import Store from 'electron-store';
 import { IPC_EVENT_NAMES, IPC_METHOD_NAMES, ipcChannel, ipcEventChannel } from '../shared/ipc/contract';
 import { AppCore, type ServerChoice } from './core/app-core';
@@ -96,6 +96,7 @@ async function main(): Promise<void> {
     store,
     tokenStore: new FileTokenStore(path.join(dataDir, 'account-token.bin'), safeStorageCipher),
     server,
+    catalogKey: process.env.CREDITS_CATALOG_KEY,
     outputUrl: (id, name) => `${OUTPUT_SCHEME}://run/${encodeURIComponent(id)}/${encodeURIComponent(name)}`,
   });
   // Outputs stream from the credits server through main, which holds the token; the renderer only sees this scheme.
@@ -116,6 +117,9 @@ async function main(): Promise<void> {
   for (const name of IPC_EVENT_NAMES) {
     core.on(name, (payload: unknown) => mainWindow?.webContents.send(ipcEventChannel(name), payload));
   }
+  core.on('notify', (n: { title: string; body: string }) => {
+    if (Notification.isSupported()) new Notification({ title: n.title, body: n.body }).show();
+  });
   mainWindow = createWindow();
   mainWindow.on('focus', () => void core.sync.refresh());
   core.start();

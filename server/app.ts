@@ -9,7 +9,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import {
   accountListSchema, clockBodySchema, createAccountBodySchema, createGenerationBodySchema, generationListQuerySchema, grantBodySchema,
-  IDEMPOTENCY_HEADER, setPlanBodySchema, type ErrorBody, type Generation, type Wallet,
+  IDEMPOTENCY_HEADER, ledgerQuerySchema, setPlanBodySchema, type ErrorBody, type Generation, type Wallet,
 } from '../shared/api/index';
 import { expandRequest, type RunRequest } from '../shared/rules/pricing';
 import { EngineError } from './engines/types';
@@ -25,13 +25,17 @@ import { ApiError, notFound, parseInput } from './errors';
 import { WalletEvents } from './events';
 import { accountForToken, adminGrant, createAccount, issueToken, setPlan } from './services/accounts';
 import { checkIdempotencyKey, idempotent, IDEMPOTENCY_KEY_PATTERN, storedAnswer } from './services/idempotency';
-import { readWallet } from './services/wallet';
+import { latestLedgerId, ledgerAfter, readWallet } from './services/wallet';
+import { ephemeralCatalogKey, signCatalog, type CatalogKey } from './catalog-signing';
 import { sha256, stableJson } from './services/util';
 
 export const SERVER_VERSION = '0.1.0';
 export const BODY_LIMIT_BYTES = 64 * 1024;
 export const SSE_HEARTBEAT_MS = 15_000;
 export const SSE_RETRY_MS = 2_000;
+export const SSE_REPLAY_BATCH = 500;
+/** at most this many batches are replayed to one reconnecting stream; a client further behind syncs its history by page */
+export const SSE_MAX_REPLAY_BATCHES = 20;
 
 export interface AppOptions {
   database: Database;
@@ -44,12 +48,17 @@ export interface AppOptions {
   outputsDir: string;
   runnerConcurrency?: number;
   sweepIntervalMs?: number;
+  /** signs the catalog; an ephemeral key when absent (tests) */
+  catalogKey?: CatalogKey;
 }
 
 export interface CreditsApp {
   app: FastifyInstance;
   events: WalletEvents;
   runner: GenerationRunner;
+  catalogKey: CatalogKey;
+  /** cuts every open event stream without a goodbye, as a flaky network would (for tests of resumption) */
+  dropStreams(): void;
   /** reads an account's wallet and publishes it to its streams if the read changed anything */
   wallet(accountId: string): Promise<Wallet>;
 }
@@ -65,8 +74,10 @@ export function buildApp(opts: AppOptions): CreditsApp {
   const app = Fastify({ logger: opts.logger ?? false, bodyLimit: BODY_LIMIT_BYTES, connectionTimeout: 30_000, requestTimeout: 30_000 });
   const adminHash = Buffer.from(sha256(opts.adminToken), 'hex');
   const openStreams = new Set<() => void>();
-  const catalogBody = JSON.stringify({ version: catalog.version, issuedAtMs: 0, catalog });
-  const catalogEtag = `"${catalog.version}-${sha256(stableJson(catalog)).slice(0, 16)}"`;
+  const catalogKey = opts.catalogKey ?? ephemeralCatalogKey();
+  const catalogBody = JSON.stringify({ version: catalog.version, issuedAtMs: 0, catalog, signature: signCatalog(catalogKey, catalog), keyId: catalogKey.keyId });
+  const catalogEtag = `"${catalog.version}-${sha256(stableJson(catalog)).slice(0, 16)}-${catalogKey.keyId}"`;
+  const dropHandlers = new Set<() => void>();
 
   const publishWallet = (accountId: string, w: Wallet) => events.publish(accountId, { type: 'wallet', wallet: w });
   const publishGeneration = (accountId: string, g: Generation) => events.publish(accountId, { type: 'generation', generation: g });
@@ -145,15 +156,43 @@ export function buildApp(opts: AppOptions): CreditsApp {
     return reply.type('application/json').send(catalogBody);
   });
 
+  app.get('/v1/catalog/key', async () => ({ publicKey: catalogKey.publicKey, keyId: catalogKey.keyId }));
+
+  /**
+   * The account's event stream. Ledger entries carry their id as the SSE id: a client that reconnects with Last-Event-ID
+   * gets exactly the entries after it, in order, each once. Wallet and generation events carry no id.
+   */
   app.get('/v1/wallet/events', async (req, reply) => {
     const accountId = await authAccount(req);
     const first = await wallet(accountId);
     const res = reply.raw;
     let closed = false;
+    const resumeHeader = req.headers['last-event-id'];
+    const resumeFrom = typeof resumeHeader === 'string' && /^\d{1,16}$/.test(resumeHeader) ? Number(resumeHeader) : null;
+    // A fresh stream starts after the newest entry; a resumed one after the one the client saw last.
+    let lastSent = resumeFrom ?? (await latestLedgerId(db, accountId));
+    const write = (text: string) => {
+      if (!closed) res.write(text);
+    };
+    let flushing = Promise.resolve();
+    const flushLedger = () =>
+      (flushing = flushing.then(async () => {
+        for (let batch = 0; batch < SSE_MAX_REPLAY_BATCHES && !closed; batch++) {
+          const page = await ledgerAfter(db, accountId, lastSent, SSE_REPLAY_BATCH);
+          for (const entry of page.items) {
+            write(`id: ${entry.id}\nevent: ledger\ndata: ${JSON.stringify({ type: 'ledger', entry })}\n\n`);
+            lastSent = entry.id;
+          }
+          if (!page.hasMore) break;
+        }
+      }).catch((e: unknown) => app.log.error(e)));
     const send = (e: StreamEvent) => {
-      if (closed) return;
-      const id = e.type === 'wallet' ? `id: ${e.wallet.revision}\n` : '';
-      res.write(`${id}event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
+      if (e.type === 'wallet') {
+        // ledger entries first, so a client never sees a balance without the entries that explain it
+        void flushLedger().then(() => write(`event: wallet\ndata: ${JSON.stringify(e)}\n\n`));
+      } else {
+        write(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
+      }
     };
     const unsubscribe = events.subscribe(accountId, send);
     if (!unsubscribe) throw new ApiError(429, 'too_many_streams', 'too many open event streams for this account');
@@ -171,8 +210,23 @@ export function buildApp(opts: AppOptions): CreditsApp {
       res.end();
     };
     openStreams.add(end);
-    req.raw.on('close', end);
+    const drop = () => {
+      closed = true;
+      res.destroy();
+    };
+    dropHandlers.add(drop);
+    req.raw.on('close', () => {
+      dropHandlers.delete(drop);
+      end();
+    });
     res.on('error', end);
+  });
+
+  app.get('/v1/ledger', async (req) => {
+    const accountId = await authAccount(req);
+    const q = parseInput(ledgerQuerySchema, req.query, 'query');
+    await wallet(accountId); // materialise due expiries so they are in the ledger
+    return ledgerAfter(db, accountId, q.after, q.limit);
   });
 
   // ---- generations ----
@@ -329,5 +383,5 @@ export function buildApp(opts: AppOptions): CreditsApp {
     return { nowMs: clock.now() };
   });
 
-  return { app, events, runner, wallet };
+  return { app, events, runner, wallet, catalogKey, dropStreams: () => dropHandlers.forEach((d) => d()) };
 }

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import { defaultCatalog, parseCatalog } from '../shared/catalog/index';
 import { buildApp } from './app';
+import { loadOrCreateCatalogKey } from './catalog-signing';
 import { EngineRouter, loadEnginesConfig } from './engines/router';
 import { systemClock, TestClock } from './clock';
 import { ConfigError, parseServerConfig } from './config';
@@ -18,6 +19,8 @@ export interface ReadyMessage {
   type: 'credits-server-ready';
   url: string;
   storage: 'pglite' | 'postgres';
+  /** the catalog signing key (SPKI DER, base64), handed over the IPC channel so the app can pin it */
+  catalogPublicKey: string;
   /** only when the local account was created by this start */
   localAccount?: { accountId: string; token: string };
 }
@@ -84,7 +87,8 @@ async function main(): Promise<void> {
     ...(config.engineLatencyMs !== undefined ? { latencyMs: config.engineLatencyMs } : {}),
     ...(config.engineFailureRate !== undefined ? { failureRate: config.engineFailureRate } : {}),
   });
-  const { app } = buildApp({ database, catalog, clock, adminToken, logger: config.logRequests, engines, outputsDir: path.join(config.dataDir, 'outputs') });
+  const catalogKey = loadOrCreateCatalogKey(config.dataDir);
+  const { app } = buildApp({ database, catalog, clock, adminToken, logger: config.logRequests, engines, outputsDir: path.join(config.dataDir, 'outputs'), catalogKey });
 
   let localAccount: ReadyMessage['localAccount'];
   if (config.embedded) {
@@ -119,7 +123,7 @@ async function main(): Promise<void> {
   // Started by the app: die with it rather than linger holding the database.
   process.on('disconnect', () => void stop(0));
 
-  const ready: ReadyMessage = { type: 'credits-server-ready', url, storage: database.kind, ...(localAccount ? { localAccount } : {}) };
+  const ready: ReadyMessage = { type: 'credits-server-ready', url, storage: database.kind, catalogPublicKey: catalogKey.publicKey, ...(localAccount ? { localAccount } : {}) };
   tellParent(ready);
   process.stdout.write(`credits server listening on ${url} (storage: ${database.kind}, data: ${config.dataDir})\n`);
 }

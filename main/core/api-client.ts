@@ -2,7 +2,7 @@
 import axios, { type AxiosInstance, AxiosError } from 'axios';
 import type { z } from 'zod';
 import {
-  catalogResponseSchema, errorBodySchema, generationPageSchema, generationSchema, healthSchema, tokenResponseSchema, walletSchema,
+  catalogKeySchema, catalogResponseSchema, errorBodySchema, ledgerPageSchema, generationPageSchema, generationSchema, healthSchema, tokenResponseSchema, walletSchema,
   type CreateGenerationBody, type Generation, type Wallet,
 } from '../../shared/api/index';
 import { clockOffsetMs } from '../../shared/rules/schedule';
@@ -96,7 +96,7 @@ export class CreditsApiClient {
   }
 
   /** The price catalog, conditionally: null when unchanged since `etag`. The document is validated by the caller. */
-  async catalog(etag: string | null): Promise<{ etag: string | null; doc: unknown; version: string } | null> {
+  async catalog(etag: string | null): Promise<{ etag: string | null; doc: unknown; version: string; signature: string } | null> {
     let res;
     try {
       res = await this.http.get('/v1/catalog', { headers: { ...this.authHeader(), ...(etag ? { 'if-none-match': etag } : {}) } });
@@ -107,7 +107,15 @@ export class CreditsApiClient {
     if (res.status !== 200) throw new ApiClientError(res.status >= 500 ? 'server_error' : 'rejected', `the credits server answered ${res.status} for the price catalog`, res.status);
     const parsed = catalogResponseSchema.safeParse(res.data);
     if (!parsed.success) throw new ApiClientError('bad_response', 'the credits server sent a malformed price catalog');
-    return { etag: typeof res.headers.etag === 'string' ? res.headers.etag : null, doc: parsed.data.catalog, version: parsed.data.version };
+    return { etag: typeof res.headers.etag === 'string' ? res.headers.etag : null, doc: parsed.data.catalog, version: parsed.data.version, signature: parsed.data.signature };
+  }
+
+  catalogKey() {
+    return this.request(catalogKeySchema, 'GET', '/v1/catalog/key');
+  }
+
+  ledger(after: number, limit: number) {
+    return this.request(ledgerPageSchema, 'GET', `/v1/ledger?after=${after}&limit=${limit}`);
   }
 
   createGeneration(body: CreateGenerationBody, idempotencyKey: string): Promise<Generation> {

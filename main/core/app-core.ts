@@ -6,8 +6,11 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Generation } from '../../shared/api/index';
 import type { WalletView } from '../../shared/ipc/contract';
-import { CatalogStore } from './catalog-store';
+import { CatalogSignatureError, CatalogStore } from './catalog-store';
 import { GenerationsCore } from './generations';
+import { HistoryStore } from './history';
+import { WarningsCore } from './warnings';
+import { cacheSecret } from './stores';
 import { CreditsApiClient } from './api-client';
 import type { IpcHandlers } from './ipc-dispatch';
 import type { KeyValueStore, TokenStore } from './stores';
@@ -30,6 +33,8 @@ export interface AppCoreOptions {
   log?: (line: string) => void;
   /** where the renderer loads a run's output from; the shell serves it with fetchOutput */
   outputUrl(generationId: string, name: string): string;
+  /** a remote server's catalog key from configuration (base64 SPKI); without one the key is pinned at first contact */
+  catalogKey?: string | undefined;
 }
 
 /** Emits the IPC events for the renderer: 'walletView', 'generation', 'notice'. */
@@ -37,6 +42,8 @@ export class AppCore extends EventEmitter {
   readonly sync: WalletSync;
   readonly catalog: CatalogStore;
   readonly generations: GenerationsCore;
+  readonly history: HistoryStore;
+  readonly warnings: WarningsCore;
   readonly supervisor: ServerSupervisor | null = null;
   readonly handlers: IpcHandlers;
   private readonly serverDataDir: string;
@@ -45,17 +52,29 @@ export class AppCore extends EventEmitter {
     super();
     this.serverDataDir = path.join(opts.dataDir, 'server');
     const identity = opts.server.kind === 'embedded' ? 'embedded' : opts.server.url;
-    this.sync = new WalletSync({ serverIdentity: identity, serverKind: opts.server.kind, cache: new WalletCache(opts.store), ...(opts.now ? { now: opts.now } : {}) });
+    this.sync = new WalletSync({ serverIdentity: identity, serverKind: opts.server.kind, cache: new WalletCache(opts.store, cacheSecret(opts.dataDir)), ...(opts.now ? { now: opts.now } : {}) });
     this.sync.on('view', (v: WalletView) => this.emit('walletView', v));
     this.sync.on('unauthorized', () => this.onUnauthorized());
     this.catalog = new CatalogStore(opts.store, identity);
+    if (opts.catalogKey) this.catalog.pin(opts.catalogKey);
+    this.history = new HistoryStore(path.join(opts.dataDir, 'history.json'), identity);
+    this.warnings = new WarningsCore(opts.store);
+    this.warnings.on('warnings', (w) => this.emit('warnings', w));
+    this.warnings.on('notify', (n: { title: string; body: string }) => {
+      this.emit('notify', n);
+      this.emit('notice', { level: 'warning', message: `${n.title}: ${n.body}` });
+    });
+    this.sync.on('view', (v: WalletView) => {
+      if (v.wallet) this.warnings.evaluate(v.wallet, v.source === 'live', this.catalog.get(), (opts.now ?? Date.now)() + v.clockOffsetMs);
+    });
+    this.sync.on('ledger', (entry) => {
+      if (this.history.add([entry])) this.emit('historyChanged', { size: this.history.size });
+    });
     this.generations = new GenerationsCore({ store: opts.store, sync: this.sync, catalog: this.catalog, outputUrl: opts.outputUrl, ...(opts.now ? { now: opts.now } : {}) });
     this.generations.on('generation', (g) => this.emit('generation', g));
     this.generations.on('notice', (n) => this.emit('notice', n));
     this.sync.on('generation', (g: Generation) => this.generations.track(g));
-    this.sync.on('connected', (client: CreditsApiClient) => {
-      void this.generations.onConnected(client).then(() => this.emit('catalogView', this.handlers.getCatalogView(undefined)));
-    });
+    this.sync.on('connected', (client: CreditsApiClient) => void this.onConnected(client));
     if (opts.server.kind === 'embedded') {
       const name = opts.server.localName ?? os.userInfo().username;
       this.supervisor = new ServerSupervisor({
@@ -82,7 +101,20 @@ export class AppCore extends EventEmitter {
       cancelGeneration: ({ id }) => this.generations.cancel(id),
       getRecentGenerations: () => this.generations.recentViews(),
       getSettings: () => this.generations.settings(),
-      updateSettings: (patch) => this.generations.updateSettings(patch),
+      updateSettings: (patch) => {
+        const next = this.generations.updateSettings(patch);
+        const v = this.sync.view;
+        if (v.wallet) this.warnings.evaluate(v.wallet, v.source === 'live', this.catalog.get(), Date.now() + v.clockOffsetMs);
+        return next;
+      },
+      queryHistory: ({ filter, offset, limit }) => ({ ...this.history.query(filter, offset, limit), models: this.history.models(), size: this.history.size }),
+      exportHistoryCsv: ({ filter }) => {
+        const csv = this.history.csv(filter);
+        const day = new Date(Date.now() + this.sync.view.clockOffsetMs).toISOString().slice(0, 10);
+        return { csv, fileName: `credits-history-${day}.csv`, rows: csv.split('\r\n').length - 2 };
+      },
+      getSpendChart: () => this.history.spendByDay(Date.now() + this.sync.view.clockOffsetMs),
+      getWarnings: () => this.warnings.current,
     };
   }
 
@@ -107,7 +139,38 @@ export class AppCore extends EventEmitter {
     sup.start().catch((e: unknown) => this.opts.log?.(`embedded server failed to start: ${(e as Error).message}`));
   }
 
+  /** Every time the server is reachable again: pin its key if needed, refresh prices, settle runs in flight, catch up history. */
+  private async onConnected(client: CreditsApiClient): Promise<void> {
+    if (!this.catalog.hasPin()) {
+      try {
+        const { publicKey } = await client.catalogKey();
+        this.catalog.pin(publicKey); // first contact with a remote server whose key was not configured
+        this.emit('notice', { level: 'info', message: 'Trusted this credits server’s price-signing key on first contact.' });
+      } catch {
+        // try again on the next connection
+      }
+    }
+    try {
+      await this.generations.onConnected(client);
+    } catch (e) {
+      if (e instanceof CatalogSignatureError) this.emit('notice', { level: 'error', message: e.message });
+    }
+    this.emit('catalogView', this.handlers.getCatalogView(undefined));
+    const accountId = this.sync.view.wallet?.accountId;
+    if (accountId) {
+      try {
+        // resume the stream after what the history already holds, so nothing is missed or repeated
+        if (this.sync.lastLedgerId === null || this.sync.lastLedgerId < this.history.maxId) this.sync.lastLedgerId = this.history.maxId || null;
+        await this.history.sync(client, accountId);
+        this.emit('historyChanged', { size: this.history.size });
+      } catch {
+        // offline again: the next connection resumes from the newest entry held
+      }
+    }
+  }
+
   private async onServerReady(info: ReadyInfo): Promise<void> {
+    if (info.catalogPublicKey) this.catalog.pin(info.catalogPublicKey);
     try {
       if (info.localAccount) this.opts.tokenStore.set(info.localAccount.token);
       let token = this.opts.tokenStore.get();
@@ -143,6 +206,7 @@ export class AppCore extends EventEmitter {
 
   async stop(): Promise<void> {
     this.sync.stop();
+    this.history.save();
     await this.supervisor?.stop();
   }
 }

@@ -63,7 +63,11 @@ export class GenerationsCore extends EventEmitter {
   settings(): Settings {
     const raw = this.opts.store.get('settings') as Partial<Settings> | undefined;
     const auto = raw?.autoApproveMc;
-    return { autoApproveMc: typeof auto === 'number' && Number.isSafeInteger(auto) && auto >= 0 ? auto : DEFAULT_AUTO_APPROVE_MC };
+    const low = raw?.lowBalanceThresholdMc;
+    return {
+      autoApproveMc: typeof auto === 'number' && Number.isSafeInteger(auto) && auto >= 0 ? auto : DEFAULT_AUTO_APPROVE_MC,
+      lowBalanceThresholdMc: typeof low === 'number' && Number.isSafeInteger(low) && low >= 0 ? low : null,
+    };
   }
 
   updateSettings(patch: Partial<Settings>): Settings {
@@ -171,8 +175,9 @@ export class GenerationsCore extends EventEmitter {
     if (!c) return;
     try {
       await this.opts.catalog.sync(c, this.serverNow());
-    } catch {
-      // keep the cached catalog; staleness is shown with every estimate
+    } catch (e) {
+      // keep the cached catalog (staleness is shown with every estimate); a refused signature is worth telling
+      if ((e as { code?: string }).code === 'bad_signature') this.emit('notice', { level: 'error', message: (e as Error).message });
     }
   }
 

@@ -1,4 +1,5 @@
 // Storage seams for the core: a key-value store (electron-store in Electron, conf in browser mode) and the account token store.
+import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -66,4 +67,20 @@ export class MemoryStore implements KeyValueStore {
   delete(key: string): void {
     this.map.delete(key);
   }
+}
+
+/** This install's key for the wallet cache's MAC, in a file readable by this user only (created on first use). */
+export function cacheSecret(dataDir: string): Buffer {
+  const file = path.join(dataDir, 'cache-key');
+  try {
+    const k = readFileSync(file);
+    if (k.length === 32) return k;
+  } catch {
+    // created below
+  }
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const key = randomBytes(32);
+  writeFileSync(file, key, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return key;
 }

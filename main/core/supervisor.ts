@@ -14,6 +14,8 @@ export type Spawner = (entry: string, args: string[]) => ChildHandle;
 
 export interface ReadyInfo {
   url: string;
+  /** the embedded server's catalog signing key, pinned by the app (it arrives over IPC, not the network) */
+  catalogPublicKey?: string;
   localAccount?: { accountId: string; token: string };
 }
 
@@ -119,7 +121,7 @@ export class ServerSupervisor extends EventEmitter {
           child.kill();
           return;
         }
-        this.current = { url: m.url, ...(m.localAccount ? { localAccount: m.localAccount } : {}) };
+        this.current = { url: m.url, ...(m.catalogPublicKey ? { catalogPublicKey: m.catalogPublicKey } : {}), ...(m.localAccount ? { localAccount: m.localAccount } : {}) };
         this.emit('ready', this.current);
       });
     });

@@ -1,5 +1,7 @@
 // The local wallet cache: the last wallet read from the server, with its server time and clock offset, validated when read.
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
+import { stableJson } from '../../shared/api/canonical-json';
 import { walletSchema, type Wallet } from '../../shared/api/index';
 import type { KeyValueStore } from './stores';
 
@@ -13,11 +15,21 @@ const cachedWalletSchema = z.object({
   wallet: walletSchema,
   clockOffsetMs: z.int(),
   savedAtMs: z.int(),
+  /** HMAC-SHA256 of the rest with this install's cache key: an edited file is detected and discarded */
+  mac: z.string(),
 });
 export type CachedWallet = z.infer<typeof cachedWalletSchema>;
 
 export class WalletCache {
-  constructor(private readonly store: KeyValueStore) {}
+  /** `secret` is this install's cache key; without one (tests) a fixed key still catches corruption but not deliberate edits */
+  constructor(
+    private readonly store: KeyValueStore,
+    private readonly secret: Buffer = Buffer.from('credits-desk-cache'),
+  ) {}
+
+  private mac(entry: Omit<CachedWallet, 'mac'>): string {
+    return createHmac('sha256', this.secret).update(stableJson(entry)).digest('base64');
+  }
 
   /** The cached wallet, or null when there is none or it fails validation (then it is discarded). */
   load(): CachedWallet | null {
@@ -29,19 +41,27 @@ export class WalletCache {
     }
     if (raw === undefined || raw === null) return null;
     const parsed = cachedWalletSchema.safeParse(raw);
-    if (!parsed.success) {
-      this.store.delete(CACHE_KEY);
+    const ok =
+      parsed.success &&
+      (() => {
+        const { mac, ...rest } = parsed.data;
+        const want = Buffer.from(this.mac(rest));
+        const got = Buffer.from(mac);
+        return want.length === got.length && timingSafeEqual(want, got);
+      })();
+    if (!ok) {
+      this.store.delete(CACHE_KEY); // corrupt or edited: never shown; the server rebuilds it
       return null;
     }
-    return parsed.data;
+    return parsed.data as CachedWallet;
   }
 
   save(serverUrl: string, wallet: Wallet, clockOffsetMs: number, nowMs: number): void {
     const prev = this.load();
     // never overwrite a newer snapshot of the same account with an older one
     if (prev && prev.wallet.accountId === wallet.accountId && prev.wallet.revision > wallet.revision && prev.wallet.serverTimeMs > wallet.serverTimeMs) return;
-    const entry: CachedWallet = { version: CACHE_VERSION, serverUrl, wallet, clockOffsetMs, savedAtMs: nowMs };
-    this.store.set(CACHE_KEY, entry);
+    const entry = { version: CACHE_VERSION, serverUrl, wallet, clockOffsetMs, savedAtMs: nowMs } as const;
+    this.store.set(CACHE_KEY, { ...entry, mac: this.mac(entry) });
   }
 
   clear(): void {

@@ -1,7 +1,7 @@
 // Keeps the app's picture of the wallet current: cached view first, then a fetch, then the server's SSE stream; offline-aware with backoff.
 import { EventEmitter } from 'node:events';
 import { EventSource } from 'eventsource';
-import { generationEventSchema, walletEventSchema, type Wallet } from '../../shared/api/index';
+import { generationEventSchema, ledgerEventSchema, walletEventSchema, type Wallet } from '../../shared/api/index';
 import type { ConnectionState, WalletView } from '../../shared/ipc/contract';
 import { ApiClientError, type CreditsApiClient } from './api-client';
 import type { WalletCache } from './wallet-cache';
@@ -25,7 +25,7 @@ export interface WalletSyncOptions {
   random?: () => number;
 }
 
-/** Emits 'view' (WalletView) on every change, 'generation' for streamed run updates, 'connected' (client) after each successful connect. */
+/** Emits 'view' (WalletView) on every change, 'ledger' and 'generation' for streamed entries and run updates, 'connected' (client) after each successful connect. */
 export class WalletSync extends EventEmitter {
   client: CreditsApiClient | null = null;
   private stream: EventSource | null = null;
@@ -34,6 +34,8 @@ export class WalletSync extends EventEmitter {
   private failures = 0;
   private stopped = false;
   private connecting: Promise<WalletView> | null = null;
+  /** the newest ledger entry seen on the stream: sent as Last-Event-ID so a new stream resumes after it */
+  lastLedgerId: number | null = null;
   view: WalletView;
 
   constructor(private readonly opts: WalletSyncOptions) {
@@ -149,7 +151,11 @@ export class WalletSync extends EventEmitter {
     this.closeStream();
     const auth = client.authHeader();
     const es = new EventSource(`${client.baseUrl}/v1/wallet/events`, {
-      fetch: (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), ...auth } }),
+      fetch: (input, init) => {
+        const headers: Record<string, string> = { ...(init?.headers as Record<string, string>), ...auth };
+        if (this.lastLedgerId !== null && !Object.keys(headers).some((h) => h.toLowerCase() === 'last-event-id')) headers['last-event-id'] = String(this.lastLedgerId);
+        return fetch(input, { ...init, headers });
+      },
     });
     this.stream = es;
     es.addEventListener('wallet', (ev) => {
@@ -161,6 +167,15 @@ export class WalletSync extends EventEmitter {
       this.apply(parsed.data.wallet, offset);
       // The server's clock moved against ours (a test clock, a corrected system clock): measure it again.
       if (Math.abs(skewMs) > CLOCK_RESYNC_THRESHOLD_MS) void this.remeasure(client);
+    });
+    es.addEventListener('ledger', (ev) => {
+      if (this.stream !== es) return;
+      const parsed = ledgerEventSchema.safeParse(safeJson(ev.data));
+      if (!parsed.success) return;
+      const entry = parsed.data.entry;
+      if (this.lastLedgerId !== null && entry.id <= this.lastLedgerId) return; // already seen
+      this.lastLedgerId = entry.id;
+      this.emit('ledger', entry);
     });
     es.addEventListener('generation', (ev) => {
       if (this.stream !== es) return;

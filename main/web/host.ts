@@ -32,6 +32,8 @@ export interface HostOptions {
   serverEntry: string;
   remoteUrl?: string | undefined;
   token?: string | undefined;
+  /** the remote server's catalog signing key (base64 SPKI), if known from configuration */
+  catalogKey?: string | undefined;
   serverArgs?: string[];
 }
 
@@ -51,6 +53,7 @@ export async function startHost(opts: HostOptions): Promise<{ url: string; launc
     tokenStore,
     server,
     log: (l) => process.stderr.write(`${l}\n`),
+    catalogKey: opts.catalogKey,
     outputUrl: (id, name) => `${OUTPUTS_PATH}/${encodeURIComponent(id)}/${encodeURIComponent(name)}?k=${outputsKey}`,
   });
   const outputsKeyBuf = Buffer.from(outputsKey);
@@ -137,6 +140,7 @@ async function main(): Promise<void> {
       port: { type: 'string' },
       'server-url': { type: 'string' },
       token: { type: 'string' },
+      'catalog-key': { type: 'string' },
       'server-arg': { type: 'string', multiple: true },
     },
     strict: true,
@@ -155,6 +159,7 @@ async function main(): Promise<void> {
     serverEntry: path.join(root, 'server', 'index.cjs'),
     remoteUrl: values['server-url'] ?? process.env.CREDITS_SERVER_URL,
     token: values.token ?? process.env.CREDITS_TOKEN,
+    catalogKey: values['catalog-key'] ?? process.env.CREDITS_CATALOG_KEY,
     serverArgs: values['server-arg'] ?? [],
   });
   process.stdout.write(`Credits Desk (browser mode) at ${host.launchUrl}\n`);

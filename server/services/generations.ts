@@ -114,7 +114,7 @@ export async function acceptGeneration(tx: Tx, ctx: AcceptContext, accountId: st
     })
     .returning();
   await tx.insert(holds).values({ id: newId('hold'), accountId, generationId: id, amountMc: heldMc, status: 'active', deadlineMs, createdAtMs: nowMs });
-  await tx.insert(ledgerEntries).values({ accountId, kind: 'hold', amountMc: 0, ref: id, atMs: nowMs, details: { generationId: id, heldMc, label } });
+  await tx.insert(ledgerEntries).values({ accountId, kind: 'hold', amountMc: 0, ref: id, atMs: nowMs, details: { generationId: id, heldMc, label, modelId: request.modelId ?? request.workflowId ?? null, prompt: request.prompt.slice(0, 200), estimateMaxMc: est.maxMc } });
   return generationView(row!);
 }
 
@@ -173,8 +173,9 @@ export async function settleGeneration(tx: Tx, catalog: Catalog, id: string, inp
     })
     .where(eq(generations.id, id))
     .returning();
-  await tx.insert(ledgerEntries).values({ accountId: gen.accountId, kind: 'capture', amountMc: -captureMc, ref: id, atMs: nowMs, details: { generationId: id, finalMc: final, heldMc: hold.amountMc, funding } });
-  if (refundedMc > 0) await tx.insert(ledgerEntries).values({ accountId: gen.accountId, kind: 'release', amountMc: 0, ref: id, atMs: nowMs, details: { generationId: id, releasedMc: refundedMc } });
+  const about = { generationId: id, label: gen.label, modelId: gen.modelId ?? gen.workflowId, prompt: gen.prompt.slice(0, 200) };
+  await tx.insert(ledgerEntries).values({ accountId: gen.accountId, kind: 'capture', amountMc: -captureMc, ref: id, atMs: nowMs, details: { ...about, finalMc: final, heldMc: hold.amountMc, estimateMaxMc: gen.estimateMaxMc, funding, commercialUse: fundedByPaid(allocations) } });
+  if (refundedMc > 0) await tx.insert(ledgerEntries).values({ accountId: gen.accountId, kind: 'release', amountMc: 0, ref: id, atMs: nowMs, details: { ...about, releasedMc: refundedMc } });
   return { generation: generationView(row!), accountId: gen.accountId };
 }
 
@@ -190,7 +191,7 @@ export async function voidGeneration(tx: Tx, id: string, status: 'failed' | 'exp
     .set({ status, chargedMc: 0, refundedMc: hold.amountMc, finalMc: 0, errorCode: error.code, errorMessage: error.message, finishedAtMs: nowMs })
     .where(eq(generations.id, id))
     .returning();
-  await tx.insert(ledgerEntries).values({ accountId: gen.accountId, kind: 'void', amountMc: 0, ref: id, atMs: nowMs, details: { generationId: id, releasedMc: hold.amountMc, reason: error.code } });
+  await tx.insert(ledgerEntries).values({ accountId: gen.accountId, kind: 'void', amountMc: 0, ref: id, atMs: nowMs, details: { generationId: id, label: gen.label, modelId: gen.modelId ?? gen.workflowId, prompt: gen.prompt.slice(0, 200), releasedMc: hold.amountMc, reason: error.code } });
   return { generation: generationView(row!), accountId: gen.accountId, changed: true };
 }
 

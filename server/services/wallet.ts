@@ -5,7 +5,7 @@ import { findPlan } from '../../shared/catalog/schema';
 import { compareBurnOrder, isInForce, type Grant, type GrantKind } from '../../shared/rules/grants';
 import { addMc } from '../../shared/rules/money';
 import { nextUtcMidnight, startOfUtcDay, utcDayKey } from '../../shared/rules/schedule';
-import type { Wallet, GrantView } from '../../shared/api/index';
+import { ledgerEntrySchema, type LedgerEntry, type Wallet, type GrantView } from '../../shared/api/index';
 import { accounts, grants, holds, ledgerEntries } from '../db/schema';
 import type { Db, Tx } from '../db/open';
 import { notFound } from '../errors';
@@ -133,4 +133,21 @@ export async function ledgerTotals(db: Db | Tx, accountId: string): Promise<{ gr
     .where(eq(ledgerEntries.accountId, accountId));
   const [rem] = await db.select({ remaining: sql<string>`coalesce(sum(${grants.remainingMc}), 0)` }).from(grants).where(eq(grants.accountId, accountId));
   return { granted: Number(row?.granted ?? 0), expired: Number(row?.expired ?? 0), remaining: Number(rem?.remaining ?? 0) };
+}
+
+export async function latestLedgerId(db: Db | Tx, accountId: string): Promise<number> {
+  const rev = await db.select({ rev: max(ledgerEntries.id) }).from(ledgerEntries).where(eq(ledgerEntries.accountId, accountId));
+  return Number(rev[0]?.rev ?? 0);
+}
+
+/** Ledger entries after an id, oldest first: for history sync and for resuming an event stream. */
+export async function ledgerAfter(db: Db | Tx, accountId: string, afterId: number, limit: number): Promise<{ items: LedgerEntry[]; hasMore: boolean }> {
+  const rows = await db
+    .select()
+    .from(ledgerEntries)
+    .where(and(eq(ledgerEntries.accountId, accountId), gt(ledgerEntries.id, afterId)))
+    .orderBy(ledgerEntries.id)
+    .limit(limit + 1);
+  const items = rows.slice(0, limit).map((r) => ledgerEntrySchema.parse({ id: r.id, kind: r.kind, amountMc: r.amountMc, atMs: r.atMs, grantId: r.grantId, ref: r.ref, details: r.details }));
+  return { items, hasMore: rows.length > limit };
 }

@@ -55,7 +55,37 @@ export const catalogResponseSchema = z.object({
   issuedAtMs: epochMs,
   /** the catalog document, validated again by the client with catalogSchema */
   catalog: z.unknown(),
+  /** Ed25519 signature (base64) over the canonical JSON of `catalog` */
+  signature: z.string().max(200),
+  /** which server key signed it: the first 16 hex digits of the SHA-256 of the public key */
+  keyId: z.string().max(64),
 });
+
+export const catalogKeySchema = z.object({ publicKey: z.string().max(200), keyId: z.string().max(64) });
+
+// ---- ledger ----
+export const LEDGER_KINDS = ['grant', 'expiry', 'hold', 'capture', 'release', 'void', 'refund', 'purchase', 'adjustment'] as const;
+export const LEDGER_PAGE_MAX = 1000;
+export const ledgerEntrySchema = z.object({
+  id: z.int().min(1),
+  kind: z.enum(LEDGER_KINDS),
+  /** change to the credits the account owns: + grants, − captures and expiries; holds and releases are 0 (see details) */
+  amountMc: mc,
+  atMs: epochMs,
+  grantId: z.string().nullable(),
+  ref: z.string().nullable(),
+  details: z.record(z.string(), z.unknown()),
+});
+export type LedgerEntry = z.infer<typeof ledgerEntrySchema>;
+export const ledgerQuerySchema = z
+  .object({
+    after: z.coerce.number().int().min(0).default(0),
+    limit: z.coerce.number().int().min(1).max(LEDGER_PAGE_MAX).default(500),
+  })
+  .strict();
+export const ledgerPageSchema = z.object({ items: z.array(ledgerEntrySchema), hasMore: z.boolean() });
+export const ledgerEventSchema = z.object({ type: z.literal('ledger'), entry: ledgerEntrySchema });
+export type LedgerEvent = z.infer<typeof ledgerEventSchema>;
 
 // ---- generations ----
 export const GENERATION_STATUSES = ['queued', 'running', 'succeeded', 'partial', 'failed', 'expired', 'canceled'] as const;

@@ -1,6 +1,7 @@
 // The renderer↔main contract: every method's input and output schema and the events main pushes; the preload and browser bridge are built from it.
 import { z } from 'zod';
-import { generationSchema, walletSchema } from '../api/index';
+import { generationSchema, ledgerEntrySchema, LEDGER_KINDS, walletSchema } from '../api/index';
+import { GRANT_KINDS } from '../rules/grants';
 import { catalogSchema } from '../catalog/schema';
 import { runRequestSchema } from '../rules/pricing';
 import type { IpcEventName, IpcMethodName } from './names';
@@ -68,8 +69,45 @@ export type GenerationView = z.infer<typeof generationViewSchema>;
 export const settingsSchema = z.object({
   /** runs whose estimate is at or under this many millicredits start without a confirmation */
   autoApproveMc: z.int().min(0).max(1_000_000_000),
+  /** warn below this many millicredits; null = the plan's default (20% of its period credits, at least 10) */
+  lowBalanceThresholdMc: z.int().min(0).max(1_000_000_000).nullable(),
 });
 export type Settings = z.infer<typeof settingsSchema>;
+
+export const historyFilterSchema = z
+  .object({
+    kinds: z.array(z.enum(LEDGER_KINDS)).max(LEDGER_KINDS.length).optional(),
+    modelId: z.string().max(80).optional(),
+    fromMs: z.int().min(0).optional(),
+    toMs: z.int().min(0).optional(),
+    search: z.string().max(200).optional(),
+  })
+  .strict();
+export type HistoryFilter = z.infer<typeof historyFilterSchema>;
+
+export const historyPageSchema = z.object({
+  total: z.int().min(0),
+  items: z.array(ledgerEntrySchema).max(500),
+  /** models and workflows present in history, for the filter */
+  models: z.array(z.object({ id: z.string(), label: z.string() })),
+  /** entries held locally in all */
+  size: z.int().min(0),
+});
+export type HistoryPage = z.infer<typeof historyPageSchema>;
+
+export const spendChartSchema = z.array(z.object({ day: z.string(), byModel: z.record(z.string(), z.int()), totalMc: z.int() })).max(366);
+
+export const warningsSchema = z.object({
+  lowBalance: z.object({ availableMc: z.int(), thresholdMc: z.int() }).nullable(),
+  expiring: z
+    .object({
+      totalMc: z.int(),
+      firstExpiresAtMs: z.int(),
+      items: z.array(z.object({ grantId: z.string(), kind: z.enum(GRANT_KINDS), remainingMc: z.int(), expiresAtMs: z.int() })),
+    })
+    .nullable(),
+});
+export type Warnings = z.infer<typeof warningsSchema>;
 
 export const noticeSchema = z.object({ level: z.enum(['info', 'warning', 'error']), message: z.string().max(500) });
 
@@ -84,6 +122,10 @@ export const ipcMethods = {
   getRecentGenerations: { input: noInput, output: z.array(generationViewSchema).max(200) },
   getSettings: { input: noInput, output: settingsSchema },
   updateSettings: { input: settingsSchema.partial().strict(), output: settingsSchema },
+  queryHistory: { input: z.object({ filter: historyFilterSchema, offset: z.int().min(0).max(1_000_000), limit: z.int().min(1).max(500) }).strict(), output: historyPageSchema },
+  exportHistoryCsv: { input: z.object({ filter: historyFilterSchema }).strict(), output: z.object({ csv: z.string(), fileName: z.string(), rows: z.int().min(0) }) },
+  getSpendChart: { input: noInput, output: spendChartSchema },
+  getWarnings: { input: noInput, output: warningsSchema },
 } as const satisfies Record<IpcMethodName, { input: z.ZodType; output: z.ZodType }>;
 export type IpcInput<M extends IpcMethodName> = z.input<(typeof ipcMethods)[M]['input']>;
 export type IpcOutput<M extends IpcMethodName> = z.output<(typeof ipcMethods)[M]['output']>;
@@ -94,6 +136,8 @@ export const ipcEvents = {
   catalogView: catalogViewSchema,
   generation: generationViewSchema,
   notice: noticeSchema,
+  warnings: warningsSchema,
+  historyChanged: z.object({ size: z.int().min(0) }),
 } as const satisfies Record<IpcEventName, z.ZodType>;
 export type IpcEventPayload<E extends IpcEventName> = z.output<(typeof ipcEvents)[E]>;
 

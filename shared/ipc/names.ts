@@ -9,8 +9,12 @@ export const IPC_METHOD_NAMES = [
   'getRecentGenerations',
   'getSettings',
   'updateSettings',
+  'queryHistory',
+  'exportHistoryCsv',
+  'getSpendChart',
+  'getWarnings',
 ] as const;
-export const IPC_EVENT_NAMES = ['walletView', 'catalogView', 'generation', 'notice'] as const;
+export const IPC_EVENT_NAMES = ['walletView', 'catalogView', 'generation', 'notice', 'warnings', 'historyChanged'] as const;
 export type IpcMethodName = (typeof IPC_METHOD_NAMES)[number];
 export type IpcEventName = (typeof IPC_EVENT_NAMES)[number];
 

@@ -10,6 +10,7 @@ import { MemoryStore } from '../../main/core/stores';
 import { WalletCache } from '../../main/core/wallet-cache';
 import { WalletSync } from '../../main/core/wallet-sync';
 import { startServer, type TestServer } from '../server/helpers';
+import { signCatalog } from '../../server/catalog-signing';
 
 const servers: TestServer[] = [];
 const syncs: WalletSync[] = [];
@@ -26,6 +27,7 @@ async function setup(opts: { catalog?: Catalog; store?: MemoryStore } = {}) {
   const sync = new WalletSync({ serverIdentity: s.url, serverKind: 'remote', cache: new WalletCache(store), retryInitialMs: 60_000 });
   syncs.push(sync);
   const catalog = new CatalogStore(store, s.url);
+  catalog.pin(s.credits.catalogKey.publicKey);
   const gens = new GenerationsCore({ store, sync, catalog, outputUrl: (id, n) => `test://${id}/${n}` });
   return { s, accountId, token, store, sync, catalog, gens, client: new CreditsApiClient(s.url, token) };
 }
@@ -65,6 +67,7 @@ describe('pre-flight gate', () => {
     const { sync, client, store, s } = await setup();
     await sync.useClient(client);
     const catalog = new CatalogStore(store, s.url);
+    catalog.pin(s.credits.catalogKey.publicKey);
     await catalog.sync(client, Date.now() - defaultCatalog.policies.freshnessMs - 60_000);
     expect(new CatalogStore(store, s.url).isStale(Date.now())).toBe(true);
     expect(catalog.isStale(Date.now() - defaultCatalog.policies.freshnessMs)).toBe(false);
@@ -96,7 +99,8 @@ describe('runs', () => {
     const store = new MemoryStore();
     const { sync, client } = await setup({ catalog: pricier, store });
     // the app still has yesterday's catalog cached
-    store.set('catalogCache', { version: 1, serverIdentity: servers[0]!.url, etag: null, fetchedAtServerMs: Date.now(), doc: defaultCatalog });
+    const key = servers[0]!.credits.catalogKey;
+    store.set('catalogCache', { version: 1, serverIdentity: servers[0]!.url, etag: null, fetchedAtServerMs: Date.now(), doc: defaultCatalog, signature: signCatalog(key, defaultCatalog) });
     const cached = new CatalogStore(store, servers[0]!.url);
     const app = new GenerationsCore({ store, sync, catalog: cached, outputUrl: () => '' });
     await sync.useClient(client);

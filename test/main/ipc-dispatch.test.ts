@@ -4,7 +4,7 @@ import { dispatch, UserFacingError, type IpcHandlers } from '../../main/core/ipc
 import type { WalletView } from '../../shared/ipc/contract';
 
 const view: WalletView = { wallet: null, source: 'none', connection: 'offline', asOfServerMs: null, clockOffsetMs: 0, lastError: null, serverKind: 'embedded' };
-const settings = { autoApproveMc: 0 };
+const settings = { autoApproveMc: 0, lowBalanceThresholdMc: null };
 const notUsed = () => {
   throw new Error('not used');
 };
@@ -18,6 +18,10 @@ const handlers: IpcHandlers = {
   getRecentGenerations: () => [],
   getSettings: () => settings,
   updateSettings: (p) => ({ ...settings, ...p }),
+  queryHistory: notUsed,
+  exportHistoryCsv: notUsed,
+  getSpendChart: () => [],
+  getWarnings: () => ({ lowBalance: null, expiring: null }),
 };
 
 describe('dispatch', () => {
@@ -44,7 +48,7 @@ describe('dispatch', () => {
     expect(await dispatch(handlers, 'updateSettings', { autoApproveMc: -5 })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
     expect(await dispatch(handlers, 'updateSettings', { autoApproveMc: 2_000, extra: 1 })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
     expect(await dispatch(handlers, 'startGeneration', { request: { modelId: 'x', prompt: 'y'.repeat(100_001) }, approvedMc: 1 })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
-    expect(await dispatch(handlers, 'updateSettings', { autoApproveMc: 2_000 })).toEqual({ ok: true, value: { autoApproveMc: 2_000 } });
+    expect(await dispatch(handlers, 'updateSettings', { autoApproveMc: 2_000 })).toEqual({ ok: true, value: { autoApproveMc: 2_000, lowBalanceThresholdMc: null } });
   });
 
   it('refuses a handler result that breaks the contract', async () => {

@@ -8,6 +8,41 @@ import { DRIVERS, idemKey, startServer, type TestServer } from './helpers';
 
 const DAY = 86_400_000;
 
+interface SseEvent {
+  event: string;
+  id: number | null;
+  data: any;
+}
+
+/** A raw SSE reader over fetch, so the test sees exactly what the server sends. */
+async function openStream(url: string, token: string, lastEventId?: string): Promise<{ next(): Promise<SseEvent>; close(): void }> {
+  const ctrl = new AbortController();
+  const res = await fetch(`${url}/v1/wallet/events`, { headers: { authorization: `Bearer ${token}`, ...(lastEventId ? { 'last-event-id': lastEventId } : {}) }, signal: ctrl.signal });
+  expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let buf = '';
+  return {
+    close: () => ctrl.abort(),
+    async next() {
+      for (;;) {
+        const i = buf.indexOf('\n\n');
+        if (i >= 0) {
+          const lines = buf.slice(0, i).split('\n');
+          buf = buf.slice(i + 2);
+          const data = lines.find((l) => l.startsWith('data: '));
+          if (!data) continue;
+          const id = lines.find((l) => l.startsWith('id: '));
+          return { event: lines.find((l) => l.startsWith('event: '))!.slice(7), id: id ? Number(id.slice(4)) : null, data: JSON.parse(data.slice(6)) };
+        }
+        const { value, done } = await reader.read();
+        if (done) throw new Error('stream ended');
+        buf += decoder.decode(value, { stream: true });
+      }
+    },
+  };
+}
+
 describe.each(DRIVERS)('credits server on %s', (driver) => {
   let s: TestServer;
   beforeAll(async () => {
@@ -165,36 +200,47 @@ describe.each(DRIVERS)('credits server on %s', (driver) => {
     expect((await s.admin('POST', '/admin/clock', { advanceMs: -1 })).status).toBe(400);
   });
 
-  it('streams the wallet over SSE: the current wallet first, then each change', async () => {
+  it('streams the wallet over SSE: the current wallet first, then each change with the ledger entries that explain it', async () => {
     const { accountId, token } = await s.newAccount();
-    const ctrl = new AbortController();
-    const res = await fetch(`${s.url}/v1/wallet/events`, { headers: { authorization: `Bearer ${token}` }, signal: ctrl.signal });
-    expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
-    const reader = res.body!.getReader();
-    const decoder = new TextDecoder();
-    let buf = '';
-    const nextEvent = async (): Promise<{ id: number; wallet: { availableMc: number } }> => {
-      for (;;) {
-        const i = buf.indexOf('\n\n');
-        if (i >= 0) {
-          const block = buf.slice(0, i);
-          buf = buf.slice(i + 2);
-          const data = block.split('\n').find((l) => l.startsWith('data: '));
-          const id = block.split('\n').find((l) => l.startsWith('id: '));
-          if (data) return { id: Number(id!.slice(4)), wallet: JSON.parse(data.slice(6)).wallet };
-          continue;
-        }
-        const { value, done } = await reader.read();
-        if (done) throw new Error('stream ended');
-        buf += decoder.decode(value, { stream: true });
-      }
-    };
-    const first = await nextEvent();
-    expect(first.wallet.availableMc).toBe(60_000);
+    const stream = await openStream(s.url, token);
+    const first = await stream.next();
+    expect(first).toMatchObject({ event: 'wallet', id: null, data: { wallet: { availableMc: 60_000 } } });
     await s.admin('POST', `/admin/accounts/${accountId}/grants`, { credits: '7.5' });
-    const second = await nextEvent();
-    expect(second.wallet.availableMc).toBe(67_500);
-    expect(second.id).toBeGreaterThan(first.id);
-    ctrl.abort();
+    const ledger = await stream.next();
+    expect(ledger).toMatchObject({ event: 'ledger', data: { entry: { kind: 'grant', amountMc: 7_500 } } });
+    expect(ledger.id).toBe(ledger.data.entry.id);
+    const second = await stream.next();
+    expect(second).toMatchObject({ event: 'wallet', data: { wallet: { availableMc: 67_500 } } });
+    stream.close();
+
+    // Resuming with Last-Event-ID replays exactly the entries after it, then carries on.
+    await s.admin('POST', `/admin/accounts/${accountId}/grants`, { credits: '1' });
+    await s.admin('POST', `/admin/accounts/${accountId}/grants`, { credits: '2' });
+    const resumed = await openStream(s.url, token, String(ledger.id));
+    const events = [await resumed.next(), await resumed.next(), await resumed.next()];
+    expect(events.map((e) => e.event)).toEqual(['ledger', 'ledger', 'wallet']); // the entries, then the balance they explain
+    const replayed = events.slice(0, 2);
+    expect(replayed.map((e) => e.data.entry.amountMc)).toEqual([1_000, 2_000]);
+    expect(replayed[0]!.id).toBeGreaterThan(ledger.id!);
+    resumed.close();
+  });
+
+  it('serves the ledger by id for history sync', async () => {
+    const { accountId, token } = await s.newAccount();
+    for (let i = 1; i <= 5; i++) await s.admin('POST', `/admin/accounts/${accountId}/grants`, { credits: String(i) });
+    const all = (await s.as(token, 'GET', '/v1/ledger?after=0&limit=1000')).body;
+    expect(all.items.map((e: { kind: string }) => e.kind)).toEqual(['grant', 'grant', 'grant', 'grant', 'grant', 'grant', 'grant']); // trial, daily, 5 admin
+    const page = (await s.as(token, 'GET', `/v1/ledger?after=${all.items[2].id}&limit=2`)).body;
+    expect(page).toMatchObject({ hasMore: true, items: [{ id: all.items[3].id }, { id: all.items[4].id }] });
+    expect((await s.as(token, 'GET', '/v1/ledger?limit=5000')).status).toBe(400);
+  });
+
+  it('signs the catalog with its key', async () => {
+    const body = await fetch(`${s.url}/v1/catalog`).then((r) => r.json() as Promise<{ catalog: unknown; signature: string; keyId: string }>);
+    const key = await fetch(`${s.url}/v1/catalog/key`).then((r) => r.json() as Promise<{ publicKey: string; keyId: string }>);
+    expect(body.keyId).toBe(key.keyId);
+    const { verifyCatalog } = await import('../../main/core/catalog-store');
+    expect(verifyCatalog(body.catalog, body.signature, key.publicKey)).toBe(true);
+    expect(verifyCatalog({ ...(body.catalog as object), version: 'forged' }, body.signature, key.publicKey)).toBe(false);
   });
 });

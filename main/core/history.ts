@@ -1,0 +1,214 @@
+// Local history: the account's ledger, synced from the server by id and from the stream, kept in a validated file so it reads offline;
+// filters, search, CSV export and the 30-day spend chart are computed here, so the renderer only ever holds one window of rows.
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { ledgerEntrySchema, type LedgerEntry } from '../../shared/api/index';
+import type { HistoryFilter } from '../../shared/ipc/contract';
+import { formatCredits } from '../../shared/rules/money';
+import { MS_PER_DAY, startOfUtcDay, utcDayKey } from '../../shared/rules/schedule';
+import type { CreditsApiClient } from './api-client';
+
+export const MAX_HISTORY = 100_000;
+export const SYNC_PAGE = 1_000;
+export const MAX_QUERY_LIMIT = 500;
+const SAVE_DEBOUNCE_MS = 500;
+
+const fileSchema = z.object({ version: z.literal(1), serverIdentity: z.string(), accountId: z.string(), entries: z.array(ledgerEntrySchema) });
+
+
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+
+export class HistoryStore {
+  private entries: LedgerEntry[] = [];
+  private accountId: string | null = null;
+  private saveTimer: NodeJS.Timeout | null = null;
+  private lastQuery: { key: string; rows: LedgerEntry[] } | null = null;
+  private syncing: Promise<void> | null = null;
+
+  constructor(
+    private readonly file: string,
+    private readonly serverIdentity: string,
+  ) {
+    this.load();
+  }
+
+  private load(): void {
+    if (!existsSync(this.file)) return;
+    try {
+      const parsed = fileSchema.safeParse(JSON.parse(readFileSync(this.file, 'utf8')));
+      if (parsed.success && parsed.data.serverIdentity === this.serverIdentity) {
+        this.entries = parsed.data.entries.sort((a, b) => a.id - b.id);
+        this.accountId = parsed.data.accountId;
+      }
+    } catch {
+      this.entries = []; // corrupt: rebuilt from the server on the next sync
+    }
+  }
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  get maxId(): number {
+    return this.entries.length ? this.entries[this.entries.length - 1]!.id : 0;
+  }
+
+  all(): readonly LedgerEntry[] {
+    return this.entries;
+  }
+
+  /** The history belongs to one account: another account's is dropped. */
+  forAccount(accountId: string): void {
+    if (this.accountId === accountId) return;
+    this.accountId = accountId;
+    this.entries = [];
+    this.changed();
+  }
+
+  /** Adds entries newer than what is held (the stream and the sync may both deliver one: each is kept once). */
+  add(items: readonly LedgerEntry[]): number {
+    let added = 0;
+    for (const e of items) {
+      if (e.id <= this.maxId) {
+        if (this.entries.some((x) => x.id === e.id)) continue;
+        this.entries.push(e);
+        this.entries.sort((a, b) => a.id - b.id);
+      } else this.entries.push(e);
+      added++;
+    }
+    if (this.entries.length > MAX_HISTORY) this.entries.splice(0, this.entries.length - MAX_HISTORY);
+    if (added) this.changed();
+    return added;
+  }
+
+  private changed(): void {
+    this.lastQuery = null;
+    if (this.saveTimer) return;
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = null;
+      this.save();
+    }, SAVE_DEBOUNCE_MS);
+    this.saveTimer.unref?.();
+  }
+
+  /** Written atomically: a crash mid-write leaves the previous file. */
+  save(): void {
+    if (this.saveTimer) {
+      clearTimeout(this.saveTimer);
+      this.saveTimer = null;
+    }
+    if (!this.accountId) return;
+    mkdirSync(path.dirname(this.file), { recursive: true });
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify({ version: 1, serverIdentity: this.serverIdentity, accountId: this.accountId, entries: this.entries }), { mode: 0o600 });
+    chmodSync(tmp, 0o600);
+    renameSync(tmp, this.file);
+  }
+
+  /** Pulls every entry after the newest held, page by page; safe to call again after an interruption (it resumes by id). */
+  sync(client: CreditsApiClient, accountId: string): Promise<void> {
+    if (this.syncing) return this.syncing;
+    this.forAccount(accountId);
+    this.syncing = (async () => {
+      try {
+        for (let pages = 0; pages < MAX_HISTORY / SYNC_PAGE + 1; pages++) {
+          const page = await client.ledger(this.maxId, SYNC_PAGE);
+          this.add(page.items);
+          if (!page.hasMore) break;
+        }
+      } finally {
+        this.syncing = null;
+        this.save();
+      }
+    })();
+    return this.syncing;
+  }
+
+  /** Filtered rows, newest first. The last result is kept so that scrolling through it pages without filtering again. */
+  private filtered(f: HistoryFilter): LedgerEntry[] {
+    const key = JSON.stringify(f);
+    if (this.lastQuery?.key === key) return this.lastQuery.rows;
+    const kinds = f.kinds && f.kinds.length ? new Set(f.kinds) : null;
+    const search = f.search?.trim().toLowerCase() || null;
+    const rows: LedgerEntry[] = [];
+    for (let i = this.entries.length - 1; i >= 0; i--) {
+      const e = this.entries[i]!;
+      if (kinds && !kinds.has(e.kind)) continue;
+      if (f.modelId && str(e.details.modelId) !== f.modelId) continue;
+      if (f.fromMs !== undefined && e.atMs < f.fromMs) continue;
+      if (f.toMs !== undefined && e.atMs > f.toMs) continue;
+      if (search && !str(e.details.prompt).toLowerCase().includes(search) && !str(e.details.label).toLowerCase().includes(search) && !str(e.details.note).toLowerCase().includes(search)) continue;
+      rows.push(e);
+    }
+    this.lastQuery = { key, rows };
+    return rows;
+  }
+
+  query(f: HistoryFilter, offset: number, limit: number): { total: number; items: LedgerEntry[] } {
+    const rows = this.filtered(f);
+    return { total: rows.length, items: rows.slice(offset, offset + Math.min(limit, MAX_QUERY_LIMIT)) };
+  }
+
+  /** The models (and workflows) that appear in history, for the filter. */
+  models(): { id: string; label: string }[] {
+    const seen = new Map<string, string>();
+    for (const e of this.entries) {
+      const id = str(e.details.modelId);
+      if (id && !seen.has(id)) seen.set(id, str(e.details.label) || id);
+    }
+    return [...seen].map(([id, label]) => ({ id, label })).sort((a, b) => a.label.localeCompare(b.label));
+  }
+
+  /** CSV of what the filters show, newest first, with a header; amounts in credits with up to 3 decimals. */
+  csv(f: HistoryFilter): string {
+    const header = ['id', 'time_utc', 'kind', 'amount_credits', 'held_or_released_credits', 'model', 'label', 'prompt', 'generation', 'grant', 'grant_kind', 'note'];
+    const lines = [header.join(',')];
+    for (const e of this.filtered(f)) {
+      const d = e.details;
+      const side = typeof d.heldMc === 'number' && e.kind === 'hold' ? d.heldMc : typeof d.releasedMc === 'number' ? d.releasedMc : 0;
+      lines.push(
+        [
+          String(e.id),
+          new Date(e.atMs).toISOString(),
+          e.kind,
+          formatCredits(e.amountMc).replace(/,/g, ''),
+          formatCredits(side as number).replace(/,/g, ''),
+          str(d.modelId),
+          str(d.label),
+          str(d.prompt),
+          str(d.generationId),
+          e.grantId ?? '',
+          str(d.grantKind),
+          str(d.note),
+        ]
+          .map(csvField)
+          .join(','),
+      );
+    }
+    return `${lines.join('\r\n')}\r\n`;
+  }
+
+  /** Credits spent per UTC day by model over the last `days` days (server time). */
+  spendByDay(serverNowMs: number, days = 30): { day: string; byModel: Record<string, number>; totalMc: number }[] {
+    const start = startOfUtcDay(serverNowMs) - (days - 1) * MS_PER_DAY;
+    const out = Array.from({ length: days }, (_, i) => ({ day: utcDayKey(start + i * MS_PER_DAY), byModel: {} as Record<string, number>, totalMc: 0 }));
+    for (let i = this.entries.length - 1; i >= 0; i--) {
+      const e = this.entries[i]!;
+      if (e.atMs < start) break;
+      if (e.kind !== 'capture' || e.amountMc >= 0) continue;
+      const slot = out[Math.floor((e.atMs - start) / MS_PER_DAY)];
+      if (!slot) continue;
+      const model = str(e.details.label) || str(e.details.modelId) || 'other';
+      slot.byModel[model] = (slot.byModel[model] ?? 0) - e.amountMc;
+      slot.totalMc -= e.amountMc;
+    }
+    return out;
+  }
+}
+
+/** RFC 4180 quoting, and a leading ' for values a spreadsheet would run as a formula. */
+export function csvField(v: string): string {
+  const safe = /^[=+\-@\t\r]/.test(v) && !/^-?\d+(\.\d+)?$/.test(v) ? `'${v}` : v;
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
