@@ -24,6 +24,7 @@ async function main() {
   await Promise.all([
     build({ ...node, entryPoints: [path.join(root, 'server/main.ts')], outfile: out('server/index.cjs') }),
     build({ ...node, entryPoints: [path.join(root, 'server/admin-cli.ts')], outfile: out('server/admin-cli.cjs') }),
+    build({ ...node, entryPoints: [path.join(root, 'server/seed-history.ts')], outfile: out('server/seed-history.cjs') }),
     build({ ...node, packages: undefined, external: ['fastify', '@fastify/*', 'axios', 'eventsource', 'zod', 'ws'], entryPoints: [path.join(root, 'main/web/host.ts')], outfile: out('web/host.cjs') }),
     build({ bundle: true, platform: 'browser', target: 'chrome120', format: 'esm', entryPoints: [path.join(root, 'main/web/bridge.ts')], outfile: out('web/bridge.js'), logLevel: 'warning' }),
   ]);

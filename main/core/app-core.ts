@@ -60,10 +60,8 @@ export class AppCore extends EventEmitter {
     this.history = new HistoryStore(path.join(opts.dataDir, 'history.json'), identity);
     this.warnings = new WarningsCore(opts.store);
     this.warnings.on('warnings', (w) => this.emit('warnings', w));
-    this.warnings.on('notify', (n: { title: string; body: string }) => {
-      this.emit('notify', n);
-      this.emit('notice', { level: 'warning', message: `${n.title}: ${n.body}` });
-    });
+    // A system notification in Electron; in browser mode the banner is the only warning.
+    this.warnings.on('notify', (n: { title: string; body: string }) => this.emit('notify', n));
     this.sync.on('view', (v: WalletView) => {
       if (v.wallet) this.warnings.evaluate(v.wallet, v.source === 'live', this.catalog.get(), (opts.now ?? Date.now)() + v.clockOffsetMs);
     });

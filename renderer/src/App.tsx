@@ -2,6 +2,8 @@
 import { useEffect, useState } from 'react';
 import { BalanceBar } from './features/balance-bar/BalanceBar';
 import { GeneratePage } from './features/generate/GeneratePage';
+import { HistoryPage } from './features/history/HistoryPage';
+import { WarningBanners } from './features/warnings/WarningBanners';
 import { SettingsPage } from './features/settings/SettingsPage';
 import { WalletPage } from './features/wallet/WalletPage';
 import { useAppStore } from './stores/app-store';
@@ -10,6 +12,7 @@ import { useWalletStore } from './stores/wallet-store';
 const PAGES = [
   { id: 'generate', label: 'Generate' },
   { id: 'wallet', label: 'Wallet' },
+  { id: 'history', label: 'History' },
   { id: 'settings', label: 'Settings' },
 ] as const;
 type PageId = (typeof PAGES)[number]['id'];
@@ -64,7 +67,9 @@ export function App() {
             ))}
           </div>
         )}
+        <WarningBanners />
         {page === 'generate' && <GeneratePage />}
+        {page === 'history' && <HistoryPage />}
         {page === 'wallet' && <WalletPage />}
         {page === 'settings' && <SettingsPage />}
       </div>

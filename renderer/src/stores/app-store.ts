@@ -1,6 +1,6 @@
 // Catalog, runs and settings stores (zustand): fed only by window.credits calls and events.
 import { create } from 'zustand';
-import type { CatalogView, GenerationView, IpcError, Settings } from '../../../shared/ipc/contract';
+import type { CatalogView, GenerationView, IpcError, Settings, Warnings } from '../../../shared/ipc/contract';
 
 export interface Notice {
   id: number;
@@ -13,6 +13,9 @@ export interface AppState {
   runs: GenerationView[];
   settings: Settings | null;
   notices: Notice[];
+  warnings: Warnings;
+  /** bumps whenever main's history changes, so views re-query */
+  historyVersion: number;
   init(): () => void;
   upsertRun(run: GenerationView): void;
   saveSettings(patch: Partial<Settings>): Promise<IpcError | null>;
@@ -27,6 +30,8 @@ export const useAppStore = create<AppState>((set, get) => ({
   runs: [],
   settings: null,
   notices: [],
+  warnings: { lowBalance: null, expiring: null },
+  historyVersion: 0,
   init() {
     const credits = window.credits;
     if (!credits) return () => {};
@@ -34,7 +39,10 @@ export const useAppStore = create<AppState>((set, get) => ({
       credits.onCatalogView((catalogView) => set({ catalogView })),
       credits.onGeneration((run) => get().upsertRun(run)),
       credits.onNotice((n) => set((s) => ({ notices: [...s.notices.slice(-4), { id: ++noticeId, ...n }] }))),
+      credits.onWarnings((warnings) => set({ warnings })),
+      credits.onHistoryChanged(() => set((s) => ({ historyVersion: s.historyVersion + 1 }))),
     ];
+    void credits.getWarnings().then((r) => r.ok && set({ warnings: r.value }));
     void credits.getCatalogView().then((r) => r.ok && set({ catalogView: r.value }));
     void credits.getRecentGenerations().then((r) => {
       if (r.ok) for (const run of [...r.value].reverse()) get().upsertRun(run);

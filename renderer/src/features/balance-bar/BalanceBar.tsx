@@ -1,5 +1,7 @@
 // The balance bar at the bottom left under the user's name: available credits, breakdown by grant, daily reset countdown, online/offline state.
-import { useId } from 'react';
+import { useId, useState } from 'react';
+import { useAppStore } from '../../stores/app-store';
+import { BalancePopover } from './BalancePopover';
 import type { WalletView } from '../../../../shared/ipc/contract';
 import { age, clockTime, countdown, expiryDate, formatCredits, GRANT_KIND_LABELS } from '../../lib/format';
 import { useServerNow } from '../../lib/use-server-now';
@@ -21,6 +23,8 @@ export function BalanceBar() {
   const refresh = useWalletStore((s) => s.refresh);
   const serverNow = useServerNow(view?.clockOffsetMs ?? 0);
   const breakdownId = useId();
+  const [open, setOpen] = useState(false);
+  const expiring = useAppStore((s) => s.warnings.expiring);
   const wallet = view?.wallet ?? null;
   const status = view ? statusText(view, serverNow) : { label: 'Connecting…', tone: 'muted' as const };
   const total = wallet ? wallet.grants.reduce((s, g) => s + g.remainingMc, 0) : 0;
@@ -60,6 +64,11 @@ export function BalanceBar() {
           ))}
         </ul>
       )}
+      {expiring && (
+        <p className="expiring-line" data-testid="expiring-line">
+          {formatCredits(expiring.totalMc)} credits expire {expiryDate(expiring.firstExpiresAtMs)}
+        </p>
+      )}
       {wallet && (
         <p className="reset-line">
           Daily credits reset in <time dateTime={new Date(wallet.nextDailyResetMs).toISOString()}>{countdown(wallet.nextDailyResetMs, serverNow)}</time>
@@ -69,10 +78,18 @@ export function BalanceBar() {
         <span role="status" className={`status tone-${status.tone}`} data-connection={view?.connection ?? 'connecting'}>
           {status.label}
         </span>
-        <button type="button" className="icon-button" onClick={() => void refresh()} disabled={refreshing} aria-label="Refresh balance" title="Refresh balance">
-          ↻
-        </button>
+        <span className="status-buttons">
+          {wallet && (
+            <button type="button" className="text-button" data-popover-toggle aria-expanded={open} aria-label="Balance details" title="Balance details" onClick={() => setOpen((o) => !o)}>
+              Details
+            </button>
+          )}
+          <button type="button" className="icon-button" onClick={() => void refresh()} disabled={refreshing} aria-label="Refresh balance" title="Refresh balance">
+            ↻
+          </button>
+        </span>
       </div>
+      {open && wallet && <BalancePopover wallet={wallet} serverNowMs={serverNow} onClose={() => setOpen(false)} />}
       {view?.lastError && view.connection !== 'online' && <p className="status-detail">{view.lastError}</p>}
     </section>
   );

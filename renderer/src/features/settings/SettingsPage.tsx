@@ -7,10 +7,15 @@ export function SettingsPage() {
   const settings = useAppStore((s) => s.settings);
   const save = useAppStore((s) => s.saveSettings);
   const [text, setText] = useState('');
+  const [lowText, setLowText] = useState('');
+  const lowId = useId();
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
   const id = useId();
   useEffect(() => {
-    if (settings) setText(formatCredits(settings.autoApproveMc).replace(/,/g, ''));
+    if (settings) {
+      setText(formatCredits(settings.autoApproveMc).replace(/,/g, ''));
+      setLowText(settings.lowBalanceThresholdMc === null ? '' : formatCredits(settings.lowBalanceThresholdMc).replace(/,/g, ''));
+    }
   }, [settings]);
   return (
     <main className="page" aria-labelledby="settings-heading">
@@ -20,13 +25,15 @@ export function SettingsPage() {
         onSubmit={(e) => {
           e.preventDefault();
           let mc: number;
+          let lowMc: number | null;
           try {
             mc = parseCredits(text);
+            lowMc = lowText.trim() === '' ? null : parseCredits(lowText);
           } catch (err) {
             setMessage({ ok: false, text: err instanceof CreditAmountError ? err.message : 'not a credit amount' });
             return;
           }
-          void save({ autoApproveMc: mc }).then((err) => setMessage(err ? { ok: false, text: err.message } : { ok: true, text: 'Saved.' }));
+          void save({ autoApproveMc: mc, lowBalanceThresholdMc: lowMc }).then((err) => setMessage(err ? { ok: false, text: err.message } : { ok: true, text: 'Saved.' }));
         }}
       >
         <div className="field">
@@ -34,6 +41,13 @@ export function SettingsPage() {
           <input id={id} inputMode="decimal" value={text} onChange={(e) => setText(e.target.value)} aria-describedby={`${id}-hint`} />
           <span className="hint" id={`${id}-hint`}>
             Runs whose estimate is at or under this start at once; above it you are asked to approve. 0 asks every time.
+          </span>
+        </div>
+        <div className="field">
+          <label htmlFor={lowId}>Warn when the balance falls below (credits)</label>
+          <input id={lowId} inputMode="decimal" value={lowText} placeholder="plan default" onChange={(e) => setLowText(e.target.value)} aria-describedby={`${lowId}-hint`} />
+          <span className="hint" id={`${lowId}-hint`}>
+            Empty uses your plan's default: 20% of its credits per period, at least 10. You are warned once each time the balance drops below it.
           </span>
         </div>
         <button type="submit" className="primary">

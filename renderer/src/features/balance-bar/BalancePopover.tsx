@@ -1,0 +1,78 @@
+// The balance details popover: each grant with kind, remaining and expiry, usage in the current period, next reset and renewal.
+import { useEffect, useRef } from 'react';
+import type { Wallet } from '../../../../shared/api/index';
+import { clockTime, countdown, expiryDate, formatCredits, GRANT_KIND_LABELS } from '../../lib/format';
+
+export function BalancePopover({ wallet, serverNowMs, onClose }: { wallet: Wallet; serverNowMs: number; onClose: () => void }) {
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    ref.current?.focus();
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
+    const onClick = (e: MouseEvent) => ref.current && !ref.current.contains(e.target as Node) && !(e.target as HTMLElement).closest?.('[data-popover-toggle]') && onClose();
+    window.addEventListener('keydown', onKey);
+    window.addEventListener('mousedown', onClick);
+    return () => {
+      window.removeEventListener('keydown', onKey);
+      window.removeEventListener('mousedown', onClick);
+    };
+  }, [onClose]);
+  const periodGrants = wallet.grants.filter((g) => g.kind === 'daily' || g.kind === 'subscription' || g.kind === 'trial');
+  const subscription = wallet.grants.find((g) => g.kind === 'subscription' && g.expiresAtMs !== null);
+  return (
+    <div ref={ref} role="dialog" aria-label="Balance details" className="popover" tabIndex={-1}>
+      <h2>Balance details</h2>
+      <p className="popover-total">
+        {formatCredits(wallet.availableMc)} available{wallet.heldMc > 0 ? `, ${formatCredits(wallet.heldMc)} held for runs in progress` : ''}
+      </p>
+      <h3>Usage this period</h3>
+      {periodGrants.length === 0 && <p className="muted">No plan credits in force.</p>}
+      {periodGrants.map((g) => {
+        const used = g.amountMc - g.remainingMc;
+        const pct = g.amountMc ? Math.round((used / g.amountMc) * 100) : 0;
+        return (
+          <div key={g.id} className="usage">
+            <span>
+              {GRANT_KIND_LABELS[g.kind]}: {formatCredits(used)} of {formatCredits(g.amountMc)} used
+            </span>
+            <div role="progressbar" aria-label={`${GRANT_KIND_LABELS[g.kind]} used`} aria-valuemin={0} aria-valuemax={100} aria-valuenow={pct} className="bar">
+              <span style={{ width: `${pct}%` }} />
+            </div>
+          </div>
+        );
+      })}
+      <h3>Grants</h3>
+      <table className="popover-grants">
+        <thead>
+          <tr>
+            <th scope="col">Kind</th>
+            <th scope="col" className="num">
+              Left
+            </th>
+            <th scope="col">Expires</th>
+          </tr>
+        </thead>
+        <tbody>
+          {wallet.grants.map((g) => (
+            <tr key={g.id}>
+              <td>{GRANT_KIND_LABELS[g.kind]}</td>
+              <td className="num">{formatCredits(g.remainingMc)}</td>
+              <td>{g.expiresAtMs === null ? 'never' : `${expiryDate(g.expiresAtMs)} ${clockTime(g.expiresAtMs)}`}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <dl className="popover-times">
+        <div>
+          <dt>Next daily reset</dt>
+          <dd>
+            in {countdown(wallet.nextDailyResetMs, serverNowMs)} (00:00 UTC)
+          </dd>
+        </div>
+        <div>
+          <dt>Next subscription renewal</dt>
+          <dd>{subscription ? `${expiryDate(subscription.expiresAtMs)}, in ${countdown(subscription.expiresAtMs!, serverNowMs)}` : 'no subscription'}</dd>
+        </div>
+      </dl>
+    </div>
+  );
+}

@@ -1,0 +1,51 @@
+// Developer tool: fills a stopped server's database with a large, realistic ledger for one account (history and benchmark tests).
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { sql } from 'drizzle-orm';
+import { openDatabase } from './db/open';
+
+const MODELS = [
+  ['flux-schnell', 'FLUX.1 Schnell', 1_000],
+  ['flux-dev', 'FLUX.1 Dev', 4_000],
+  ['seedance-1-lite', 'Seedance 1 Lite', 29_400],
+  ['gpt-4o', 'GPT-4o', 7_000],
+  ['suno-ai-bark', 'Bark', 10_000],
+] as const;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { 'data-dir': { type: 'string' }, 'database-url': { type: 'string' }, account: { type: 'string' }, entries: { type: 'string' }, 'days-back': { type: 'string' } }, strict: true });
+  const account = values.account ?? 'local';
+  const n = Number(values.entries ?? '100000');
+  const daysBack = Number(values['days-back'] ?? '30');
+  if (!Number.isInteger(n) || n < 1 || n > 2_000_000) throw new Error('--entries must be 1..2000000');
+  const database = await openDatabase({
+    databaseUrl: values['database-url'] ?? process.env.DATABASE_URL,
+    dataDir: path.resolve(values['data-dir'] ?? '.data/server'),
+    migrationsDir: process.env.CREDITS_MIGRATIONS_DIR ?? path.join(__dirname, 'migrations'),
+  });
+  try {
+    const now = Date.now();
+    const models = MODELS.map((m, i) => `(${i}, '${m[0]}', '${m[1]}', ${m[2]})`).join(',');
+    // Each synthetic run is a hold, then a capture; every 25th a bonus grant. Times spread evenly over the last days.
+    await database.db.execute(sql.raw(`
+      WITH m(i, id, label, cost) AS (VALUES ${models}),
+      s AS (SELECT g, (g % 5) AS mi, ${now} - ((${n} - g)::bigint * ${daysBack * 86_400_000} / ${n}) AS at FROM generate_series(1, ${n}) AS g)
+      INSERT INTO ledger_entries (account_id, kind, amount_mc, grant_id, ref, at_ms, details)
+      SELECT '${account}',
+        CASE WHEN s.g % 25 = 0 THEN 'grant' WHEN s.g % 2 = 0 THEN 'capture' ELSE 'hold' END,
+        CASE WHEN s.g % 25 = 0 THEN 5000 WHEN s.g % 2 = 0 THEN -m.cost ELSE 0 END,
+        NULL, 'seed-' || s.g, s.at,
+        CASE WHEN s.g % 25 = 0 THEN jsonb_build_object('grantKind', 'bonus', 'note', 'Seeded bonus ' || s.g, 'synthetic', true)
+             ELSE jsonb_build_object('generationId', 'gen_seed' || (s.g / 2), 'label', m.label, 'modelId', m.id, 'prompt', 'seeded prompt number ' || s.g,
+                                     'heldMc', m.cost, 'estimateMaxMc', m.cost, 'finalMc', m.cost, 'synthetic', true) END
+      FROM s JOIN m ON m.i = s.mi`));
+    process.stdout.write(`seeded ${n} ledger entries for ${account}\n`);
+  } finally {
+    await database.close();
+  }
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`seed failed: ${(e as Error).message}\n`);
+  process.exit(1);
+});
