@@ -121,7 +121,6 @@ async function main(): Promise<void> {
     if (Notification.isSupported()) new Notification({ title: n.title, body: n.body }).show();
   });
   mainWindow = createWindow();
-  mainWindow.on('focus', () => void core.sync.refresh());
   core.start();
 
   app.on('window-all-closed', () => app.quit());

@@ -5,8 +5,6 @@ import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
 const out = (p) => path.join(root, 'out', p);
-// ESM-only packages are bundled so that the CommonJS bundles can load them on any Node 20.
-const bundleAnyway = ['conf'];
 const node = {
   bundle: true,
   platform: 'node',
@@ -25,12 +23,12 @@ async function main() {
     build({ ...node, entryPoints: [path.join(root, 'server/main.ts')], outfile: out('server/index.cjs') }),
     build({ ...node, entryPoints: [path.join(root, 'server/admin-cli.ts')], outfile: out('server/admin-cli.cjs') }),
     build({ ...node, entryPoints: [path.join(root, 'server/seed-history.ts')], outfile: out('server/seed-history.cjs') }),
+    // conf is ESM-only: bundled into the host so that the CommonJS bundle loads it on any Node 20.
     build({ ...node, packages: undefined, external: ['fastify', '@fastify/*', 'axios', 'eventsource', 'zod', 'ws'], entryPoints: [path.join(root, 'main/web/host.ts')], outfile: out('web/host.cjs') }),
     build({ bundle: true, platform: 'browser', target: 'chrome120', format: 'esm', entryPoints: [path.join(root, 'main/web/bridge.ts')], outfile: out('web/bridge.js'), logLevel: 'warning' }),
   ]);
   mkdirSync(out('server'), { recursive: true });
   cpSync(path.join(root, 'server/migrations'), out('server/migrations'), { recursive: true });
-  void bundleAnyway;
 }
 
 main().catch((e) => {

@@ -4,7 +4,6 @@ import type { Catalog } from '../../shared/catalog/schema';
 import { findPlan } from '../../shared/catalog/schema';
 import { FINISHED_STATUSES, generationSchema, type CreateGenerationBody, type Generation, type GenerationStatus } from '../../shared/api/index';
 import { checkEntitlements, EntitlementError } from '../../shared/rules/entitlements';
-import { addMc } from '../../shared/rules/money';
 import { allocateCapture, fundedByPaid, grantedInForceMc, settleHold } from '../../shared/rules/grants';
 import { estimate, expandRequest, finalCost, PricingError, runRequestSchema, type RunRequest, type Usage } from '../../shared/rules/pricing';
 import { startOfUtcDay } from '../../shared/rules/schedule';
@@ -239,8 +238,4 @@ export async function listGenerations(tx: Tx, accountId: string, limit: number, 
   const rows = await tx.select().from(generations).where(where).orderBy(desc(generations.createdAtMs), desc(generations.id)).limit(limit + 1);
   const page = rows.slice(0, limit);
   return { items: page.map(generationView), nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]!) : null };
-}
-
-export function sumMc(values: number[]): number {
-  return addMc(...values);
 }

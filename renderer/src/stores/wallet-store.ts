@@ -2,6 +2,8 @@
 import { create } from 'zustand';
 import type { WalletView } from '../../../shared/ipc/contract';
 
+export const FOCUS_SYNC_MIN_INTERVAL_MS = 5_000;
+
 export interface WalletState {
   view: WalletView | null;
   /** a message when the bridge itself failed (not a server problem: those are in view.lastError) */
@@ -22,6 +24,14 @@ export const useWalletStore = create<WalletState>((set, get) => ({
       return () => {};
     }
     const off = credits.onWalletView((view) => set({ view }));
+    // Coming back to the window is when a user looks at the balance: sync then (throttled, so focus flicker costs nothing).
+    let lastFocusSync = 0;
+    const onFocus = () => {
+      if (Date.now() - lastFocusSync < FOCUS_SYNC_MIN_INTERVAL_MS) return;
+      lastFocusSync = Date.now();
+      void get().refresh();
+    };
+    window.addEventListener('focus', onFocus);
     void credits.getWalletView().then((r) => {
       if (r.ok) {
         // an event may have arrived first; keep whichever is newer
@@ -29,7 +39,10 @@ export const useWalletStore = create<WalletState>((set, get) => ({
         if (!cur || (r.value.asOfServerMs ?? 0) >= (cur.asOfServerMs ?? 0)) set({ view: r.value });
       } else set({ bridgeError: r.error.message });
     });
-    return off;
+    return () => {
+      off();
+      window.removeEventListener('focus', onFocus);
+    };
   },
   async refresh() {
     const credits = window.credits;

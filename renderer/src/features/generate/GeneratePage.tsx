@@ -53,7 +53,7 @@ export function GeneratePage() {
 
   const pick = (target: string) => {
     const m = selectedModel(catalog, target);
-    setForm((f) => ({ ...f, target, ...defaultsFor(m, plan) }));
+    setForm((f) => ({ ...f, target, ...defaultsFor(m) }));
     setError(null);
   };
 

@@ -86,7 +86,7 @@ export function toRequest(catalog: Catalog | null, f: FormState): RunRequest | n
 }
 
 /** Resets the per-model fields to the model's defaults when the model changes. */
-export function defaultsFor(m: CatalogModel | null, plan: Plan | null): Partial<FormState> {
+export function defaultsFor(m: CatalogModel | null): Partial<FormState> {
   if (!m) return {};
   const p = m.pricing;
   return {
@@ -96,6 +96,5 @@ export function defaultsFor(m: CatalogModel | null, plan: Plan | null): Partial<
     seconds: p.meter === 'second' ? p.defaultSeconds : 5,
     maxOutputTokens: p.meter === 'tokens' ? p.defaultOutputTokens : 1000,
     trainingImages: p.meter === 'trainingImage' ? Math.min(10, p.maxImages) : 10,
-    ...(plan ? {} : {}),
   };
 }
