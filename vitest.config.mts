@@ -5,7 +5,7 @@ export default defineConfig({
   test: {
     include: ['test/{unit,server,main,renderer}/**/*.test.{ts,tsx}'],
     environment: 'node',
-    testTimeout: 30_000,
+    testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
     maxWorkers: 2,
