@@ -9,7 +9,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import {
   accountListSchema, clockBodySchema, createAccountBodySchema, createGenerationBodySchema, generationListQuerySchema, grantBodySchema,
-  IDEMPOTENCY_HEADER, ledgerQuerySchema, setPlanBodySchema, type ErrorBody, type Generation, type Wallet,
+  GENERATION_ID_PATTERN, IDEMPOTENCY_HEADER, ledgerQuerySchema, OUTPUT_NAME_PATTERN, setPlanBodySchema, type ErrorBody, type Generation, type Wallet,
 } from '../shared/api/index';
 import { expandRequest, type RunRequest } from '../shared/rules/pricing';
 import { EngineError } from './engines/types';
@@ -64,8 +64,8 @@ export interface CreditsApp {
 }
 
 const accountParams = z.object({ id: z.string().min(1).max(80) });
-const generationParams = z.object({ id: z.string().regex(/^gen_[A-Za-z0-9_-]{1,40}$/, 'not a generation id') });
-const outputParams = generationParams.extend({ name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,80}$/, 'not an output name') });
+const generationParams = z.object({ id: z.string().regex(GENERATION_ID_PATTERN, 'not a generation id') });
+const outputParams = generationParams.extend({ name: z.string().regex(OUTPUT_NAME_PATTERN, 'not an output name') });
 
 export function buildApp(opts: AppOptions): CreditsApp {
   const { database, catalog, clock } = opts;

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
-import type { Generation } from '../../shared/api/index';
+import { GENERATION_ID_PATTERN, OUTPUT_NAME_PATTERN, type Generation } from '../../shared/api/index';
 import type { WalletView } from '../../shared/ipc/contract';
 import { CatalogSignatureError, CatalogStore } from './catalog-store';
 import { GenerationsCore } from './generations';
@@ -198,7 +198,7 @@ export class AppCore extends EventEmitter {
   /** An output file of one of this account's runs, for the shell to serve to the renderer; null if unavailable. */
   fetchOutput(generationId: string, name: string) {
     const client = this.sync.client;
-    if (!client || !/^gen_[A-Za-z0-9_-]{1,40}$/.test(generationId) || !/^[a-z0-9][a-z0-9._-]{0,80}$/.test(name)) return Promise.resolve(null);
+    if (!client || !GENERATION_ID_PATTERN.test(generationId) || !OUTPUT_NAME_PATTERN.test(name)) return Promise.resolve(null);
     return client.output(generationId, name);
   }
 

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { FINISHED_STATUSES, type Generation } from '../../shared/api/index';
 import { findPlan } from '../../shared/catalog/schema';
 import { checkEntitlements, EntitlementError } from '../../shared/rules/entitlements';
-import { formatCredits } from '../../shared/rules/money';
+import { creditsText as credits } from '../../shared/rules/money';
 import { estimate, expandRequest, PricingError, runRequestSchema, type RunRequest } from '../../shared/rules/pricing';
 import type { GenerationView, PreflightResult, Settings } from '../../shared/ipc/contract';
 import { ApiClientError, type CreditsApiClient } from './api-client';
@@ -39,7 +39,6 @@ export interface GenerationsOptions {
   now?: () => number;
 }
 
-const credits = (mc: number) => `${formatCredits(mc)} credit${mc === 1000 ? '' : 's'}`;
 
 /** Emits 'generation' (GenerationView) and 'notice' ({level, message}). */
 export class GenerationsCore extends EventEmitter {

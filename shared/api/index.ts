@@ -101,8 +101,12 @@ export const createGenerationBodySchema = z
   .strict();
 export type CreateGenerationBody = z.input<typeof createGenerationBodySchema>;
 
+/** Generation ids and output names, checked wherever one arrives from outside before it is used to find anything. */
+export const GENERATION_ID_PATTERN = /^gen_[A-Za-z0-9_-]{1,40}$/;
+export const OUTPUT_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,80}$/;
+
 export const outputSchema = z.object({
-  name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,80}$/),
+  name: z.string().regex(OUTPUT_NAME_PATTERN),
   kind: z.enum(['text', 'image', 'video', 'audio', 'model']),
   mime: z.string(),
   bytes: z.int().min(0),

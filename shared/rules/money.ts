@@ -61,6 +61,11 @@ export function formatCredits(mc: number): string {
   return `${sign}${wholeText}.${String(frac).padStart(3, '0').replace(/0+$/, '')}`;
 }
 
+/** "1 credit", "12.4 credits": an amount in words for messages and buttons. */
+export function creditsText(mc: number): string {
+  return `${formatCredits(mc)} credit${mc === MC_PER_CREDIT ? '' : 's'}`;
+}
+
 /** Whole credits to millicredits, checked. */
 export function credits(n: number): number {
   const mc = n * MC_PER_CREDIT;

@@ -1,7 +1,7 @@
 // Tests of millicredit parsing, formatting and exact arithmetic.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { addMc, CreditAmountError, formatCredits, mulDivCeil, parseCredits, productDivCeil, addMcRatioCeil, formatMoney } from '../../shared/rules/money';
+import { addMc, CreditAmountError, creditsText, formatCredits, mulDivCeil, parseCredits, productDivCeil, addMcRatioCeil, formatMoney } from '../../shared/rules/money';
 
 describe('parseCredits', () => {
   it('parses whole and decimal credits into millicredits', () => {
@@ -43,6 +43,11 @@ describe('formatting', () => {
     expect(formatCredits(1_234_500)).toBe('1,234.5');
     expect(formatCredits(-1)).toBe('-0.001');
     expect(formatCredits(0)).toBe('0');
+  });
+  it('says amounts in words with the right plural', () => {
+    expect(creditsText(1_000)).toBe('1 credit');
+    expect(creditsText(12_400)).toBe('12.4 credits');
+    expect(creditsText(0)).toBe('0 credits');
   });
   it('prints money from minor units', () => {
     expect(formatMoney({ amountMinor: 199, currency: 'USD' })).toBe('$1.99');

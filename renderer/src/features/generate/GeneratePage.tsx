@@ -3,6 +3,7 @@ import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import { findPlan, MODALITIES } from '../../../../shared/catalog/schema';
 import { MAX_PROMPT_CHARS } from '../../../../shared/rules/pricing';
 import type { PreflightResult } from '../../../../shared/ipc/contract';
+import { creditsText as credits } from '../../../../shared/rules/money';
 import { formatCredits } from '../../lib/format';
 import { useAppStore } from '../../stores/app-store';
 import { useWalletStore } from '../../stores/wallet-store';
@@ -10,7 +11,6 @@ import { accessLabel, defaultsFor, levelAllows, MODALITY_LABELS, selectedModel, 
 import { RunCard } from './RunCard';
 
 const ESTIMATE_DEBOUNCE_MS = 120;
-const credits = (mc: number) => `${formatCredits(mc)} credit${mc === 1000 ? '' : 's'}`;
 
 interface Approval {
   amountMc: number;

@@ -1,9 +1,9 @@
 // One run: status and progress, its outputs (images, video, audio, text), and what it cost against the estimate, with any refund.
 import { useEffect, useState } from 'react';
 import type { GenerationView } from '../../../../shared/ipc/contract';
+import { creditsText as credits } from '../../../../shared/rules/money';
 import { formatCredits } from '../../lib/format';
 
-const credits = (mc: number) => `${formatCredits(mc)} credit${mc === 1000 ? '' : 's'}`;
 const STATUS_LABELS: Record<GenerationView['status'], string> = {
   queued: 'Queued',
   running: 'Running',
