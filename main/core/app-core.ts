@@ -63,7 +63,7 @@ export class AppCore extends EventEmitter {
     // A system notification in Electron; in browser mode the banner is the only warning.
     this.warnings.on('notify', (n: { title: string; body: string }) => this.emit('notify', n));
     this.sync.on('view', (v: WalletView) => {
-      if (v.wallet) this.warnings.evaluate(v.wallet, v.source === 'live', this.catalog.get(), (opts.now ?? Date.now)() + v.clockOffsetMs);
+      if (v.wallet) this.warnings.evaluate(v.wallet, v.source === 'live', this.catalog.get(), this.sync.serverNow());
     });
     this.sync.on('ledger', (entry) => {
       if (this.history.add([entry])) this.emit('historyChanged', { size: this.history.size });
@@ -92,7 +92,7 @@ export class AppCore extends EventEmitter {
         catalog: this.catalog.get(),
         planId: this.sync.view.wallet?.planId ?? null,
         fetchedAtServerMs: this.catalog.fetchedAtServerMs,
-        stale: this.catalog.isStale(Date.now() + this.sync.view.clockOffsetMs),
+        stale: this.catalog.isStale(this.sync.serverNow()),
       }),
       preflight: (request) => this.generations.preflight(request),
       startGeneration: ({ request, approvedMc }) => this.generations.start(request, approvedMc),
@@ -102,16 +102,16 @@ export class AppCore extends EventEmitter {
       updateSettings: (patch) => {
         const next = this.generations.updateSettings(patch);
         const v = this.sync.view;
-        if (v.wallet) this.warnings.evaluate(v.wallet, v.source === 'live', this.catalog.get(), Date.now() + v.clockOffsetMs);
+        if (v.wallet) this.warnings.evaluate(v.wallet, v.source === 'live', this.catalog.get(), this.sync.serverNow());
         return next;
       },
       queryHistory: ({ filter, offset, limit }) => ({ ...this.history.query(filter, offset, limit), models: this.history.models(), size: this.history.size }),
       exportHistoryCsv: ({ filter }) => {
         const csv = this.history.csv(filter);
-        const day = new Date(Date.now() + this.sync.view.clockOffsetMs).toISOString().slice(0, 10);
+        const day = new Date(this.sync.serverNow()).toISOString().slice(0, 10);
         return { csv, fileName: `credits-history-${day}.csv`, rows: csv.split('\r\n').length - 2 };
       },
-      getSpendChart: () => this.history.spendByDay(Date.now() + this.sync.view.clockOffsetMs),
+      getSpendChart: () => this.history.spendByDay(this.sync.serverNow()),
       getWarnings: () => this.warnings.current,
     };
   }

@@ -55,9 +55,6 @@ export class GenerationsCore extends EventEmitter {
     return (this.opts.now ?? Date.now)();
   }
 
-  private serverNow(): number {
-    return this.now() + this.opts.sync.view.clockOffsetMs;
-  }
 
   settings(): Settings {
     const raw = this.opts.store.get('settings') as Partial<Settings> | undefined;
@@ -92,7 +89,7 @@ export class GenerationsCore extends EventEmitter {
   preflight(raw: RunRequest): PreflightResult {
     const catalog = this.opts.catalog.get();
     const wv = this.opts.sync.view;
-    const stale = this.opts.catalog.isStale(this.serverNow());
+    const stale = this.opts.catalog.isStale(this.opts.sync.serverNow());
     const base: PreflightResult = { estimate: null, stale, availableMc: null, autoApprove: false, refusal: null };
     if (!catalog) return { ...base, refusal: { code: 'no_catalog', message: "Prices haven't been downloaded yet. Connect to the credits server once to get the price list." } };
     const wallet = wv.wallet;
@@ -173,7 +170,7 @@ export class GenerationsCore extends EventEmitter {
     const c = this.opts.sync.client;
     if (!c) return;
     try {
-      await this.opts.catalog.sync(c, this.serverNow());
+      await this.opts.catalog.sync(c, this.opts.sync.serverNow());
     } catch (e) {
       // keep the cached catalog (staleness is shown with every estimate); a refused signature is worth telling
       if ((e as { code?: string }).code === 'bad_signature') this.emit('notice', { level: 'error', message: (e as Error).message });

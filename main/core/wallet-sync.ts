@@ -51,6 +51,11 @@ export class WalletSync extends EventEmitter {
     return (this.opts.now ?? Date.now)();
   }
 
+  /** The server's clock now, from ours and the offset measured at the last sync. */
+  serverNow(): number {
+    return this.now() + this.view.clockOffsetMs;
+  }
+
   private update(patch: Partial<WalletView>): void {
     this.view = { ...this.view, ...patch };
     this.emit('view', this.view);

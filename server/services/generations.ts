@@ -10,7 +10,7 @@ import { startOfUtcDay } from '../../shared/rules/schedule';
 import { generations, grants, holds, ledgerEntries } from '../db/schema';
 import type { Tx } from '../db/open';
 import { ApiError, notFound } from '../errors';
-import { grantFromRow, lockAccount, materialize } from './wallet';
+import { activeHoldsMc, grantFromRow, lockAccount, materialize } from './wallet';
 import { newId } from './util';
 
 type GenerationRow = typeof generations.$inferSelect;
@@ -41,12 +41,6 @@ export function generationView(r: GenerationRow): Generation {
     finishedAtMs: r.finishedAtMs,
     deadlineMs: r.deadlineMs,
   });
-}
-
-/** Σ active holds of an account. */
-export async function activeHoldsMc(tx: Tx, accountId: string): Promise<number> {
-  const [row] = await tx.select({ s: sql<string>`coalesce(sum(${holds.amountMc}), 0)` }).from(holds).where(and(eq(holds.accountId, accountId), eq(holds.status, 'active')));
-  return Number(row?.s ?? 0);
 }
 
 /** Runs made today (UTC), for the daily run limits: failed, expired and canceled runs do not count. */

@@ -20,9 +20,13 @@ export function checkIdempotencyKey(key: unknown): string {
   return key;
 }
 
-async function stored(db: Db | Tx, scope: string, key: string, requestHash: string): Promise<StoredAnswer | null> {
+async function storedRow(db: Db | Tx, scope: string, key: string) {
   const rows = await db.select().from(idempotencyKeys).where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key)));
-  const row = rows[0];
+  return rows[0];
+}
+
+async function stored(db: Db | Tx, scope: string, key: string, requestHash: string): Promise<StoredAnswer | null> {
+  const row = await storedRow(db, scope, key);
   if (!row) return null;
   if (row.requestHash !== requestHash) {
     throw new ApiError(422, 'idempotency_key_reused', 'this Idempotency-Key was already used with a different request');
@@ -32,8 +36,8 @@ async function stored(db: Db | Tx, scope: string, key: string, requestHash: stri
 
 /** The stored answer for a key, whatever the request was. */
 export async function storedAnswer(db: Db | Tx, scope: string, key: string): Promise<{ status: number; body: unknown } | null> {
-  const rows = await db.select().from(idempotencyKeys).where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key)));
-  return rows[0] ? { status: rows[0].status, body: rows[0].body } : null;
+  const row = await storedRow(db, scope, key);
+  return row ? { status: row.status, body: row.body } : null;
 }
 
 /**

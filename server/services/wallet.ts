@@ -2,7 +2,7 @@
 import { and, desc, eq, gt, isNotNull, lte, max, or, isNull, sql } from 'drizzle-orm';
 import type { Catalog } from '../../shared/catalog/schema';
 import { findPlan } from '../../shared/catalog/schema';
-import { compareBurnOrder, isInForce, type Grant, type GrantKind } from '../../shared/rules/grants';
+import { compareBurnOrder, type Grant, type GrantKind } from '../../shared/rules/grants';
 import { addMc } from '../../shared/rules/money';
 import { nextUtcMidnight, startOfUtcDay, utcDayKey } from '../../shared/rules/schedule';
 import { ledgerEntrySchema, type LedgerEntry, type Wallet, type GrantView } from '../../shared/api/index';
@@ -95,11 +95,9 @@ export async function walletOf(tx: Tx, account: AccountRow, nowMs: number): Prom
     .from(grants)
     .where(and(eq(grants.accountId, account.id), lte(grants.effectiveAtMs, nowMs), or(isNull(grants.expiresAtMs), gt(grants.expiresAtMs, nowMs))))
     .orderBy(desc(grants.createdAtMs));
-  const live = rows.map(grantFromRow).filter((g) => isInForce(g, nowMs)).sort(compareBurnOrder);
-  const [held] = await tx.select({ s: sql<string>`coalesce(sum(${holds.amountMc}), 0)` }).from(holds).where(and(eq(holds.accountId, account.id), eq(holds.status, 'active')));
-  const heldMc = Number(held?.s ?? 0);
-  const rev = await tx.select({ rev: max(ledgerEntries.id) }).from(ledgerEntries).where(eq(ledgerEntries.accountId, account.id));
-  const views: GrantView[] = live.map((g) => ({ ...g }));
+  // the query already keeps only grants in force now
+  const live: GrantView[] = rows.map(grantFromRow).sort(compareBurnOrder);
+  const heldMc = await activeHoldsMc(tx, account.id);
   return {
     accountId: account.id,
     displayName: account.displayName,
@@ -107,9 +105,9 @@ export async function walletOf(tx: Tx, account: AccountRow, nowMs: number): Prom
     serverTimeMs: nowMs,
     availableMc: addMc(...live.map((g) => g.remainingMc), -heldMc),
     heldMc,
-    grants: views,
+    grants: live,
     nextDailyResetMs: nextUtcMidnight(nowMs),
-    revision: Number(rev[0]?.rev ?? 0),
+    revision: await latestLedgerId(tx, account.id),
   };
 }
 
@@ -133,6 +131,12 @@ export async function ledgerTotals(db: Db | Tx, accountId: string): Promise<{ gr
     .where(eq(ledgerEntries.accountId, accountId));
   const [rem] = await db.select({ remaining: sql<string>`coalesce(sum(${grants.remainingMc}), 0)` }).from(grants).where(eq(grants.accountId, accountId));
   return { granted: Number(row?.granted ?? 0), expired: Number(row?.expired ?? 0), remaining: Number(rem?.remaining ?? 0) };
+}
+
+/** Σ active holds of an account. */
+export async function activeHoldsMc(tx: Db | Tx, accountId: string): Promise<number> {
+  const [row] = await tx.select({ s: sql<string>`coalesce(sum(${holds.amountMc}), 0)` }).from(holds).where(and(eq(holds.accountId, accountId), eq(holds.status, 'active')));
+  return Number(row?.s ?? 0);
 }
 
 export async function latestLedgerId(db: Db | Tx, accountId: string): Promise<number> {
