@@ -1,45 +1,69 @@
-// Lint: typescript-eslint strict, and import rules that fail on any edge ARCHITECTURE.md forbids (who may import what).
+// Lint: typescript-eslint strict; an allow-list of who may import what (ARCHITECTURE.md); and limits on file and function size.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { builtinModules } from 'node:module';
+import path from 'node:path';
 
-const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
-const forbid = (names, message) => names.map((name) => ({ name, message }));
+const root = import.meta.dirname;
+const nodeBuiltins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
 
-/** A relative import that climbs to the repository root and enters `folder`, e.g. '../../server/app'. */
-const intoFolder = (folder, message) => ({ regex: `^(\\.\\./)+${folder}(/|$)`, message });
+/**
+ * Each folder of the product, and what its files may import: the folders of this repository (`folders`, longest match of the
+ * importing file wins), whether Node's built-ins and Electron are allowed, and which npm packages (`packages`: a list, or
+ * 'any' for a Node process). Anything not listed is refused. Tests and scripts are outside the product and may import anything.
+ */
+export const ALLOWED = {
+  shared: { folders: ['shared'], node: false, electron: false, packages: ['zod'], why: 'shared/ is pure TypeScript: it imports zod and nothing of the other folders, Node, Electron or the DOM.' },
+  server: { folders: ['server', 'shared'], node: true, electron: false, packages: 'any', why: 'server/ is a plain Node service: it may import only shared/ of this repository.' },
+  'main/core': { folders: ['main/core', 'shared'], node: true, electron: false, packages: 'any', why: 'main/core runs in plain Node (browser mode too): shared/ and Node only, never electron, server/ or renderer/.' },
+  'main/web': { folders: ['main/web', 'main/core', 'shared'], node: true, electron: false, packages: 'any', why: 'browser mode runs in plain Node: main/core and shared/ only, never electron.' },
+  main: { folders: ['main', 'shared'], node: true, electron: true, packages: 'any', why: 'main/ starts the server as a process and never imports it or the renderer.' },
+  browser: { folders: ['browser', 'shared'], node: false, electron: false, packages: ['zod'], why: 'browser/ runs in the page: it may import only shared/.' },
+  renderer: { folders: ['renderer', 'shared'], node: false, electron: false, packages: ['react', 'react-dom', 'zustand', 'zod', '@tanstack/react-virtual'], why: 'the renderer never touches Node, Electron or the network: it talks only to window.credits and imports only shared/.' },
+};
+const ORDERED = Object.keys(ALLOWED).sort((a, b) => b.length - a.length);
 
-/** Folder → the restrictions ARCHITECTURE.md puts on it ("Who may import what"). */
-const rules = {
-  shared: {
-    paths: forbid(['electron', ...nodeBuiltins, 'react', 'react-dom'], 'shared/ is pure TypeScript: no electron, Node or DOM.'),
-    patterns: ['server', 'main', 'renderer'].map((f) => intoFolder(f, 'shared/ is pure: it imports no other folder.')),
-  },
-  server: {
-    paths: forbid(['electron', 'react', 'react-dom'], 'server/ is a plain Node service.'),
-    patterns: ['main', 'renderer'].map((f) => intoFolder(f, 'server/ may import only shared/.')),
-  },
-  mainCore: {
-    paths: forbid(['electron', 'electron-store'], 'main/core runs in plain Node (browser mode): no electron.'),
-    patterns: ['server', 'renderer'].map((f) => intoFolder(f, 'main/core may import only shared/ and Node.')),
-  },
-  mainWeb: {
-    paths: forbid(['electron', 'electron-store'], 'browser mode runs in plain Node: no electron.'),
-    patterns: ['server', 'renderer'].map((f) => intoFolder(f, 'main/ starts the server as a process and never imports it or the renderer.')),
-  },
-  main: {
-    paths: [],
-    patterns: ['server', 'renderer'].map((f) => intoFolder(f, 'main/ starts the server as a process and never imports it or the renderer.')),
-  },
-  renderer: {
-    paths: forbid(['electron', 'axios', 'eventsource', ...nodeBuiltins], 'the renderer never touches Node or the network.'),
-    patterns: ['server', 'main'].map((f) => intoFolder(f, 'renderer/ talks only to window.credits.')),
+const folderOf = (rel) => ORDERED.find((f) => rel === f || rel.startsWith(`${f}/`));
+const packageName = (spec) => (spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]);
+
+function refusal(fileRel, spec) {
+  const from = folderOf(fileRel);
+  if (!from) return null;
+  const rule = ALLOWED[from];
+  if (spec.startsWith('.')) {
+    const target = path.relative(root, path.resolve(root, path.dirname(fileRel), spec)).split(path.sep).join('/');
+    return rule.folders.some((f) => target === f || target.startsWith(`${f}/`)) ? null : rule.why;
+  }
+  if (nodeBuiltins.has(spec) || nodeBuiltins.has(spec.split('/')[0])) return rule.node ? null : rule.why;
+  const pkg = packageName(spec);
+  if (pkg === 'electron' || pkg === 'electron-store') return rule.electron ? null : rule.why;
+  if (rule.packages === 'any') return null;
+  return rule.packages.includes(pkg) ? null : rule.why;
+}
+
+const allowedImports = {
+  meta: { type: 'problem', schema: [], docs: { description: "imports only what the file's folder allows (ARCHITECTURE.md)" } },
+  create(context) {
+    const fileRel = path.relative(root, context.filename).split(path.sep).join('/');
+    const check = (node, source) => {
+      if (!source || typeof source.value !== 'string') return;
+      const why = refusal(fileRel, source.value);
+      if (why) context.report({ node, message: `"${source.value}" is not allowed here: ${why}` });
+    };
+    return {
+      ImportDeclaration: (n) => check(n, n.source),
+      ExportNamedDeclaration: (n) => check(n, n.source),
+      ExportAllDeclaration: (n) => check(n, n.source),
+      ImportExpression: (n) => check(n, n.source),
+    };
   },
 };
-const restrict = (r) => ({ 'no-restricted-imports': ['error', r] });
+
+const productFiles = ['shared/**', 'server/**', 'main/**', 'browser/**', 'renderer/**'];
+const testFiles = ['test/**', '**/*.test.ts', '**/*.test.tsx', 'scripts/**', '*.config.*'];
 
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test-results/**', 'artifacts/**', 'server/migrations/**', 'coverage/**'] },
+  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test-results/**', 'artifacts/**', 'server/db/migrations/**', 'coverage/**'] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {
@@ -51,15 +75,19 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
-  // Later entries win for a file: the most specific folder comes last.
-  { files: ['shared/**'], rules: restrict(rules.shared) },
-  { files: ['server/**'], rules: restrict(rules.server) },
-  { files: ['main/**'], rules: restrict(rules.main) },
-  { files: ['main/core/**'], rules: restrict(rules.mainCore) },
-  { files: ['main/web/**'], rules: restrict(rules.mainWeb) },
-  { files: ['renderer/**', 'main/web/bridge.ts'], rules: restrict(rules.renderer) },
   {
-    files: ['test/**', 'scripts/**', '*.config.*'],
+    files: productFiles,
+    ignores: testFiles,
+    plugins: { architecture: { rules: { 'allowed-imports': allowedImports } } },
+    rules: {
+      'architecture/allowed-imports': 'error',
+      // a room this big usually holds two ideas; a function this long, several steps that want names
+      'max-lines': ['error', { max: 400, skipBlankLines: true, skipComments: true }],
+      'max-lines-per-function': ['error', { max: 80, skipBlankLines: true, skipComments: true, IIFEs: true }],
+    },
+  },
+  {
+    files: testFiles,
     rules: { '@typescript-eslint/no-explicit-any': 'off', '@typescript-eslint/no-require-imports': 'off' },
   },
   {

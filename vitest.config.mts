@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/{unit,server,main,renderer}/**/*.test.{ts,tsx}'],
+    include: ['test/{unit,server,main,renderer}/**/*.test.{ts,tsx}', 'server/**/*.test.ts'],
     environment: 'node',
     testTimeout: 60_000,
     hookTimeout: 60_000,

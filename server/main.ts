@@ -3,32 +3,55 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, 
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
-import { eq } from 'drizzle-orm';
 import { defaultCatalog, parseCatalog } from '../shared/catalog/index';
+import type { Catalog } from '../shared/catalog/schema';
+import { appToServerMessageSchema, LOCAL_ACCOUNT_ID, type ReadyMessage, type ServerToAppMessage } from '../shared/api/embedded';
 import { buildApp } from './app';
-import { loadOrCreateCatalogKey } from './catalog-signing';
+import { loadOrCreateCatalogKey } from './catalog/signing';
 import { EngineRouter, loadEnginesConfig } from './engines/router';
 import { systemClock, TestClock } from './clock';
 import { ConfigError, parseServerConfig } from './config';
-import { openDatabase } from './db/open';
-import { accounts } from './db/schema';
-import { createAccount, LOCAL_ACCOUNT_ID } from './services/accounts';
+import { openDatabase, type Database } from './db/open';
+import type { Clock } from './clock';
+import { accountExists, issueToken } from './accounts/service';
+import { signUp } from './wallet/signup';
 
-/** What the server tells the process that started it, over the IPC channel, once it listens. */
-export interface ReadyMessage {
-  type: 'credits-server-ready';
-  url: string;
-  storage: 'pglite' | 'postgres';
-  /** the catalog signing key (SPKI DER, base64), handed over the IPC channel so the app can pin it */
-  catalogPublicKey: string;
-  /** only when the local account was created by this start */
-  localAccount?: { accountId: string; token: string };
-}
+type ParentPort = { postMessage(m: unknown): void; on(event: 'message', listener: (e: { data: unknown }) => void): void };
+const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
 
-function tellParent(msg: unknown): void {
-  const parentPort = (process as unknown as { parentPort?: { postMessage(m: unknown): void } }).parentPort;
+/** The IPC channel to the app that started this server: Electron's parentPort, or Node's fork channel. */
+function tellParent(msg: ServerToAppMessage): void {
   if (parentPort) parentPort.postMessage(msg);
   else if (process.send) process.send(msg);
+}
+
+function onParentMessage(listener: (m: unknown) => void): void {
+  if (parentPort) parentPort.on('message', (e) => listener(e.data));
+  else process.on('message', listener);
+}
+
+/**
+ * The app asks for a new token for the local account (it lost its own, or the server refused it). Only the process that
+ * started this server can ask: the request comes over the IPC channel, never over HTTP.
+ */
+function answerTokenRequests(database: Database, clock: Clock): void {
+  onParentMessage((raw) => {
+    const parsed = appToServerMessageSchema.safeParse(raw);
+    if (!parsed.success) return;
+    const { requestId } = parsed.data;
+    void database.db
+      .transaction(async (tx) => ((await accountExists(tx, LOCAL_ACCOUNT_ID)) ? issueToken(tx, LOCAL_ACCOUNT_ID, clock.now()) : null))
+      .then((token) => {
+        if (token) tellParent({ type: 'local-token', requestId, accountId: LOCAL_ACCOUNT_ID, token });
+      })
+      .catch((e: unknown) => process.stderr.write(`cannot issue a local token: ${(e as Error).message}\n`));
+  });
+}
+
+async function ensureLocalAccount(database: Database, catalog: Catalog, clock: Clock, name: string | undefined): Promise<ReadyMessage['localAccount']> {
+  if (await accountExists(database.db, LOCAL_ACCOUNT_ID)) return undefined;
+  const displayName = name ?? os.userInfo().username ?? 'You';
+  return database.db.transaction((tx) => signUp(tx, catalog, { id: LOCAL_ACCOUNT_ID, displayName, planId: 'free' }, clock.now()));
 }
 
 /** Writes a file readable by this user only. */
@@ -90,14 +113,8 @@ async function main(): Promise<void> {
   const catalogKey = loadOrCreateCatalogKey(config.dataDir);
   const { app } = buildApp({ database, catalog, clock, adminToken, logger: config.logRequests, engines, outputsDir: path.join(config.dataDir, 'outputs'), catalogKey });
 
-  let localAccount: ReadyMessage['localAccount'];
-  if (config.embedded) {
-    const exists = await database.db.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, LOCAL_ACCOUNT_ID));
-    if (exists.length === 0) {
-      const name = config.localName ?? os.userInfo().username ?? 'You';
-      localAccount = await database.db.transaction((tx) => createAccount(tx, catalog, { id: LOCAL_ACCOUNT_ID, displayName: name, planId: 'free' }, clock.now()));
-    }
-  }
+  const localAccount = config.embedded ? await ensureLocalAccount(database, catalog, clock, config.localName) : undefined;
+  if (config.embedded) answerTokenRequests(database, clock);
 
   const address = await app.listen({ host: config.host, port: config.port });
   const url = address.replace('[::1]', '127.0.0.1');

@@ -9,6 +9,10 @@ const epochMs = z.int().min(0).max(8_640_000_000_000_000);
 
 export const API_PREFIX = '/v1';
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
+/** what an Idempotency-Key may be: every POST carries one */
+export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9_.:-]{8,128}$/;
+/** a POST that takes no fields: an empty object, or no body at all */
+export const emptyBodySchema = z.object({}).strict().optional();
 
 export const errorBodySchema = z.object({
   error: z.object({
@@ -105,6 +109,10 @@ export type CreateGenerationBody = z.input<typeof createGenerationBodySchema>;
 export const GENERATION_ID_PATTERN = /^gen_[A-Za-z0-9_-]{1,40}$/;
 export const OUTPUT_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,80}$/;
 
+export const generationIdParamsSchema = z.object({ id: z.string().regex(GENERATION_ID_PATTERN, 'not a generation id') }).strict();
+export const outputParamsSchema = generationIdParamsSchema.extend({ name: z.string().regex(OUTPUT_NAME_PATTERN, 'not an output name') }).strict();
+export const idempotencyKeyParamsSchema = z.object({ key: z.string().regex(IDEMPOTENCY_KEY_PATTERN, 'not an idempotency key') }).strict();
+
 export const outputSchema = z.object({
   name: z.string().regex(OUTPUT_NAME_PATTERN),
   kind: z.enum(['text', 'image', 'video', 'audio', 'model']),
@@ -163,6 +171,7 @@ export type GenerationEvent = z.infer<typeof generationEventSchema>;
 
 // ---- admin ----
 export const ADMIN_PREFIX = '/admin';
+export const accountIdParamsSchema = z.object({ id: z.string().min(1).max(80) }).strict();
 
 export const createAccountBodySchema = z
   .object({

@@ -1,5 +1,6 @@
 // Plan entitlements: model access, batch size, parameter level, daily run limit, period credits and training allowance (CREDIT-RULES §6, §7).
-import { PARAMETER_LEVELS, type Access, type CatalogModel, type Plan } from '../catalog/schema';
+import type { Plan } from '../catalog/schema';
+import { accessFor, levelRank } from './access';
 import type { ResolvedRun } from './pricing';
 
 export class EntitlementError extends Error {
@@ -12,14 +13,7 @@ export class EntitlementError extends Error {
   }
 }
 
-/** The plan's access to a model: a rule for the model itself wins over the rule for its tier. */
-export function accessFor(plan: Plan, model: CatalogModel): Access {
-  return plan.access.models[model.id] ?? plan.access.tiers[model.tier] ?? { kind: 'none' };
-}
-
-export function levelRank(level: (typeof PARAMETER_LEVELS)[number]): number {
-  return PARAMETER_LEVELS.indexOf(level);
-}
+export { accessFor, levelRank } from './access';
 
 /** Runs already made today (UTC day): overall, and per model. */
 export interface RunsToday {

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { addMc, addMcRatioCeil, productDivCeil } from './money';
 import { findModel, findPlan, type Catalog, type CatalogModel, type Multiplier, type Plan } from '../catalog/schema';
-import { accessFor } from './entitlements';
+import { accessFor } from './access';
 
 export class PricingError extends Error {
   constructor(

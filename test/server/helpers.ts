@@ -11,7 +11,7 @@ import { buildApp, type CreditsApp } from '../../server/app';
 import { TestClock } from '../../server/clock';
 import { openDatabase, type Database, type StorageKind } from '../../server/db/open';
 
-export const MIGRATIONS_DIR = path.resolve(__dirname, '../../server/migrations');
+export const MIGRATIONS_DIR = path.resolve(__dirname, '../../server/db/migrations');
 export const PG_URL = process.env.TEST_DATABASE_URL;
 
 /** The drivers every server test runs on: PGlite always, PostgreSQL when TEST_DATABASE_URL is set. */

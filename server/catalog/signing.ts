@@ -2,7 +2,7 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { stableJson } from '../shared/api/canonical-json';
+import { stableJson } from '../../shared/api/canonical-json';
 
 export interface CatalogKey {
   privateKey: KeyObject;

@@ -1,11 +1,12 @@
 // Idempotent POSTs: the first answer to a key is stored with the change, in one transaction; a replay returns it, a different body is refused.
 import { and, eq } from 'drizzle-orm';
+import type { FastifyRequest } from 'fastify';
+import { IDEMPOTENCY_HEADER, IDEMPOTENCY_KEY_PATTERN } from '../../shared/api/index';
 import { idempotencyKeys } from '../db/schema';
 import type { Db, Tx } from '../db/open';
-import { ApiError } from '../errors';
-import { isUniqueViolation, sha256, stableJson } from './util';
+import { ApiError } from './errors';
+import { isUniqueViolation, sha256, stableJson } from '../util';
 
-export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9_.:-]{8,128}$/;
 
 export interface StoredAnswer {
   status: number;
@@ -13,7 +14,9 @@ export interface StoredAnswer {
   replayed: boolean;
 }
 
-export function checkIdempotencyKey(key: unknown): string {
+/** The request's Idempotency-Key, checked: every POST needs one. */
+export function idempotencyKeyOf(req: FastifyRequest): string {
+  const key = req.headers[IDEMPOTENCY_HEADER];
   if (typeof key !== 'string' || !IDEMPOTENCY_KEY_PATTERN.test(key)) {
     throw new ApiError(400, 'idempotency_key_required', 'every POST needs an Idempotency-Key header of 8 to 128 letters, digits or . _ : -');
   }

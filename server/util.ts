@@ -15,4 +15,4 @@ export function isUniqueViolation(e: unknown): boolean {
 }
 
 /** Stable JSON (sorted keys) so that equal requests hash equally. */
-export { stableJson } from '../../shared/api/canonical-json';
+export { stableJson } from '../shared/api/canonical-json';

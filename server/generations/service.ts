@@ -4,14 +4,16 @@ import type { Catalog } from '../../shared/catalog/schema';
 import { findPlan } from '../../shared/catalog/schema';
 import { FINISHED_STATUSES, generationSchema, type CreateGenerationBody, type Generation, type GenerationStatus } from '../../shared/api/index';
 import { checkEntitlements, EntitlementError } from '../../shared/rules/entitlements';
-import { allocateCapture, fundedByPaid, grantedInForceMc, settleHold } from '../../shared/rules/grants';
+import { allocateCapture, checkHold, fundedByPaid, grantedInForceMc, InsufficientCreditsError, settleHold } from '../../shared/rules/grants';
 import { estimate, expandRequest, finalCost, PricingError, runRequestSchema, type RunRequest, type Usage } from '../../shared/rules/pricing';
 import { startOfUtcDay } from '../../shared/rules/schedule';
+import { creditsText } from '../../shared/rules/money';
 import { generations, grants, holds, ledgerEntries } from '../db/schema';
 import type { Tx } from '../db/open';
-import { ApiError, notFound } from '../errors';
-import { activeHoldsMc, grantFromRow, lockAccount, materialize } from './wallet';
-import { newId } from './util';
+import { ApiError, notFound } from '../http/errors';
+import { lockAccount } from '../accounts/service';
+import { activeHoldsMc, grantFromRow, materialize } from '../wallet/service';
+import { newId } from '../util';
 
 type GenerationRow = typeof generations.$inferSelect;
 
@@ -90,10 +92,12 @@ export async function acceptGeneration(tx: Tx, ctx: AcceptContext, accountId: st
     throw new ApiError(409, 'price_changed', 'the price changed since you approved it; please approve the new estimate', { estimateMaxMc: est.maxMc, estimateTypicalMc: est.typicalMc, approvedMc: body.approvedMc });
   }
   const heldMc = est.maxMc;
-  const grantRows = await tx.select().from(grants).where(eq(grants.accountId, accountId));
-  const available = grantedInForceMc(grantRows.map(grantFromRow), nowMs) - (await activeHoldsMc(tx, accountId));
-  if (available < heldMc) {
-    throw new ApiError(402, 'insufficient_credits', `this run needs up to ${heldMc / 1000} credits; you have ${Math.max(0, available) / 1000} available`, { neededMc: heldMc, availableMc: Math.max(0, available) });
+  const grantRows = (await tx.select().from(grants).where(eq(grants.accountId, accountId))).map(grantFromRow);
+  try {
+    checkHold(grantRows, [await activeHoldsMc(tx, accountId)], heldMc, nowMs);
+  } catch (e) {
+    if (!(e instanceof InsufficientCreditsError)) throw e;
+    throw new ApiError(402, 'insufficient_credits', `this run needs up to ${creditsText(heldMc)}; you have ${creditsText(e.availableMc)} available`, { neededMc: heldMc, availableMc: e.availableMc });
   }
   const id = newId('gen');
   const deadlineMs = nowMs + catalog.policies.holdTimeoutMs;

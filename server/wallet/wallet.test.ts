@@ -2,9 +2,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { errorBodySchema, walletSchema } from '../../shared/api/index';
-import { grants, ledgerEntries } from '../../server/db/schema';
-import { ledgerTotals } from '../../server/services/wallet';
-import { DRIVERS, idemKey, startServer, type TestServer } from './helpers';
+import { grants, ledgerEntries } from '../db/schema';
+import { ledgerTotals } from '../wallet/ledger';
+import { DRIVERS, idemKey, startServer, type TestServer } from '../../test/server/helpers';
 
 const DAY = 86_400_000;
 

@@ -5,10 +5,10 @@ import { and, eq } from 'drizzle-orm';
 import { defaultCatalog } from '../../shared/catalog/index';
 import { estimate, type RunRequest } from '../../shared/rules/pricing';
 import { generationSchema } from '../../shared/api/index';
-import { ledgerEntries } from '../../server/db/schema';
-import { EngineRouter, enginesConfigSchema } from '../../server/engines/router';
-import { ledgerTotals } from '../../server/services/wallet';
-import { DRIVERS, idemKey, PG_URL, startServer, type TestServer } from './helpers';
+import { ledgerEntries } from '../db/schema';
+import { EngineRouter, enginesConfigSchema } from '../engines/router';
+import { ledgerTotals } from '../wallet/ledger';
+import { DRIVERS, idemKey, PG_URL, startServer, type TestServer } from '../../test/server/helpers';
 
 const cat = defaultCatalog;
 

@@ -3,9 +3,9 @@ import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { estimate } from '../../shared/rules/pricing';
 import { defaultCatalog } from '../../shared/catalog/index';
-import { EngineRouter, enginesConfigSchema } from '../../server/engines/router';
-import { startServer, type TestServer } from './helpers';
-import { pngImage } from '../../server/engines/media';
+import { EngineRouter, enginesConfigSchema } from '../engines/router';
+import { startServer, type TestServer } from '../../test/server/helpers';
+import { pngImage } from '../engines/media';
 
 /** A tiny OpenAI-compatible provider: behaviour chosen by the prompt. */
 function provider(): Promise<{ url: string; close(): Promise<void>; seen: { path: string; auth: string | undefined; body: any }[] }> {

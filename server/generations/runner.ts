@@ -1,15 +1,15 @@
 // Runs accepted generations on their engines with bounded concurrency, publishes progress, settles or voids them, and sweeps expired holds.
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { Catalog } from '../shared/catalog/schema';
-import type { Generation } from '../shared/api/index';
-import { expandRequest, runRequestSchema } from '../shared/rules/pricing';
-import type { Clock } from './clock';
-import type { Db } from './db/open';
-import type { EngineRouter } from './engines/router';
-import { EngineError } from './engines/types';
-import { claimGeneration, expiredHoldGenerationIds, generationsInStatus, setProgress, settleGeneration, voidGeneration, generationView } from './services/generations';
-import { hash32 } from './engines/media';
+import type { Catalog } from '../../shared/catalog/schema';
+import type { Generation } from '../../shared/api/index';
+import { expandRequest, runRequestSchema } from '../../shared/rules/pricing';
+import type { Clock } from '../clock';
+import type { Db } from '../db/open';
+import type { EngineRouter } from '../engines/router';
+import { EngineError } from '../engines/types';
+import { claimGeneration, expiredHoldGenerationIds, generationsInStatus, setProgress, settleGeneration, voidGeneration, generationView } from './service';
+import { hash32 } from '../engines/media';
 
 export const DEFAULT_CONCURRENCY = 2;
 export const MAX_QUEUE = 1_000;

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
-import { openDatabase } from './db/open';
+import { openDatabase } from '../db/open';
 
 const MODELS = [
   ['flux-schnell', 'FLUX.1 Schnell', 1_000],

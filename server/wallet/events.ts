@@ -1,5 +1,5 @@
 // In-process event bus for the account streams (wallet and generation events): changes publish, SSE streams subscribe. Bounded per account.
-import type { GenerationEvent, WalletEvent } from '../shared/api/index';
+import type { GenerationEvent, WalletEvent } from '../../shared/api/index';
 
 export type StreamEvent = WalletEvent | GenerationEvent;
 type Listener = (event: StreamEvent) => void;

@@ -1,0 +1,69 @@
+// Accounts: the account row and its lock, bearer tokens (stored hashed), and the plan an account is on.
+import { and, eq, isNull } from 'drizzle-orm';
+import type { Catalog } from '../../shared/catalog/schema';
+import { findPlan } from '../../shared/catalog/schema';
+import { accounts, apiTokens } from '../db/schema';
+import type { Db, Tx } from '../db/open';
+import { ApiError, notFound } from '../http/errors';
+import { newId, newToken, sha256 } from '../util';
+
+export type AccountRow = typeof accounts.$inferSelect;
+
+/** Takes the account's row lock for the rest of the transaction: every change to one account is serialised here. */
+export async function lockAccount(tx: Tx, accountId: string): Promise<AccountRow> {
+  const rows = await tx.select().from(accounts).where(eq(accounts.id, accountId)).for('update');
+  const row = rows[0];
+  if (!row) throw notFound(`account ${accountId}`);
+  return row;
+}
+
+export async function accountExists(tx: Db | Tx, accountId: string): Promise<boolean> {
+  const rows = await tx.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, accountId));
+  return rows.length > 0;
+}
+
+export async function listAccounts(tx: Db | Tx, limit: number): Promise<AccountRow[]> {
+  return tx.select().from(accounts).orderBy(accounts.createdAtMs).limit(limit);
+}
+
+export async function accountForToken(db: Db, token: string): Promise<string | null> {
+  if (!token || token.length > 200) return null;
+  const rows = await db
+    .select({ accountId: apiTokens.accountId })
+    .from(apiTokens)
+    .where(and(eq(apiTokens.tokenHash, sha256(token)), isNull(apiTokens.revokedAtMs)));
+  return rows[0]?.accountId ?? null;
+}
+
+export async function issueToken(tx: Tx, accountId: string, nowMs: number): Promise<string> {
+  const token = newToken();
+  await tx.insert(apiTokens).values({ tokenHash: sha256(token), accountId, createdAtMs: nowMs });
+  return token;
+}
+
+export interface NewAccount {
+  id?: string | undefined;
+  displayName: string;
+  planId: string;
+}
+
+/** Inserts the account row; its credits are the wallet's business (see wallet/signup.ts). */
+export async function insertAccount(tx: Tx, catalog: Catalog, input: NewAccount, nowMs: number): Promise<AccountRow> {
+  const plan = findPlan(catalog, input.planId);
+  if (!plan) throw new ApiError(400, 'unknown_plan', `unknown plan ${input.planId}`);
+  const id = input.id ?? newId('acct').toLowerCase().replace(/[^a-z0-9_-]/g, '');
+  if (await accountExists(tx, id)) throw new ApiError(409, 'account_exists', `an account with id ${id} already exists`);
+  const [row] = await tx.insert(accounts).values({ id, displayName: input.displayName, planId: plan.id, createdAtMs: nowMs }).returning();
+  return row!;
+}
+
+/** Changes an account's plan. A legacy plan, once left, cannot be chosen again. */
+export async function setPlan(tx: Tx, catalog: Catalog, accountId: string, planId: string): Promise<void> {
+  const plan = findPlan(catalog, planId);
+  if (!plan) throw new ApiError(400, 'unknown_plan', `unknown plan ${planId}`);
+  const account = await lockAccount(tx, accountId);
+  if (plan.legacy && account.planId !== plan.id) {
+    throw new ApiError(409, 'legacy_plan', `${plan.name} is a legacy plan and cannot be chosen again once left`);
+  }
+  await tx.update(accounts).set({ planId }).where(eq(accounts.id, accountId));
+}

@@ -1,0 +1,80 @@
+// Admin plugin: the operator's routes (accounts, grants, plans, tokens, the test clock), behind the admin token.
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { accountIdParamsSchema, accountListSchema, clockBodySchema, createAccountBodySchema, emptyBodySchema, grantBodySchema, setPlanBodySchema } from '../../shared/api/index';
+import { accountExists, issueToken, listAccounts, setPlan } from '../accounts/service';
+import { TestClock } from '../clock';
+import type { Tx } from '../db/open';
+import type { GenerationRunner } from '../generations/runner';
+import { adminAuth } from '../http/auth';
+import type { ServerContext } from '../http/context';
+import { ApiError, notFound } from '../http/errors';
+import { idempotencyKeyOf, idempotent } from '../http/idempotency';
+import { adminGrant } from '../wallet/grants';
+import { signUp } from '../wallet/signup';
+
+export const MAX_ACCOUNTS_LISTED = 1000;
+
+type Answer = { status: number; body: unknown };
+
+export function adminRoutes(ctx: ServerContext, runner: GenerationRunner, adminToken: string): FastifyPluginAsyncZod {
+  const { db, catalog, clock, events } = ctx;
+  /** An idempotent operator POST: the key's first answer is stored with the change and replayed after. */
+  const once = async (req: FastifyRequest, reply: FastifyReply, scope: string, fn: (tx: Tx, key: string) => Promise<Answer>) => {
+    const key = idempotencyKeyOf(req);
+    const answer = await idempotent(db, `admin:${scope}`, key, { url: req.url, body: req.body ?? null }, clock.now(), (tx) => fn(tx, key));
+    if (answer.replayed) reply.header('idempotent-replayed', 'true');
+    return reply.status(answer.status).send(answer.body);
+  };
+  return async (app) => {
+    app.addHook('onRequest', adminAuth(adminToken));
+
+    app.get('/admin/accounts', async () => {
+      const rows = await listAccounts(db, MAX_ACCOUNTS_LISTED);
+      return accountListSchema.parse({ accounts: rows.map((r) => ({ id: r.id, displayName: r.displayName, planId: r.planId, createdAtMs: r.createdAtMs })) });
+    });
+
+    app.post('/admin/accounts', { schema: { body: createAccountBodySchema } }, (req, reply) =>
+      once(req, reply, 'accounts', async (tx) => ({ status: 201, body: await signUp(tx, catalog, req.body, clock.now()) })),
+    );
+
+    app.get('/admin/accounts/:id/wallet', { schema: { params: accountIdParamsSchema } }, async (req) => ctx.wallet(req.params.id));
+
+    app.post('/admin/accounts/:id/grants', { schema: { params: accountIdParamsSchema, body: grantBodySchema } }, async (req, reply) => {
+      const { id } = req.params;
+      const res = await once(req, reply, `grants:${id}`, async (tx, key) => ({ status: 201, body: { grantId: await adminGrant(tx, catalog, id, req.body, `admin:${key}`, clock.now()) } }));
+      ctx.publishWallet(id, await ctx.wallet(id));
+      return res;
+    });
+
+    app.put('/admin/accounts/:id/plan', { schema: { params: accountIdParamsSchema, body: setPlanBodySchema } }, async (req) => {
+      const { id } = req.params;
+      await db.transaction((tx) => setPlan(tx, catalog, id, req.body.planId));
+      const w = await ctx.wallet(id);
+      ctx.publishWallet(id, w);
+      return w;
+    });
+
+    app.post('/admin/accounts/:id/tokens', { schema: { params: accountIdParamsSchema, body: emptyBodySchema } }, (req, reply) =>
+      once(req, reply, `tokens:${req.params.id}`, async (tx) => {
+        const { id } = req.params;
+        if (!(await accountExists(tx, id))) throw notFound(`account ${id}`);
+        return { status: 201, body: { accountId: id, token: await issueToken(tx, id, clock.now()) } };
+      }),
+    );
+
+    app.post('/admin/clock', { schema: { body: clockBodySchema } }, async (req) => {
+      if (!(clock instanceof TestClock)) throw new ApiError(409, 'test_clock_disabled', 'the server was not started with a test clock');
+      try {
+        if (req.body.advanceMs !== undefined) clock.advance(req.body.advanceMs);
+        else clock.set(req.body.setMs!);
+      } catch (e) {
+        throw new ApiError(400, 'invalid_request', (e as Error).message);
+      }
+      // Resets, expiries and hold deadlines may have passed: apply them and bring every streamed account up to date now.
+      await runner.sweep();
+      for (const accountId of events.accountsWithStreams()) ctx.publishWallet(accountId, await ctx.wallet(accountId));
+      return { nowMs: clock.now() };
+    });
+  };
+}

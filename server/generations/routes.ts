@@ -1,0 +1,85 @@
+// Generations plugin: accept a run (idempotent, held atomically), list and read runs, cancel one, and serve its outputs to its owner.
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { createGenerationBodySchema, emptyBodySchema, generationIdParamsSchema, generationListQuerySchema, idempotencyKeyParamsSchema, outputParamsSchema, type Generation } from '../../shared/api/index';
+import { expandRequest, type RunRequest } from '../../shared/rules/pricing';
+import type { EngineRouter } from '../engines/router';
+import { EngineError } from '../engines/types';
+import { accountAuth } from '../http/auth';
+import type { ServerContext } from '../http/context';
+import { ApiError, notFound } from '../http/errors';
+import { idempotencyKeyOf, idempotent, storedAnswer } from '../http/idempotency';
+import { outputDirOf, type GenerationRunner } from './runner';
+import { acceptGeneration, getGeneration, listGenerations, voidGeneration } from './service';
+
+export function generationRoutes(ctx: ServerContext, runner: GenerationRunner, engines: EngineRouter, outputsDir: string): FastifyPluginAsyncZod {
+  const { db, catalog, clock } = ctx;
+  const engineNameOrRefuse = (r: RunRequest): string => {
+    try {
+      return engines.engineNameFor(expandRequest(r, catalog));
+    } catch (e) {
+      if (e instanceof EngineError) throw new ApiError(400, e.code, e.message);
+      throw e;
+    }
+  };
+  return async (app) => {
+    app.addHook('onRequest', accountAuth(db));
+
+    app.post('/v1/generations', { schema: { body: createGenerationBodySchema } }, async (req, reply) => {
+      const { accountId } = req;
+      const key = idempotencyKeyOf(req);
+      if (runner.queueFull()) throw new ApiError(503, 'busy', 'too many runs are waiting; try again in a minute');
+      const answer = await idempotent(db, `gen:${accountId}`, key, req.body, clock.now(), async (tx) => ({
+        status: 201,
+        body: await acceptGeneration(tx, { catalog, nowMs: clock.now(), engineFor: engineNameOrRefuse }, accountId, req.body),
+      }));
+      if (answer.replayed) reply.header('idempotent-replayed', 'true');
+      else {
+        const g = answer.body as Generation;
+        ctx.publishGeneration(accountId, g);
+        ctx.publishWallet(accountId, await ctx.wallet(accountId));
+        runner.enqueue(g.id);
+      }
+      return reply.status(answer.status).send(answer.body);
+    });
+
+    app.get('/v1/generations', { schema: { querystring: generationListQuerySchema } }, async (req) => listGenerations(db, req.accountId, req.query.limit, req.query.cursor));
+
+    /** The run created with an idempotency key, so a client that crashed mid-request can look it up instead of resending. */
+    app.get('/v1/generations/by-key/:key', { schema: { params: idempotencyKeyParamsSchema } }, async (req) => {
+      const answer = await storedAnswer(db, `gen:${req.accountId}`, req.params.key);
+      if (!answer) throw notFound('a run with that key');
+      return getGeneration(db, req.accountId, (answer.body as Generation).id);
+    });
+
+    app.get('/v1/generations/:id', { schema: { params: generationIdParamsSchema } }, async (req) => getGeneration(db, req.accountId, req.params.id));
+
+    app.post('/v1/generations/:id/cancel', { schema: { params: generationIdParamsSchema, body: emptyBodySchema } }, async (req) => {
+      const { accountId } = req;
+      idempotencyKeyOf(req);
+      const { id } = req.params;
+      await getGeneration(db, accountId, id); // 404 unless it is the caller's
+      const r = await db.transaction((tx) => voidGeneration(tx, id, 'canceled', { code: 'canceled', message: 'you canceled this run; refunded in full' }, clock.now()));
+      runner.cancel(id); // after the void, so the run's failure path finds nothing left to refund
+      if (r.changed) {
+        ctx.publishGeneration(accountId, r.generation);
+        ctx.publishWallet(accountId, await ctx.wallet(accountId));
+      }
+      return r.generation;
+    });
+
+    /** Outputs are served only to their owner; the name is checked against the generation's own list, never used as a path as given. */
+    app.get('/v1/generations/:id/outputs/:name', { schema: { params: outputParamsSchema } }, async (req, reply) => {
+      const { id, name } = req.params;
+      const g = await getGeneration(db, req.accountId, id);
+      const out = g.outputs.find((o) => o.name === name);
+      if (!out) throw notFound(`output ${name}`);
+      const file = path.join(outputDirOf(outputsDir, req.accountId, id), out.name);
+      const st = await stat(file).catch(() => null);
+      if (!st) throw new ApiError(410, 'output_gone', 'this output is no longer stored');
+      return reply.type(out.mime).header('content-length', st.size).header('cache-control', 'private, max-age=31536000, immutable').header('x-content-type-options', 'nosniff').send(createReadStream(file));
+    });
+  };
+}

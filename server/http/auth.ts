@@ -1,0 +1,38 @@
+// Bearer authentication hooks: an account's token (stored hashed) for /v1 routes, the operator's token for /admin routes.
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import { accountForToken } from '../accounts/service';
+import type { Db } from '../db/open';
+import { sha256 } from '../util';
+import { ApiError } from './errors';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** the authenticated account; set by the account hook before any validation or handler runs */
+    accountId: string;
+  }
+}
+
+function bearer(req: FastifyRequest): string {
+  const h = req.headers.authorization;
+  if (typeof h !== 'string' || !h.startsWith('Bearer ')) throw new ApiError(401, 'unauthorized', 'missing bearer token');
+  return h.slice('Bearer '.length).trim();
+}
+
+/** onRequest hook for account routes: authenticates before the body is even parsed. */
+export function accountAuth(db: Db) {
+  return async (req: FastifyRequest): Promise<void> => {
+    const accountId = await accountForToken(db, bearer(req));
+    if (!accountId) throw new ApiError(401, 'unauthorized', 'unknown or revoked token');
+    req.accountId = accountId;
+  };
+}
+
+/** onRequest hook for operator routes: compares hashes in constant time. */
+export function adminAuth(adminToken: string) {
+  const adminHash = Buffer.from(sha256(adminToken), 'hex');
+  return async (req: FastifyRequest): Promise<void> => {
+    const given = Buffer.from(sha256(bearer(req)), 'hex');
+    if (!timingSafeEqual(given, adminHash)) throw new ApiError(403, 'forbidden', 'admin token required');
+  };
+}

@@ -1,0 +1,18 @@
+// What every domain plugin is handed: storage, catalog, clock, the event bus, and the shared wallet read-and-publish.
+import type { Catalog } from '../../shared/catalog/schema';
+import type { Generation, Wallet } from '../../shared/api/index';
+import type { Clock } from '../clock';
+import type { Database, Db } from '../db/open';
+import type { WalletEvents } from '../wallet/events';
+
+export interface ServerContext {
+  database: Database;
+  db: Db;
+  catalog: Catalog;
+  clock: Clock;
+  events: WalletEvents;
+  /** reads an account's wallet (materialising resets and expiries) and publishes it if the read changed anything */
+  wallet(accountId: string): Promise<Wallet>;
+  publishWallet(accountId: string, wallet: Wallet): void;
+  publishGeneration(accountId: string, generation: Generation): void;
+}

@@ -1,0 +1,77 @@
+// Typed API errors and the one error shape every failure leaves the server in: { error: { code, message, details? } }.
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import type { z } from 'zod';
+import type { ErrorBody } from '../../shared/api/index';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export const notFound = (what: string) => new ApiError(404, 'not_found', `${what} not found`);
+
+const MAX_ISSUES = 20;
+type Issue = { path: string; message: string };
+
+function invalid(what: string, issues: Issue[]): ApiError {
+  const text = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
+  return new ApiError(400, 'invalid_request', `invalid ${what}: ${text}`, { issues });
+}
+
+/** Validates a value that is not a request part (a stored document, a header) with a shared schema; a failure is a 400 naming each bad field. */
+export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what = 'request'): z.output<S> {
+  const r = schema.safeParse(value);
+  if (!r.success) throw invalid(what, r.error.issues.slice(0, MAX_ISSUES).map((i) => ({ path: i.path.join('.'), message: i.message })));
+  return r.data;
+}
+
+const CONTEXT_NAMES: Record<string, string> = { body: 'body', querystring: 'query', params: 'path', headers: 'headers' };
+
+/** Fastify's own 4xx errors, by code, in the API's words. */
+const FRAMEWORK_CODES: Record<string, string> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'body_too_large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid_request',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_json',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
+};
+
+function toBody(e: ApiError): ErrorBody {
+  return { error: { code: e.code, message: e.message, ...(e.details === undefined ? {} : { details: e.details }) } };
+}
+
+/** The error the API answers for anything thrown while handling a request. */
+export function apiErrorOf(err: unknown): ApiError | null {
+  if (err instanceof ApiError) return err;
+  if (hasZodFastifySchemaValidationErrors(err)) {
+    const ctx = CONTEXT_NAMES[(err as { validationContext?: string }).validationContext ?? 'body'] ?? 'request';
+    const issues = err.validation.slice(0, MAX_ISSUES).map((v) => ({ path: v.instancePath.replace(/^\//, '').replaceAll('/', '.'), message: v.message ?? 'invalid' }));
+    return invalid(ctx, issues);
+  }
+  const e = err as Partial<FastifyError> & { status?: number };
+  const status = e.statusCode ?? e.status;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    const code = (e.code && FRAMEWORK_CODES[e.code]) ?? (status === 404 ? 'not_found' : 'invalid_request');
+    return new ApiError(status, code, e.message ?? 'bad request');
+  }
+  return null;
+}
+
+/** Installs the one error shape on an app: thrown errors, Fastify's own errors, unknown routes and router failures. */
+export function installErrorShape(app: FastifyInstance): void {
+  app.setErrorHandler((err: unknown, req, reply) => {
+    const api = apiErrorOf(err);
+    if (api) return reply.status(api.status).send(toBody(api));
+    req.log.error({ err }, 'request failed');
+    return reply.status(500).send(toBody(new ApiError(500, 'internal', 'the credits server failed; nothing was changed')));
+  });
+  app.setNotFoundHandler((req, reply) => reply.status(404).send(toBody(new ApiError(404, 'not_found', `no route ${req.method} ${req.url.split('?')[0]!.slice(0, 200)}`))));
+}

@@ -1,0 +1,36 @@
+// The ledger: every movement of an account's credits, read by id for history sync, stream resumption and conservation checks.
+import { and, eq, gt, max, sql } from 'drizzle-orm';
+import { ledgerEntrySchema, type LedgerEntry } from '../../shared/api/index';
+import { grants, ledgerEntries } from '../db/schema';
+import type { Db, Tx } from '../db/open';
+
+/** Sum of all credits ever granted to an account, and all ledger movements: used to check conservation. */
+export async function ledgerTotals(db: Db | Tx, accountId: string): Promise<{ granted: number; expired: number; remaining: number }> {
+  const [row] = await db
+    .select({
+      granted: sql<string>`coalesce(sum(case when ${ledgerEntries.kind} = 'grant' then ${ledgerEntries.amountMc} else 0 end), 0)`,
+      expired: sql<string>`coalesce(sum(case when ${ledgerEntries.kind} = 'expiry' then -${ledgerEntries.amountMc} else 0 end), 0)`,
+    })
+    .from(ledgerEntries)
+    .where(eq(ledgerEntries.accountId, accountId));
+  const [rem] = await db.select({ remaining: sql<string>`coalesce(sum(${grants.remainingMc}), 0)` }).from(grants).where(eq(grants.accountId, accountId));
+  return { granted: Number(row?.granted ?? 0), expired: Number(row?.expired ?? 0), remaining: Number(rem?.remaining ?? 0) };
+}
+
+
+export async function latestLedgerId(db: Db | Tx, accountId: string): Promise<number> {
+  const rev = await db.select({ rev: max(ledgerEntries.id) }).from(ledgerEntries).where(eq(ledgerEntries.accountId, accountId));
+  return Number(rev[0]?.rev ?? 0);
+}
+
+/** Ledger entries after an id, oldest first: for history sync and for resuming an event stream. */
+export async function ledgerAfter(db: Db | Tx, accountId: string, afterId: number, limit: number): Promise<{ items: LedgerEntry[]; hasMore: boolean }> {
+  const rows = await db
+    .select()
+    .from(ledgerEntries)
+    .where(and(eq(ledgerEntries.accountId, accountId), gt(ledgerEntries.id, afterId)))
+    .orderBy(ledgerEntries.id)
+    .limit(limit + 1);
+  const items = rows.slice(0, limit).map((r) => ledgerEntrySchema.parse({ id: r.id, kind: r.kind, amountMc: r.amountMc, atMs: r.atMs, grantId: r.grantId, ref: r.ref, details: r.details }));
+  return { items, hasMore: rows.length > limit };
+}

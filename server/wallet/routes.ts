@@ -1,0 +1,19 @@
+// Wallet plugin: the account's wallet, its ledger pages, and its live event stream.
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { ledgerQuerySchema } from '../../shared/api/index';
+import { accountAuth } from '../http/auth';
+import type { ServerContext } from '../http/context';
+import { ledgerAfter } from './ledger';
+import { serveStream, type OpenStreams } from './stream';
+
+export function walletRoutes(ctx: ServerContext, streams: OpenStreams): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.addHook('onRequest', accountAuth(ctx.db));
+    app.get('/v1/wallet', async (req) => ctx.wallet(req.accountId));
+    app.get('/v1/wallet/events', (req, reply) => serveStream(ctx, streams, req, reply));
+    app.get('/v1/ledger', { schema: { querystring: ledgerQuerySchema } }, async (req) => {
+      await ctx.wallet(req.accountId); // materialise due expiries so they are in the ledger
+      return ledgerAfter(ctx.db, req.accountId, req.query.after, req.query.limit);
+    });
+  };
+}
