@@ -61,6 +61,8 @@ function makeFastify(logger: boolean): FastifyInstance {
       void (reply as FastifyReply).status(api?.status ?? 400).send(body);
     },
   });
+  // the API speaks JSON only: any other body type is a 415, not a string for the schema to puzzle over
+  app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorShape(app);

@@ -31,6 +31,10 @@ export interface OpenOptions {
   migrationsDir: string;
   /** pool size for PostgreSQL */
   maxConnections?: number;
+  /** start an in-memory PGlite from this dump of a migrated database instead of an empty one (tests: migrate once, copy often) */
+  pgliteDump?: Blob;
+  /** where a PostgreSQL pool's background errors go (a dropped idle connection must not crash the process) */
+  onPoolError?: (e: Error) => void;
 }
 
 /** Opens and migrates. A PGlite data directory is created if missing; in-memory when no dataDir is given. */
@@ -43,6 +47,8 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
       idleTimeoutMillis: 30_000,
       statement_timeout: 30_000,
     });
+    // An idle client that loses its connection emits 'error' on the pool; unhandled, it would end the process.
+    pool.on('error', opts.onPoolError ?? ((e) => process.stderr.write(`database connection lost: ${e.message}\n`)));
     const db = drizzlePg(pool, { schema }) as unknown as Db;
     try {
       await migratePg(db as Parameters<typeof migratePg>[0], { migrationsFolder: opts.migrationsDir });
@@ -57,7 +63,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     dir = path.join(opts.dataDir, 'pgdata');
     mkdirSync(dir, { recursive: true });
   }
-  const client = dir ? new PGlite(dir) : new PGlite();
+  const client = dir ? new PGlite(dir) : opts.pgliteDump ? new PGlite({ loadDataDir: opts.pgliteDump }) : new PGlite();
   await client.waitReady;
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   try {

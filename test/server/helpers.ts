@@ -1,7 +1,8 @@
-// Test helpers for the server: real databases (PGlite in memory, and a fresh PostgreSQL database per suite), a real server on port 0.
+// Test helpers for the server: real databases (PGlite in memory, and a fresh PostgreSQL database per suite, each copied from one migrated template), a real server on port 0.
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import type { PGlite } from '@electric-sql/pglite';
 import os from 'node:os';
 import pg from 'pg';
 import type { EngineRouter } from '../../server/engines/router';
@@ -17,20 +18,100 @@ export const PG_URL = process.env.TEST_DATABASE_URL;
 /** The drivers every server test runs on: PGlite always, PostgreSQL when TEST_DATABASE_URL is set. */
 export const DRIVERS: StorageKind[] = PG_URL ? ['pglite', 'postgres'] : ['pglite'];
 
-/** A fresh database: in-memory PGlite, or a new PostgreSQL database dropped afterwards. */
+/** A hash of the migrations, so that a template made from older migrations is never used. */
+function migrationsHash(): string {
+  const h = createHash('sha256');
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else h.update(e.name).update(readFileSync(p));
+    }
+  };
+  walk(MIGRATIONS_DIR);
+  return h.digest('hex').slice(0, 16);
+}
+
+let pgliteDump: Promise<Blob> | null = null;
+/**
+ * A migrated PGlite database as a tarball: made once per machine and migrations (cached in the temp folder, written
+ * atomically), loaded by every test file; a fresh database is then a copy, not an initdb and a migration.
+ */
+function migratedPgliteDump(): Promise<Blob> {
+  pgliteDump ??= (async () => {
+    const file = path.join(os.tmpdir(), `credits-pglite-${migrationsHash()}.tar`);
+    if (existsSync(file)) return new Blob([readFileSync(file)]);
+    const db = await openDatabase({ migrationsDir: MIGRATIONS_DIR });
+    const client = (db.db as unknown as { $client: PGlite }).$client;
+    const dump = await client.dumpDataDir('none');
+    await db.close();
+    const tmp = `${file}.${process.pid}`;
+    writeFileSync(tmp, Buffer.from(await dump.arrayBuffer()));
+    renameSync(tmp, file);
+    return dump;
+  })();
+  return pgliteDump;
+}
+
+let pgTemplate: Promise<string> | null = null;
+/** A migrated PostgreSQL template database, made once per migrations (an advisory lock keeps two test workers from racing). */
+function migratedPgTemplate(): Promise<string> {
+  pgTemplate ??= (async () => {
+    const name = `credits_template_${migrationsHash()}`;
+    const admin = new pg.Client({ connectionString: PG_URL });
+    await admin.connect();
+    try {
+      await admin.query('SELECT pg_advisory_lock(424242)');
+      const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+      if (exists.rowCount === 0) {
+        await admin.query(`CREATE DATABASE ${name}`);
+        const database = await openDatabase({ databaseUrl: urlOf(name), migrationsDir: MIGRATIONS_DIR, maxConnections: 1 });
+        await database.close();
+      }
+      await admin.query('SELECT pg_advisory_unlock(424242)');
+    } finally {
+      await admin.end();
+    }
+    return name;
+  })();
+  return pgTemplate;
+}
+
+function urlOf(dbName: string): string {
+  const url = new URL(PG_URL!);
+  url.pathname = `/${dbName}`;
+  return url.toString();
+}
+
+/** CREATE DATABASE … TEMPLATE fails while anyone is connected to the template: another worker copying it; try again shortly. */
+async function createFromTemplate(admin: pg.Client, name: string, template: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
+      return;
+    } catch (e) {
+      if (attempt >= 20 || !/being accessed by other users/.test((e as Error).message)) throw e;
+      await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
+    }
+  }
+}
+
+/** A fresh database, copied from a migrated one: in-memory PGlite, or a new PostgreSQL database dropped afterwards. */
 export async function freshDatabase(kind: StorageKind, maxConnections = 10): Promise<{ database: Database; drop: () => Promise<void> }> {
   if (kind === 'pglite') {
-    const database = await openDatabase({ migrationsDir: MIGRATIONS_DIR });
+    const database = await openDatabase({ migrationsDir: MIGRATIONS_DIR, pgliteDump: await migratedPgliteDump() });
     return { database, drop: () => database.close() };
   }
+  const template = await migratedPgTemplate();
   const name = `credits_test_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: PG_URL });
   await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(PG_URL!);
-  url.pathname = `/${name}`;
-  const database = await openDatabase({ databaseUrl: url.toString(), migrationsDir: MIGRATIONS_DIR, maxConnections });
+  try {
+    await createFromTemplate(admin, name, template);
+  } finally {
+    await admin.end();
+  }
+  const database = await openDatabase({ databaseUrl: urlOf(name), migrationsDir: MIGRATIONS_DIR, maxConnections });
   return {
     database,
     drop: async () => {
