@@ -1,0 +1,28 @@
+// The PostgreSQL pool survives the loss of an idle connection: its error goes to the listener, not to an uncaught exception.
+import { describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { sql } from 'drizzle-orm';
+import { freshDatabase, PG_URL } from '../../test/server/helpers';
+
+describe.skipIf(!PG_URL)('PostgreSQL pool', () => {
+  it('an idle connection killed by the server is reported and replaced, and the process goes on', async () => {
+    const uncaught: unknown[] = [];
+    const onUncaught = (e: unknown) => uncaught.push(e);
+    process.on('uncaughtException', onUncaught);
+    const { database, drop } = await freshDatabase('postgres', 2);
+    try {
+      const [row] = (await database.db.execute(sql`select pg_backend_pid() as pid, current_database() as name`)).rows as { pid: number; name: string }[];
+      const killer = new pg.Client({ connectionString: PG_URL });
+      await killer.connect();
+      await killer.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [row!.name]);
+      await killer.end();
+      await new Promise((r) => setTimeout(r, 300));
+      const again = (await database.db.execute(sql`select 1 as one`)).rows as { one: number }[];
+      expect(again[0]!.one).toBe(1);
+      expect(uncaught).toEqual([]);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+      await drop();
+    }
+  });
+});
