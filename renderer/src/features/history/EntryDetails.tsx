@@ -1,0 +1,53 @@
+// The details of one ledger entry: when, what, the estimate, final cost, refund, commercial use and the grants that funded it.
+import type { LedgerEntry } from '../../../../shared/api/index';
+import { formatCredits } from '../../lib/format';
+import { KIND_LABELS, num, text } from './ledger-labels';
+
+export function EntryDetails({ entry, onClose }: { entry: LedgerEntry; onClose: () => void }) {
+  const d = entry.details;
+  const funding = Array.isArray(d.funding) ? (d.funding as { grantId: string; kind: string; amountMc: number; paid: boolean }[]) : [];
+  const rows: [string, string][] = [
+    ['When', new Date(entry.atMs).toLocaleString()],
+    ['Kind', KIND_LABELS[entry.kind]],
+  ];
+  if (text(d.label)) rows.push(['Run', text(d.label)]);
+  if (text(d.prompt)) rows.push(['Prompt', text(d.prompt)]);
+  if (num(d.estimateMaxMc) !== null) rows.push(['Estimate (most)', `${formatCredits(num(d.estimateMaxMc)!)} credits`]);
+  if (num(d.heldMc) !== null) rows.push(['Held', `${formatCredits(num(d.heldMc)!)} credits`]);
+  if (num(d.finalMc) !== null) rows.push(['Final cost', `${formatCredits(num(d.finalMc)!)} credits`]);
+  if (entry.kind === 'capture') rows.push(['Charged', `${formatCredits(-entry.amountMc)} credits`]);
+  if (num(d.releasedMc) !== null) rows.push([entry.kind === 'void' ? 'Refunded' : 'Returned', `${formatCredits(num(d.releasedMc)!)} credits`]);
+  if (text(d.reason)) rows.push(['Reason', text(d.reason)]);
+  if (typeof d.commercialUse === 'boolean') rows.push(['Commercial use', d.commercialUse ? 'Yes (paid credits funded it)' : 'No']);
+  if (entry.kind === 'grant' || entry.kind === 'expiry') rows.push(['Amount', `${formatCredits(entry.amountMc)} credits`]);
+  return (
+    <aside className="entry-details" aria-labelledby="entry-details-heading">
+      <div className="details-head">
+        <h2 id="entry-details-heading">Entry {entry.id}</h2>
+        <button type="button" onClick={onClose} aria-label="Close details">
+          ×
+        </button>
+      </div>
+      <dl>
+        {rows.map(([k, v]) => (
+          <div key={k} className="dl-row">
+            <dt>{k}</dt>
+            <dd>{v}</dd>
+          </div>
+        ))}
+      </dl>
+      {funding.length > 0 && (
+        <>
+          <h3>Funded by</h3>
+          <ul className="funding">
+            {funding.map((f) => (
+              <li key={f.grantId}>
+                {f.kind} grant: {formatCredits(f.amountMc)} credits{f.paid ? ' (paid)' : ''}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </aside>
+  );
+}

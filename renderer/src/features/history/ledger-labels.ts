@@ -1,0 +1,34 @@
+// How a ledger entry reads to a person: the kind's label, what it was about, and the amount it changed.
+import type { LedgerEntry } from '../../../../shared/api/index';
+import { formatCredits } from '../../lib/format';
+
+export const KIND_LABELS: Record<LedgerEntry['kind'], string> = {
+  grant: 'Credits added',
+  expiry: 'Expired',
+  hold: 'Held for a run',
+  capture: 'Charged',
+  release: 'Returned',
+  void: 'Refunded',
+  refund: 'Refunded',
+  purchase: 'Purchase',
+  adjustment: 'Adjustment',
+};
+
+export const text = (v: unknown) => (typeof v === 'string' ? v : '');
+export const num = (v: unknown) => (typeof v === 'number' ? v : null);
+
+export function describe(e: LedgerEntry): string {
+  const d = e.details;
+  if (e.kind === 'grant') return text(d.note) || `${text(d.grantKind) || 'credits'} grant`;
+  if (e.kind === 'expiry') return `${text(d.grantKind) || 'credits'} expired unused`;
+  return text(d.label) || text(d.modelId) || text(d.generationId) || '';
+}
+
+/** The change a row shows: owned credits for grants, charges and expiries; the held or returned amount otherwise. */
+export function amountText(e: LedgerEntry): string {
+  const d = e.details;
+  if (e.kind === 'hold') return `(${formatCredits(num(d.heldMc) ?? 0)} held)`;
+  if (e.kind === 'release' || e.kind === 'void') return `(${formatCredits(num(d.releasedMc) ?? 0)} returned)`;
+  return `${e.amountMc > 0 ? '+' : ''}${formatCredits(e.amountMc)}`;
+}
+

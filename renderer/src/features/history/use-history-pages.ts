@@ -1,0 +1,64 @@
+// The history list's data: the filter (with a debounced prompt search), pages of entries fetched from main as they scroll into view.
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { LedgerEntry } from '../../../../shared/api/index';
+import type { HistoryFilter } from '../../../../shared/ipc/contract';
+import { useAppStore } from '../../stores/app-store';
+
+export const PAGE_SIZE = 200;
+const SEARCH_DEBOUNCE_MS = 200;
+const MAX_PAGES_KEPT = 50;
+
+export function useHistoryPages() {
+  const historyVersion = useAppStore((s) => s.historyVersion);
+  const [filter, setFilter] = useState<HistoryFilter>({});
+  const [search, setSearch] = useState('');
+  const [total, setTotal] = useState<number | null>(null);
+  const [models, setModels] = useState<{ id: string; label: string }[]>([]);
+  const [pages, setPages] = useState<Map<number, LedgerEntry[]>>(new Map());
+  const loading = useRef(new Set<number>());
+  const generation = useRef(0);
+
+  useEffect(() => {
+    const t = setTimeout(() => setFilter((f) => ({ ...f, search: search.trim() || undefined })), SEARCH_DEBOUNCE_MS);
+    return () => clearTimeout(t);
+  }, [search]);
+
+  const loadPage = useCallback(
+    (page: number, gen: number) => {
+      if (loading.current.has(page) || !window.credits) return;
+      loading.current.add(page);
+      void window.credits.queryHistory({ filter, offset: page * PAGE_SIZE, limit: PAGE_SIZE }).then((r) => {
+        loading.current.delete(page);
+        if (!r.ok || gen !== generation.current) return;
+        setTotal(r.value.total);
+        setModels(r.value.models);
+        setPages((prev) => {
+          const next = new Map(prev);
+          next.set(page, r.value.items);
+          while (next.size > MAX_PAGES_KEPT) next.delete(next.keys().next().value!);
+          return next;
+        });
+      });
+    },
+    [filter],
+  );
+
+  // A new filter, or new entries from main: start over from the top.
+  useEffect(() => {
+    const gen = ++generation.current;
+    loading.current.clear();
+    setPages(new Map());
+    loadPage(0, gen);
+  }, [filter, historyVersion, loadPage]);
+
+  /** Loads the pages covering rows first..last that are not held yet. */
+  const ensureRows = useCallback(
+    (first: number, last: number) => {
+      for (let p = Math.floor(first / PAGE_SIZE); p <= Math.floor(last / PAGE_SIZE); p++) if (!pages.has(p)) loadPage(p, generation.current);
+    },
+    [pages, loadPage],
+  );
+
+  const rowAt = (i: number) => pages.get(Math.floor(i / PAGE_SIZE))?.[i % PAGE_SIZE];
+  return { filter, setFilter, search, setSearch, total, models, rowAt, ensureRows };
+}
