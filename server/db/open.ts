@@ -21,6 +21,8 @@ export type Tx = Db | Transaction;
 export interface Database {
   db: Db;
   kind: StorageKind;
+  /** PostgreSQL only: where to open a dedicated connection (the LISTEN of the event fan-out between instances) */
+  connectionString?: string;
   close(): Promise<void>;
 }
 
@@ -56,7 +58,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
       await pool.end();
       throw e;
     }
-    return { db, kind: 'postgres', close: () => pool.end() };
+    return { db, kind: 'postgres', connectionString: opts.databaseUrl, close: () => pool.end() };
   }
   let dir: string | undefined;
   if (opts.dataDir) {

@@ -121,8 +121,16 @@ export const generations = pgTable(
     createdAtMs: ms('created_at_ms').notNull(),
     startedAtMs: ms('started_at_ms'),
     finishedAtMs: ms('finished_at_ms'),
+    /** the server instance that holds the run (queued in its memory, or running on its engine); null when nobody does */
+    ownerId: text('owner_id'),
+    /** database time (ms) until which the owner's lease holds; the owner heartbeats it, any instance may take over after it */
+    leaseExpiresAtMs: ms('lease_expires_at_ms'),
   },
-  (t) => [index('generations_account_created_idx').on(t.accountId, t.createdAtMs, t.id), index('generations_status_idx').on(t.status)],
+  (t) => [
+    index('generations_account_created_idx').on(t.accountId, t.createdAtMs, t.id),
+    index('generations_status_idx').on(t.status),
+    index('generations_lease_idx').on(t.status, t.leaseExpiresAtMs),
+  ],
 );
 
 export const holds = pgTable(

@@ -1,4 +1,4 @@
-// Runs accepted generations on their engines with bounded concurrency, publishes progress, settles or voids them, and sweeps expired holds.
+// Runs accepted generations on their engines with bounded concurrency under heartbeated leases, settles or voids them, and sweeps expired holds and lapsed leases.
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Catalog } from '../../shared/catalog/schema';
@@ -8,13 +8,19 @@ import type { Clock } from '../clock';
 import type { Db } from '../db/open';
 import type { EngineRouter } from '../engines/router';
 import { EngineError } from '../engines/types';
-import { claimGeneration, expiredHoldGenerationIds, generationsInStatus, setProgress, settleGeneration, voidGeneration, generationView } from './service';
+import { expiredHoldGenerationIds, generationsInStatus, setProgress, settleGeneration, voidGeneration, generationView } from './service';
+import { adoptQueued, claimGeneration, lapsedRunIds, lockLapsedRun, releaseQueued, renewLeases, type Lease } from './leases';
 import { hash32 } from '../engines/media';
 
 export const DEFAULT_CONCURRENCY = 2;
 export const MAX_QUEUE = 1_000;
 export const SWEEP_INTERVAL_MS = 5_000;
+export const DEFAULT_LEASE_MS = 30_000;
+export const DEFAULT_HEARTBEAT_INTERVAL_MS = 10_000;
+/** runs voided or adopted by one sweep; the next sweep takes the rest */
+export const SWEEP_BATCH = 100;
 const PROGRESS_MIN_STEP = 5;
+const INTERRUPTED = { code: 'interrupted', message: 'the server running this run stopped; it was refunded in full' };
 
 export interface RunnerOptions {
   db: Db;
@@ -24,6 +30,14 @@ export interface RunnerOptions {
   outputsDir: string;
   concurrency?: number;
   sweepIntervalMs?: number;
+  /** this server instance: the owner recorded on the runs it holds */
+  instanceId: string;
+  /** how long a run stays this instance's without a heartbeat; after that any instance voids it (running) or takes it over (queued) */
+  leaseMs?: number;
+  /** how often this instance extends its leases; at most half the lease, so one late heartbeat does not lose a run */
+  heartbeatIntervalMs?: number;
+  /** the database is this process's alone (embedded PGlite): at start, runs left running by the previous process are voided at once */
+  exclusive?: boolean;
   /** called after every change to a generation, and to the wallet of its account */
   onGeneration(accountId: string, generation: Generation): void;
   onWalletChanged(accountId: string): void;
@@ -39,25 +53,46 @@ export class GenerationRunner {
   private readonly running = new Map<string, AbortController>();
   private active = 0;
   private sweepTimer: NodeJS.Timeout | null = null;
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  private sweeping = false;
+  private beating = false;
   private closed = false;
   private idleWaiters: (() => void)[] = [];
+  /** what this instance records on the runs it holds */
+  readonly lease: Lease;
+  private readonly heartbeatIntervalMs: number;
 
-  constructor(private readonly opts: RunnerOptions) {}
-
-  start(): void {
-    this.sweepTimer = setInterval(() => void this.sweep(), this.opts.sweepIntervalMs ?? SWEEP_INTERVAL_MS);
-    this.sweepTimer.unref();
-    void this.recover();
+  constructor(private readonly opts: RunnerOptions) {
+    this.lease = { ownerId: opts.instanceId, leaseMs: opts.leaseMs ?? DEFAULT_LEASE_MS };
+    this.heartbeatIntervalMs = opts.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
+    if (!(this.lease.leaseMs > 0 && this.heartbeatIntervalMs > 0 && this.heartbeatIntervalMs * 2 <= this.lease.leaseMs)) {
+      throw new RangeError(`the heartbeat (${this.heartbeatIntervalMs} ms) must come at least twice per lease (${this.lease.leaseMs} ms)`);
+    }
   }
 
-  /** After a restart: runs that were running are refunded (their engine is gone), queued ones are run. */
+  start(): void {
+    this.sweepTimer = setInterval(() => void this.timedSweep(), this.opts.sweepIntervalMs ?? SWEEP_INTERVAL_MS);
+    this.sweepTimer.unref();
+    this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.heartbeatIntervalMs);
+    this.heartbeatTimer.unref();
+    void this.recover().catch((e: unknown) => this.opts.log?.(`recovery failed: ${(e as Error).stack ?? String(e)}`));
+  }
+
+  /**
+   * At start. An embedded database is this process's alone: what was running died with the previous process, so it is refunded
+   * now. A shared PostgreSQL may have other live instances: only runs whose lease lapsed are voided or taken over (the sweep).
+   */
   private async recover(): Promise<void> {
     const { db, clock } = this.opts;
+    if (!this.opts.exclusive) {
+      await this.sweep();
+      return;
+    }
     for (const g of await generationsInStatus(db, ['running'])) {
-      const r = await db.transaction((tx) => voidGeneration(tx, g.id, 'failed', { code: 'interrupted', message: 'the server restarted during this run; it was refunded in full' }, clock.now()));
+      const r = await db.transaction((tx) => voidGeneration(tx, g.id, 'failed', INTERRUPTED, clock.now()));
       if (r.changed) this.announce(r.accountId, r.generation);
     }
-    for (const g of await generationsInStatus(db, ['queued'])) this.enqueue(g.id);
+    for (const g of await generationsInStatus(db, ['queued'], MAX_QUEUE)) this.enqueue(g.id);
   }
 
   queueFull(): boolean {
@@ -65,7 +100,7 @@ export class GenerationRunner {
   }
 
   enqueue(id: string): void {
-    if (this.closed) return;
+    if (this.closed || this.running.has(id) || this.queue.includes(id)) return;
     this.queue.push(id);
     this.pump();
   }
@@ -105,7 +140,7 @@ export class GenerationRunner {
 
   private async runOne(id: string): Promise<void> {
     const { db, catalog, clock, engines } = this.opts;
-    const row = await db.transaction((tx) => claimGeneration(tx, id, clock.now()));
+    const row = await db.transaction((tx) => claimGeneration(tx, id, this.lease, clock.now()));
     if (!row) return;
     this.opts.onGeneration(row.accountId, generationView(row));
     const controller = new AbortController();
@@ -127,7 +162,10 @@ export class GenerationRunner {
         onProgress: (pct) => {
           if (pct - lastPct < PROGRESS_MIN_STEP || pct >= 100) return;
           lastPct = pct;
-          void db.transaction((tx) => setProgress(tx, id, pct)).then((r) => r && this.opts.onGeneration(r.accountId, generationView(r)));
+          void db
+            .transaction((tx) => setProgress(tx, id, pct))
+            .then((r) => r && this.opts.onGeneration(r.accountId, generationView(r)))
+            .catch((e: unknown) => this.opts.log?.(`generation ${id}: progress not saved: ${(e as Error).message}`));
         },
       });
       if (result.outputs.length === 0) throw new EngineError('engine_failed', 'the engine delivered nothing');
@@ -145,11 +183,65 @@ export class GenerationRunner {
     }
   }
 
-  /** Voids every hold past its deadline (and stops its run). Called on a timer and after the test clock moves. */
+  /** Extends the leases of the runs queued and running here; a run this instance no longer holds (voided, canceled or taken over elsewhere) is stopped or dropped. */
+  private async heartbeat(): Promise<void> {
+    if (this.beating || this.closed) return;
+    const running = [...this.running.keys()];
+    const queued = [...this.queue];
+    if (running.length + queued.length === 0) return;
+    this.beating = true;
+    try {
+      const held = await renewLeases(this.opts.db, this.lease, [...running, ...queued]);
+      for (const id of running) if (!held.has(id)) this.running.get(id)?.abort();
+      for (const id of queued) {
+        const i = held.has(id) ? -1 : this.queue.indexOf(id);
+        if (i >= 0) this.queue.splice(i, 1);
+      }
+    } catch (e) {
+      this.opts.log?.(`lease heartbeat failed: ${(e as Error).message}`);
+    } finally {
+      this.beating = false;
+    }
+  }
+
+  /** The timer's sweep: one at a time, and a failure (the database away) is logged, not thrown. */
+  private async timedSweep(): Promise<void> {
+    if (this.sweeping || this.closed) return;
+    this.sweeping = true;
+    try {
+      await this.sweep();
+    } catch (e) {
+      this.opts.log?.(`sweep failed: ${(e as Error).message}`);
+    } finally {
+      this.sweeping = false;
+    }
+  }
+
+  /** Voids holds past their deadline and runs whose instance stopped heartbeating, and takes over queued runs nobody holds. Called on a timer and after the test clock moves. */
   async sweep(): Promise<number> {
+    const n = await this.sweepExpiredHolds();
+    return n + (await this.sweepLapsedLeases());
+  }
+
+  private async sweepLapsedLeases(): Promise<number> {
     const { db, clock } = this.opts;
     let n = 0;
-    for (const id of await expiredHoldGenerationIds(db, clock.now())) {
+    for (const id of await lapsedRunIds(db, SWEEP_BATCH)) {
+      const r = await db.transaction(async (tx) => ((await lockLapsedRun(tx, id)) ? voidGeneration(tx, id, 'failed', INTERRUPTED, clock.now()) : null));
+      if (!r?.changed) continue;
+      this.cancel(id); // this instance's own run, if its heartbeats failed for a whole lease: another instance would void it just the same
+      n++;
+      this.announce(r.accountId, r.generation);
+    }
+    if (this.closed) return n;
+    for (const id of await adoptQueued(db, this.lease, Math.min(SWEEP_BATCH, MAX_QUEUE - this.queue.length))) this.enqueue(id);
+    return n;
+  }
+
+  private async sweepExpiredHolds(): Promise<number> {
+    const { db, clock } = this.opts;
+    let n = 0;
+    for (const id of await expiredHoldGenerationIds(db, clock.now(), SWEEP_BATCH)) {
       const r = await db.transaction((tx) => voidGeneration(tx, id, 'expired', { code: 'timed_out', message: 'the run did not finish before its deadline; refunded in full' }, clock.now()));
       // Void first, then stop the run: the run's own failure path then finds the hold settled and changes nothing.
       this.cancel(id);
@@ -161,11 +253,14 @@ export class GenerationRunner {
     return n;
   }
 
+  /** Stops: queued runs are given back for another instance (or the next start) to take at once, running ones are stopped and refunded. */
   async close(): Promise<void> {
     this.closed = true;
     if (this.sweepTimer) clearInterval(this.sweepTimer);
-    this.queue.length = 0;
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    const queued = this.queue.splice(0);
     for (const c of this.running.values()) c.abort();
+    await releaseQueued(this.opts.db, this.lease.ownerId, queued).catch((e: unknown) => this.opts.log?.(`queued runs not released: ${(e as Error).message}`));
     await this.idle();
   }
 }

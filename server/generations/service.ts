@@ -14,6 +14,7 @@ import { ApiError, notFound } from '../http/errors';
 import { lockAccount } from '../accounts/service';
 import { activeHoldsMc, grantFromRow, materialize } from '../wallet/service';
 import { newId } from '../util';
+import { leaseColumns, type Lease } from './leases';
 
 type GenerationRow = typeof generations.$inferSelect;
 
@@ -65,6 +66,8 @@ export interface AcceptContext {
   catalog: Catalog;
   nowMs: number;
   engineFor(request: RunRequest): string;
+  /** the instance that accepts the run holds it by lease until it claims it; another instance takes it over if this one dies first */
+  lease: Lease;
 }
 
 /**
@@ -107,7 +110,7 @@ export async function acceptGeneration(tx: Tx, ctx: AcceptContext, accountId: st
     .values({
       id, accountId, status: 'queued', request: request as Record<string, unknown>, modelId: request.modelId ?? null, workflowId: request.workflowId ?? null,
       label, prompt: request.prompt.slice(0, 2_000), engine: ctx.engineFor(request), approvedMc: body.approvedMc, heldMc,
-      estimateMaxMc: est.maxMc, estimateTypicalMc: est.typicalMc, deadlineMs, createdAtMs: nowMs,
+      estimateMaxMc: est.maxMc, estimateTypicalMc: est.typicalMc, deadlineMs, createdAtMs: nowMs, ...leaseColumns(ctx.lease),
     })
     .returning();
   await tx.insert(holds).values({ id: newId('hold'), accountId, generationId: id, amountMc: heldMc, status: 'active', deadlineMs, createdAtMs: nowMs });
@@ -192,12 +195,6 @@ export async function voidGeneration(tx: Tx, id: string, status: 'failed' | 'exp
   return { generation: generationView(row!), accountId: gen.accountId, changed: true };
 }
 
-/** Marks a queued run as running; false if it is no longer queued (voided meanwhile). */
-export async function claimGeneration(tx: Tx, id: string, nowMs: number): Promise<GenerationRow | null> {
-  const rows = await tx.update(generations).set({ status: 'running', startedAtMs: nowMs }).where(and(eq(generations.id, id), eq(generations.status, 'queued'))).returning();
-  return rows[0] ?? null;
-}
-
 export async function setProgress(tx: Tx, id: string, pct: number): Promise<GenerationRow | null> {
   const rows = await tx.update(generations).set({ progressPct: Math.max(0, Math.min(99, Math.round(pct))) }).where(and(eq(generations.id, id), eq(generations.status, 'running'))).returning();
   return rows[0] ?? null;
@@ -213,10 +210,15 @@ export async function generationsInStatus(tx: Tx, statuses: GenerationStatus[], 
   return tx.select().from(generations).where(inArray(generations.status, statuses)).orderBy(generations.createdAtMs).limit(limit);
 }
 
-export async function getGeneration(tx: Tx, accountId: string, id: string): Promise<Generation> {
+export async function findGeneration(tx: Tx, accountId: string, id: string): Promise<Generation | null> {
   const [row] = await tx.select().from(generations).where(and(eq(generations.id, id), eq(generations.accountId, accountId)));
-  if (!row) throw notFound(`generation ${id}`);
-  return generationView(row);
+  return row ? generationView(row) : null;
+}
+
+export async function getGeneration(tx: Tx, accountId: string, id: string): Promise<Generation> {
+  const g = await findGeneration(tx, accountId, id);
+  if (!g) throw notFound(`generation ${id}`);
+  return g;
 }
 
 const encodeCursor = (r: { createdAtMs: number; id: string }) => Buffer.from(`${r.createdAtMs}:${r.id}`).toString('base64url');
