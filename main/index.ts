@@ -22,6 +22,9 @@ const utilitySpawner: Spawner = (entry, args) => {
     },
     onMessage: (l) => child.on('message', l),
     onExit: (l) => child.on('exit', (code) => l(code)),
+    send: (m) => {
+      if (child.pid !== undefined) child.postMessage(m); // no pid: it has not started or has exited, and would drop it anyway
+    },
     kill: () => void child.kill(),
   };
 };

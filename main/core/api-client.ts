@@ -1,14 +1,13 @@
-// The main process's HTTP client for the credits server (axios): timeouts, typed errors, and every response validated.
-import axios, { type AxiosInstance, AxiosError } from 'axios';
+// The main process's client for the credits server, over the one HTTP layer (http.ts): typed errors, and every response validated.
+import type { AxiosInstance, AxiosResponse, ResponseType } from 'axios';
+import type { FetchLike } from 'eventsource';
 import type { z } from 'zod';
 import {
-  catalogKeySchema, catalogResponseSchema, errorBodySchema, ledgerPageSchema, generationPageSchema, generationSchema, healthSchema, tokenResponseSchema, walletSchema,
+  catalogKeySchema, catalogResponseSchema, errorBodySchema, ledgerPageSchema, generationPageSchema, generationSchema, healthSchema, walletSchema,
   type CreateGenerationBody, type Generation, type Wallet,
 } from '../../shared/api/index';
 import { clockOffsetMs } from '../../shared/rules/schedule';
-
-export const REQUEST_TIMEOUT_MS = 8_000;
-export const MAX_RESPONSE_BYTES = 5 * 1024 * 1024;
+import { createHttp, eventStreamFetch, isTimeout, networkErrorCode, OUTPUT_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from './http';
 
 export type ApiClientErrorCode = 'offline' | 'timeout' | 'unauthorized' | 'bad_response' | 'server_error' | 'rejected';
 
@@ -30,6 +29,16 @@ export interface TimedWallet {
   clockOffsetMs: number;
 }
 
+interface SendOptions {
+  body?: unknown;
+  headers?: Record<string, string>;
+  responseType?: ResponseType;
+  timeoutMs?: number;
+  maxContentLength?: number;
+  /** what the user was waiting for, for the offline message */
+  purpose?: string;
+}
+
 export class CreditsApiClient {
   private readonly http: AxiosInstance;
 
@@ -37,47 +46,41 @@ export class CreditsApiClient {
     readonly baseUrl: string,
     private token: string | null,
     private readonly now: () => number = Date.now,
-    timeoutMs = REQUEST_TIMEOUT_MS,
+    private readonly timeoutMs = REQUEST_TIMEOUT_MS,
   ) {
-    this.http = axios.create({
-      baseURL: baseUrl,
-      timeout: timeoutMs,
-      maxContentLength: MAX_RESPONSE_BYTES,
-      maxRedirects: 0,
-      validateStatus: () => true,
-      proxy: false,
-    });
+    this.http = createHttp(baseUrl, timeoutMs);
   }
 
   setToken(token: string): void {
     this.token = token;
   }
 
-  authHeader(): Record<string, string> {
+  private authHeader(): Record<string, string> {
     return this.token ? { authorization: `Bearer ${this.token}` } : {};
   }
 
-  private async request<S extends z.ZodType>(schema: S, method: 'GET' | 'POST', url: string, opts: { token?: string; body?: unknown; headers?: Record<string, string>; allow304?: boolean } = {}): Promise<z.output<S>> {
-    let res;
+  /** One request with the token; a failure to get any answer becomes an ApiClientError ('timeout' or 'offline'). */
+  private async send(method: 'GET' | 'POST', url: string, opts: SendOptions = {}): Promise<AxiosResponse> {
     try {
-      res = await this.http.request({
+      return await this.http.request({
         method,
         url,
         data: opts.body,
-        transitional: { clarifyTimeoutError: true },
-        headers: { ...(opts.token ? { authorization: `Bearer ${opts.token}` } : this.authHeader()), ...opts.headers },
+        headers: { ...this.authHeader(), ...opts.headers },
+        ...(opts.responseType ? { responseType: opts.responseType } : {}),
+        ...(opts.timeoutMs ? { timeout: opts.timeoutMs } : {}),
+        ...(opts.maxContentLength !== undefined ? { maxContentLength: opts.maxContentLength } : {}),
       });
     } catch (e) {
-      const ax = e as AxiosError;
-      if (ax.code === 'ECONNABORTED' || ax.code === 'ETIMEDOUT' || ax.code === 'ERR_CANCELED') throw new ApiClientError('timeout', `The credits server did not answer within ${Math.round(REQUEST_TIMEOUT_MS / 1000)} s. Showing your last known balance; retrying automatically.`);
-      throw new ApiClientError('offline', `Can't reach the credits server (${ax.code ?? 'network error'}). Showing your last known balance; retrying automatically.`);
+      const what = opts.purpose ? ` ${opts.purpose}` : '';
+      if (isTimeout(e)) throw new ApiClientError('timeout', `The credits server did not answer${what} within ${Math.round((opts.timeoutMs ?? this.timeoutMs) / 1000)} s. Showing your last known balance; retrying automatically.`);
+      throw new ApiClientError('offline', `Can't reach the credits server${what} (${networkErrorCode(e)}). Showing your last known balance; retrying automatically.`);
     }
-    if (res.status >= 400) {
-      const err = errorBodySchema.safeParse(res.data);
-      const message = err.success ? err.data.error.message : `the credits server answered ${res.status}`;
-      const code: ApiClientErrorCode = res.status === 401 || res.status === 403 ? 'unauthorized' : res.status >= 500 ? 'server_error' : 'rejected';
-      throw new ApiClientError(code, message, res.status, err.success ? err.data.error.code : undefined, err.success ? err.data.error.details : undefined);
-    }
+  }
+
+  private async request<S extends z.ZodType>(schema: S, method: 'GET' | 'POST', url: string, opts: SendOptions = {}): Promise<z.output<S>> {
+    const res = await this.send(method, url, opts);
+    if (res.status >= 400) throw statusError(res);
     const parsed = schema.safeParse(res.data);
     if (!parsed.success) throw new ApiClientError('bad_response', `the credits server sent an unexpected answer to ${url}`);
     return parsed.data;
@@ -95,16 +98,20 @@ export class CreditsApiClient {
     return { wallet, clockOffsetMs: clockOffsetMs(sent, wallet.serverTimeMs, received) };
   }
 
+  /** The address of the account's event stream and the fetch to open it with (the same HTTP layer, with the token). */
+  walletEvents(lastEventId: () => number | null): { url: string; fetch: FetchLike } {
+    const headers = () => {
+      const id = lastEventId();
+      return { ...this.authHeader(), ...(id !== null ? { 'last-event-id': String(id) } : {}) };
+    };
+    return { url: `${this.baseUrl}/v1/wallet/events`, fetch: eventStreamFetch(this.http, headers) };
+  }
+
   /** The price catalog, conditionally: null when unchanged since `etag`. The document is validated by the caller. */
   async catalog(etag: string | null): Promise<{ etag: string | null; doc: unknown; version: string; signature: string } | null> {
-    let res;
-    try {
-      res = await this.http.get('/v1/catalog', { headers: { ...this.authHeader(), ...(etag ? { 'if-none-match': etag } : {}) } });
-    } catch (e) {
-      throw new ApiClientError('offline', `Can't reach the credits server to update prices (${(e as AxiosError).code ?? 'network error'}).`);
-    }
+    const res = await this.send('GET', '/v1/catalog', { headers: etag ? { 'if-none-match': etag } : {}, purpose: 'to update prices' });
     if (res.status === 304) return null;
-    if (res.status !== 200) throw new ApiClientError(res.status >= 500 ? 'server_error' : 'rejected', `the credits server answered ${res.status} for the price catalog`, res.status);
+    if (res.status !== 200) throw statusError(res, 'the price catalog');
     const parsed = catalogResponseSchema.safeParse(res.data);
     if (!parsed.success) throw new ApiClientError('bad_response', 'the credits server sent a malformed price catalog');
     return { etag: typeof res.headers.etag === 'string' ? res.headers.etag : null, doc: parsed.data.catalog, version: parsed.data.version, signature: parsed.data.signature };
@@ -148,7 +155,8 @@ export class CreditsApiClient {
   async output(id: string, name: string): Promise<{ stream: NodeJS.ReadableStream; mime: string; bytes: number | null } | null> {
     let res;
     try {
-      res = await this.http.get(`/v1/generations/${encodeURIComponent(id)}/outputs/${encodeURIComponent(name)}`, { headers: this.authHeader(), responseType: 'stream', maxContentLength: Infinity, timeout: 60_000 });
+      // an output may be larger than any JSON answer: it is streamed through, never held, so only the time is bounded
+      res = await this.send('GET', `/v1/generations/${encodeURIComponent(id)}/outputs/${encodeURIComponent(name)}`, { responseType: 'stream', maxContentLength: -1, timeoutMs: OUTPUT_TIMEOUT_MS });
     } catch {
       return null;
     }
@@ -159,14 +167,12 @@ export class CreditsApiClient {
     const len = Number(res.headers['content-length']);
     return { stream: res.data as NodeJS.ReadableStream, mime: String(res.headers['content-type'] ?? 'application/octet-stream'), bytes: Number.isFinite(len) ? len : null };
   }
+}
 
-  /** Mints a token for an account with the admin token (the embedded server's local account). */
-  async mintToken(adminToken: string, accountId: string, idempotencyKey: string): Promise<string> {
-    const r = await this.request(tokenResponseSchema, 'POST', `/admin/accounts/${encodeURIComponent(accountId)}/tokens`, {
-      token: adminToken,
-      body: {},
-      headers: { 'idempotency-key': idempotencyKey },
-    });
-    return r.token;
-  }
+/** An answer with an error status as a typed error, with the server's own message and code when it sent the error shape. */
+function statusError(res: AxiosResponse, what?: string): ApiClientError {
+  const err = errorBodySchema.safeParse(res.data);
+  const message = err.success ? err.data.error.message : `the credits server answered ${res.status}${what ? ` for ${what}` : ''}`;
+  const code: ApiClientErrorCode = res.status === 401 || res.status === 403 ? 'unauthorized' : res.status >= 500 ? 'server_error' : 'rejected';
+  return new ApiClientError(code, message, res.status, err.success ? err.data.error.code : undefined, err.success ? err.data.error.details : undefined);
 }

@@ -1,9 +1,8 @@
 // The composition of the main-process core, shared by Electron and browser mode: server (embedded or remote), token, cache, sync, IPC handlers.
 import { EventEmitter } from 'node:events';
-import { readFileSync } from 'node:fs';
-import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
+import { EMBEDDED_FLAG, LOCAL_ACCOUNT_ID, LOCAL_NAME_FLAG, type ReadyMessage } from '../../shared/api/embedded';
 import { GENERATION_ID_PATTERN, OUTPUT_NAME_PATTERN, type Generation } from '../../shared/api/index';
 import type { WalletView } from '../../shared/ipc/contract';
 import { CatalogSignatureError, CatalogStore } from './catalog-store';
@@ -14,11 +13,9 @@ import { cacheSecret } from './stores';
 import { CreditsApiClient } from './api-client';
 import type { IpcHandlers } from './ipc-dispatch';
 import type { KeyValueStore, TokenStore } from './stores';
-import { ServerSupervisor, type ReadyInfo, type Spawner } from './supervisor';
+import { ServerSupervisor, type Spawner } from './supervisor';
 import { WalletCache } from './wallet-cache';
 import { WalletSync } from './wallet-sync';
-
-export const LOCAL_ACCOUNT_ID = 'local';
 
 export type ServerChoice =
   | { kind: 'embedded'; entry: string; spawn: Spawner; extraArgs?: string[]; localName?: string }
@@ -37,7 +34,7 @@ export interface AppCoreOptions {
   catalogKey?: string | undefined;
 }
 
-/** Emits the IPC events for the renderer: 'walletView', 'generation', 'notice'. */
+/** Emits the IPC events for the renderer ('walletView', 'catalogView', 'generation', 'notice', 'warnings', 'historyChanged') and 'notify'. */
 export class AppCore extends EventEmitter {
   readonly sync: WalletSync;
   readonly catalog: CatalogStore;
@@ -46,42 +43,59 @@ export class AppCore extends EventEmitter {
   readonly warnings: WarningsCore;
   readonly supervisor: ServerSupervisor | null = null;
   readonly handlers: IpcHandlers;
-  private readonly serverDataDir: string;
+  /** one recovery from a refused token per run: a loop of failures must not ask for tokens forever */
+  private unauthorizedOnce = false;
 
   constructor(private readonly opts: AppCoreOptions) {
     super();
-    this.serverDataDir = path.join(opts.dataDir, 'server');
     const identity = opts.server.kind === 'embedded' ? 'embedded' : opts.server.url;
-    this.sync = new WalletSync({ serverIdentity: identity, serverKind: opts.server.kind, cache: new WalletCache(opts.store, cacheSecret(opts.dataDir)), ...(opts.now ? { now: opts.now } : {}) });
-    this.sync.on('view', (v: WalletView) => this.emit('walletView', v));
-    this.sync.on('unauthorized', () => this.onUnauthorized());
+    const now = opts.now ? { now: opts.now } : {};
+    this.sync = new WalletSync({ serverIdentity: identity, serverKind: opts.server.kind, cache: new WalletCache(opts.store, cacheSecret(opts.dataDir)), ...now });
     this.catalog = new CatalogStore(opts.store, identity);
     if (opts.catalogKey) this.catalog.pin(opts.catalogKey);
     this.history = new HistoryStore(path.join(opts.dataDir, 'history.json'), identity);
     this.warnings = new WarningsCore(opts.store);
-    this.warnings.on('warnings', (w) => this.emit('warnings', w));
-    // A system notification in Electron; in browser mode the banner is the only warning.
-    this.warnings.on('notify', (n: { title: string; body: string }) => this.emit('notify', n));
-    this.sync.on('view', (v: WalletView) => {
-      if (v.wallet) this.warnings.evaluate(v.wallet, v.source === 'live', this.catalog.get(), this.sync.serverNow());
-    });
-    this.sync.on('ledger', (entry) => {
-      if (this.history.add([entry])) this.emit('historyChanged', { size: this.history.size });
-    });
-    this.generations = new GenerationsCore({ store: opts.store, sync: this.sync, catalog: this.catalog, outputUrl: opts.outputUrl, ...(opts.now ? { now: opts.now } : {}) });
-    this.generations.on('generation', (g) => this.emit('generation', g));
-    this.generations.on('notice', (n) => this.emit('notice', n));
-    this.sync.on('generation', (g: Generation) => this.generations.track(g));
-    this.sync.on('connected', (client: CreditsApiClient) => void this.onConnected(client));
+    this.generations = new GenerationsCore({ store: opts.store, sync: this.sync, catalog: this.catalog, outputUrl: opts.outputUrl, ...now });
     if (opts.server.kind === 'embedded') {
       const name = opts.server.localName ?? os.userInfo().username;
+      const dataDir = path.join(opts.dataDir, 'server');
       this.supervisor = new ServerSupervisor({
         spawn: opts.server.spawn,
         entry: opts.server.entry,
-        args: ['--embedded', '--data-dir', this.serverDataDir, '--port', '0', '--local-name', name, ...(opts.server.extraArgs ?? [])],
+        args: [EMBEDDED_FLAG, '--data-dir', dataDir, '--port', '0', LOCAL_NAME_FLAG, name, ...(opts.server.extraArgs ?? [])],
       });
     }
-    this.handlers = {
+    this.wire();
+    this.handlers = this.createHandlers();
+  }
+
+  /** Connects the parts: what the sync learns reaches warnings, history and runs; what they produce reaches the renderer. */
+  private wire(): void {
+    this.sync.on('view', (v: WalletView) => {
+      this.emit('walletView', v);
+      this.evaluateWarnings();
+    });
+    this.sync.on('unauthorized', () => void this.onUnauthorized());
+    this.sync.on('ledger', (entry) => {
+      if (this.history.add([entry])) this.emit('historyChanged', { size: this.history.size });
+    });
+    this.sync.on('generation', (g: Generation) => this.generations.track(g));
+    this.sync.on('connected', (client: CreditsApiClient) => void this.onConnected(client));
+    this.warnings.on('warnings', (w) => this.emit('warnings', w));
+    // A system notification in Electron; in browser mode the banner is the only warning.
+    this.warnings.on('notify', (n: { title: string; body: string }) => this.emit('notify', n));
+    // The one way runs reach the renderer: GenerationsCore publishes every update it accepts, and only those.
+    this.generations.on('generation', (g) => this.emit('generation', g));
+    this.generations.on('notice', (n) => this.emit('notice', n));
+  }
+
+  private evaluateWarnings(): void {
+    const v = this.sync.view;
+    if (v.wallet) this.warnings.evaluate(v.wallet, v.source === 'live', this.catalog.get(), this.sync.serverNow());
+  }
+
+  private createHandlers(): IpcHandlers {
+    return {
       getWalletView: () => this.sync.view,
       refreshWallet: async () => {
         const v = await this.sync.refresh();
@@ -95,14 +109,14 @@ export class AppCore extends EventEmitter {
         stale: this.catalog.isStale(this.sync.serverNow()),
       }),
       preflight: (request) => this.generations.preflight(request),
-      startGeneration: ({ request, approvedMc }) => this.generations.start(request, approvedMc),
-      cancelGeneration: ({ id }) => this.generations.cancel(id),
-      getRecentGenerations: () => this.generations.recentViews(),
+      // the run itself reaches the renderer as a 'generation' event (sent before this answer); the answer only acknowledges
+      startGeneration: async ({ request, approvedMc }) => ({ id: (await this.generations.start(request, approvedMc)).id }),
+      cancelGeneration: async ({ id }) => ({ id: (await this.generations.cancel(id)).id }),
+      replayGenerations: () => ({ count: this.generations.replay() }),
       getSettings: () => this.generations.settings(),
       updateSettings: (patch) => {
         const next = this.generations.updateSettings(patch);
-        const v = this.sync.view;
-        if (v.wallet) this.warnings.evaluate(v.wallet, v.source === 'live', this.catalog.get(), this.sync.serverNow());
+        this.evaluateWarnings();
         return next;
       },
       queryHistory: ({ filter, offset, limit }) => ({ ...this.history.query(filter, offset, limit), models: this.history.models(), size: this.history.size }),
@@ -129,7 +143,7 @@ export class AppCore extends EventEmitter {
       return;
     }
     const sup = this.supervisor!;
-    sup.on('ready', (info: ReadyInfo) => void this.onServerReady(info));
+    sup.on('ready', (info: ReadyMessage) => void this.onServerReady(info));
     sup.on('down', (reason: string) => {
       this.opts.log?.(reason);
       this.sync.markDown('the embedded credits server stopped; restarting it');
@@ -167,32 +181,38 @@ export class AppCore extends EventEmitter {
     }
   }
 
-  private async onServerReady(info: ReadyInfo): Promise<void> {
-    if (info.catalogPublicKey) this.catalog.pin(info.catalogPublicKey);
+  /** Each (re)start of the embedded server: pin its catalog key, keep the local account's token it handed over, and connect. */
+  private async onServerReady(info: ReadyMessage): Promise<void> {
+    this.catalog.pin(info.catalogPublicKey);
     try {
-      if (info.localAccount) this.opts.tokenStore.set(info.localAccount.token);
-      let token = this.opts.tokenStore.get();
-      if (!token) token = await this.mintLocalToken(info.url);
+      if (info.localAccount) this.opts.tokenStore.set(checkLocalAccount(info.localAccount.accountId, info.localAccount.token));
+      const token = this.opts.tokenStore.get() ?? (await this.issueLocalToken());
       await this.sync.useClient(new CreditsApiClient(info.url, token, this.opts.now));
     } catch (e) {
       this.sync.markDown(`cannot sign in to the embedded credits server: ${(e as Error).message}`);
     }
   }
 
-  /** The local account exists but this app lost its token: the embedded server's admin token (same user, same machine) mints a new one. */
-  private async mintLocalToken(url: string): Promise<string> {
-    const adminToken = readFileSync(path.join(this.serverDataDir, 'admin-token'), 'utf8').trim();
-    const token = await new CreditsApiClient(url, null, this.opts.now).mintToken(adminToken, LOCAL_ACCOUNT_ID, `app-${randomUUID()}`);
+  /** The local account exists but this app has no token for it: the server it started issues one over their IPC channel. */
+  private async issueLocalToken(): Promise<string> {
+    const answer = await this.supervisor!.requestLocalToken();
+    const token = checkLocalAccount(answer.accountId, answer.token);
     this.opts.tokenStore.set(token);
     return token;
   }
 
-  private unauthorizedOnce = false;
-  private onUnauthorized(): void {
-    if (this.opts.server.kind !== 'embedded' || this.unauthorizedOnce || !this.supervisor?.current) return;
-    this.unauthorizedOnce = true; // one recovery attempt per run: a loop of failures must not mint tokens forever
+  /** The embedded server refused our token (a new database, a revoked token): ask it for a new one, once per run. */
+  private async onUnauthorized(): Promise<void> {
+    const current = this.supervisor?.current;
+    if (this.opts.server.kind !== 'embedded' || this.unauthorizedOnce || !current) return;
+    this.unauthorizedOnce = true;
     this.opts.tokenStore.clear();
-    void this.onServerReady(this.supervisor.current);
+    try {
+      const token = await this.issueLocalToken();
+      await this.sync.useClient(new CreditsApiClient(current.url, token, this.opts.now));
+    } catch (e) {
+      this.sync.markDown(`cannot sign in to the embedded credits server: ${(e as Error).message}`);
+    }
   }
 
   /** An output file of one of this account's runs, for the shell to serve to the renderer; null if unavailable. */
@@ -207,4 +227,10 @@ export class AppCore extends EventEmitter {
     this.history.save();
     await this.supervisor?.stop();
   }
+}
+
+/** An embedded server only ever hands over the local account's token: anything else is a bug, and is not used. */
+function checkLocalAccount(accountId: string, token: string): string {
+  if (accountId !== LOCAL_ACCOUNT_ID) throw new Error(`the embedded server handed over a token for account ${accountId}, not ${LOCAL_ACCOUNT_ID}`);
+  return token;
 }

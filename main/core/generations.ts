@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { FINISHED_STATUSES, type Generation } from '../../shared/api/index';
 import { findPlan } from '../../shared/catalog/schema';
 import { checkEntitlements, EntitlementError } from '../../shared/rules/entitlements';
+import { isSameOrNewerGeneration } from '../../shared/rules/generation-order';
 import { creditsText as credits } from '../../shared/rules/money';
 import { estimate, expandRequest, PricingError, runRequestSchema, type RunRequest } from '../../shared/rules/pricing';
 import type { GenerationView, PreflightResult, Settings } from '../../shared/ipc/contract';
@@ -17,6 +18,8 @@ import type { WalletSync } from './wallet-sync';
 
 export const MAX_PENDING = 100;
 export const MAX_RECENT = 50;
+/** runs read from the server on every connection, to show the latest ones */
+export const RECENT_ON_CONNECT = 20;
 export const DEFAULT_AUTO_APPROVE_MC = 5_000;
 
 const pendingSchema = z.array(
@@ -39,8 +42,7 @@ export interface GenerationsOptions {
   now?: () => number;
 }
 
-
-/** Emits 'generation' (GenerationView) and 'notice' ({level, message}). */
+/** Emits 'generation' (GenerationView: every accepted update of a run, from publish() only) and 'notice' ({level, message}). */
 export class GenerationsCore extends EventEmitter {
   private readonly recent = new Map<string, Generation>();
   private pending: Pending[];
@@ -54,7 +56,6 @@ export class GenerationsCore extends EventEmitter {
   private now(): number {
     return (this.opts.now ?? Date.now)();
   }
-
 
   settings(): Settings {
     const raw = this.opts.store.get('settings') as Partial<Settings> | undefined;
@@ -181,8 +182,8 @@ export class GenerationsCore extends EventEmitter {
   async onConnected(client: CreditsApiClient): Promise<void> {
     await this.refreshCatalog();
     try {
-      const page = await client.generations(20);
-      for (const g of [...page.items].reverse()) this.track(g, false);
+      const page = await client.generations(RECENT_ON_CONNECT);
+      for (const g of [...page.items].reverse()) this.track(g);
     } catch {
       // history is a convenience here; the next connection tries again
     }
@@ -203,8 +204,13 @@ export class GenerationsCore extends EventEmitter {
     this.savePending();
   }
 
-  /** Records a server update of a run and tells the renderer. */
-  track(g: Generation, emit = true): void {
+  /**
+   * Records an update of a run, from wherever it came (the event stream, the answer to a start or cancel, the list read on
+   * connecting), and publishes it, unless it is behind the update already held: a run only moves forward.
+   */
+  track(g: Generation): void {
+    const held = this.recent.get(g.id);
+    if (held && !isSameOrNewerGeneration(g, held)) return;
     this.recent.delete(g.id);
     this.recent.set(g.id, g);
     while (this.recent.size > MAX_RECENT) this.recent.delete(this.recent.keys().next().value!);
@@ -213,9 +219,21 @@ export class GenerationsCore extends EventEmitter {
       this.pending = this.pending.filter((p) => p.generationId !== g.id);
       if (this.pending.length !== before) this.savePending();
     }
-    if (emit) this.emit('generation', this.view(g));
+    this.publish(g);
   }
 
+  /** Publishes every recent run again, least recently updated first: a window that just loaded asks for this. */
+  replay(): number {
+    for (const g of this.recent.values()) this.publish(g);
+    return this.recent.size;
+  }
+
+  /** The one place a run is sent towards the renderer. */
+  private publish(g: Generation): void {
+    this.emit('generation', this.view(g));
+  }
+
+  /** Recent runs, most recently updated first. */
   recentViews(): GenerationView[] {
     return [...this.recent.values()].reverse().map((g) => this.view(g));
   }

@@ -3,6 +3,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { stableJson } from '../../shared/api/canonical-json';
 import { walletSchema, type Wallet } from '../../shared/api/index';
+import { isNewerWallet } from '../../shared/rules/wallet-order';
 import type { KeyValueStore } from './stores';
 
 const CACHE_KEY = 'walletCache';
@@ -56,12 +57,13 @@ export class WalletCache {
     return parsed.data as CachedWallet;
   }
 
-  save(serverUrl: string, wallet: Wallet, clockOffsetMs: number, nowMs: number): void {
+  /** Saves a wallet unless the cache holds a newer snapshot of the same account from the same server; says whether it saved. */
+  save(serverUrl: string, wallet: Wallet, clockOffsetMs: number, nowMs: number): boolean {
     const prev = this.load();
-    // never overwrite a newer snapshot of the same account with an older one
-    if (prev && prev.wallet.accountId === wallet.accountId && prev.wallet.revision > wallet.revision && prev.wallet.serverTimeMs > wallet.serverTimeMs) return;
+    if (prev && prev.serverUrl === serverUrl && isNewerWallet(prev.wallet, wallet)) return false;
     const entry = { version: CACHE_VERSION, serverUrl, wallet, clockOffsetMs, savedAtMs: nowMs } as const;
     this.store.set(CACHE_KEY, { ...entry, mac: this.mac(entry) });
+    return true;
   }
 
   clear(): void {

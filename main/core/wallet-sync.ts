@@ -3,11 +3,12 @@ import { EventEmitter } from 'node:events';
 import { EventSource } from 'eventsource';
 import { generationEventSchema, ledgerEventSchema, walletEventSchema, type Wallet } from '../../shared/api/index';
 import type { ConnectionState, WalletView } from '../../shared/ipc/contract';
+import { backoffDelayMs } from '../../shared/rules/backoff';
+import { isNewerWallet } from '../../shared/rules/wallet-order';
 import { ApiClientError, type CreditsApiClient } from './api-client';
+import { WALLET_RETRY_BACKOFF } from './http';
 import type { WalletCache } from './wallet-cache';
 
-export const RETRY_INITIAL_MS = 1_000;
-export const RETRY_MAX_MS = 30_000;
 /** a little after midnight, so the server has certainly passed it */
 const RESET_MARGIN_MS = 1_000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -111,7 +112,12 @@ export class WalletSync extends EventEmitter {
 
   private apply(wallet: Wallet, clockOffsetMs: number): void {
     const cur = this.view.wallet;
-    if (cur && cur.accountId === wallet.accountId && wallet.revision < cur.revision && this.view.source === 'live') return; // a late, older snapshot
+    if (cur && isNewerWallet(cur, wallet)) {
+      if (this.view.source === 'live') return; // a late, older snapshot of this session
+      // The server's own answer is older than what the cache holds: its history was reset (a new database). The cache is no
+      // evidence against the server, so it goes, and the cache's own never-go-back rule does not keep the old wallet.
+      this.opts.cache.clear();
+    }
     this.opts.cache.save(this.opts.serverIdentity, wallet, clockOffsetMs, this.now());
     this.update({ wallet, source: 'live', connection: 'online', asOfServerMs: wallet.serverTimeMs, clockOffsetMs, lastError: null });
     this.scheduleResetRefresh(wallet, clockOffsetMs);
@@ -135,12 +141,10 @@ export class WalletSync extends EventEmitter {
     this.scheduleRetry();
   }
 
-  /** Capped exponential backoff with full jitter. */
+  /** The delay before the next reconnect (the one backoff). */
   retryDelayMs(): number {
-    const base = Math.min(this.opts.retryMaxMs ?? RETRY_MAX_MS, (this.opts.retryInitialMs ?? RETRY_INITIAL_MS) * 2 ** Math.min(this.failures, 20));
-    this.failures++;
-    const r = (this.opts.random ?? Math.random)();
-    return Math.round(base / 2 + (r * base) / 2);
+    const policy = { initialMs: this.opts.retryInitialMs ?? WALLET_RETRY_BACKOFF.initialMs, maxMs: this.opts.retryMaxMs ?? WALLET_RETRY_BACKOFF.maxMs };
+    return backoffDelayMs(this.failures++, policy, this.opts.random);
   }
 
   private scheduleRetry(): void {
@@ -154,14 +158,9 @@ export class WalletSync extends EventEmitter {
 
   private openStream(client: CreditsApiClient): void {
     this.closeStream();
-    const auth = client.authHeader();
-    const es = new EventSource(`${client.baseUrl}/v1/wallet/events`, {
-      fetch: (input, init) => {
-        const headers: Record<string, string> = { ...(init?.headers as Record<string, string>), ...auth };
-        if (this.lastLedgerId !== null && !Object.keys(headers).some((h) => h.toLowerCase() === 'last-event-id')) headers['last-event-id'] = String(this.lastLedgerId);
-        return fetch(input, { ...init, headers });
-      },
-    });
+    // resumes after the newest ledger entry seen here or in history (app-core moves lastLedgerId on after a history sync)
+    const { url, fetch } = client.walletEvents(() => this.lastLedgerId);
+    const es = new EventSource(url, { fetch });
     this.stream = es;
     es.addEventListener('wallet', (ev) => {
       if (this.stream !== es) return;

@@ -3,7 +3,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import Fastify from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import Conf from 'conf';
@@ -13,7 +13,7 @@ import { dispatch } from '../core/ipc-dispatch';
 import { FileTokenStore, type KeyValueStore } from '../core/stores';
 import { nodeSpawner } from '../core/supervisor';
 import { z } from 'zod';
-import { BRIDGE_PATH, BRIDGE_SCRIPT_PATH, MAX_MESSAGE_BYTES, OUTPUTS_PATH, type HostMessage } from './protocol';
+import { BRIDGE_PATH, BRIDGE_SCRIPT_PATH, MAX_MESSAGE_BYTES, OUTPUTS_PATH, type HostMessage } from '../../shared/ipc/bridge-protocol';
 
 const callMessageSchema = z.object({
   type: z.literal('call'),
@@ -37,17 +37,19 @@ export interface HostOptions {
   serverArgs?: string[];
 }
 
-export async function startHost(opts: HostOptions): Promise<{ url: string; launchUrl: string; close: () => Promise<void> }> {
+interface BridgeClient {
+  send(data: string): void;
+  close(): void;
+}
+
+function createCore(opts: HostOptions, outputsKey: string): AppCore {
   const store = new Conf<Record<string, unknown>>({ cwd: opts.dataDir, configName: 'wallet-cache', projectName: 'credits-desk', clearInvalidConfig: true }) as unknown as KeyValueStore;
   const tokenStore = new FileTokenStore(path.join(opts.dataDir, 'account-token'));
   if (opts.token) tokenStore.set(opts.token);
   const server: ServerChoice = opts.remoteUrl
     ? { kind: 'remote', url: opts.remoteUrl.replace(/\/$/, '') }
     : { kind: 'embedded', entry: opts.serverEntry, spawn: nodeSpawner(), extraArgs: opts.serverArgs ?? [] };
-  const launchToken = randomBytes(24).toString('base64url');
-  // Outputs are loaded by <img>/<audio> tags, which cannot send headers: a separate per-launch key, given only to the page.
-  const outputsKey = randomBytes(18).toString('base64url');
-  const core = new AppCore({
+  return new AppCore({
     dataDir: opts.dataDir,
     store,
     tokenStore,
@@ -56,15 +58,13 @@ export async function startHost(opts: HostOptions): Promise<{ url: string; launc
     catalogKey: opts.catalogKey,
     outputUrl: (id, name) => `${OUTPUTS_PATH}/${encodeURIComponent(id)}/${encodeURIComponent(name)}?k=${outputsKey}`,
   });
+}
+
+/** The page, the bridge script, and run outputs (with the per-launch outputs key). */
+async function registerPages(app: FastifyInstance, core: AppCore, opts: HostOptions, outputsKey: string): Promise<void> {
   const outputsKeyBuf = Buffer.from(outputsKey);
-  const launchTokenBuf = Buffer.from(launchToken);
   const indexHtml = readFileSync(path.join(opts.rendererDir, 'index.html'), 'utf8').replace('<head>', `<head>\n    <script type="module" src="${BRIDGE_SCRIPT_PATH}"></script>`);
   const bridgeJs = readFileSync(opts.bridgeScript, 'utf8');
-
-  const app = Fastify({ logger: false, bodyLimit: 1024 });
-  await app.register(fastifyWebsocket, { options: { maxPayload: MAX_MESSAGE_BYTES } });
-  const sockets = new Set<{ send(data: string): void; close(): void }>();
-
   app.addHook('onSend', async (_req, reply) => {
     reply.header('x-content-type-options', 'nosniff').header('x-frame-options', 'DENY').header('referrer-policy', 'no-referrer');
   });
@@ -82,12 +82,16 @@ export async function startHost(opts: HostOptions): Promise<{ url: string; launc
     return reply.send(out.stream);
   });
   await app.register(fastifyStatic, { root: opts.rendererDir, index: false, wildcard: true, serve: true, decorateReply: false });
+}
 
-  let origin = '';
+/** The WebSocket the page's bridge calls over (only with this launch's token, from the page's own origin), and the core's events pushed to it. */
+function registerBridge(app: FastifyInstance, core: AppCore, launchToken: string, origin: () => string): Set<BridgeClient> {
+  const launchTokenBuf = Buffer.from(launchToken);
+  const sockets = new Set<BridgeClient>();
   app.register(async (scope) => {
     scope.get(BRIDGE_PATH, { websocket: true }, (socket, req) => {
       const given = Buffer.from(String((req.query as { token?: unknown }).token ?? ''));
-      const sameOrigin = req.headers.origin === origin;
+      const sameOrigin = req.headers.origin === origin();
       if (!sameOrigin || given.length !== launchTokenBuf.length || !timingSafeEqual(given, launchTokenBuf) || sockets.size >= MAX_BRIDGE_CLIENTS) {
         socket.close(4401, 'not allowed');
         return;
@@ -111,14 +115,25 @@ export async function startHost(opts: HostOptions): Promise<{ url: string; launc
       });
     });
   });
-
   for (const event of IPC_EVENT_NAMES) {
     core.on(event, (payload: unknown) => {
       const text = JSON.stringify({ type: 'event', event, payload } satisfies HostMessage);
       for (const s of sockets) s.send(text);
     });
   }
+  return sockets;
+}
 
+export async function startHost(opts: HostOptions): Promise<{ url: string; launchUrl: string; close: () => Promise<void> }> {
+  const launchToken = randomBytes(24).toString('base64url');
+  // Outputs are loaded by <img>/<audio> tags, which cannot send headers: a separate per-launch key, given only to the page.
+  const outputsKey = randomBytes(18).toString('base64url');
+  const core = createCore(opts, outputsKey);
+  const app = Fastify({ logger: false, bodyLimit: 1024 });
+  await app.register(fastifyWebsocket, { options: { maxPayload: MAX_MESSAGE_BYTES } });
+  await registerPages(app, core, opts, outputsKey);
+  let origin = '';
+  const sockets = registerBridge(app, core, launchToken, () => origin);
   const address = await app.listen({ host: '127.0.0.1', port: opts.port });
   origin = address;
   core.start();

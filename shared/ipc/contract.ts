@@ -66,6 +66,12 @@ export const generationViewSchema = generationSchema.extend({
 });
 export type GenerationView = z.infer<typeof generationViewSchema>;
 
+/**
+ * The answer to starting or cancelling a run: an acknowledgement only. Runs reach the renderer one way, the `generation` event
+ * (sent before this answer), so the renderer's store has one place that applies them.
+ */
+export const runAcknowledgedSchema = z.object({ id: z.string().min(1).max(80) });
+
 export const settingsSchema = z.object({
   /** runs whose estimate is at or under this many millicredits start without a confirmation */
   autoApproveMc: z.int().min(0).max(1_000_000_000),
@@ -117,9 +123,10 @@ export const ipcMethods = {
   refreshWallet: { input: noInput, output: walletViewSchema },
   getCatalogView: { input: noInput, output: catalogViewSchema },
   preflight: { input: runRequestSchema, output: preflightResultSchema },
-  startGeneration: { input: z.object({ request: runRequestSchema, approvedMc: z.int().min(0).max(Number.MAX_SAFE_INTEGER) }).strict(), output: generationViewSchema },
-  cancelGeneration: { input: z.object({ id: z.string().min(1).max(80) }).strict(), output: generationViewSchema },
-  getRecentGenerations: { input: noInput, output: z.array(generationViewSchema).max(200) },
+  startGeneration: { input: z.object({ request: runRequestSchema, approvedMc: z.int().min(0).max(Number.MAX_SAFE_INTEGER) }).strict(), output: runAcknowledgedSchema },
+  cancelGeneration: { input: z.object({ id: z.string().min(1).max(80) }).strict(), output: runAcknowledgedSchema },
+  /** main sends every recent run again as `generation` events (before answering), for a window that just loaded */
+  replayGenerations: { input: noInput, output: z.object({ count: z.int().min(0).max(200) }) },
   getSettings: { input: noInput, output: settingsSchema },
   updateSettings: { input: settingsSchema.partial().strict(), output: settingsSchema },
   queryHistory: { input: z.object({ filter: historyFilterSchema, offset: z.int().min(0).max(1_000_000), limit: z.int().min(1).max(500) }).strict(), output: historyPageSchema },
@@ -130,7 +137,7 @@ export const ipcMethods = {
 export type IpcInput<M extends IpcMethodName> = z.input<(typeof ipcMethods)[M]['input']>;
 export type IpcOutput<M extends IpcMethodName> = z.output<(typeof ipcMethods)[M]['output']>;
 
-/** Event name → payload schema, pushed from main to the renderer. */
+/** Event name → payload schema, pushed from main to the renderer. `generation` is the only way runs reach the renderer. */
 export const ipcEvents = {
   walletView: walletViewSchema,
   catalogView: catalogViewSchema,

@@ -6,7 +6,7 @@ export const IPC_METHOD_NAMES = [
   'preflight',
   'startGeneration',
   'cancelGeneration',
-  'getRecentGenerations',
+  'replayGenerations',
   'getSettings',
   'updateSettings',
   'queryHistory',

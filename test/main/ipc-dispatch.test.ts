@@ -15,7 +15,7 @@ const handlers: IpcHandlers = {
   preflight: notUsed,
   startGeneration: notUsed,
   cancelGeneration: notUsed,
-  getRecentGenerations: () => [],
+  replayGenerations: () => ({ count: 0 }),
   getSettings: () => settings,
   updateSettings: (p) => ({ ...settings, ...p }),
   queryHistory: notUsed,

@@ -121,11 +121,11 @@ describe('WalletSync', () => {
     expect(after.wallet!.nextDailyResetMs).toBe(Date.parse('2026-11-24T00:00:00Z'));
   });
 
-  it('backs off with capped exponential delays and jitter', () => {
+  it('backs off with capped exponential delays and full jitter', () => {
     const sync = new WalletSync({ serverIdentity: 'x', serverKind: 'remote', cache: new WalletCache(new MemoryStore()), retryInitialMs: 1000, retryMaxMs: 8000, random: () => 1 });
     expect(Array.from({ length: 6 }, () => sync.retryDelayMs())).toEqual([1000, 2000, 4000, 8000, 8000, 8000]);
-    const jittered = new WalletSync({ serverIdentity: 'x', serverKind: 'remote', cache: new WalletCache(new MemoryStore()), retryInitialMs: 1000, retryMaxMs: 8000, random: () => 0 });
-    expect(jittered.retryDelayMs()).toBe(500);
+    const jittered = new WalletSync({ serverIdentity: 'x', serverKind: 'remote', cache: new WalletCache(new MemoryStore()), retryInitialMs: 1000, retryMaxMs: 8000, random: () => 0.25 });
+    expect([jittered.retryDelayMs(), jittered.retryDelayMs()]).toEqual([250, 500]);
   });
 
   it('a server that answers garbage is reported, not shown', async () => {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startHost } from '../../main/web/host';
-import { BRIDGE_PATH } from '../../main/web/protocol';
+import { BRIDGE_PATH } from '../../shared/ipc/bridge-protocol';
 import { ROOT, requireBuilt, SERVER_ENTRY } from './built';
 import { startServer, type TestServer } from '../server/helpers';
 

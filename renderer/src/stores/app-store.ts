@@ -1,6 +1,7 @@
 // Catalog, runs and settings stores (zustand): fed only by window.credits calls and events.
 import { create } from 'zustand';
 import type { CatalogView, GenerationView, IpcError, Settings, Warnings } from '../../../shared/ipc/contract';
+import { isSameOrNewerGeneration } from '../../../shared/rules/generation-order';
 
 export interface Notice {
   id: number;
@@ -17,7 +18,6 @@ export interface AppState {
   /** bumps whenever main's history changes, so views re-query */
   historyVersion: number;
   init(): () => void;
-  upsertRun(run: GenerationView): void;
   saveSettings(patch: Partial<Settings>): Promise<IpcError | null>;
   dismissNotice(id: number): void;
 }
@@ -25,7 +25,19 @@ export interface AppState {
 const MAX_RUNS_SHOWN = 50;
 let noticeId = 0;
 
-export const useAppStore = create<AppState>((set, get) => ({
+/**
+ * The runs with one update applied, by id: an update that is behind the one shown is dropped (runs only move forward), an update
+ * replaces its run in place, and a new run goes above every run created before it, so replays and reconnects keep the order.
+ */
+export function applyRun(runs: GenerationView[], run: GenerationView): GenerationView[] {
+  const shown = runs.find((r) => r.id === run.id);
+  if (shown) return isSameOrNewerGeneration(run, shown) ? runs.map((r) => (r.id === run.id ? run : r)) : runs;
+  const at = runs.findIndex((r) => r.createdAtMs <= run.createdAtMs);
+  const next = at < 0 ? [...runs, run] : [...runs.slice(0, at), run, ...runs.slice(at)];
+  return next.slice(0, MAX_RUNS_SHOWN);
+}
+
+export const useAppStore = create<AppState>((set) => ({
   catalogView: null,
   runs: [],
   settings: null,
@@ -37,27 +49,17 @@ export const useAppStore = create<AppState>((set, get) => ({
     if (!credits) return () => {};
     const offs = [
       credits.onCatalogView((catalogView) => set({ catalogView })),
-      credits.onGeneration((run) => get().upsertRun(run)),
+      // the one way runs arrive: every update, live or replayed, goes through applyRun
+      credits.onGeneration((run) => set((s) => ({ runs: applyRun(s.runs, run) }))),
       credits.onNotice((n) => set((s) => ({ notices: [...s.notices.slice(-4), { id: ++noticeId, ...n }] }))),
       credits.onWarnings((warnings) => set({ warnings })),
       credits.onHistoryChanged(() => set((s) => ({ historyVersion: s.historyVersion + 1 }))),
     ];
     void credits.getWarnings().then((r) => r.ok && set({ warnings: r.value }));
     void credits.getCatalogView().then((r) => r.ok && set({ catalogView: r.value }));
-    void credits.getRecentGenerations().then((r) => {
-      if (r.ok) for (const run of [...r.value].reverse()) get().upsertRun(run);
-    });
+    void credits.replayGenerations(); // main sends the recent runs as generation events
     void credits.getSettings().then((r) => r.ok && set({ settings: r.value }));
     return () => offs.forEach((off) => off());
-  },
-  upsertRun(run) {
-    set((s) => {
-      const others = s.runs.filter((r) => r.id !== run.id);
-      const existing = s.runs.find((r) => r.id === run.id);
-      // keep list order stable for runs already shown; new runs go on top
-      const runs = existing ? s.runs.map((r) => (r.id === run.id ? run : r)) : [run, ...others];
-      return { runs: runs.slice(0, MAX_RUNS_SHOWN) };
-    });
   },
   async saveSettings(patch) {
     const credits = window.credits;

@@ -1,8 +1,18 @@
 // The wallet store (zustand): fed only by window.credits calls and events; views read it.
 import { create } from 'zustand';
 import type { WalletView } from '../../../shared/ipc/contract';
+import { isNewerWallet } from '../../../shared/rules/wallet-order';
 
 export const FOCUS_SYNC_MIN_INTERVAL_MS = 5_000;
+
+/**
+ * The view to show when `next` arrives (an event, or the answer to a call that may have crossed one): `next`, unless the live
+ * wallet shown is newer by the one wallet-order rule. Main applies the same rule, so this only drops an answer that was overtaken.
+ */
+export function newerView(shown: WalletView | null, next: WalletView): WalletView {
+  if (shown?.wallet && next.wallet && shown.source === 'live' && isNewerWallet(shown.wallet, next.wallet)) return shown;
+  return next;
+}
 
 export interface WalletState {
   view: WalletView | null;
@@ -23,7 +33,7 @@ export const useWalletStore = create<WalletState>((set, get) => ({
       set({ bridgeError: 'Credits Desk is not connected to this window. Open it from the app.' });
       return () => {};
     }
-    const off = credits.onWalletView((view) => set({ view }));
+    const off = credits.onWalletView((view) => set((s) => ({ view: newerView(s.view, view) })));
     // Coming back to the window is when a user looks at the balance: sync then (throttled, so focus flicker costs nothing).
     let lastFocusSync = 0;
     const onFocus = () => {
@@ -33,11 +43,8 @@ export const useWalletStore = create<WalletState>((set, get) => ({
     };
     window.addEventListener('focus', onFocus);
     void credits.getWalletView().then((r) => {
-      if (r.ok) {
-        // an event may have arrived first; keep whichever is newer
-        const cur = get().view;
-        if (!cur || (r.value.asOfServerMs ?? 0) >= (cur.asOfServerMs ?? 0)) set({ view: r.value });
-      } else set({ bridgeError: r.error.message });
+      if (r.ok) set((s) => ({ view: newerView(s.view, r.value) })); // an event may have arrived first
+      else set({ bridgeError: r.error.message });
     });
     return () => {
       off();
@@ -50,7 +57,7 @@ export const useWalletStore = create<WalletState>((set, get) => ({
     set({ refreshing: true });
     try {
       const r = await credits.refreshWallet();
-      if (r.ok) set({ view: r.value });
+      if (r.ok) set((s) => ({ view: newerView(s.view, r.value) }));
       else set({ bridgeError: r.error.message });
     } finally {
       set({ refreshing: false });

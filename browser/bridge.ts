@@ -1,10 +1,13 @@
-// Browser mode's window.credits: the same named functions as the Electron preload, built from the IPC contract, over a token-guarded WebSocket.
-import { IPC_EVENT_NAMES, IPC_METHOD_NAMES, eventListenerName } from '../../shared/ipc/names';
-import type { CreditsBridge, IpcResult } from '../../shared/ipc/contract';
-import { BRIDGE_PATH, type HostMessage } from './protocol';
+// Runs in the browser page in browser mode: it stands in for the Electron preload, building window.credits (one named function per
+// IPC method, from the contract) over the host's token-guarded WebSocket. It may import only shared/: no Node, no Electron, no axios.
+import { IPC_EVENT_NAMES, IPC_METHOD_NAMES, eventListenerName } from '../shared/ipc/names';
+import type { CreditsBridge, IpcResult } from '../shared/ipc/contract';
+import { BRIDGE_PATH, type HostMessage } from '../shared/ipc/bridge-protocol';
+import { backoffDelayMs, type BackoffPolicy } from '../shared/rules/backoff';
 
 const CALL_TIMEOUT_MS = 30_000;
-const RECONNECT_MAX_MS = 5_000;
+/** reconnecting to the host (it is on this machine: start soon, never wait long) */
+const RECONNECT_BACKOFF: BackoffPolicy = { initialMs: 500, maxMs: 5_000 };
 const MAX_PENDING_CALLS = 1_000;
 
 function launchToken(): string {
@@ -53,8 +56,7 @@ function createBridge(): CreditsBridge {
     };
     ws.onclose = () => {
       socket = null;
-      attempt++;
-      setTimeout(connect, Math.min(RECONNECT_MAX_MS, 250 * 2 ** attempt));
+      setTimeout(connect, backoffDelayMs(attempt++, RECONNECT_BACKOFF));
     };
   };
   connect();

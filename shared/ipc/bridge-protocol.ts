@@ -1,4 +1,4 @@
-// The browser-mode WebSocket protocol between the bridge (window.credits in Chromium) and the host: calls, results, events.
+// The browser-mode WebSocket protocol between the page's bridge (browser/bridge.ts) and the host (main/web/host.ts): calls, results, events.
 export const BRIDGE_PATH = '/__credits/bridge';
 export const BRIDGE_SCRIPT_PATH = '/__credits/bridge.js';
 export const OUTPUTS_PATH = '/__credits/outputs';
