@@ -80,8 +80,9 @@ function convertGenai(list: GenaiList, v: Values, s: ImportSettings): Converted[
   for (const id of need(v, 'provider').split(',').map((x) => x.trim())) {
     const p = list.providers.find((x) => x.id === id);
     if (!p) throw new PriceListError(`genai-prices has no provider "${id}" (it has ${list.providers.map((x) => x.id).join(', ')})`);
-    // Deprecated models come in only when named.
-    out.push(...p.models.filter((m) => wanted(m.id) && (!m.deprecated || v.model !== undefined)).map((m) => fromGenai(p, m, s)));
+    // Deprecated models come in only when named in full, not through a pattern.
+    const named = new Set((v.model ?? '').split(',').map((x) => x.trim().toLowerCase()));
+    out.push(...p.models.filter((m) => wanted(m.id) && (!m.deprecated || named.has(m.id.toLowerCase()))).map((m) => fromGenai(p, m, s)));
   }
   return out;
 }

@@ -74,7 +74,14 @@ export function mergeImported(current: Catalog, converted: Converted[], day: str
   const lines: string[] = [];
   const counts = { added: 0, changed: 0, unchanged: 0, skipped: 0 };
   const notes: string[] = [];
+  const seen = new Set<string>();
   for (const c of converted) {
+    if (c.ok && seen.has(c.model.id)) {
+      counts.skipped++;
+      lines.push(`! ${c.model.id}: skipped, an earlier row of the list has the same catalog id`);
+      continue;
+    }
+    if (c.ok) seen.add(c.model.id);
     if (!c.ok) {
       counts.skipped++;
       lines.push(`! ${c.id}: skipped, ${c.reason}`);
