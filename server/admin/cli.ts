@@ -1,8 +1,9 @@
-// The operator CLI: creates accounts, grants credits, sets plans, mints tokens and moves a test clock, through the admin routes.
+// The operator CLI: accounts, grants, plans, tokens and the test clock through the admin routes; price-list imports on catalog files.
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { PRICE_COMMANDS_USAGE, runPriceCommand } from '../catalog/import/commands';
 
 const USAGE = `usage: credits-admin <command> [options]
 
@@ -18,7 +19,7 @@ commands:
 connection (one of):
   --data-dir DIR                   a server's data directory (reads server.json and admin-token)
   --server URL --admin-token T     or CREDITS_SERVER_URL and CREDITS_ADMIN_TOKEN
-`;
+${PRICE_COMMANDS_USAGE}`;
 
 export const REQUEST_TIMEOUT_MS = 10_000;
 
@@ -89,6 +90,7 @@ export async function run(argv: string[]): Promise<unknown> {
     process.stdout.write(USAGE);
     return null;
   }
+  if (command === 'import-prices' || command === 'price') return runPriceCommand(command, rest);
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
@@ -136,7 +138,8 @@ export async function run(argv: string[]): Promise<unknown> {
 if (require.main === module) {
   run(process.argv.slice(2)).then(
     (out) => {
-      if (out !== null) process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+      if (typeof out === 'string') process.stdout.write(out);
+      else if (out !== null) process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     },
     (e: unknown) => {
       process.stderr.write(`credits-admin: ${e instanceof CliError ? e.message : e instanceof Error ? e.message : String(e)}\n`);

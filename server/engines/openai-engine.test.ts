@@ -6,6 +6,12 @@ import { defaultCatalog } from '../../shared/catalog/index';
 import { EngineRouter, enginesConfigSchema } from '../engines/router';
 import { startServer, type TestServer } from '../../test/server/helpers';
 import { pngImage } from '../engines/media';
+import { parseCatalog } from '../../shared/catalog/index';
+import type { Catalog } from '../../shared/catalog/schema';
+import { exchange } from '../catalog/import/decimal';
+import { findProvider, loadGenaiPrices } from '../catalog/import/genai-prices';
+import { mergeImported } from '../catalog/import/merge';
+import { fromGenai } from '../catalog/import/to-catalog';
 
 /** A tiny OpenAI-compatible provider: behaviour chosen by the prompt. */
 function provider(): Promise<{ url: string; close(): Promise<void>; seen: { path: string; auth: string | undefined; body: any }[] }> {
@@ -23,6 +29,12 @@ function provider(): Promise<{ url: string; close(): Promise<void>; seen: { path
         // never answers: the engine's timeout must end it
       } else if (prompt.includes('garbage')) {
         res.writeHead(200, { 'content-type': 'application/json' }).end('{"choices": "nope"}');
+      } else if (req.url === '/v1/chat/completions' && prompt.startsWith('cached')) {
+        // OpenAI reports cache hits in prompt_tokens_details; LiteLLM's proxy passes Anthropic's read and creation counts through
+        const usage = body.model === 'gpt-4o-mini'
+          ? { prompt_tokens: 1200, completion_tokens: 300, prompt_tokens_details: { cached_tokens: 1000 } }
+          : { prompt_tokens: 1200, completion_tokens: 300, prompt_tokens_details: null, cache_read_input_tokens: 600, cache_creation_input_tokens: 400 };
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ choices: [{ message: { content: 'From the cache.' } }], usage }));
       } else if (req.url === '/v1/chat/completions') {
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ choices: [{ message: { content: 'Hello from the provider.' } }], usage: { prompt_tokens: 12, completion_tokens: 7 } }));
       } else if (req.url === '/v1/images/generations') {
@@ -114,5 +126,50 @@ describe('OpenAI-compatible engine', () => {
     } finally {
       await down.close();
     }
+  });
+});
+
+describe('OpenAI-compatible engine with imported prices', () => {
+  let p: Awaited<ReturnType<typeof provider>>;
+  let s: TestServer;
+  let token: string;
+  let catalog: Catalog;
+  beforeAll(async () => {
+    const list = await loadGenaiPrices();
+    const settings = { exchange: exchange('0.04'), atMs: Date.parse('2026-11-26T12:00:00Z'), tier: 'ga' as const, edition: list.edition, importedOn: '2026-11-26' };
+    const pick = (pid: string, mid: string) => fromGenai(findProvider(list.providers, pid)!, findProvider(list.providers, pid)!.models.find((m) => m.id === mid)!, settings);
+    catalog = parseCatalog(mergeImported(defaultCatalog, [pick('openai', 'gpt-4o-mini'), pick('anthropic', 'claude-haiku-4-5')], '2026-11-26').catalog);
+    p = await provider();
+    const engines = new EngineRouter(enginesConfigSchema.parse({ openai: { baseUrl: p.url, timeoutMs: 1_500 }, routes: { openai: ['openai/gpt-4o-mini', 'anthropic/claude-haiku-4-5'] } }));
+    s = await startServer('pglite', { engines, catalog });
+    const acct = await s.newAccount('pro');
+    token = acct.token;
+    await s.admin('POST', `/admin/accounts/${acct.accountId}/grants`, { credits: '50' });
+  });
+  afterAll(async () => {
+    await s.close();
+    await p.close();
+  });
+
+  const run = async (modelId: string) => {
+    const request = { modelId, prompt: `cached ${'x'.repeat(1_100)}`, maxOutputTokens: 500 };
+    const r = await s.as(token, 'POST', '/v1/generations', { request, approvedMc: estimate(request, catalog, 'pro').maxMc });
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    await s.credits.runner.idle();
+    return (await s.as(token, 'GET', `/v1/generations/${r.body.id}`)).body;
+  };
+
+  it('charges the cache hits OpenAI reports at the cache price, asking for the model the price list names', async () => {
+    const g = await run('openai/gpt-4o-mini');
+    // 200 fresh × 3,750 + 1,000 read × 1,875 + 300 out × 15,000 mc per million tokens = 7.125 mc, rounded up once
+    expect(g).toMatchObject({ status: 'succeeded', engine: 'openai', finalMc: 8, chargedMc: 8 });
+    expect(p.seen.at(-1)!.body.model).toBe('gpt-4o-mini');
+  });
+
+  it('charges cache reads and writes a gateway reports the Anthropic way', async () => {
+    const g = await run('anthropic/claude-haiku-4-5');
+    // $1 / $0.10 / $1.25 / $5 per million at $0.04: 200 × 25,000 + 600 × 2,500 + 400 × 31,250 + 300 × 125,000 = 56.5 mc
+    expect(g).toMatchObject({ status: 'succeeded', finalMc: 57 });
+    expect(p.seen.at(-1)!.body.model).toBe('claude-haiku-4-5');
   });
 });

@@ -12,7 +12,7 @@ export const openAiConfigSchema = z
     /** the API key, or the name of the environment variable that holds it */
     apiKey: z.string().optional(),
     apiKeyEnv: z.string().optional(),
-    /** catalog model id → the provider's model name */
+    /** catalog model id → the provider's model name (default: the model an imported price names, else the catalog id) */
     modelMap: z.record(z.string(), z.string()).default({}),
     timeoutMs: z.int().min(1_000).max(600_000).default(120_000),
     maxResponseBytes: z.int().min(1_024).max(200 * 1024 * 1024).default(50 * 1024 * 1024),
@@ -22,8 +22,29 @@ export type OpenAiConfig = z.infer<typeof openAiConfigSchema>;
 
 const chatResponse = z.object({
   choices: z.array(z.object({ message: z.object({ content: z.string().nullable() }) })).min(1),
-  usage: z.object({ prompt_tokens: z.int().min(0), completion_tokens: z.int().min(0) }),
+  usage: z.object({
+    /** every input token, the cached ones included */
+    prompt_tokens: z.int().min(0),
+    completion_tokens: z.int().min(0),
+    /** OpenAI: cached_tokens read from the prompt cache; OpenRouter also cache_write_tokens */
+    prompt_tokens_details: z.object({ cached_tokens: z.int().min(0).nullish(), cache_write_tokens: z.int().min(0).nullish() }).nullish(),
+    /** gateways that pass Anthropic's counts through (LiteLLM's proxy) */
+    cache_read_input_tokens: z.int().min(0).nullish(),
+    cache_creation_input_tokens: z.int().min(0).nullish(),
+  }),
 });
+
+/** What a chat completion used, cached input tokens apart, in the shape the catalog charges. */
+export function chatUsage(u: z.infer<typeof chatResponse>['usage']): Usage {
+  const cacheReadTokens = u.prompt_tokens_details?.cached_tokens ?? u.cache_read_input_tokens ?? 0;
+  const cacheWriteTokens = u.prompt_tokens_details?.cache_write_tokens ?? u.cache_creation_input_tokens ?? 0;
+  return {
+    inputTokens: u.prompt_tokens,
+    outputTokens: u.completion_tokens,
+    ...(cacheReadTokens > 0 ? { cacheReadTokens } : {}),
+    ...(cacheWriteTokens > 0 ? { cacheWriteTokens } : {}),
+  };
+}
 const imageResponse = z.object({ data: z.array(z.object({ b64_json: z.string() })) });
 
 export class OpenAiEngine implements Engine {
@@ -70,7 +91,7 @@ export class OpenAiEngine implements Engine {
   }
 
   private providerModel(run: ResolvedRun): string {
-    return this.config.modelMap[run.model.id] ?? run.model.id;
+    return this.config.modelMap[run.model.id] ?? run.model.priceSource?.model ?? run.model.id;
   }
 
   async run(job: EngineJob): Promise<EngineResult> {
@@ -89,7 +110,7 @@ export class OpenAiEngine implements Engine {
         const buf = Buffer.from(content, 'utf8');
         await writeFile(path.join(job.outputDir, `${prefix}output.txt`), buf);
         outputs.push({ name: `${prefix}output.txt`, kind: 'text', mime: 'text/plain; charset=utf-8', bytes: buf.length });
-        usages.push({ inputTokens: r.data.usage.prompt_tokens, outputTokens: r.data.usage.completion_tokens });
+        usages.push(chatUsage(r.data.usage));
       } else if (p.meter === 'image') {
         const res = run.resolution as { width?: number; height?: number } | null;
         const size = res?.width && res.height ? `${res.width}x${res.height}` : '1024x1024';

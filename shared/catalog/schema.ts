@@ -23,12 +23,28 @@ export const resolutionSchema = multiplierSchema.extend({
   height: z.int().min(16).max(8192),
 });
 
+/** Prices of a token meter for runs whose input exceeds a number of tokens (a provider's long-context prices). */
+export const tokenTierSchema = z.object({
+  aboveInputTokens: positiveInt,
+  inputMcPerBlock: mc,
+  outputMcPerBlock: mc,
+  cacheReadMcPerBlock: mc.optional(),
+  cacheWriteMcPerBlock: mc.optional(),
+});
+export type TokenTier = z.infer<typeof tokenTierSchema>;
+
 export const tokensMeterSchema = z.object({
   meter: z.literal('tokens'),
   blockTokens: positiveInt,
   inputMcPerBlock: mc,
   outputMcPerBlock: mc,
   rounding: z.enum(['proportional', 'perBlock']),
+  /** an input token the provider read from its prompt cache (proportional only; unset: priced as any input token) */
+  cacheReadMcPerBlock: mc.optional(),
+  /** an input token the provider wrote to its prompt cache (proportional only; unset: priced as any input token) */
+  cacheWriteMcPerBlock: mc.optional(),
+  /** ascending thresholds (proportional only): the highest one a run's input tokens exceed prices all of that run's tokens */
+  tiers: z.array(tokenTierSchema).min(1).max(10).optional(),
   maxPromptChars: z.int().min(1).max(1_000_000),
   /** tokens the provider adds around every prompt (system text, chat template) */
   promptOverheadTokens: z.int().min(0).max(100_000),
@@ -84,6 +100,30 @@ export const meterSchema = z.discriminatedUnion('meter', [
 export type Meter = z.infer<typeof meterSchema>;
 export type MeterKind = Meter['meter'];
 
+const decimalText = z.string().max(40).regex(/^\d{1,15}(\.\d{1,30})?$/, 'a decimal number such as 0.15');
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date such as 2026-11-26');
+
+/** Where an imported model's prices come from: the public price list, its edition, the row, and the dollars it said on which date. */
+export const priceSourceSchema = z.object({
+  list: z.enum(['genai-prices', 'litellm']),
+  /** which edition of the list: a package and version, or a file name and digest */
+  edition: z.string().min(1).max(200),
+  /** the list's provider (genai-prices provider id, LiteLLM litellm_provider) and model (model id, LiteLLM key) */
+  provider: z.string().min(1).max(80),
+  model: z.string().min(1).max(200),
+  /** the day the prices were read from the list (UTC) */
+  importedOn: isoDate,
+  /** the day the list says these prices started, when it says */
+  effectiveFrom: isoDate.optional(),
+  /** the list's own prices in US dollars, exact, named as the list names them */
+  usd: z.record(z.string().min(1).max(120), decimalText),
+  /** the exchange rate and markup the credits were computed with: mc = usd × markup ÷ usdPerCredit × 1000, rounded up */
+  usdPerCredit: decimalText,
+  markup: decimalText,
+  notes: z.array(z.string().max(300)).max(10).optional(),
+});
+export type PriceSource = z.infer<typeof priceSourceSchema>;
+
 export const MODALITIES = ['text', 'image', 'video', 'audio', 'action', 'training'] as const;
 export type Modality = (typeof MODALITIES)[number];
 
@@ -102,6 +142,8 @@ export const modelSchema = z.object({
   output: z.enum(['text', 'image', 'video', 'audio', 'model']).optional(),
   /** the source the price was taken from, shown to the user */
   source: z.string().max(200).optional(),
+  /** for prices imported from a public price list: the list, row, dollars and date (operator CLI import-prices) */
+  priceSource: priceSourceSchema.optional(),
 });
 export type CatalogModel = z.infer<typeof modelSchema>;
 
@@ -207,9 +249,7 @@ export const catalogSchema = z
       if (p.meter === 'second' && (p.minSeconds > p.maxSeconds || p.defaultSeconds < p.minSeconds || p.defaultSeconds > p.maxSeconds)) {
         ctx.addIssue({ code: 'custom', message: `model ${m.id}: seconds bounds are inconsistent` });
       }
-      if (p.meter === 'tokens' && p.defaultOutputTokens > p.maxOutputTokens) {
-        ctx.addIssue({ code: 'custom', message: `model ${m.id}: default output tokens exceed the maximum` });
-      }
+      if (p.meter === 'tokens') checkTokensMeter(m.id, p, (message) => ctx.addIssue({ code: 'custom', message }));
       if (p.meter === 'trainingImage' && p.minImages > p.maxImages) {
         ctx.addIssue({ code: 'custom', message: `model ${m.id}: training image bounds are inconsistent` });
       }
@@ -229,6 +269,16 @@ export const catalogSchema = z
     }
   });
 export type Catalog = z.infer<typeof catalogSchema>;
+
+function checkTokensMeter(modelId: string, p: z.infer<typeof tokensMeterSchema>, issue: (message: string) => void): void {
+  if (p.defaultOutputTokens > p.maxOutputTokens) issue(`model ${modelId}: default output tokens exceed the maximum`);
+  const extras = p.cacheReadMcPerBlock !== undefined || p.cacheWriteMcPerBlock !== undefined || p.tiers !== undefined;
+  if (extras && p.rounding !== 'proportional') issue(`model ${modelId}: cache prices and tiers need proportional rounding`);
+  const tiers = p.tiers ?? [];
+  for (let i = 1; i < tiers.length; i++) {
+    if (tiers[i]!.aboveInputTokens <= tiers[i - 1]!.aboveInputTokens) issue(`model ${modelId}: tier thresholds must ascend`);
+  }
+}
 
 export type OutputKind = 'text' | 'image' | 'video' | 'audio' | 'model';
 

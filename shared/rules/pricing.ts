@@ -1,8 +1,11 @@
 // Estimates (upper bound and typical) and final costs of runs from the catalog, per plan (CREDIT-RULES §4, §5).
 import { z } from 'zod';
-import { addMc, addMcRatioCeil, productDivCeil } from './money';
+import { addMc, productDivCeil } from './money';
+import { tokenCostBoundMc, tokenCostMc } from './token-cost';
 import { findModel, findPlan, type Catalog, type CatalogModel, type Multiplier, type Plan } from '../catalog/schema';
 import { accessFor } from './access';
+
+export { tokenCostBoundMc, tokenCostMc, ratesFor, type TokensMeter, type TokenRates } from './token-cost';
 
 export class PricingError extends Error {
   constructor(
@@ -39,6 +42,9 @@ export const usageSchema = z
   .object({
     inputTokens: z.int().min(0).optional(),
     outputTokens: z.int().min(0).optional(),
+    /** of the input tokens, those the provider read from or wrote to its prompt cache */
+    cacheReadTokens: z.int().min(0).optional(),
+    cacheWriteTokens: z.int().min(0).optional(),
     /** images, actions or uses delivered */
     delivered: z.int().min(0).optional(),
     /** video output delivered, in ms */
@@ -51,6 +57,8 @@ export const usageSchema = z
 export interface Usage {
   inputTokens?: number | undefined;
   outputTokens?: number | undefined;
+  cacheReadTokens?: number | undefined;
+  cacheWriteTokens?: number | undefined;
   delivered?: number | undefined;
   deliveredMs?: number | undefined;
   trainingImages?: number | undefined;
@@ -181,31 +189,30 @@ function parseRequest(raw: RunRequest): z.output<typeof runRequestSchema> {
   return parsed.data;
 }
 
-/** Token cost; monotone non-decreasing in both token counts, so a bound on tokens bounds the cost. */
-export function tokenCostMc(p: Extract<CatalogModel['pricing'], { meter: 'tokens' }>, inputTokens: number, outputTokens: number): number {
-  if (p.rounding === 'proportional') {
-    return addMcRatioCeil([
-      [inputTokens, p.inputMcPerBlock],
-      [outputTokens, p.outputMcPerBlock],
-    ], p.blockTokens);
-  }
-  // perBlock: every started block is billed whole; one price for all tokens counts blocks of the total.
-  if (p.inputMcPerBlock === p.outputMcPerBlock) {
-    return Math.ceil((inputTokens + outputTokens) / p.blockTokens) * p.inputMcPerBlock;
-  }
-  return Math.ceil(inputTokens / p.blockTokens) * p.inputMcPerBlock + Math.ceil(outputTokens / p.blockTokens) * p.outputMcPerBlock;
-}
-
 function modeOf(r: ResolvedRun): number {
   return r.mode?.multiplierPermille ?? 1000;
 }
 
-/** Cost of a resolved run for a given amount of output; the estimate and the final cost both use it. */
-function meteredCostMc(r: ResolvedRun, u: { inputTokens: number; outputTokens: number; delivered: number; deliveredMs: number; trainingImages: number }): number {
+/** What a run used (or, for an estimate, the most it may use), every field filled in. */
+interface Metered {
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  delivered: number;
+  deliveredMs: number;
+  trainingImages: number;
+}
+
+/**
+ * Cost of a resolved run for a given amount of output; the estimate and the final cost both use it. As a bound, token counts are
+ * maxima and the cost is the most any split of the input between fresh and cached tokens can cost.
+ */
+function meteredCostMc(r: ResolvedRun, u: Metered, asBound = false): number {
   const p = r.model.pricing;
   switch (p.meter) {
     case 'tokens':
-      return tokenCostMc(p, u.inputTokens, u.outputTokens);
+      return asBound ? tokenCostBoundMc(p, u.inputTokens, u.outputTokens) : tokenCostMc(p, u.inputTokens, u.outputTokens, u);
     case 'image':
       return productDivCeil([p.mcPerImage, r.resolution?.multiplierPermille ?? 1000, modeOf(r), u.delivered], 1_000_000);
     case 'second':
@@ -219,10 +226,12 @@ function meteredCostMc(r: ResolvedRun, u: { inputTokens: number; outputTokens: n
   }
 }
 
-function bounds(r: ResolvedRun) {
+function bounds(r: ResolvedRun): Metered {
   return {
     inputTokens: maxInputTokens(r.model, r.prompt),
     outputTokens: r.maxOutputTokens,
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
     delivered: r.count,
     deliveredMs: r.seconds * 1000,
     trainingImages: r.trainingImages,
@@ -267,19 +276,21 @@ export function estimate(raw: RunRequest, catalog: Catalog, planId: string): Est
   const lines = expandRequest(raw, catalog).map((r): EstimateLine => {
     const unlimited = isUnlimited(plan, r.model);
     const b = bounds(r);
-    const maxMc = unlimited ? 0 : meteredCostMc(r, b);
+    const maxMc = unlimited ? 0 : meteredCostMc(r, b, true);
     const typicalOut = r.model.pricing.meter === 'tokens' ? Math.min(r.maxOutputTokens, Math.ceil(r.maxOutputTokens / 2)) : 0;
-    const typicalMc = unlimited ? 0 : Math.min(maxMc, meteredCostMc(r, { ...b, inputTokens: typicalInputTokens(r.model, r.prompt), outputTokens: typicalOut }));
+    const typicalMc = unlimited ? 0 : Math.min(maxMc, meteredCostMc(r, { ...b, inputTokens: typicalInputTokens(r.model, r.prompt), outputTokens: typicalOut }, true));
     return { modelId: r.model.id, label: r.model.name, maxMc, typicalMc, unlimited };
   });
   return { maxMc: addMc(...lines.map((l) => l.maxMc)), typicalMc: addMc(...lines.map((l) => l.typicalMc)), lines };
 }
 
-function checkUsage(r: ResolvedRun, u: Usage): { inputTokens: number; outputTokens: number; delivered: number; deliveredMs: number; trainingImages: number } {
+function checkUsage(r: ResolvedRun, u: Usage): Metered {
   const p = r.model.pricing;
-  const got = {
+  const got: Metered = {
     inputTokens: u.inputTokens ?? 0,
     outputTokens: u.outputTokens ?? 0,
+    cacheReadTokens: u.cacheReadTokens ?? 0,
+    cacheWriteTokens: u.cacheWriteTokens ?? 0,
     delivered: u.delivered ?? 0,
     deliveredMs: u.deliveredMs ?? 0,
     trainingImages: u.trainingImages ?? 0,
@@ -289,7 +300,13 @@ function checkUsage(r: ResolvedRun, u: Usage): { inputTokens: number; outputToke
   }
   const b = bounds(r);
   // An engine that reports more than the request allowed is clamped to the request: the user never pays for it.
-  if (p.meter === 'tokens') return { ...got, inputTokens: Math.min(got.inputTokens, b.inputTokens), outputTokens: Math.min(got.outputTokens, b.outputTokens) };
+  if (p.meter === 'tokens') {
+    // Cached tokens are part of the input: never more of them than the (clamped) input.
+    const inputTokens = Math.min(got.inputTokens, b.inputTokens);
+    const cacheReadTokens = Math.min(got.cacheReadTokens, inputTokens);
+    const cacheWriteTokens = Math.min(got.cacheWriteTokens, inputTokens - cacheReadTokens);
+    return { ...got, inputTokens, outputTokens: Math.min(got.outputTokens, b.outputTokens), cacheReadTokens, cacheWriteTokens };
+  }
   return {
     ...got,
     delivered: Math.min(got.delivered, p.meter === 'use' ? 1 : b.delivered),

@@ -1,6 +1,8 @@
 // Renderer display helpers: countdowns in server time, credit and date formatting, ages.
 import { describe, expect, it } from 'vitest';
 import { age, countdown, expiryDate, formatCredits } from '../../renderer/src/lib/format';
+import { unitPrice } from '../../renderer/src/features/generate/model-options';
+import { defaultCatalog } from '../../shared/catalog/index';
 
 describe('renderer formatting', () => {
   it('counts down to the reset from the server clock', () => {
@@ -22,5 +24,11 @@ describe('renderer formatting', () => {
     expect(age(0, 30_000)).toBe('just now');
     expect(age(0, 5 * 60_000)).toBe('5 min ago');
     expect(age(0, 3 * 86_400_000)).toBe('3 days ago');
+  });
+  it('names token prices per block, and imported prices per million tokens', () => {
+    const model = defaultCatalog.models.find((m) => m.id === 'claude-sonnet-4')!;
+    expect(unitPrice(model)).toBe('11 / 5K tokens');
+    const imported = { ...model, pricing: { ...model.pricing, blockTokens: 1_000_000, inputMcPerBlock: 3_750, outputMcPerBlock: 15_000, rounding: 'proportional' as const } };
+    expect(unitPrice(imported)).toBe('3.75 in, 15 out / 1M tokens');
   });
 });

@@ -16,10 +16,13 @@ export const MODALITY_LABELS: Record<CatalogModel['modality'], string> = {
 export function unitPrice(m: CatalogModel): string {
   const p = m.pricing;
   switch (p.meter) {
-    case 'tokens':
+    case 'tokens': {
+      // imported prices are per million tokens: "3.75 in, 15 out / 1M tokens"
+      const block = p.blockTokens % 1_000_000 === 0 ? `${p.blockTokens / 1_000_000}M` : `${p.blockTokens / 1000}K`;
       return p.inputMcPerBlock === p.outputMcPerBlock
-        ? `${formatCredits(p.inputMcPerBlock)} / ${p.blockTokens / 1000}K tokens`
-        : `${formatCredits(p.inputMcPerBlock)} in, ${formatCredits(p.outputMcPerBlock)} out / ${p.blockTokens / 1000}K tokens`;
+        ? `${formatCredits(p.inputMcPerBlock)} / ${block} tokens`
+        : `${formatCredits(p.inputMcPerBlock)} in, ${formatCredits(p.outputMcPerBlock)} out / ${block} tokens`;
+    }
     case 'image':
       return `${formatCredits(p.mcPerImage)} / image`;
     case 'second':
