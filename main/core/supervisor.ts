@@ -20,7 +20,8 @@ export interface ChildHandle {
 
 export type Spawner = (entry: string, args: string[]) => ChildHandle;
 
-export const READY_TIMEOUT_MS = 30_000;
+/** a first start creates the database: on a slow or busy machine that alone can take half a minute */
+export const READY_TIMEOUT_MS = 60_000;
 export const LOCAL_TOKEN_TIMEOUT_MS = 10_000;
 /** token requests waiting for an answer at once: more means something loops */
 export const MAX_TOKEN_REQUESTS = 4;
