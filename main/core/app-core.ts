@@ -98,12 +98,12 @@ export class AppCore extends EventEmitter {
       startGeneration: ({ request, approvedMc }) => this.generations.start(request, approvedMc),
       cancelGeneration: ({ id }) => this.generations.cancel(id),
       getRecentGenerations: () => this.generations.recentViews(),
-      getSettings: () => this.generations.settings(),
+      getSettings: () => ({ ...this.generations.settings(), tokenStorage: opts.tokenStore.storage }),
       updateSettings: (patch) => {
         const next = this.generations.updateSettings(patch);
         const v = this.sync.view;
         if (v.wallet) this.warnings.evaluate(v.wallet, v.source === 'live', this.catalog.get(), this.sync.serverNow());
-        return next;
+        return { ...next, tokenStorage: opts.tokenStore.storage };
       },
       queryHistory: ({ filter, offset, limit }) => ({ ...this.history.query(filter, offset, limit), models: this.history.models(), size: this.history.size }),
       exportHistoryCsv: ({ filter }) => {
