@@ -187,3 +187,27 @@ describe('the Electron security checklist', () => {
     expect(index).toMatch(/hardenWebContents\(contents, externalOrigins, \(url\) => shell\.openExternal\(url\)\)/);
   });
 });
+
+describe('packaging', () => {
+  /** electron-builder's own loader and schema validation, so an unknown or misspelt option fails here rather than at `npm run dist`. */
+  async function builderConfig(): Promise<Record<string, any>> {
+    const { getConfig, validateConfiguration } = require('app-builder-lib/out/util/config/config');
+    const { DebugLogger } = require('builder-util/out/DebugLogger');
+    const config = await getConfig(ROOT, path.join(ROOT, 'electron-builder.yml'), null);
+    await validateConfiguration(config, new DebugLogger(false));
+    return config;
+  }
+
+  it('flips the fuses: no run-as-node, NODE_OPTIONS or inspect; only an integrity-checked app.asar; encrypted cookies', async () => {
+    const config = await builderConfig();
+    expect(config.electronFuses).toEqual({
+      runAsNode: false,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      onlyLoadAppFromAsar: true,
+      enableEmbeddedAsarIntegrityValidation: true,
+      enableCookieEncryption: true,
+    });
+    expect(config.asar ?? true).toBe(true);
+  });
+});
