@@ -121,3 +121,9 @@ export async function runsAndKeys(db, accountIds) {
   const { rows: [h] } = await db.query(`SELECT count(*) AS n FROM (SELECT ref FROM ledger_entries WHERE kind = 'hold' AND account_id = ANY($1) GROUP BY ref HAVING count(*) > 1) t`, [accountIds]);
   return { runs: num(g.n), keys: num(k.n), heldTwice: num(h.n) };
 }
+
+/** How the listed accounts' runs ended: count by status, and how many were refunded because a crash interrupted them. */
+export async function outcomes(db, accountIds) {
+  const { rows } = await db.query(`SELECT status, count(*) AS n, count(*) FILTER (WHERE error_code = 'interrupted') AS interrupted FROM generations WHERE account_id = ANY($1) GROUP BY status ORDER BY status`, [accountIds]);
+  return { byStatus: Object.fromEntries(rows.map((r) => [r.status, num(r.n)])), interrupted: rows.reduce((s, r) => s + num(r.interrupted), 0) };
+}

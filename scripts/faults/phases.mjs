@@ -1,6 +1,6 @@
 // check:faults: the three experiments — runs under kill -9, concurrent spends on hot accounts, replays of the same keys.
 import { callRetrying, APPROVED_MC, runRequest } from './http.mjs';
-import { availableNow, inFlight } from './db.mjs';
+import { availableNow, inFlight, outcomes } from './db.mjs';
 import { pool, sleep, until } from './util.mjs';
 
 const KILL_RESTART_PAUSE_MAX_MS = 300;
@@ -59,7 +59,8 @@ export async function crashPhase({ server, db, rng, killRng, accounts, runs, kil
     return s.queued + s.running + s.stuckHolds === 0 ? s : null;
   }, recoveryWaitMs);
   const state = after ?? (await inFlight(db, Date.now(), holdGraceMs));
-  return { runs, counts, kills: server.kills, stats, inFlightAtLastKill: before.queued + before.running, recovery: { ...state, waitedMs: Date.now() - t0, clean: !!after } };
+  const ended = await outcomes(db, accounts.map((a) => a.accountId));
+  return { runs, counts, kills: server.kills, stats, ended, inFlightAtLastKill: before.queued + before.running, recovery: { ...state, waitedMs: Date.now() - t0, clean: !!after } };
 }
 
 /** Samples every hot account's available credits (one snapshot per query) until stopped: the lowest seen and how often any was below 0. */

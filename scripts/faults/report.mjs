@@ -15,6 +15,7 @@ function crashRows({ crash, final }) {
     ['crash runs sent (answers by status)', `${fmt(crash.runs)} (${statusText(crash.counts)})`, null],
     ['kill -9 of the server', `${fmt(crash.kills)} (runs in flight at the last: ${fmt(crash.inFlightAtLastKill)})`, null],
     ['sends retried after a crash / answered as replays', `${fmt(crash.stats.networkRetries)} / ${fmt(crash.stats.replayedAfterCrash)}`, null],
+    ['how the crash runs ended', `${Object.entries(crash.ended.byStatus).map(([k, n]) => `${k} ${fmt(n)}`).join(', ')}; refunded as interrupted by a crash: ${fmt(crash.ended.interrupted)}`, null],
     ['recovery after the last restart', `${r.clean ? 'clean' : 'NOT clean'} after ${fmt(Math.round(r.waitedMs / 1000))} s`, null],
     ['stuck: holds active past deadline + grace', fmt(final.inFlight.stuckHolds), '0', final.inFlight.stuckHolds === 0],
     ['stuck: runs queued or running after recovery', `${fmt(r.queued + r.running)} (at the end: ${fmt(final.inFlight.queued + final.inFlight.running)})`, '0', r.queued + r.running === 0 && final.inFlight.queued + final.inFlight.running === 0],
