@@ -1,13 +1,17 @@
-// The Electron composition root: single instance, a hardened window, IPC handlers that check the sender, and the shared core.
+// The Electron composition root: single instance, a hardened window and session, IPC handlers that check the sender, and the shared core.
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Readable } from 'node:stream';
-import { app, BrowserWindow, ipcMain, Notification, protocol, safeStorage, session, shell, utilityProcess, type WebContents } from 'electron';
+import { app, BrowserWindow, ipcMain, Notification, protocol, safeStorage, session, shell, utilityProcess, type WebContents, type WebFrameMain } from 'electron';
 import Store from 'electron-store';
 import { IPC_EVENT_NAMES, IPC_METHOD_NAMES, ipcChannel, ipcEventChannel } from '../shared/ipc/contract';
 import { AppCore, type ServerChoice } from './core/app-core';
 import { dispatch } from './core/ipc-dispatch';
-import { FileTokenStore, type KeyValueStore, type TokenCipher } from './core/stores';
+import { ensurePrivateDir, makePrivate, privateStoreOptions } from './core/private-files';
+import type { KeyValueStore } from './core/stores';
 import type { Spawner } from './core/supervisor';
+import { EncryptedTokenStore } from './core/token-store';
+import { createMainWindow, externalAllowList, hardenSession, hardenWebContents, isAllowedSender, parseCheckoutOrigins } from './security';
 
 const isDev = !app.isPackaged && !!process.env.ELECTRON_RENDERER_URL;
 const OUTPUT_SCHEME = 'credits-output';
@@ -29,46 +33,23 @@ const utilitySpawner: Spawner = (entry, args) => {
   };
 };
 
-const safeStorageCipher: TokenCipher = {
-  encrypt: (t) => (safeStorage.isEncryptionAvailable() ? safeStorage.encryptString(t) : Buffer.from(t, 'utf8')),
-  decrypt: (b) => (safeStorage.isEncryptionAvailable() ? safeStorage.decryptString(b) : b.toString('utf8')),
-};
-
 let mainWindow: BrowserWindow | null = null;
+let appCore: AppCore | null = null;
+/** the URL the window loads, the only one whose top frame may call IPC: the file:// index in production, the dev server in development */
+const appUrl = isDev ? process.env.ELECTRON_RENDERER_URL! : pathToFileURL(path.join(__dirname, '../renderer/index.html')).href;
+/** the payment provider's checkout origins (none until a provider is configured) */
+const checkoutOrigins = parseCheckoutOrigins(process.env.CREDITS_CHECKOUT_ORIGINS);
+/** links open in the system browser only for the credits server (its address is known once it runs) and checkout */
+const externalOrigins = () => externalAllowList({ serverUrl: appCore?.supervisor?.current?.url ?? process.env.CREDITS_SERVER_URL, checkoutOrigins });
 
-function isTrustedSender(sender: WebContents, frameUrl: string | undefined): boolean {
-  if (!mainWindow || sender !== mainWindow.webContents) return false;
-  if (!frameUrl) return false;
-  const url = new URL(frameUrl);
-  return isDev ? url.origin === new URL(process.env.ELECTRON_RENDERER_URL!).origin : url.protocol === 'file:';
+function isTrustedSender(sender: WebContents, frame: WebFrameMain | null | undefined): boolean {
+  return !!mainWindow && sender === mainWindow.webContents && isAllowedSender(frame, appUrl);
 }
 
 function createWindow(): BrowserWindow {
-  const win = new BrowserWindow({
-    width: 1180,
-    height: 780,
-    minWidth: 820,
-    minHeight: 560,
-    show: false,
-    title: 'Credits Desk',
-    icon: path.join(__dirname, '../../assets/icon.png'),
-    webPreferences: {
-      preload: path.join(__dirname, '../preload/index.js'),
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      webSecurity: true,
-      spellcheck: false,
-    },
-  });
+  const win = createMainWindow(BrowserWindow, { preload: path.join(__dirname, '../preload/index.js'), icon: path.join(__dirname, '../../assets/icon.png') });
   win.once('ready-to-show', () => win.show());
-  win.webContents.setWindowOpenHandler(({ url }) => {
-    if (/^https:\/\//.test(url)) void shell.openExternal(url);
-    return { action: 'deny' };
-  });
-  win.webContents.on('will-navigate', (e) => e.preventDefault());
-  if (isDev) void win.loadURL(process.env.ELECTRON_RENDERER_URL!);
-  else void win.loadFile(path.join(__dirname, '../renderer/index.html'));
+  void win.loadURL(appUrl);
   return win;
 }
 
@@ -85,11 +66,18 @@ async function main(): Promise<void> {
       mainWindow.focus();
     }
   });
+  // Every web contents (the window, and any a bug or a page might create) never navigates, opens windows or attaches a webview.
+  app.on('web-contents-created', (_e, contents) => hardenWebContents(contents, externalOrigins, (url) => shell.openExternal(url)));
   await app.whenReady();
-  session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
+  hardenSession(session.defaultSession);
 
   const dataDir = app.getPath('userData');
-  const store = new Store<Record<string, unknown>>({ name: 'wallet-cache', clearInvalidConfig: true }) as unknown as KeyValueStore;
+  ensurePrivateDir(dataDir);
+  const electronStore = new Store<Record<string, unknown>>({ name: 'wallet-cache', clearInvalidConfig: true, ...privateStoreOptions });
+  makePrivate(electronStore.path);
+  const store = electronStore as unknown as KeyValueStore;
+  const tokenStore = new EncryptedTokenStore(path.join(dataDir, 'account-token.bin'), safeStorage);
+  if (tokenStore.storage === 'memory') console.warn('safeStorage cannot encrypt here: the account token is kept in memory for this run only');
   const remoteUrl = process.env.CREDITS_SERVER_URL;
   const server: ServerChoice = remoteUrl
     ? { kind: 'remote', url: remoteUrl }
@@ -97,11 +85,12 @@ async function main(): Promise<void> {
   const core = new AppCore({
     dataDir,
     store,
-    tokenStore: new FileTokenStore(path.join(dataDir, 'account-token.bin'), safeStorageCipher),
+    tokenStore,
     server,
     catalogKey: process.env.CREDITS_CATALOG_KEY,
     outputUrl: (id, name) => `${OUTPUT_SCHEME}://run/${encodeURIComponent(id)}/${encodeURIComponent(name)}`,
   });
+  appCore = core;
   // Outputs stream from the credits server through main, which holds the token; the renderer only sees this scheme.
   protocol.handle(OUTPUT_SCHEME, async (request) => {
     const url = new URL(request.url);
@@ -113,7 +102,7 @@ async function main(): Promise<void> {
 
   for (const method of IPC_METHOD_NAMES) {
     ipcMain.handle(ipcChannel(method), (event, input: unknown) => {
-      if (!isTrustedSender(event.sender, event.senderFrame?.url)) return { ok: false, error: { code: 'forbidden', message: 'not allowed' } };
+      if (!isTrustedSender(event.sender, event.senderFrame)) return { ok: false, error: { code: 'forbidden', message: 'not allowed' } };
       return dispatch(core.handlers, method, input);
     });
   }

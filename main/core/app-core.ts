@@ -113,11 +113,11 @@ export class AppCore extends EventEmitter {
       startGeneration: async ({ request, approvedMc }) => ({ id: (await this.generations.start(request, approvedMc)).id }),
       cancelGeneration: async ({ id }) => ({ id: (await this.generations.cancel(id)).id }),
       replayGenerations: () => ({ count: this.generations.replay() }),
-      getSettings: () => this.generations.settings(),
+      getSettings: () => ({ ...this.generations.settings(), tokenStorage: this.opts.tokenStore.storage }),
       updateSettings: (patch) => {
         const next = this.generations.updateSettings(patch);
         this.evaluateWarnings();
-        return next;
+        return { ...next, tokenStorage: this.opts.tokenStore.storage };
       },
       queryHistory: ({ filter, offset, limit }) => ({ ...this.history.query(filter, offset, limit), models: this.history.models(), size: this.history.size }),
       exportHistoryCsv: ({ filter }) => {

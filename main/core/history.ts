@@ -99,7 +99,7 @@ export class HistoryStore {
       this.saveTimer = null;
     }
     if (!this.accountId) return;
-    mkdirSync(path.dirname(this.file), { recursive: true });
+    mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
     const tmp = `${this.file}.${process.pid}.tmp`;
     writeFileSync(tmp, JSON.stringify({ version: 1, serverIdentity: this.serverIdentity, accountId: this.accountId, entries: this.entries }), { mode: 0o600 });
     chmodSync(tmp, 0o600);

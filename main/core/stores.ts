@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { TokenStorage } from '../../shared/ipc/contract';
 
 /** The part of electron-store / conf the core uses; both implement it with the same file format. */
 export interface KeyValueStore {
@@ -12,6 +13,8 @@ export interface KeyValueStore {
 
 /** Where the account token lives: encrypted with safeStorage in Electron, a user-only file in browser mode. */
 export interface TokenStore {
+  /** where the token is kept, shown in Settings */
+  readonly storage: TokenStorage;
   get(): string | null;
   set(token: string): void;
   clear(): void;
@@ -27,10 +30,13 @@ const plainCipher: TokenCipher = { encrypt: (t) => Buffer.from(t, 'utf8'), decry
 
 /** A token in a file readable by this user only, written atomically; encrypted when a cipher is given. */
 export class FileTokenStore implements TokenStore {
+  readonly storage: TokenStorage;
   constructor(
     private readonly file: string,
     private readonly cipher: TokenCipher = plainCipher,
-  ) {}
+  ) {
+    this.storage = cipher === plainCipher ? 'user-file' : 'encrypted';
+  }
 
   get(): string | null {
     if (!existsSync(this.file)) return null;

@@ -11,6 +11,7 @@ import { IPC_EVENT_NAMES } from '../../shared/ipc/contract';
 import { AppCore, type ServerChoice } from '../core/app-core';
 import { dispatch } from '../core/ipc-dispatch';
 import { FileTokenStore, type KeyValueStore } from '../core/stores';
+import { ensurePrivateDir, makePrivate, privateStoreOptions } from '../core/private-files';
 import { nodeSpawner } from '../core/supervisor';
 import { z } from 'zod';
 import { BRIDGE_PATH, BRIDGE_SCRIPT_PATH, MAX_MESSAGE_BYTES, OUTPUTS_PATH, type HostMessage } from '../../shared/ipc/bridge-protocol';
@@ -37,13 +38,21 @@ export interface HostOptions {
   serverArgs?: string[];
 }
 
+/** The wallet cache, catalog and settings (conf, electron-store's file format) in a folder and a file only this user can read. */
+function openPrivateStore(dataDir: string): KeyValueStore {
+  ensurePrivateDir(dataDir);
+  const conf = new Conf<Record<string, unknown>>({ cwd: dataDir, configName: 'wallet-cache', projectName: 'credits-desk', clearInvalidConfig: true, ...privateStoreOptions });
+  makePrivate(conf.path);
+  return conf as unknown as KeyValueStore;
+}
+
 interface BridgeClient {
   send(data: string): void;
   close(): void;
 }
 
 function createCore(opts: HostOptions, outputsKey: string): AppCore {
-  const store = new Conf<Record<string, unknown>>({ cwd: opts.dataDir, configName: 'wallet-cache', projectName: 'credits-desk', clearInvalidConfig: true }) as unknown as KeyValueStore;
+  const store = openPrivateStore(opts.dataDir);
   const tokenStore = new FileTokenStore(path.join(opts.dataDir, 'account-token'));
   if (opts.token) tokenStore.set(opts.token);
   const server: ServerChoice = opts.remoteUrl

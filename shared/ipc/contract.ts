@@ -80,6 +80,14 @@ export const settingsSchema = z.object({
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
+/** Where main keeps the account token: encrypted by the OS keychain, in memory for this run only (no keychain), or a user-only file (browser mode). */
+export const TOKEN_STORAGES = ['encrypted', 'memory', 'user-file'] as const;
+export type TokenStorage = (typeof TOKEN_STORAGES)[number];
+
+/** The settings as Settings shows them: what the user chose, and what main reports about this computer. */
+export const settingsViewSchema = settingsSchema.extend({ tokenStorage: z.enum(TOKEN_STORAGES) });
+export type SettingsView = z.infer<typeof settingsViewSchema>;
+
 export const historyFilterSchema = z
   .object({
     kinds: z.array(z.enum(LEDGER_KINDS)).max(LEDGER_KINDS.length).optional(),
@@ -127,8 +135,8 @@ export const ipcMethods = {
   cancelGeneration: { input: z.object({ id: z.string().min(1).max(80) }).strict(), output: runAcknowledgedSchema },
   /** main sends every recent run again as `generation` events (before answering), for a window that just loaded */
   replayGenerations: { input: noInput, output: z.object({ count: z.int().min(0).max(200) }) },
-  getSettings: { input: noInput, output: settingsSchema },
-  updateSettings: { input: settingsSchema.partial().strict(), output: settingsSchema },
+  getSettings: { input: noInput, output: settingsViewSchema },
+  updateSettings: { input: settingsSchema.partial().strict(), output: settingsViewSchema },
   queryHistory: { input: z.object({ filter: historyFilterSchema, offset: z.int().min(0).max(1_000_000), limit: z.int().min(1).max(500) }).strict(), output: historyPageSchema },
   exportHistoryCsv: { input: z.object({ filter: historyFilterSchema }).strict(), output: z.object({ csv: z.string(), fileName: z.string(), rows: z.int().min(0) }) },
   getSpendChart: { input: noInput, output: spendChartSchema },

@@ -4,7 +4,7 @@ import { dispatch, UserFacingError, type IpcHandlers } from '../../main/core/ipc
 import type { WalletView } from '../../shared/ipc/contract';
 
 const view: WalletView = { wallet: null, source: 'none', connection: 'offline', asOfServerMs: null, clockOffsetMs: 0, lastError: null, serverKind: 'embedded' };
-const settings = { autoApproveMc: 0, lowBalanceThresholdMc: null };
+const settings = { autoApproveMc: 0, lowBalanceThresholdMc: null, tokenStorage: 'encrypted' as const };
 const notUsed = () => {
   throw new Error('not used');
 };
@@ -48,7 +48,9 @@ describe('dispatch', () => {
     expect(await dispatch(handlers, 'updateSettings', { autoApproveMc: -5 })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
     expect(await dispatch(handlers, 'updateSettings', { autoApproveMc: 2_000, extra: 1 })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
     expect(await dispatch(handlers, 'startGeneration', { request: { modelId: 'x', prompt: 'y'.repeat(100_001) }, approvedMc: 1 })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
-    expect(await dispatch(handlers, 'updateSettings', { autoApproveMc: 2_000 })).toEqual({ ok: true, value: { autoApproveMc: 2_000, lowBalanceThresholdMc: null } });
+    expect(await dispatch(handlers, 'updateSettings', { autoApproveMc: 2_000 })).toEqual({ ok: true, value: { autoApproveMc: 2_000, lowBalanceThresholdMc: null, tokenStorage: 'encrypted' } });
+    // where the token is kept is reported by main, never set by the renderer
+    expect(await dispatch(handlers, 'updateSettings', { tokenStorage: 'user-file' })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
   });
 
   it('refuses a handler result that breaks the contract', async () => {

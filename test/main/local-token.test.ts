@@ -10,6 +10,7 @@ import type { WalletView } from '../../shared/ipc/contract';
 import { fakeHttpServer, fakeSpawner, type FakeChild } from './fake-server';
 
 class MemoryTokenStore implements TokenStore {
+  readonly storage = 'memory' as const;
   constructor(public token: string | null = null) {}
   get() {
     return this.token;

@@ -1,6 +1,6 @@
 // Catalog, runs and settings stores (zustand): fed only by window.credits calls and events.
 import { create } from 'zustand';
-import type { CatalogView, GenerationView, IpcError, Settings, Warnings } from '../../../shared/ipc/contract';
+import type { CatalogView, GenerationView, IpcError, Settings, SettingsView, Warnings } from '../../../shared/ipc/contract';
 import { isSameOrNewerGeneration } from '../../../shared/rules/generation-order';
 
 export interface Notice {
@@ -12,7 +12,7 @@ export interface Notice {
 export interface AppState {
   catalogView: CatalogView | null;
   runs: GenerationView[];
-  settings: Settings | null;
+  settings: SettingsView | null;
   notices: Notice[];
   warnings: Warnings;
   /** bumps whenever main's history changes, so views re-query */

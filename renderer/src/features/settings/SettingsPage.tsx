@@ -1,7 +1,17 @@
-// Settings: the auto-approve limit under which runs start without a confirmation.
+// Settings: the auto-approve limit under which runs start without a confirmation, the low-balance level, and where the sign-in is kept.
 import { useEffect, useId, useState } from 'react';
 import { CreditAmountError, formatCredits, parseCredits } from '../../../../shared/rules/money';
+import type { TokenStorage } from '../../../../shared/ipc/contract';
 import { useAppStore } from '../../stores/app-store';
+
+const TOKEN_STORAGE_TEXT: Record<TokenStorage, { warn: boolean; text: string }> = {
+  encrypted: { warn: false, text: "Your sign-in is saved on this computer, encrypted with your system's keychain." },
+  memory: {
+    warn: true,
+    text: "This computer has no keychain the app can encrypt with, so your sign-in is kept in memory for this session only and never written to disk. You'll be signed in again the next time the app starts.",
+  },
+  'user-file': { warn: false, text: 'Your sign-in is saved in a file only your user account can read (browser mode).' },
+};
 
 export function SettingsPage() {
   const settings = useAppStore((s) => s.settings);
@@ -59,6 +69,14 @@ export function SettingsPage() {
           </p>
         )}
       </form>
+      {settings && (
+        <section className="settings-form" aria-labelledby={`${id}-signin`}>
+          <h2 id={`${id}-signin`}>Sign-in</h2>
+          <p className={TOKEN_STORAGE_TEXT[settings.tokenStorage].warn ? 'refusal' : 'hint'} data-token-storage={settings.tokenStorage}>
+            {TOKEN_STORAGE_TEXT[settings.tokenStorage].text}
+          </p>
+        </section>
+      )}
     </main>
   );
 }
