@@ -13,6 +13,7 @@ import { GenerationRunner } from './generations/runner';
 import { generationRoutes } from './generations/routes';
 import type { ServerContext } from './http/context';
 import { apiErrorOf, installErrorShape } from './http/errors';
+import { installJsonBodyParser } from './http/json-body';
 import { WalletEvents } from './wallet/events';
 import { walletRoutes } from './wallet/routes';
 import { readWallet } from './wallet/service';
@@ -63,6 +64,7 @@ function makeFastify(logger: boolean): FastifyInstance {
   });
   // the API speaks JSON only: any other body type is a 415, not a string for the schema to puzzle over
   app.removeContentTypeParser('text/plain');
+  installJsonBodyParser(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorShape(app);

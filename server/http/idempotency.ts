@@ -6,7 +6,21 @@ import { idempotencyKeys } from '../db/schema';
 import type { Db, Tx } from '../db/open';
 import { ApiError } from './errors';
 import { isUniqueViolation, sha256, stableJson } from '../util';
+import { StableJsonLimitError } from '../../shared/api/canonical-json';
 
+/** A request deeper or larger than this is not hashed: the schemas allow far less, so only a route without one could see it. */
+export const REQUEST_MAX_DEPTH = 32;
+export const REQUEST_MAX_CHARS = 256 * 1024;
+
+/** The hash a request's answer is stored under; a request past the bounds is a 400, never a stack overflow. */
+export function requestHashOf(request: unknown): string {
+  try {
+    return sha256(stableJson(request, { maxDepth: REQUEST_MAX_DEPTH, maxChars: REQUEST_MAX_CHARS }));
+  } catch (e) {
+    if (e instanceof StableJsonLimitError) throw new ApiError(400, 'invalid_request', `the request is too deep or too large (${e.message})`);
+    throw e;
+  }
+}
 
 export interface StoredAnswer {
   status: number;
@@ -55,7 +69,7 @@ export async function idempotent(
   nowMs: number,
   fn: (tx: Tx) => Promise<{ status: number; body: unknown }>,
 ): Promise<StoredAnswer> {
-  const requestHash = sha256(stableJson(request));
+  const requestHash = requestHashOf(request);
   const first = await stored(db, scope, key, requestHash);
   if (first) return first;
   try {

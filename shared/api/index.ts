@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { GRANT_KINDS } from '../rules/grants';
 import { runRequestSchema } from '../rules/pricing';
+import { safeString } from './text';
 
 const mc = z.int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
 const nonNegMc = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
@@ -157,7 +158,7 @@ export type Generation = z.infer<typeof generationSchema>;
 export const GENERATION_PAGE_MAX = 100;
 export const generationListQuerySchema = z
   .object({
-    cursor: z.string().max(200).optional(),
+    cursor: safeString().max(200).optional(),
     limit: z.coerce.number().int().min(1).max(GENERATION_PAGE_MAX).default(20),
   })
   .strict();
@@ -171,13 +172,13 @@ export type GenerationEvent = z.infer<typeof generationEventSchema>;
 
 // ---- admin ----
 export const ADMIN_PREFIX = '/admin';
-export const accountIdParamsSchema = z.object({ id: z.string().min(1).max(80) }).strict();
+export const accountIdParamsSchema = z.object({ id: safeString().min(1).max(80) }).strict();
 
 export const createAccountBodySchema = z
   .object({
     id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'account ids are lower-case letters, digits, _ and -').optional(),
-    displayName: z.string().trim().min(1).max(80),
-    planId: z.string().min(1).max(80).default('free'),
+    displayName: safeString().trim().min(1).max(80),
+    planId: safeString().min(1).max(80).default('free'),
   })
   .strict();
 export const createAccountResponseSchema = z.object({ accountId: z.string(), token: z.string() });
@@ -189,16 +190,16 @@ export const grantBodySchema = z
   .object({
     kind: z.enum(['bonus', 'adjustment', 'pack', 'subscription', 'trial']).default('bonus'),
     /** decimal credits, e.g. "25" or "9.8" */
-    credits: z.string().min(1).max(32),
+    credits: safeString().min(1).max(32),
     /** null = never expires; omitted = the kind's default */
     expiresAtMs: epochMs.nullable().optional(),
     paid: z.boolean().optional(),
-    note: z.string().max(200).optional(),
+    note: safeString().max(200).optional(),
   })
   .strict();
 export const grantResponseSchema = z.object({ grantId: z.string(), wallet: walletSchema });
 
-export const setPlanBodySchema = z.object({ planId: z.string().min(1).max(80) }).strict();
+export const setPlanBodySchema = z.object({ planId: safeString().min(1).max(80) }).strict();
 
 export const clockBodySchema = z
   .object({
