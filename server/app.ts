@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Catalog } from '../shared/catalog/schema';
 import type { ErrorBody, Wallet } from '../shared/api/index';
+import { accountRoutes } from './accounts/routes';
 import { adminRoutes } from './admin/routes';
 import { catalogRoutes } from './catalog/routes';
 import { ephemeralCatalogKey, type CatalogKey } from './catalog/signing';
@@ -115,6 +116,7 @@ export function buildApp(opts: AppOptions): CreditsApp {
   typed.get('/health', async () => ({ ok: true as const, serverTimeMs: clock.now(), version: SERVER_VERSION, storage: database.kind }));
   void typed.register(catalogRoutes(ctx, catalogKey));
   void typed.register(walletRoutes(ctx, streams));
+  void typed.register(accountRoutes(ctx));
   void typed.register(generationRoutes(ctx, runner, engines, opts.outputsDir));
   void typed.register(adminRoutes(ctx, runner, opts.adminToken));
 

@@ -57,9 +57,13 @@ export async function storedAnswer(db: Db | Tx, scope: string, key: string): Pro
   return row ? { status: row.status, body: row.body } : null;
 }
 
+type Answer = { status: number; body: unknown };
+
 /**
  * Runs `fn` once per (scope, key). The answer is stored in the same transaction as the change, so a crash never leaves a
  * change without its answer; a concurrent duplicate waits on the key's unique index, then returns the stored answer.
+ * `replayAs` says what to store (and so what a replay answers) when the first answer must not be stored as it is: a token's
+ * secret is shown once and never written down.
  */
 export async function idempotent(
   db: Db,
@@ -67,7 +71,8 @@ export async function idempotent(
   key: string,
   request: unknown,
   nowMs: number,
-  fn: (tx: Tx) => Promise<{ status: number; body: unknown }>,
+  fn: (tx: Tx) => Promise<Answer>,
+  replayAs: (first: Answer) => Answer = (first) => first,
 ): Promise<StoredAnswer> {
   const requestHash = requestHashOf(request);
   const first = await stored(db, scope, key, requestHash);
@@ -75,7 +80,8 @@ export async function idempotent(
   try {
     return await db.transaction(async (tx) => {
       const answer = await fn(tx);
-      await tx.insert(idempotencyKeys).values({ scope, key, requestHash, status: answer.status, body: answer.body as object, createdAtMs: nowMs });
+      const replay = replayAs(answer);
+      await tx.insert(idempotencyKeys).values({ scope, key, requestHash, status: replay.status, body: replay.body as object, createdAtMs: nowMs });
       return { ...answer, replayed: false };
     });
   } catch (e) {

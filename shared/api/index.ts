@@ -181,7 +181,8 @@ export const createAccountBodySchema = z
     planId: safeString().min(1).max(80).default('free'),
   })
   .strict();
-export const createAccountResponseSchema = z.object({ accountId: z.string(), token: z.string() });
+/** The answer to an account's creation: the secret of its first token is shown here once, and never stored. */
+export const createAccountResponseSchema = z.object({ accountId: z.string(), tokenId: z.string(), token: z.string() });
 
 export const accountSummarySchema = z.object({ id: z.string(), displayName: z.string(), planId: z.string(), createdAtMs: epochMs });
 export const accountListSchema = z.object({ accounts: z.array(accountSummarySchema) });
@@ -210,4 +211,31 @@ export const clockBodySchema = z
   .refine((b) => (b.advanceMs === undefined) !== (b.setMs === undefined), 'give exactly one of advanceMs or setMs');
 export const clockResponseSchema = z.object({ nowMs: epochMs });
 
-export const tokenResponseSchema = z.object({ accountId: z.string(), token: z.string() });
+// ---- tokens ----
+/** Token ids name a token in lists, revocations and logs; the secret itself is shown once, when issued, and stored only as a hash. */
+export const TOKEN_ID_PATTERN = /^tok_[A-Za-z0-9_-]{1,40}$/;
+export const TOKEN_LABEL_MAX_CHARS = 80;
+export const TOKEN_LIST_MAX = 500;
+/** A replayed token creation (same Idempotency-Key) answers this 409 with details { accountId, tokenId }, never the secret again. */
+export const TOKEN_ALREADY_ISSUED = 'token_already_issued';
+
+const tokenId = z.string().regex(TOKEN_ID_PATTERN, 'not a token id');
+export const tokenIdParamsSchema = z.object({ tokenId }).strict();
+export const accountTokenParamsSchema = z.object({ id: accountIdParamsSchema.shape.id, tokenId }).strict();
+export const createTokenBodySchema = z.object({ label: safeString().trim().max(TOKEN_LABEL_MAX_CHARS).optional() }).strict().optional();
+
+export const tokenViewSchema = z.object({
+  id: z.string(),
+  label: z.string(),
+  createdAtMs: epochMs,
+  /** the last request made with it, to the minute: it is recorded at most once a minute */
+  lastUsedAtMs: epochMs.nullable(),
+  revokedAtMs: epochMs.nullable(),
+});
+export type TokenView = z.infer<typeof tokenViewSchema>;
+/** newest first, at most TOKEN_LIST_MAX */
+export const tokenListSchema = z.object({ items: z.array(tokenViewSchema).max(TOKEN_LIST_MAX) });
+
+/** The answer to a token's creation: the only time its secret is shown. */
+export const tokenResponseSchema = z.object({ accountId: z.string(), tokenId: z.string(), label: z.string(), createdAtMs: epochMs, token: z.string() });
+export const tokenAlreadyIssuedDetailsSchema = z.object({ accountId: z.string(), tokenId: z.string() });
