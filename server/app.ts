@@ -13,7 +13,7 @@ import { EngineRouter, enginesConfigSchema } from './engines/router';
 import { GenerationRunner } from './generations/runner';
 import { generationRoutes } from './generations/routes';
 import type { ServerContext } from './http/context';
-import { apiErrorOf, installErrorShape } from './http/errors';
+import { apiErrorOf, clientErrorHandler, installErrorShape } from './http/errors';
 import { installJsonBodyParser } from './http/json-body';
 import { WalletEvents } from './wallet/events';
 import { walletRoutes } from './wallet/routes';
@@ -44,18 +44,22 @@ export interface CreditsApp {
   events: WalletEvents;
   runner: GenerationRunner;
   catalogKey: CatalogKey;
+  /** every route registered, for tests that must cover them all (the fuzzer) */
+  routes: { method: string; url: string }[];
   /** cuts every open event stream without a goodbye, as a flaky network would (for tests of resumption) */
   dropStreams(): void;
   /** reads an account's wallet and publishes it to its streams if the read changed anything */
   wallet(accountId: string): Promise<Wallet>;
 }
 
-function makeFastify(logger: boolean): FastifyInstance {
+function makeFastify(logger: boolean, routes: CreditsApp['routes']): FastifyInstance {
   const app = Fastify({
     logger,
     bodyLimit: BODY_LIMIT_BYTES,
     connectionTimeout: REQUEST_TIMEOUT_MS,
     requestTimeout: REQUEST_TIMEOUT_MS,
+    // requests Node's HTTP parser refuses (broken framing, bad header bytes, headers too large) leave in the one shape too
+    clientErrorHandler,
     // errors the router meets before any route (a malformed URL) leave in the same shape as every other
     frameworkErrors: (err, _req, reply) => {
       const api = apiErrorOf(err);
@@ -69,12 +73,16 @@ function makeFastify(logger: boolean): FastifyInstance {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorShape(app);
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) routes.push({ method, url: r.url });
+  });
   return app;
 }
 
 export function buildApp(opts: AppOptions): CreditsApp {
   const { database, catalog, clock } = opts;
-  const app = makeFastify(opts.logger ?? false);
+  const routes: CreditsApp['routes'] = [];
+  const app = makeFastify(opts.logger ?? false, routes);
   const events = new WalletEvents();
   const streams = new OpenStreams();
   const catalogKey = opts.catalogKey ?? ephemeralCatalogKey();
@@ -120,5 +128,5 @@ export function buildApp(opts: AppOptions): CreditsApp {
   void typed.register(generationRoutes(ctx, runner, engines, opts.outputsDir));
   void typed.register(adminRoutes(ctx, runner, opts.adminToken));
 
-  return { app, events, runner, wallet: ctx.wallet, catalogKey, dropStreams: () => streams.dropAll() };
+  return { app, events, runner, wallet: ctx.wallet, catalogKey, routes, dropStreams: () => streams.dropAll() };
 }
