@@ -15,6 +15,7 @@ import { generationRoutes } from './generations/routes';
 import type { ServerContext } from './http/context';
 import { apiErrorOf, clientErrorHandler, installErrorShape } from './http/errors';
 import { installJsonBodyParser } from './http/json-body';
+import { loggerOptions, newRequestId, REQUEST_ID_HEADER, scrubText, type LogOptions } from './http/logging';
 import { WalletEvents } from './wallet/events';
 import { walletRoutes } from './wallet/routes';
 import { readWallet } from './wallet/service';
@@ -29,7 +30,8 @@ export interface AppOptions {
   catalog: Catalog;
   clock: Clock;
   adminToken: string;
-  logger?: boolean;
+  /** the log (pino, JSON lines): its level and, for tests, a stream; silent when absent */
+  log?: LogOptions;
   engines?: EngineRouter;
   /** where generation outputs are stored, one folder per account and generation */
   outputsDir: string;
@@ -52,9 +54,12 @@ export interface CreditsApp {
   wallet(accountId: string): Promise<Wallet>;
 }
 
-function makeFastify(logger: boolean, routes: CreditsApp['routes']): FastifyInstance {
+function makeFastify(log: LogOptions | undefined, routes: CreditsApp['routes']): FastifyInstance {
   const app = Fastify({
-    logger,
+    logger: loggerOptions(log),
+    // every line about a request carries its id (reqId); the client sees it in x-request-id, and a 500 names it
+    genReqId: newRequestId,
+    requestIdHeader: false,
     bodyLimit: BODY_LIMIT_BYTES,
     connectionTimeout: REQUEST_TIMEOUT_MS,
     requestTimeout: REQUEST_TIMEOUT_MS,
@@ -73,6 +78,9 @@ function makeFastify(logger: boolean, routes: CreditsApp['routes']): FastifyInst
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorShape(app);
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header(REQUEST_ID_HEADER, req.id);
+  });
   app.addHook('onRoute', (r) => {
     for (const method of [r.method].flat()) routes.push({ method, url: r.url });
   });
@@ -82,7 +90,7 @@ function makeFastify(logger: boolean, routes: CreditsApp['routes']): FastifyInst
 export function buildApp(opts: AppOptions): CreditsApp {
   const { database, catalog, clock } = opts;
   const routes: CreditsApp['routes'] = [];
-  const app = makeFastify(opts.logger ?? false, routes);
+  const app = makeFastify(opts.log, routes);
   const events = new WalletEvents();
   const streams = new OpenStreams();
   const catalogKey = opts.catalogKey ?? ephemeralCatalogKey();
@@ -113,7 +121,8 @@ export function buildApp(opts: AppOptions): CreditsApp {
     onWalletChanged: (accountId) => {
       if (events.listenerCount(accountId) > 0) void readWallet(database.db, accountId, catalog, clock.now()).then((r) => ctx.publishWallet(accountId, r.wallet));
     },
-    log: (m) => app.log.error(m),
+    // the runner logs stacks as text: a failed query's parameters (a prompt) are cut out of it
+    log: (m) => app.log.error(scrubText(m)),
   });
 
   app.addHook('preClose', async () => streams.endAll());

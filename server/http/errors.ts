@@ -73,7 +73,7 @@ export function installErrorShape(app: FastifyInstance): void {
     const api = apiErrorOf(err);
     if (api) return reply.status(api.status).send(toBody(api));
     req.log.error({ err }, 'request failed');
-    return reply.status(500).send(toBody(new ApiError(500, 'internal', 'the credits server failed; nothing was changed')));
+    return reply.status(500).send(toBody(new ApiError(500, 'internal', `the credits server failed; nothing was changed (request ${req.id})`, { requestId: req.id })));
   });
   app.setNotFoundHandler((req, reply) => reply.status(404).send(toBody(new ApiError(404, 'not_found', `no route ${req.method} ${req.url.split('?')[0]!.slice(0, 200)}`))));
 }

@@ -8,7 +8,7 @@ import pg from 'pg';
 import type { EngineRouter } from '../../server/engines/router';
 import { defaultCatalog } from '../../shared/catalog/index';
 import type { Catalog } from '../../shared/catalog/schema';
-import { buildApp, type CreditsApp } from '../../server/app';
+import { buildApp, type AppOptions, type CreditsApp } from '../../server/app';
 import { TestClock } from '../../server/clock';
 import { openDatabase, type Database, type Db, type StorageKind } from '../../server/db/open';
 import type { SQL } from 'drizzle-orm';
@@ -152,6 +152,8 @@ export interface StartOptions {
   maxConnections?: number;
   engines?: EngineRouter;
   runnerConcurrency?: number;
+  /** the server's log (silent when absent): a level and a stream the test reads */
+  log?: AppOptions['log'];
 }
 
 export async function startServer(kind: StorageKind, opts: StartOptions = {}): Promise<TestServer> {
@@ -163,6 +165,7 @@ export async function startServer(kind: StorageKind, opts: StartOptions = {}): P
     database, catalog: opts.catalog ?? defaultCatalog, clock, adminToken, outputsDir,
     ...(opts.engines ? { engines: opts.engines } : {}),
     ...(opts.runnerConcurrency ? { runnerConcurrency: opts.runnerConcurrency } : {}),
+    ...(opts.log ? { log: opts.log } : {}),
   });
   const url = await credits.app.listen({ host: '127.0.0.1', port: 0 });
   const request = async (token: string, method: string, route: string, body?: unknown, headers: Record<string, string> = {}) => {
