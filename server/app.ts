@@ -10,6 +10,7 @@ import { ephemeralCatalogKey, type CatalogKey } from './catalog/signing';
 import type { Clock } from './clock';
 import type { Database } from './db/open';
 import { EngineRouter, enginesConfigSchema } from './engines/router';
+import { removeLeftovers, type LeftoverReport } from './generations/leftovers';
 import { GenerationRunner } from './generations/runner';
 import { generationRoutes } from './generations/routes';
 import type { ServerContext } from './http/context';
@@ -52,6 +53,8 @@ export interface CreditsApp {
   dropStreams(): void;
   /** reads an account's wallet and publishes it to its streams if the read changed anything */
   wallet(accountId: string): Promise<Wallet>;
+  /** the removal of crash leftovers that starts with the server (null before it is ready, or if the removal failed) */
+  leftovers(): Promise<LeftoverReport | null>;
 }
 
 function makeFastify(log: LogOptions | undefined, routes: CreditsApp['routes']): FastifyInstance {
@@ -125,9 +128,22 @@ export function buildApp(opts: AppOptions): CreditsApp {
     log: (m) => app.log.error(scrubText(m)),
   });
 
+  // At start: the runner recovers runs a stop interrupted, and the output folders of runs that never finished are removed.
+  const stopCleaning = new AbortController();
+  let cleaning: Promise<LeftoverReport | null> = Promise.resolve(null);
   app.addHook('preClose', async () => streams.endAll());
-  app.addHook('onClose', async () => runner.close());
-  app.addHook('onReady', async () => runner.start());
+  app.addHook('onClose', async () => {
+    stopCleaning.abort();
+    await cleaning;
+    await runner.close();
+  });
+  app.addHook('onReady', async () => {
+    runner.start();
+    cleaning = removeLeftovers({ db: database.db, outputsDir: opts.outputsDir, clock, signal: stopCleaning.signal, log: (m) => app.log.info(m) }).catch((e: unknown) => {
+      app.log.error({ err: e }, 'removing the output folders of unfinished runs failed');
+      return null;
+    });
+  });
 
   const typed = app.withTypeProvider<ZodTypeProvider>();
   typed.get('/health', async () => ({ ok: true as const, serverTimeMs: clock.now(), version: SERVER_VERSION, storage: database.kind }));
@@ -137,5 +153,5 @@ export function buildApp(opts: AppOptions): CreditsApp {
   void typed.register(generationRoutes(ctx, runner, engines, opts.outputsDir));
   void typed.register(adminRoutes(ctx, runner, opts.adminToken));
 
-  return { app, events, runner, wallet: ctx.wallet, catalogKey, routes, dropStreams: () => streams.dropAll() };
+  return { app, events, runner, wallet: ctx.wallet, catalogKey, routes, dropStreams: () => streams.dropAll(), leftovers: () => cleaning };
 }
