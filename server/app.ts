@@ -3,17 +3,21 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Catalog } from '../shared/catalog/schema';
 import type { ErrorBody, Wallet } from '../shared/api/index';
+import { accountRoutes } from './accounts/routes';
 import { adminRoutes } from './admin/routes';
 import { catalogRoutes } from './catalog/routes';
 import { ephemeralCatalogKey, type CatalogKey } from './catalog/signing';
 import type { Clock } from './clock';
 import type { Database } from './db/open';
 import { EngineRouter, enginesConfigSchema } from './engines/router';
+import { removeLeftovers, type LeftoverReport } from './generations/leftovers';
 import { GenerationRunner } from './generations/runner';
 import { generationRoutes } from './generations/routes';
 import { findGeneration } from './generations/service';
 import type { ServerContext } from './http/context';
-import { apiErrorOf, installErrorShape } from './http/errors';
+import { apiErrorOf, clientErrorHandler, installErrorShape } from './http/errors';
+import { installJsonBodyParser } from './http/json-body';
+import { loggerOptions, newRequestId, REQUEST_ID_HEADER, scrubText, type LogOptions } from './http/logging';
 import { WalletEvents } from './wallet/events';
 import { EventFanout } from './wallet/fanout';
 import type { ReconnectPolicy } from './wallet/relay';
@@ -31,7 +35,8 @@ export interface AppOptions {
   catalog: Catalog;
   clock: Clock;
   adminToken: string;
-  logger?: boolean;
+  /** the log (pino, JSON lines): its level and, for tests, a stream; silent when absent */
+  log?: LogOptions;
   engines?: EngineRouter;
   /** where generation outputs are stored, one folder per account and generation */
   outputsDir: string;
@@ -56,18 +61,27 @@ export interface CreditsApp {
   fanout: EventFanout;
   runner: GenerationRunner;
   catalogKey: CatalogKey;
+  /** every route registered, for tests that must cover them all (the fuzzer) */
+  routes: { method: string; url: string }[];
   /** cuts every open event stream without a goodbye, as a flaky network would (for tests of resumption) */
   dropStreams(): void;
   /** reads an account's wallet and publishes it to its streams if the read changed anything */
   wallet(accountId: string): Promise<Wallet>;
+  /** the removal of crash leftovers that starts with the server (null before it is ready, or if the removal failed) */
+  leftovers(): Promise<LeftoverReport | null>;
 }
 
-function makeFastify(logger: boolean): FastifyInstance {
+function makeFastify(log: LogOptions | undefined, routes: CreditsApp['routes']): FastifyInstance {
   const app = Fastify({
-    logger,
+    logger: loggerOptions(log),
+    // every line about a request carries its id (reqId); the client sees it in x-request-id, and a 500 names it
+    genReqId: newRequestId,
+    requestIdHeader: false,
     bodyLimit: BODY_LIMIT_BYTES,
     connectionTimeout: REQUEST_TIMEOUT_MS,
     requestTimeout: REQUEST_TIMEOUT_MS,
+    // requests Node's HTTP parser refuses (broken framing, bad header bytes, headers too large) leave in the one shape too
+    clientErrorHandler,
     // errors the router meets before any route (a malformed URL) leave in the same shape as every other
     frameworkErrors: (err, _req, reply) => {
       const api = apiErrorOf(err);
@@ -77,15 +91,23 @@ function makeFastify(logger: boolean): FastifyInstance {
   });
   // the API speaks JSON only: any other body type is a 415, not a string for the schema to puzzle over
   app.removeContentTypeParser('text/plain');
+  installJsonBodyParser(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorShape(app);
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header(REQUEST_ID_HEADER, req.id);
+  });
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) routes.push({ method, url: r.url });
+  });
   return app;
 }
 
 export function buildApp(opts: AppOptions): CreditsApp {
   const { database, catalog, clock } = opts;
-  const app = makeFastify(opts.logger ?? false);
+  const routes: CreditsApp['routes'] = [];
+  const app = makeFastify(opts.log, routes);
   const instanceId = opts.instanceId ?? newId('inst');
   const events = new WalletEvents();
   const streams = new OpenStreams();
@@ -131,25 +153,36 @@ export function buildApp(opts: AppOptions): CreditsApp {
     exclusive: database.kind === 'pglite',
     onGeneration: ctx.publishGeneration,
     onWalletChanged: (accountId) => fanout.walletChanged(accountId),
-    log: (m) => app.log.error(m),
+    // the runner logs stacks as text: a failed query's parameters (a prompt) are cut out of it
+    log: (m) => app.log.error(scrubText(m)),
   });
 
+  // At start: the runner recovers runs a stop interrupted, and the output folders of runs that never finished are removed.
+  const stopCleaning = new AbortController();
+  let cleaning: Promise<LeftoverReport | null> = Promise.resolve(null);
   app.addHook('preClose', async () => streams.endAll());
   app.addHook('onClose', async () => {
+    stopCleaning.abort();
+    await cleaning;
     await runner.close(); // its last voids publish events: the fan-out closes after it
     await fanout.close();
   });
   app.addHook('onReady', async () => {
     await fanout.start(); // listening before the first stream opens, so that no notice is missed
     runner.start();
+    cleaning = removeLeftovers({ db: database.db, outputsDir: opts.outputsDir, clock, signal: stopCleaning.signal, log: (m) => app.log.info(m) }).catch((e: unknown) => {
+      app.log.error({ err: e }, 'removing the output folders of unfinished runs failed');
+      return null;
+    });
   });
 
   const typed = app.withTypeProvider<ZodTypeProvider>();
   typed.get('/health', async () => ({ ok: true as const, serverTimeMs: clock.now(), version: SERVER_VERSION, storage: database.kind }));
   void typed.register(catalogRoutes(ctx, catalogKey));
   void typed.register(walletRoutes(ctx, streams));
+  void typed.register(accountRoutes(ctx));
   void typed.register(generationRoutes(ctx, runner, engines, opts.outputsDir));
   void typed.register(adminRoutes(ctx, runner, opts.adminToken));
 
-  return { app, instanceId, events, fanout, runner, wallet: ctx.wallet, catalogKey, dropStreams: () => streams.dropAll() };
+  return { app, instanceId, events, fanout, runner, wallet: ctx.wallet, catalogKey, routes, dropStreams: () => streams.dropAll(), leftovers: () => cleaning };
 }

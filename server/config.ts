@@ -1,6 +1,7 @@
-// Server configuration from flags and environment: host, port, data directory, DATABASE_URL, admin token, test clock.
+// Server configuration from flags and environment: host, port, data directory, DATABASE_URL, admin token, test clock, log level.
 import { parseArgs } from 'node:util';
 import path from 'node:path';
+import { LOG_LEVELS, type LogLevel } from './http/logging';
 
 export interface ServerConfig {
   host: string;
@@ -17,7 +18,8 @@ export interface ServerConfig {
   enginesPath: string | undefined;
   engineLatencyMs: number | undefined;
   engineFailureRate: number | undefined;
-  logRequests: boolean;
+  /** pino's level: info by default, warn for the app's embedded server (its output goes to the app's log) */
+  logLevel: LogLevel;
 }
 
 export class ConfigError extends Error {}
@@ -37,6 +39,8 @@ export function parseServerConfig(argv: string[], env: NodeJS.ProcessEnv): Serve
       engines: { type: 'string' },
       'engine-latency-ms': { type: 'string' },
       'engine-failure-rate': { type: 'string' },
+      'log-level': { type: 'string' },
+      /** the old switch: --log is --log-level info */
       log: { type: 'boolean' },
     },
     strict: true,
@@ -58,6 +62,8 @@ export function parseServerConfig(argv: string[], env: NodeJS.ProcessEnv): Serve
   const rateText = values['engine-failure-rate'] ?? env.CREDITS_ENGINE_FAILURE_RATE;
   const engineFailureRate = rateText === undefined ? undefined : Number(rateText);
   if (engineFailureRate !== undefined && !(engineFailureRate >= 0 && engineFailureRate <= 1)) throw new ConfigError(`--engine-failure-rate must be between 0 and 1, got ${rateText}`);
+  const levelText = values['log-level'] ?? (values.log ? 'info' : undefined) ?? env.CREDITS_LOG_LEVEL ?? (values.embedded ? 'warn' : 'info');
+  if (!(LOG_LEVELS as readonly string[]).includes(levelText)) throw new ConfigError(`--log-level is one of ${LOG_LEVELS.join(', ')}, got ${levelText}`);
   return {
     host: values.host ?? env.CREDITS_HOST ?? '127.0.0.1',
     port,
@@ -71,6 +77,6 @@ export function parseServerConfig(argv: string[], env: NodeJS.ProcessEnv): Serve
     enginesPath: values.engines ?? env.CREDITS_ENGINES ?? undefined,
     engineLatencyMs,
     engineFailureRate,
-    logRequests: values.log ?? false,
+    logLevel: levelText as LogLevel,
   };
 }

@@ -13,7 +13,8 @@ import { systemClock, TestClock } from './clock';
 import { ConfigError, parseServerConfig } from './config';
 import { openDatabase, type Database } from './db/open';
 import type { Clock } from './clock';
-import { accountExists, issueToken } from './accounts/service';
+import { accountExists } from './accounts/service';
+import { issueToken } from './accounts/tokens';
 import { signUp } from './wallet/signup';
 
 type ParentPort = { postMessage(m: unknown): void; on(event: 'message', listener: (e: { data: unknown }) => void): void };
@@ -30,6 +31,9 @@ function onParentMessage(listener: (m: unknown) => void): void {
   else process.on('message', listener);
 }
 
+/** The label of tokens the app asks for over IPC. */
+const LOCAL_TOKEN_LABEL = 'Credits Desk app (this computer)';
+
 /**
  * The app asks for a new token for the local account (it lost its own, or the server refused it). Only the process that
  * started this server can ask: the request comes over the IPC channel, never over HTTP.
@@ -40,7 +44,7 @@ function answerTokenRequests(database: Database, clock: Clock): void {
     if (!parsed.success) return;
     const { requestId } = parsed.data;
     void database.db
-      .transaction(async (tx) => ((await accountExists(tx, LOCAL_ACCOUNT_ID)) ? issueToken(tx, LOCAL_ACCOUNT_ID, clock.now()) : null))
+      .transaction(async (tx) => ((await accountExists(tx, LOCAL_ACCOUNT_ID)) ? (await issueToken(tx, LOCAL_ACCOUNT_ID, clock.now(), LOCAL_TOKEN_LABEL)).token : null))
       .then((token) => {
         if (token) tellParent({ type: 'local-token', requestId, accountId: LOCAL_ACCOUNT_ID, token });
       })
@@ -51,7 +55,8 @@ function answerTokenRequests(database: Database, clock: Clock): void {
 async function ensureLocalAccount(database: Database, catalog: Catalog, clock: Clock, name: string | undefined): Promise<ReadyMessage['localAccount']> {
   if (await accountExists(database.db, LOCAL_ACCOUNT_ID)) return undefined;
   const displayName = name ?? os.userInfo().username ?? 'You';
-  return database.db.transaction((tx) => signUp(tx, catalog, { id: LOCAL_ACCOUNT_ID, displayName, planId: 'free' }, clock.now()));
+  const { accountId, token } = await database.db.transaction((tx) => signUp(tx, catalog, { id: LOCAL_ACCOUNT_ID, displayName, planId: 'free' }, clock.now()));
+  return { accountId, token };
 }
 
 /** Writes a file readable by this user only. */
@@ -111,7 +116,7 @@ async function main(): Promise<void> {
     ...(config.engineFailureRate !== undefined ? { failureRate: config.engineFailureRate } : {}),
   });
   const catalogKey = loadOrCreateCatalogKey(config.dataDir);
-  const { app } = buildApp({ database, catalog, clock, adminToken, logger: config.logRequests, engines, outputsDir: path.join(config.dataDir, 'outputs'), catalogKey });
+  const { app } = buildApp({ database, catalog, clock, adminToken, log: { level: config.logLevel }, engines, outputsDir: path.join(config.dataDir, 'outputs'), catalogKey });
 
   const localAccount = config.embedded ? await ensureLocalAccount(database, catalog, clock, config.localName) : undefined;
   if (config.embedded) answerTokenRequests(database, clock);

@@ -1,11 +1,11 @@
-// Accounts: the account row and its lock, bearer tokens (stored hashed), and the plan an account is on.
-import { and, eq, isNull } from 'drizzle-orm';
+// Accounts: the account row and its lock, and the plan an account is on (their bearer tokens are in tokens.ts).
+import { eq } from 'drizzle-orm';
 import type { Catalog } from '../../shared/catalog/schema';
 import { findPlan } from '../../shared/catalog/schema';
-import { accounts, apiTokens } from '../db/schema';
+import { accounts } from '../db/schema';
 import type { Db, Tx } from '../db/open';
 import { ApiError, notFound } from '../http/errors';
-import { newId, newToken, sha256 } from '../util';
+import { newId } from '../util';
 
 export type AccountRow = typeof accounts.$inferSelect;
 
@@ -24,21 +24,6 @@ export async function accountExists(tx: Db | Tx, accountId: string): Promise<boo
 
 export async function listAccounts(tx: Db | Tx, limit: number): Promise<AccountRow[]> {
   return tx.select().from(accounts).orderBy(accounts.createdAtMs).limit(limit);
-}
-
-export async function accountForToken(db: Db, token: string): Promise<string | null> {
-  if (!token || token.length > 200) return null;
-  const rows = await db
-    .select({ accountId: apiTokens.accountId })
-    .from(apiTokens)
-    .where(and(eq(apiTokens.tokenHash, sha256(token)), isNull(apiTokens.revokedAtMs)));
-  return rows[0]?.accountId ?? null;
-}
-
-export async function issueToken(tx: Tx, accountId: string, nowMs: number): Promise<string> {
-  const token = newToken();
-  await tx.insert(apiTokens).values({ tokenHash: sha256(token), accountId, createdAtMs: nowMs });
-  return token;
 }
 
 export interface NewAccount {

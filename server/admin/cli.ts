@@ -1,4 +1,4 @@
-// The operator CLI: accounts, grants, plans, tokens and the test clock through the admin routes; price-list imports on catalog files.
+// The operator CLI: accounts, grants, plans, tokens (issue, list, revoke) and the test clock through the admin routes; price-list imports on catalog files.
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
@@ -12,7 +12,9 @@ commands:
   create-account --name N [--plan P] [--id ID]
   grant --account ID --credits C [--kind bonus|adjustment|pack|subscription|trial] [--expires ISO|never] [--paid] [--note TEXT]
   set-plan --account ID --plan P
-  token --account ID               mint a new token for an account
+  token --account ID [--label L]   issue a token for an account (its secret is printed once, and never stored)
+  tokens --account ID              list an account's tokens: id, label, created, last used, revoked (never secrets)
+  revoke-token --account ID --token-id TID   revoke a token at once, on every server sharing the database
   wallet --account ID
   clock (--advance DURATION | --set ISO)   DURATION like 90s, 15m, 2h, 1d
 
@@ -99,7 +101,7 @@ export async function run(argv: string[]): Promise<unknown> {
         'data-dir': { type: 'string' }, server: { type: 'string' }, 'admin-token': { type: 'string' },
         account: { type: 'string' }, name: { type: 'string' }, plan: { type: 'string' }, id: { type: 'string' },
         credits: { type: 'string' }, kind: { type: 'string' }, expires: { type: 'string' }, paid: { type: 'boolean' }, note: { type: 'string' },
-        advance: { type: 'string' }, set: { type: 'string' },
+        advance: { type: 'string' }, set: { type: 'string' }, label: { type: 'string' }, 'token-id': { type: 'string' },
       },
       strict: true,
     }));
@@ -123,7 +125,11 @@ export async function run(argv: string[]): Promise<unknown> {
     case 'set-plan':
       return call(conn(), 'PUT', `/admin/accounts/${account()}/plan`, { planId: need(values, 'plan') });
     case 'token':
-      return call(conn(), 'POST', `/admin/accounts/${account()}/tokens`, {});
+      return call(conn(), 'POST', `/admin/accounts/${account()}/tokens`, values.label === undefined ? {} : { label: values.label });
+    case 'tokens':
+      return call(conn(), 'GET', `/admin/accounts/${account()}/tokens`);
+    case 'revoke-token':
+      return call(conn(), 'POST', `/admin/accounts/${account()}/tokens/${encodeURIComponent(need(values, 'token-id'))}/revoke`, {});
     case 'wallet':
       return call(conn(), 'GET', `/admin/accounts/${account()}/wallet`);
     case 'clock':

@@ -1,41 +1,35 @@
 // Admin plugin: the operator's routes (accounts, grants, plans, tokens, the test clock), behind the admin token.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import { accountIdParamsSchema, accountListSchema, clockBodySchema, createAccountBodySchema, emptyBodySchema, grantBodySchema, setPlanBodySchema } from '../../shared/api/index';
-import { accountExists, issueToken, listAccounts, setPlan } from '../accounts/service';
+import { accountIdParamsSchema, accountListSchema, clockBodySchema, createAccountBodySchema, createAccountResponseSchema, grantBodySchema, setPlanBodySchema } from '../../shared/api/index';
+import { listAccounts, setPlan } from '../accounts/service';
+import { issuedTokenReplay } from '../accounts/tokens';
 import { TestClock } from '../clock';
-import type { Tx } from '../db/open';
 import type { GenerationRunner } from '../generations/runner';
 import { adminAuth } from '../http/auth';
 import type { ServerContext } from '../http/context';
-import { ApiError, notFound } from '../http/errors';
-import { idempotencyKeyOf, idempotent } from '../http/idempotency';
+import { ApiError } from '../http/errors';
 import { adminGrant } from '../wallet/grants';
 import { signUp } from '../wallet/signup';
+import { operatorOnce } from './once';
+import { adminTokenRoutes } from './token-routes';
 
 export const MAX_ACCOUNTS_LISTED = 1000;
 
-type Answer = { status: number; body: unknown };
-
 export function adminRoutes(ctx: ServerContext, runner: GenerationRunner, adminToken: string): FastifyPluginAsyncZod {
   const { db, catalog, clock, events } = ctx;
-  /** An idempotent operator POST: the key's first answer is stored with the change and replayed after. */
-  const once = async (req: FastifyRequest, reply: FastifyReply, scope: string, fn: (tx: Tx, key: string) => Promise<Answer>) => {
-    const key = idempotencyKeyOf(req);
-    const answer = await idempotent(db, `admin:${scope}`, key, { url: req.url, body: req.body ?? null }, clock.now(), (tx) => fn(tx, key));
-    if (answer.replayed) reply.header('idempotent-replayed', 'true');
-    return reply.status(answer.status).send(answer.body);
-  };
+  const once = operatorOnce(ctx);
   return async (app) => {
     app.addHook('onRequest', adminAuth(adminToken));
+    await app.register(adminTokenRoutes(ctx, once));
 
     app.get('/admin/accounts', async () => {
       const rows = await listAccounts(db, MAX_ACCOUNTS_LISTED);
       return accountListSchema.parse({ accounts: rows.map((r) => ({ id: r.id, displayName: r.displayName, planId: r.planId, createdAtMs: r.createdAtMs })) });
     });
 
+    // the answer carries the first token's secret, once: a replay answers 409 token_already_issued with the account and token ids
     app.post('/admin/accounts', { schema: { body: createAccountBodySchema } }, (req, reply) =>
-      once(req, reply, 'accounts', async (tx) => ({ status: 201, body: await signUp(tx, catalog, req.body, clock.now()) })),
+      once(req, reply, 'accounts', async (tx) => ({ status: 201, body: createAccountResponseSchema.parse(await signUp(tx, catalog, req.body, clock.now())) }), issuedTokenReplay),
     );
 
     app.get('/admin/accounts/:id/wallet', { schema: { params: accountIdParamsSchema } }, async (req) => ctx.wallet(req.params.id));
@@ -54,14 +48,6 @@ export function adminRoutes(ctx: ServerContext, runner: GenerationRunner, adminT
       ctx.publishWallet(id, w);
       return w;
     });
-
-    app.post('/admin/accounts/:id/tokens', { schema: { params: accountIdParamsSchema, body: emptyBodySchema } }, (req, reply) =>
-      once(req, reply, `tokens:${req.params.id}`, async (tx) => {
-        const { id } = req.params;
-        if (!(await accountExists(tx, id))) throw notFound(`account ${id}`);
-        return { status: 201, body: { accountId: id, token: await issueToken(tx, id, clock.now()) } };
-      }),
-    );
 
     app.post('/admin/clock', { schema: { body: clockBodySchema } }, async (req) => {
       if (!(clock instanceof TestClock)) throw new ApiError(409, 'test_clock_disabled', 'the server was not started with a test clock');

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { sql } from 'drizzle-orm';
-import { freshDatabase, PG_URL } from '../../test/server/helpers';
+import { freshDatabase, PG_URL, rowsOf } from '../../test/server/helpers';
 
 describe.skipIf(!PG_URL)('PostgreSQL pool', () => {
   it('an idle connection killed by the server is reported and replaced, and the process goes on', async () => {
@@ -11,13 +11,13 @@ describe.skipIf(!PG_URL)('PostgreSQL pool', () => {
     process.on('uncaughtException', onUncaught);
     const { database, drop } = await freshDatabase('postgres', 2);
     try {
-      const [row] = (await database.db.execute(sql`select pg_backend_pid() as pid, current_database() as name`) as unknown as { rows: { pid: number; name: string }[] }).rows;
+      const [row] = await rowsOf<{ pid: number; name: string }>(database.db, sql`select pg_backend_pid() as pid, current_database() as name`);
       const killer = new pg.Client({ connectionString: PG_URL });
       await killer.connect();
       await killer.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [row!.name]);
       await killer.end();
       await new Promise((r) => setTimeout(r, 300));
-      const again = (await database.db.execute(sql`select 1 as one`) as unknown as { rows: { one: number }[] }).rows;
+      const again = await rowsOf<{ one: number }>(database.db, sql`select 1 as one`);
       expect(again[0]!.one).toBe(1);
       expect(uncaught).toEqual([]);
     } finally {

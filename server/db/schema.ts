@@ -15,15 +15,20 @@ export const accounts = pgTable('accounts', {
 export const apiTokens = pgTable(
   'api_tokens',
   {
-    /** sha256 of the token; the token itself is never stored */
+    /** sha256 of the token; the token itself is never stored (nor is any answer that carried it: see http/idempotency.ts) */
     tokenHash: text('token_hash').primaryKey(),
+    /** the token's public name (tok_…), for lists, revocation and logs */
+    id: text('id').notNull(),
     accountId: text('account_id')
       .notNull()
       .references(() => accounts.id),
+    label: text('label').notNull().default(''),
     createdAtMs: ms('created_at_ms').notNull(),
     revokedAtMs: ms('revoked_at_ms'),
+    /** the last request made with it, written at most once a minute (accounts/tokens.ts) */
+    lastUsedAtMs: ms('last_used_at_ms'),
   },
-  (t) => [index('api_tokens_account_idx').on(t.accountId)],
+  (t) => [index('api_tokens_account_idx').on(t.accountId), uniqueIndex('api_tokens_id_idx').on(t.id)],
 );
 
 export const grants = pgTable(

@@ -25,7 +25,7 @@ export function generationRoutes(ctx: ServerContext, runner: GenerationRunner, e
     }
   };
   return async (app) => {
-    app.addHook('onRequest', accountAuth(db));
+    app.addHook('onRequest', accountAuth(db, clock));
 
     app.post('/v1/generations', { schema: { body: createGenerationBodySchema } }, async (req, reply) => {
       const { accountId } = req;

@@ -1,7 +1,8 @@
 // Bearer authentication hooks: an account's token (stored hashed) for /v1 routes, the operator's token for /admin routes.
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { accountForToken } from '../accounts/service';
+import { accountForToken } from '../accounts/tokens';
+import type { Clock } from '../clock';
 import type { Db } from '../db/open';
 import { sha256 } from '../util';
 import { ApiError } from './errors';
@@ -10,6 +11,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** the authenticated account; set by the account hook before any validation or handler runs */
     accountId: string;
+    /** the id (never the secret) of the token it authenticated with */
+    tokenId: string;
   }
 }
 
@@ -19,12 +22,16 @@ function bearer(req: FastifyRequest): string {
   return h.slice('Bearer '.length).trim();
 }
 
-/** onRequest hook for account routes: authenticates before the body is even parsed. */
-export function accountAuth(db: Db) {
+/**
+ * onRequest hook for account routes: authenticates before the body is even parsed. It reads the token from the database on
+ * every request, so a revoked token is refused at once by every server that shares the database.
+ */
+export function accountAuth(db: Db, clock: Clock) {
   return async (req: FastifyRequest): Promise<void> => {
-    const accountId = await accountForToken(db, bearer(req));
-    if (!accountId) throw new ApiError(401, 'unauthorized', 'unknown or revoked token');
-    req.accountId = accountId;
+    const owner = await accountForToken(db, bearer(req), clock.now());
+    if (!owner) throw new ApiError(401, 'unauthorized', 'unknown or revoked token');
+    req.accountId = owner.accountId;
+    req.tokenId = owner.tokenId;
   };
 }
 

@@ -15,9 +15,10 @@ describe('the one error shape', () => {
     await s.close();
   });
 
-  const raw = (method: string, route: string, init: { body?: string; headers?: Record<string, string> } = {}) =>
+  const raw = (method: string, route: string, init: { body?: string | Uint8Array; headers?: Record<string, string> } = {}) =>
     fetch(`${s.url}${route}`, { method, headers: { authorization: `Bearer ${token}`, 'idempotency-key': `k-${Math.random().toString(36).slice(2)}`, ...init.headers }, body: init.body ?? null });
 
+  const json = { 'content-type': 'application/json' };
   it.each([
     ['an unknown route', 'GET', '/v1/nothing-here', {}, 404, 'not_found'],
     ['bad JSON', 'POST', '/v1/generations', { body: '{"request": ', headers: { 'content-type': 'application/json' } }, 400, 'invalid_json'],
@@ -32,9 +33,18 @@ describe('the one error shape', () => {
     ['no token', 'GET', '/v1/wallet', { headers: { authorization: '' } }, 401, 'unauthorized'],
     ['a forged token', 'GET', '/v1/wallet', { headers: { authorization: 'Bearer cdk_forged' } }, 401, 'unauthorized'],
     ['an account token on an admin route', 'GET', '/admin/accounts', {}, 403, 'forbidden'],
+    ['a NUL in a prompt', 'POST', '/v1/generations', { body: JSON.stringify({ request: { modelId: 'flux-schnell', prompt: 'a\u0000b' }, approvedMc: 1000 }), headers: json }, 400, 'invalid_request'],
+    ['a lone surrogate in a prompt', 'POST', '/v1/generations', { body: '{"request":{"modelId":"flux-schnell","prompt":"a\\ud800b"},"approvedMc":1000}', headers: json }, 400, 'invalid_request'],
+    ['a lone low surrogate in a model id', 'POST', '/v1/generations', { body: '{"request":{"modelId":"flux\\udc00"},"approvedMc":1000}', headers: json }, 400, 'invalid_request'],
+    ['invalid UTF-8 in a body', 'POST', '/v1/generations', { body: Buffer.concat([Buffer.from('{"request":{"modelId":"flux-schnell","prompt":"'), Buffer.from([0xff, 0xc0, 0x80]), Buffer.from('"},"approvedMc":1000}')]), headers: json }, 400, 'invalid_encoding'],
+    ['a surrogate encoded as UTF-8 in a body', 'POST', '/v1/generations', { body: Buffer.concat([Buffer.from('{"request":{"modelId":"flux-schnell","prompt":"'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('"},"approvedMc":1000}')]), headers: json }, 400, 'invalid_encoding'],
+    ['a NUL in a path parameter', 'GET', '/admin/accounts/%00/wallet', () => ({ headers: { authorization: `Bearer ${s.adminToken}` } }), 400, 'invalid_request'],
+    ['a NUL in an operator body', 'POST', '/admin/accounts', () => ({ body: JSON.stringify({ displayName: 'Ada\u0000' }), headers: { ...json, authorization: `Bearer ${s.adminToken}` } }), 400, 'invalid_request'],
+    ['a NUL in a cursor', 'GET', '/v1/generations?cursor=%00', {}, 400, 'invalid_request'],
+    ['deep JSON to an operator route', 'POST', '/admin/accounts/x/tokens', () => ({ body: '['.repeat(20_000) + ']'.repeat(20_000), headers: { ...json, authorization: `Bearer ${s.adminToken}` } }), 400, 'invalid_request'],
     ['a POST without an idempotency key', 'POST', '/v1/generations', { body: JSON.stringify({ request: { modelId: 'flux-schnell', prompt: 'x' }, approvedMc: 1000 }), headers: { 'content-type': 'application/json', 'idempotency-key': '' } }, 400, 'idempotency_key_required'],
   ])('%s', async (_what, method, route, init, status, code) => {
-    const r = await raw(method, route, init as never);
+    const r = await raw(method, route, (typeof init === 'function' ? init() : init) as never);
     expect(r.status).toBe(status);
     const body = errorBodySchema.parse(await r.json());
     expect(body.error.code).toBe(code);

@@ -1,4 +1,6 @@
 // Typed API errors and the one error shape every failure leaves the server in: { error: { code, message, details? } }.
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
@@ -71,7 +73,27 @@ export function installErrorShape(app: FastifyInstance): void {
     const api = apiErrorOf(err);
     if (api) return reply.status(api.status).send(toBody(api));
     req.log.error({ err }, 'request failed');
-    return reply.status(500).send(toBody(new ApiError(500, 'internal', 'the credits server failed; nothing was changed')));
+    return reply.status(500).send(toBody(new ApiError(500, 'internal', `the credits server failed; nothing was changed (request ${req.id})`, { requestId: req.id })));
   });
   app.setNotFoundHandler((req, reply) => reply.status(404).send(toBody(new ApiError(404, 'not_found', `no route ${req.method} ${req.url.split('?')[0]!.slice(0, 200)}`))));
+}
+
+/** How long a socket that sent unparseable HTTP is kept to deliver the answer before it is destroyed. */
+const CLIENT_ERROR_LINGER_MS = 2_000;
+
+/**
+ * Node's HTTP parser refuses some requests before any route or hook sees them (broken framing, bad header bytes, headers too
+ * large): they are answered here, on the raw socket, in the same shape as every other error, and the connection is closed.
+ */
+export function clientErrorHandler(err: Error & { code?: string }, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, message] =
+    err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'headers_too_large', 'the request headers are too large']
+    : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'request_timeout', 'the request took too long to arrive']
+    : [400, 'invalid_http', 'the request is not well-formed HTTP'];
+  const body = JSON.stringify(toBody(new ApiError(status, code, message)));
+  if (socket.writable) {
+    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  }
+  setTimeout(() => socket.destroy(), CLIENT_ERROR_LINGER_MS).unref();
 }

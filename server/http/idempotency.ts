@@ -6,7 +6,21 @@ import { idempotencyKeys } from '../db/schema';
 import type { Db, Tx } from '../db/open';
 import { ApiError } from './errors';
 import { isUniqueViolation, sha256, stableJson } from '../util';
+import { StableJsonLimitError } from '../../shared/api/canonical-json';
 
+/** A request deeper or larger than this is not hashed: the schemas allow far less, so only a route without one could see it. */
+export const REQUEST_MAX_DEPTH = 32;
+export const REQUEST_MAX_CHARS = 256 * 1024;
+
+/** The hash a request's answer is stored under; a request past the bounds is a 400, never a stack overflow. */
+export function requestHashOf(request: unknown): string {
+  try {
+    return sha256(stableJson(request, { maxDepth: REQUEST_MAX_DEPTH, maxChars: REQUEST_MAX_CHARS }));
+  } catch (e) {
+    if (e instanceof StableJsonLimitError) throw new ApiError(400, 'invalid_request', `the request is too deep or too large (${e.message})`);
+    throw e;
+  }
+}
 
 export interface StoredAnswer {
   status: number;
@@ -43,9 +57,13 @@ export async function storedAnswer(db: Db | Tx, scope: string, key: string): Pro
   return row ? { status: row.status, body: row.body } : null;
 }
 
+type Answer = { status: number; body: unknown };
+
 /**
  * Runs `fn` once per (scope, key). The answer is stored in the same transaction as the change, so a crash never leaves a
  * change without its answer; a concurrent duplicate waits on the key's unique index, then returns the stored answer.
+ * `replayAs` says what to store (and so what a replay answers) when the first answer must not be stored as it is: a token's
+ * secret is shown once and never written down.
  */
 export async function idempotent(
   db: Db,
@@ -53,15 +71,17 @@ export async function idempotent(
   key: string,
   request: unknown,
   nowMs: number,
-  fn: (tx: Tx) => Promise<{ status: number; body: unknown }>,
+  fn: (tx: Tx) => Promise<Answer>,
+  replayAs: (first: Answer) => Answer = (first) => first,
 ): Promise<StoredAnswer> {
-  const requestHash = sha256(stableJson(request));
+  const requestHash = requestHashOf(request);
   const first = await stored(db, scope, key, requestHash);
   if (first) return first;
   try {
     return await db.transaction(async (tx) => {
       const answer = await fn(tx);
-      await tx.insert(idempotencyKeys).values({ scope, key, requestHash, status: answer.status, body: answer.body as object, createdAtMs: nowMs });
+      const replay = replayAs(answer);
+      await tx.insert(idempotencyKeys).values({ scope, key, requestHash, status: replay.status, body: replay.body as object, createdAtMs: nowMs });
       return { ...answer, replayed: false };
     });
   } catch (e) {

@@ -8,7 +8,7 @@ import { serveStream, type OpenStreams } from './stream';
 
 export function walletRoutes(ctx: ServerContext, streams: OpenStreams): FastifyPluginAsyncZod {
   return async (app) => {
-    app.addHook('onRequest', accountAuth(ctx.db));
+    app.addHook('onRequest', accountAuth(ctx.db, ctx.clock));
     app.get('/v1/wallet', async (req) => ctx.wallet(req.accountId));
     app.get('/v1/wallet/events', (req, reply) => serveStream(ctx, streams, req, reply));
     app.get('/v1/ledger', { schema: { querystring: ledgerQuerySchema } }, async (req) => {

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { GRANT_KINDS } from '../rules/grants';
 import { runRequestSchema } from '../rules/pricing';
+import { safeString } from './text';
 
 const mc = z.int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
 const nonNegMc = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
@@ -157,7 +158,7 @@ export type Generation = z.infer<typeof generationSchema>;
 export const GENERATION_PAGE_MAX = 100;
 export const generationListQuerySchema = z
   .object({
-    cursor: z.string().max(200).optional(),
+    cursor: safeString().max(200).optional(),
     limit: z.coerce.number().int().min(1).max(GENERATION_PAGE_MAX).default(20),
   })
   .strict();
@@ -171,16 +172,17 @@ export type GenerationEvent = z.infer<typeof generationEventSchema>;
 
 // ---- admin ----
 export const ADMIN_PREFIX = '/admin';
-export const accountIdParamsSchema = z.object({ id: z.string().min(1).max(80) }).strict();
+export const accountIdParamsSchema = z.object({ id: safeString().min(1).max(80) }).strict();
 
 export const createAccountBodySchema = z
   .object({
     id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'account ids are lower-case letters, digits, _ and -').optional(),
-    displayName: z.string().trim().min(1).max(80),
-    planId: z.string().min(1).max(80).default('free'),
+    displayName: safeString().trim().min(1).max(80),
+    planId: safeString().min(1).max(80).default('free'),
   })
   .strict();
-export const createAccountResponseSchema = z.object({ accountId: z.string(), token: z.string() });
+/** The answer to an account's creation: the secret of its first token is shown here once, and never stored. */
+export const createAccountResponseSchema = z.object({ accountId: z.string(), tokenId: z.string(), token: z.string() });
 
 export const accountSummarySchema = z.object({ id: z.string(), displayName: z.string(), planId: z.string(), createdAtMs: epochMs });
 export const accountListSchema = z.object({ accounts: z.array(accountSummarySchema) });
@@ -189,16 +191,16 @@ export const grantBodySchema = z
   .object({
     kind: z.enum(['bonus', 'adjustment', 'pack', 'subscription', 'trial']).default('bonus'),
     /** decimal credits, e.g. "25" or "9.8" */
-    credits: z.string().min(1).max(32),
+    credits: safeString().min(1).max(32),
     /** null = never expires; omitted = the kind's default */
     expiresAtMs: epochMs.nullable().optional(),
     paid: z.boolean().optional(),
-    note: z.string().max(200).optional(),
+    note: safeString().max(200).optional(),
   })
   .strict();
 export const grantResponseSchema = z.object({ grantId: z.string(), wallet: walletSchema });
 
-export const setPlanBodySchema = z.object({ planId: z.string().min(1).max(80) }).strict();
+export const setPlanBodySchema = z.object({ planId: safeString().min(1).max(80) }).strict();
 
 export const clockBodySchema = z
   .object({
@@ -209,4 +211,31 @@ export const clockBodySchema = z
   .refine((b) => (b.advanceMs === undefined) !== (b.setMs === undefined), 'give exactly one of advanceMs or setMs');
 export const clockResponseSchema = z.object({ nowMs: epochMs });
 
-export const tokenResponseSchema = z.object({ accountId: z.string(), token: z.string() });
+// ---- tokens ----
+/** Token ids name a token in lists, revocations and logs; the secret itself is shown once, when issued, and stored only as a hash. */
+export const TOKEN_ID_PATTERN = /^tok_[A-Za-z0-9_-]{1,40}$/;
+export const TOKEN_LABEL_MAX_CHARS = 80;
+export const TOKEN_LIST_MAX = 500;
+/** A replayed token creation (same Idempotency-Key) answers this 409 with details { accountId, tokenId }, never the secret again. */
+export const TOKEN_ALREADY_ISSUED = 'token_already_issued';
+
+const tokenId = z.string().regex(TOKEN_ID_PATTERN, 'not a token id');
+export const tokenIdParamsSchema = z.object({ tokenId }).strict();
+export const accountTokenParamsSchema = z.object({ id: accountIdParamsSchema.shape.id, tokenId }).strict();
+export const createTokenBodySchema = z.object({ label: safeString().trim().max(TOKEN_LABEL_MAX_CHARS).optional() }).strict().optional();
+
+export const tokenViewSchema = z.object({
+  id: z.string(),
+  label: z.string(),
+  createdAtMs: epochMs,
+  /** the last request made with it, to the minute: it is recorded at most once a minute */
+  lastUsedAtMs: epochMs.nullable(),
+  revokedAtMs: epochMs.nullable(),
+});
+export type TokenView = z.infer<typeof tokenViewSchema>;
+/** newest first, at most TOKEN_LIST_MAX */
+export const tokenListSchema = z.object({ items: z.array(tokenViewSchema).max(TOKEN_LIST_MAX) });
+
+/** The answer to a token's creation: the only time its secret is shown. */
+export const tokenResponseSchema = z.object({ accountId: z.string(), tokenId: z.string(), label: z.string(), createdAtMs: epochMs, token: z.string() });
+export const tokenAlreadyIssuedDetailsSchema = z.object({ accountId: z.string(), tokenId: z.string() });

@@ -4,6 +4,7 @@ import { addMc, productDivCeil } from './money';
 import { tokenCostBoundMc, tokenCostMc } from './token-cost';
 import { findModel, findPlan, type Catalog, type CatalogModel, type Multiplier, type Plan } from '../catalog/schema';
 import { accessFor } from './access';
+import { safeString } from '../api/text';
 
 export { tokenCostBoundMc, tokenCostMc, ratesFor, type TokensMeter, type TokenRates } from './token-cost';
 
@@ -23,13 +24,13 @@ export const MAX_PROMPT_CHARS = 100_000;
 /** One run, as the user asks for it. Which fields apply depends on the model's meter. */
 export const runRequestSchema = z
   .object({
-    modelId: z.string().min(1).max(80).optional(),
-    workflowId: z.string().min(1).max(80).optional(),
-    prompt: z.string().max(MAX_PROMPT_CHARS).default(''),
+    modelId: safeString().min(1).max(80).optional(),
+    workflowId: safeString().min(1).max(80).optional(),
+    prompt: safeString().max(MAX_PROMPT_CHARS).default(''),
     maxOutputTokens: z.int().min(1).max(1_000_000).optional(),
     count: z.int().min(1).max(1000).optional(),
-    resolutionId: z.string().min(1).max(80).optional(),
-    modeId: z.string().min(1).max(80).optional(),
+    resolutionId: safeString().min(1).max(80).optional(),
+    modeId: safeString().min(1).max(80).optional(),
     seconds: z.int().min(1).max(3600).optional(),
     trainingImages: z.int().min(1).max(1000).optional(),
   })

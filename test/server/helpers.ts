@@ -8,12 +8,18 @@ import pg from 'pg';
 import type { EngineRouter } from '../../server/engines/router';
 import { defaultCatalog } from '../../shared/catalog/index';
 import type { Catalog } from '../../shared/catalog/schema';
-import { buildApp, type CreditsApp } from '../../server/app';
+import { buildApp, type AppOptions, type CreditsApp } from '../../server/app';
 import { TestClock } from '../../server/clock';
-import { openDatabase, type Database, type StorageKind } from '../../server/db/open';
+import { openDatabase, type Database, type Db, type StorageKind } from '../../server/db/open';
+import type { SQL } from 'drizzle-orm';
 
 export const MIGRATIONS_DIR = path.resolve(__dirname, '../../server/db/migrations');
 export const PG_URL = process.env.TEST_DATABASE_URL;
+
+/** The rows of a raw query, on either driver (drizzle types execute()'s result loosely). */
+export async function rowsOf<T>(db: Db, query: SQL): Promise<T[]> {
+  return ((await db.execute(query)) as unknown as { rows: T[] }).rows;
+}
 
 /** The drivers every server test runs on: PGlite always, PostgreSQL when TEST_DATABASE_URL is set. */
 export const DRIVERS: StorageKind[] = PG_URL ? ['pglite', 'postgres'] : ['pglite'];
@@ -134,7 +140,7 @@ export interface TestServer {
   close(): Promise<void>;
   admin(method: string, route: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
   as(token: string, method: string, route: string, body?: unknown): Promise<{ status: number; body: any; headers: Headers }>;
-  newAccount(planId?: string, displayName?: string): Promise<{ accountId: string; token: string }>;
+  newAccount(planId?: string, displayName?: string): Promise<{ accountId: string; tokenId: string; token: string }>;
 }
 
 let keyCounter = 0;
@@ -146,6 +152,8 @@ export interface StartOptions {
   maxConnections?: number;
   engines?: EngineRouter;
   runnerConcurrency?: number;
+  /** the server's log (silent when absent): a level and a stream the test reads */
+  log?: AppOptions['log'];
 }
 
 export async function startServer(kind: StorageKind, opts: StartOptions = {}): Promise<TestServer> {
@@ -157,6 +165,7 @@ export async function startServer(kind: StorageKind, opts: StartOptions = {}): P
     database, catalog: opts.catalog ?? defaultCatalog, clock, adminToken, outputsDir,
     ...(opts.engines ? { engines: opts.engines } : {}),
     ...(opts.runnerConcurrency ? { runnerConcurrency: opts.runnerConcurrency } : {}),
+    ...(opts.log ? { log: opts.log } : {}),
   });
   const url = await credits.app.listen({ host: '127.0.0.1', port: 0 });
   const request = async (token: string, method: string, route: string, body?: unknown, headers: Record<string, string> = {}) => {
@@ -178,7 +187,7 @@ export async function startServer(kind: StorageKind, opts: StartOptions = {}): P
     newAccount: async (planId = 'free', displayName = 'Ada') => {
       const r = await request(adminToken, 'POST', '/admin/accounts', { displayName, planId });
       if (r.status !== 201) throw new Error(`create account failed: ${JSON.stringify(r.body)}`);
-      return r.body as { accountId: string; token: string };
+      return r.body as { accountId: string; tokenId: string; token: string };
     },
   };
 }

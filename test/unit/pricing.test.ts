@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { defaultCatalog, parseCatalog, defaultCatalogDocument, type Catalog, type CatalogModel } from '../../shared/catalog/index';
 import { estimate, finalCost, PricingError, tokenCostMc, utf8ByteLength, type RunRequest, type Usage } from '../../shared/rules/pricing';
+import { textProblem } from '../../shared/api/text';
 
 const cat = defaultCatalog;
 const model = (id: string): CatalogModel => cat.models.find((m) => m.id === id)!;
@@ -97,6 +98,8 @@ describe('bad requests', () => {
     [{ modelId: 'flux-dev', resolutionId: '9x9' }, /no resolution "9x9"/],
     [{ modelId: 'flux-dev', seconds: 3 }, /seconds does not apply/],
     [{ modelId: 'gpt-4o', prompt: 'x'.repeat(20_001) }, /longer than 20000 characters/],
+    [{ modelId: 'gpt-4o', prompt: 'a\u0000b' }, /NUL/],
+    [{ modelId: 'gpt-4o', prompt: 'a\ud800b' }, /lone surrogate/],
     [{ modelId: 'gpt-4o', maxOutputTokens: 9_000 }, /at most 8000 output tokens/],
     [{ modelId: 'ai-photos-train', trainingImages: 31 }, /1 to 30 images/],
     [{ modelId: 'ai-photos-train' }, /number of training images/],
@@ -121,7 +124,7 @@ function requestAndUsage(m: CatalogModel): fc.Arbitrary<[RunRequest, Usage]> {
   switch (p.meter) {
     case 'tokens':
       return fc
-        .record({ prompt: fc.string({ maxLength: 400, unit: 'binary' }), maxOut: fc.integer({ min: 1, max: p.maxOutputTokens }) })
+        .record({ prompt: fc.string({ maxLength: 400, unit: 'binary' }).filter((t) => textProblem(t) === null), maxOut: fc.integer({ min: 1, max: p.maxOutputTokens }) })
         .chain(({ prompt, maxOut }) =>
           fc.tuple(
             fc.constant<RunRequest>({ modelId: m.id, prompt, maxOutputTokens: maxOut }),
