@@ -10,7 +10,7 @@ import { MemoryStore } from '../../main/core/stores';
 import { WalletCache } from '../../main/core/wallet-cache';
 import { WalletSync } from '../../main/core/wallet-sync';
 import { startServer, type TestServer } from '../server/helpers';
-import { signCatalog } from '../../server/catalog-signing';
+import { signCatalog } from '../../server/catalog/signing';
 
 const servers: TestServer[] = [];
 const syncs: WalletSync[] = [];

@@ -12,7 +12,7 @@ import { parseCredits } from '../../shared/rules/money';
 import { countdown } from '../../renderer/src/lib/format';
 import type { LedgerEntry } from '../../shared/api/index';
 import { buildApp } from '../../server/app';
-import { signCatalog, ephemeralCatalogKey } from '../../server/catalog-signing';
+import { signCatalog, ephemeralCatalogKey } from '../../server/catalog/signing';
 import { CreditsApiClient } from '../../main/core/api-client';
 import { CatalogSignatureError, CatalogStore } from '../../main/core/catalog-store';
 import { HistoryStore } from '../../main/core/history';
