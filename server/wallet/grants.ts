@@ -38,11 +38,12 @@ function grantExpiry(input: AdminGrantInput, nowMs: number): number | null {
   return expiresAtMs;
 }
 
-/** Grants credits to an account by an operator. `sourceRef` makes the grant happen exactly once. */
-export async function adminGrant(tx: Tx, catalog: Catalog, accountId: string, input: AdminGrantInput, sourceRef: string, nowMs: number): Promise<string> {
+/** Grants credits to an account by an operator. `sourceRef` makes the grant happen exactly once; the time is read once the account's lock is held. */
+export async function adminGrant(tx: Tx, catalog: Catalog, accountId: string, input: AdminGrantInput, sourceRef: string, now: () => number): Promise<string> {
   const amountMc = parseGrantAmount(input.credits);
-  const expiresAtMs = grantExpiry(input, nowMs);
   const account = await lockAccount(tx, accountId);
+  const nowMs = now();
+  const expiresAtMs = grantExpiry(input, nowMs);
   await materialize(tx, account, catalog, nowMs);
   const paid = input.paid ?? (input.kind === 'pack' || input.kind === 'subscription');
   const id = await insertGrant(tx, { accountId, kind: input.kind, amountMc, effectiveAtMs: nowMs, expiresAtMs, paid, note: input.note ?? null, sourceRef, details: { note: input.note ?? null } }, nowMs, 'fail');
