@@ -5,9 +5,9 @@ import { findPlan } from '../../shared/catalog/schema';
 import { FINISHED_STATUSES, generationSchema, type CreateGenerationBody, type Generation, type GenerationStatus } from '../../shared/api/index';
 import { checkEntitlements, EntitlementError } from '../../shared/rules/entitlements';
 import { InsufficientCreditsError, settleHold } from '../../shared/rules/grants';
-import { estimate, expandRequest, finalCost, PricingError, runRequestSchema, type RunRequest, type Usage } from '../../shared/rules/pricing';
+import { estimate, expandRequest, finalCost, MAX_RUN_MC, PricingError, runRequestSchema, type RunRequest, type Usage } from '../../shared/rules/pricing';
 import { startOfUtcDay } from '../../shared/rules/schedule';
-import { creditsText } from '../../shared/rules/money';
+import { amountTooLarge, creditsText } from '../../shared/rules/money';
 import { generations, holds } from '../db/schema';
 import type { Tx } from '../db/open';
 import { ApiError, notFound } from '../http/errors';
@@ -82,6 +82,10 @@ export async function acceptGeneration(tx: Tx, ctx: AcceptContext, accountId: st
   const account = await lockAccount(tx, accountId);
   const nowMs = ctx.now();
   await materialize(tx, account, catalog, nowMs);
+  if (body.approvedMc > MAX_RUN_MC) {
+    const e = amountTooLarge('an approval may be', MAX_RUN_MC);
+    throw new ApiError(400, e.code, e.message, { limitMc: MAX_RUN_MC });
+  }
   const plan = findPlan(catalog, account.planId);
   if (!plan) throw new ApiError(409, 'unknown_plan', `your plan ${account.planId} is not in the price catalog`);
   const request = runRequestSchema.parse(body.request);
@@ -91,7 +95,7 @@ export async function acceptGeneration(tx: Tx, ctx: AcceptContext, accountId: st
     checkEntitlements(plan, runs, await runsToday(tx, accountId, nowMs));
     est = estimate(request, catalog, plan.id);
   } catch (e) {
-    if (e instanceof PricingError) throw new ApiError(e.code === 'invalid_request' ? 400 : 404, e.code, e.message);
+    if (e instanceof PricingError) throw new ApiError(e.code === 'invalid_request' || e.code === 'amount_too_large' ? 400 : 404, e.code, e.message);
     if (e instanceof EntitlementError) throw new ApiError(403, e.code, e.message);
     throw e;
   }

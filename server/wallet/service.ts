@@ -3,6 +3,7 @@ import { and, desc, eq, gt, isNull, lte, or, sql, getTableColumns, type SQL } fr
 import type { Catalog } from '../../shared/catalog/schema';
 import { findPlan } from '../../shared/catalog/schema';
 import { availableMc, compareBurnOrder, dueExpiries, heldMc, isInForce, type Expiry, type Grant, type GrantKind } from '../../shared/rules/grants';
+import { MAX_GRANT_MC } from '../../shared/rules/money';
 import { nextUtcMidnight, startOfUtcDay, utcDayKey } from '../../shared/rules/schedule';
 import { WALLET_SPENT_GRANTS_LISTED, type Wallet, type GrantView } from '../../shared/api/index';
 import { grants, holdPins, ledgerEntries } from '../db/schema';
@@ -101,6 +102,7 @@ export interface NewGrant {
  * its own replay is answered with the first answer.
  */
 export async function insertGrant(tx: Tx, g: NewGrant, nowMs: number, onDuplicate: 'skip' | 'fail' = 'skip'): Promise<string | null> {
+  if (!(Number.isSafeInteger(g.amountMc) && g.amountMc > 0 && g.amountMc <= MAX_GRANT_MC)) throw new Error(`a grant of ${g.amountMc} mc is outside 1..${MAX_GRANT_MC}`);
   const id = newId('g');
   const insert = tx
     .insert(grants)

@@ -1,8 +1,11 @@
-// Grants (credit buckets), burn order, holds pinned to grants, settling from pins and expiry of the unpinned part (CREDIT-RULES §2, §3, §5).
-import { assertMc, addMc, CreditAmountError } from './money';
+// Grants (credit buckets), burn order, holds pinned to grants, settling from pins, expiry of the unpinned part and limits (CREDIT-RULES §2, §3, §5).
+import { assertMc, addMc, amountTooLarge, CreditAmountError, MAX_BALANCE_MC, MAX_GRANT_MC } from './money';
 
 export const GRANT_KINDS = ['daily', 'trial', 'subscription', 'pack', 'bonus', 'adjustment'] as const;
 export type GrantKind = (typeof GRANT_KINDS)[number];
+
+/** The most grants holding credits (in force, yet to come, or pinned past their expiry) one account may have. */
+export const MAX_LIVE_GRANTS = 1000;
 
 export interface Grant {
   id: string;
@@ -39,6 +42,14 @@ export class InsufficientCreditsError extends Error {
   ) {
     super(`insufficient credits: needed ${neededMc} mc, available ${availableMc} mc`);
     this.name = 'InsufficientCreditsError';
+  }
+}
+
+export class TooManyGrantsError extends Error {
+  readonly code = 'too_many_grants';
+  constructor(readonly limit: number) {
+    super(`an account may have at most ${limit.toLocaleString('en-US')} grants holding credits`);
+    this.name = 'TooManyGrantsError';
   }
 }
 
@@ -237,4 +248,16 @@ export function settlePins(grants: readonly Grant[], pins: readonly Pin[], captu
     return { ...next, remainingMc: next.pinnedMc };
   });
   return { captureMc: take, releaseMc: pinnedTotal - take, allocations, expiries, grants: after };
+}
+
+/**
+ * Can a grant of `amountMc` be added to an account holding `grants`? Refuses past the largest single grant, the largest
+ * balance, and the most grants holding credits, so that no sequence of accepted grants makes an account's sums overflow.
+ */
+export function checkNewGrant(grants: readonly Grant[], amountMc: number): void {
+  assertMc(amountMc, 'grant');
+  if (amountMc > MAX_GRANT_MC) throw amountTooLarge('a grant may be', MAX_GRANT_MC);
+  const live = grants.filter((g) => g.remainingMc > 0);
+  if (live.length >= MAX_LIVE_GRANTS) throw new TooManyGrantsError(MAX_LIVE_GRANTS);
+  if (addMc(balanceMc(live), amountMc) > MAX_BALANCE_MC) throw amountTooLarge('an account may hold', MAX_BALANCE_MC);
 }

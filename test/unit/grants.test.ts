@@ -1,11 +1,11 @@
-// Tests of grants: burn order, holds pinned to grants, settling and voiding from pins, expiry of the unpinned part and conservation.
+// Tests of grants: burn order, holds pinned to grants, settling and voiding from pins, expiry of the unpinned part, limits and conservation.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
-  allocatePins, applyExpiries, applyPins, availableMc, checkHold, compareBurnOrder, dueExpiries, fundedByPaid, heldMc,
-  InsufficientCreditsError, isInForce, settleHold, settlePins, voidHold, type Grant, type Pin, GRANT_KINDS,
+  allocatePins, applyExpiries, applyPins, availableMc, checkHold, checkNewGrant, compareBurnOrder, dueExpiries, fundedByPaid, heldMc,
+  InsufficientCreditsError, isInForce, MAX_LIVE_GRANTS, settleHold, settlePins, TooManyGrantsError, voidHold, type Grant, type Pin, GRANT_KINDS,
 } from '../../shared/rules/grants';
-import { CreditAmountError } from '../../shared/rules/money';
+import { CreditAmountError, MAX_BALANCE_MC, MAX_GRANT_MC } from '../../shared/rules/money';
 
 const NOW = Date.parse('2026-11-22T12:00:00Z');
 const g = (over: Partial<Grant> & { id: string }): Grant => ({
@@ -109,6 +109,31 @@ describe('a grant that expires under a hold (CREDIT-RULES §5.7)', () => {
 
   it('never captures more than the hold pinned', () => {
     expect(settlePins(held, pins, 9_000, NOW).captureMc).toBe(4_000);
+  });
+});
+
+describe('limits', () => {
+  it('takes a grant up to the largest single grant, and refuses one millicredit more with the limit in credits', () => {
+    expect(() => checkNewGrant([], MAX_GRANT_MC)).not.toThrow();
+    expect(() => checkNewGrant([], MAX_GRANT_MC + 1)).toThrow(/a grant may be at most 100,000,000 credits/);
+    try {
+      checkNewGrant([], 9_007_199_254_740_000);
+    } catch (e) {
+      expect(e).toMatchObject({ code: 'amount_too_large', limitMc: MAX_GRANT_MC });
+    }
+  });
+  it('takes grants up to the largest balance, and not one millicredit past it', () => {
+    const full = Array.from({ length: 10 }, (_, i) => g({ id: `g${i}`, amountMc: MAX_GRANT_MC, remainingMc: i === 0 ? MAX_GRANT_MC - 5 : MAX_GRANT_MC }));
+    expect(full.reduce((t, x) => t + x.remainingMc, 0) + 5).toBe(MAX_BALANCE_MC);
+    expect(() => checkNewGrant(full, 5)).not.toThrow();
+    expect(() => checkNewGrant(full, 6)).toThrow(/an account may hold at most 1,000,000,000 credits/);
+    // spent grants hold nothing
+    expect(() => checkNewGrant([...full.slice(1), g({ id: 'spent', remainingMc: 0 })], MAX_GRANT_MC)).not.toThrow();
+  });
+  it('refuses a grant past the most grants holding credits', () => {
+    const many = Array.from({ length: MAX_LIVE_GRANTS - 1 }, (_, i) => g({ id: `g${i}`, remainingMc: 1 }));
+    expect(() => checkNewGrant(many, 1)).not.toThrow();
+    expect(() => checkNewGrant([...many, g({ id: 'last', remainingMc: 1 })], 1)).toThrow(TooManyGrantsError);
   });
 });
 
