@@ -119,7 +119,7 @@ export function buildApp(opts: AppOptions): CreditsApp {
     log: (m) => app.log.error(m),
     reconnect: opts.eventsReconnect,
     read: {
-      wallet: (accountId) => readWallet(database.db, accountId, catalog, clock.now()),
+      wallet: (accountId) => readWallet(database.db, accountId, catalog, () => clock.now()),
       generation: (accountId, id) => findGeneration(database.db, accountId, id),
     },
   });
@@ -132,7 +132,7 @@ export function buildApp(opts: AppOptions): CreditsApp {
     publishWallet: (accountId, wallet) => fanout.publish(accountId, { type: 'wallet', wallet }),
     publishGeneration: (accountId, generation) => fanout.publish(accountId, { type: 'generation', generation }),
     wallet: async (accountId) => {
-      const { wallet, changed } = await readWallet(database.db, accountId, catalog, clock.now());
+      const { wallet, changed } = await readWallet(database.db, accountId, catalog, () => clock.now());
       if (changed) ctx.publishWallet(accountId, wallet);
       return wallet;
     },

@@ -36,7 +36,7 @@ export function adminRoutes(ctx: ServerContext, runner: GenerationRunner, adminT
 
     app.post('/admin/accounts/:id/grants', { schema: { params: accountIdParamsSchema, body: grantBodySchema } }, async (req, reply) => {
       const { id } = req.params;
-      const res = await once(req, reply, `grants:${id}`, async (tx, key) => ({ status: 201, body: { grantId: await adminGrant(tx, catalog, id, req.body, `admin:${key}`, clock.now()) } }));
+      const res = await once(req, reply, `grants:${id}`, async (tx, key) => ({ status: 201, body: { grantId: await adminGrant(tx, catalog, id, req.body, `admin:${key}`, () => clock.now()) } }));
       ctx.publishWallet(id, await ctx.wallet(id));
       return res;
     });

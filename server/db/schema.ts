@@ -157,3 +157,18 @@ export const holds = pgTable(
   },
   (t) => [index('holds_account_status_idx').on(t.accountId, t.status), index('holds_deadline_idx').on(t.status, t.deadlineMs), uniqueIndex('holds_generation_idx').on(t.generationId)],
 );
+
+/** The credits an active hold reserves, grant by grant (pinned in burn order when the hold is placed); deleted when it settles or is voided. */
+export const holdPins = pgTable(
+  'hold_pins',
+  {
+    holdId: text('hold_id')
+      .notNull()
+      .references(() => holds.id),
+    grantId: text('grant_id')
+      .notNull()
+      .references(() => grants.id),
+    amountMc: mc('amount_mc').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.holdId, t.grantId] }), index('hold_pins_grant_idx').on(t.grantId)],
+);

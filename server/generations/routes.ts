@@ -33,7 +33,7 @@ export function generationRoutes(ctx: ServerContext, runner: GenerationRunner, e
       if (runner.queueFull()) throw new ApiError(503, 'busy', 'too many runs are waiting; try again in a minute');
       const answer = await idempotent(db, `gen:${accountId}`, key, req.body, clock.now(), async (tx) => ({
         status: 201,
-        body: await acceptGeneration(tx, { catalog, nowMs: clock.now(), engineFor: engineNameOrRefuse, lease: runner.lease }, accountId, req.body),
+        body: await acceptGeneration(tx, { catalog, now: () => clock.now(), engineFor: engineNameOrRefuse, lease: runner.lease }, accountId, req.body),
       }));
       if (answer.replayed) reply.header('idempotent-replayed', 'true');
       else {
@@ -61,7 +61,7 @@ export function generationRoutes(ctx: ServerContext, runner: GenerationRunner, e
       idempotencyKeyOf(req);
       const { id } = req.params;
       await getGeneration(db, accountId, id); // 404 unless it is the caller's
-      const r = await db.transaction((tx) => voidGeneration(tx, id, 'canceled', { code: 'canceled', message: 'you canceled this run; refunded in full' }, clock.now()));
+      const r = await db.transaction((tx) => voidGeneration(tx, id, 'canceled', { code: 'canceled', message: 'you canceled this run; refunded in full' }, () => clock.now()));
       // after the void, so the run's failure path finds nothing left to refund; a run on another instance stops at its next heartbeat
       runner.cancel(id);
       if (r.changed) {

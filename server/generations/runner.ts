@@ -89,7 +89,7 @@ export class GenerationRunner {
       return;
     }
     for (const g of await generationsInStatus(db, ['running'])) {
-      const r = await db.transaction((tx) => voidGeneration(tx, g.id, 'failed', INTERRUPTED, clock.now()));
+      const r = await db.transaction((tx) => voidGeneration(tx, g.id, 'failed', INTERRUPTED, () => clock.now()));
       if (r.changed) this.announce(r.accountId, r.generation);
     }
     for (const g of await generationsInStatus(db, ['queued'], MAX_QUEUE)) this.enqueue(g.id);
@@ -169,13 +169,13 @@ export class GenerationRunner {
         },
       });
       if (result.outputs.length === 0) throw new EngineError('engine_failed', 'the engine delivered nothing');
-      const settled = await db.transaction((tx) => settleGeneration(tx, catalog, id, { usage: result.usage, outputs: result.outputs, undelivered: result.undelivered, partialReason: result.partialReason }, clock.now()));
+      const settled = await db.transaction((tx) => settleGeneration(tx, catalog, id, { usage: result.usage, outputs: result.outputs, undelivered: result.undelivered, partialReason: result.partialReason }, () => clock.now()));
       this.announce(settled.accountId, settled.generation);
     } catch (e) {
       const err = e instanceof EngineError ? e : new EngineError('engine_failed', 'the run failed');
       if (!(e instanceof EngineError)) this.opts.log?.(`generation ${id}: ${(e as Error).stack ?? String(e)}`);
       const status = err.code === 'canceled' ? 'canceled' : 'failed';
-      const voided = await db.transaction((tx) => voidGeneration(tx, id, status, { code: err.code, message: `${err.message}; refunded in full` }, clock.now()));
+      const voided = await db.transaction((tx) => voidGeneration(tx, id, status, { code: err.code, message: `${err.message}; refunded in full` }, () => clock.now()));
       if (voided.changed) this.announce(voided.accountId, voided.generation);
       await rm(dir, { recursive: true, force: true });
     } finally {
@@ -227,7 +227,7 @@ export class GenerationRunner {
     const { db, clock } = this.opts;
     let n = 0;
     for (const id of await lapsedRunIds(db, SWEEP_BATCH)) {
-      const r = await db.transaction(async (tx) => ((await lockLapsedRun(tx, id)) ? voidGeneration(tx, id, 'failed', INTERRUPTED, clock.now()) : null));
+      const r = await db.transaction(async (tx) => ((await lockLapsedRun(tx, id)) ? voidGeneration(tx, id, 'failed', INTERRUPTED, () => clock.now()) : null));
       if (!r?.changed) continue;
       this.cancel(id); // this instance's own run, if its heartbeats failed for a whole lease: another instance would void it just the same
       n++;
@@ -242,7 +242,7 @@ export class GenerationRunner {
     const { db, clock } = this.opts;
     let n = 0;
     for (const id of await expiredHoldGenerationIds(db, clock.now(), SWEEP_BATCH)) {
-      const r = await db.transaction((tx) => voidGeneration(tx, id, 'expired', { code: 'timed_out', message: 'the run did not finish before its deadline; refunded in full' }, clock.now()));
+      const r = await db.transaction((tx) => voidGeneration(tx, id, 'expired', { code: 'timed_out', message: 'the run did not finish before its deadline; refunded in full' }, () => clock.now()));
       // Void first, then stop the run: the run's own failure path then finds the hold settled and changes nothing.
       this.cancel(id);
       if (r.changed) {

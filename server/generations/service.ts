@@ -1,18 +1,19 @@
-// Generations: accept a run (entitlements, estimate, atomic hold), settle it from actual usage, void it on failure or timeout, list history.
+// Generations: accept a run (entitlements, estimate, hold pinned to grants), settle it from actual usage, void it on failure or timeout, list history.
 import { and, desc, eq, gte, inArray, lt, lte, notInArray, or, sql } from 'drizzle-orm';
 import type { Catalog } from '../../shared/catalog/schema';
 import { findPlan } from '../../shared/catalog/schema';
 import { FINISHED_STATUSES, generationSchema, type CreateGenerationBody, type Generation, type GenerationStatus } from '../../shared/api/index';
 import { checkEntitlements, EntitlementError } from '../../shared/rules/entitlements';
-import { allocateCapture, checkHold, fundedByPaid, grantedInForceMc, InsufficientCreditsError, settleHold } from '../../shared/rules/grants';
-import { estimate, expandRequest, finalCost, PricingError, runRequestSchema, type RunRequest, type Usage } from '../../shared/rules/pricing';
+import { InsufficientCreditsError, settleHold } from '../../shared/rules/grants';
+import { estimate, expandRequest, finalCost, MAX_RUN_MC, PricingError, runRequestSchema, type RunRequest, type Usage } from '../../shared/rules/pricing';
 import { startOfUtcDay } from '../../shared/rules/schedule';
-import { creditsText } from '../../shared/rules/money';
-import { generations, grants, holds, ledgerEntries } from '../db/schema';
+import { amountTooLarge, creditsText } from '../../shared/rules/money';
+import { generations, holds } from '../db/schema';
 import type { Tx } from '../db/open';
 import { ApiError, notFound } from '../http/errors';
-import { lockAccount } from '../accounts/service';
-import { activeHoldsMc, grantFromRow, materialize } from '../wallet/service';
+import { lockAccount, type AccountRow } from '../accounts/service';
+import { closeHold, placeHold } from '../wallet/holds';
+import { expireDue, materialize } from '../wallet/service';
 import { newId } from '../util';
 import { leaseColumns, type Lease } from './leases';
 
@@ -64,7 +65,8 @@ async function runsToday(tx: Tx, accountId: string, nowMs: number): Promise<{ to
 
 export interface AcceptContext {
   catalog: Catalog;
-  nowMs: number;
+  /** the clock, read once the account's lock is held */
+  now: () => number;
   engineFor(request: RunRequest): string;
   /** the instance that accepts the run holds it by lease until it claims it; another instance takes it over if this one dies first */
   lease: Lease;
@@ -72,12 +74,18 @@ export interface AcceptContext {
 
 /**
  * Accepts a run under the account's row lock: checks the plan, recomputes the estimate with the shared code, refuses if it
- * exceeds what the user approved, and holds the estimate (never more than approved) if enough credits are available.
+ * exceeds what the user approved, and holds the estimate (never more than approved), pinned to grants in burn order, if
+ * enough credits are available.
  */
 export async function acceptGeneration(tx: Tx, ctx: AcceptContext, accountId: string, body: CreateGenerationBody): Promise<Generation> {
-  const { catalog, nowMs } = ctx;
+  const { catalog } = ctx;
   const account = await lockAccount(tx, accountId);
+  const nowMs = ctx.now();
   await materialize(tx, account, catalog, nowMs);
+  if (body.approvedMc > MAX_RUN_MC) {
+    const e = amountTooLarge('an approval may be', MAX_RUN_MC);
+    throw new ApiError(400, e.code, e.message, { limitMc: MAX_RUN_MC });
+  }
   const plan = findPlan(catalog, account.planId);
   if (!plan) throw new ApiError(409, 'unknown_plan', `your plan ${account.planId} is not in the price catalog`);
   const request = runRequestSchema.parse(body.request);
@@ -87,7 +95,7 @@ export async function acceptGeneration(tx: Tx, ctx: AcceptContext, accountId: st
     checkEntitlements(plan, runs, await runsToday(tx, accountId, nowMs));
     est = estimate(request, catalog, plan.id);
   } catch (e) {
-    if (e instanceof PricingError) throw new ApiError(e.code === 'invalid_request' ? 400 : 404, e.code, e.message);
+    if (e instanceof PricingError) throw new ApiError(e.code === 'invalid_request' || e.code === 'amount_too_large' ? 400 : 404, e.code, e.message);
     if (e instanceof EntitlementError) throw new ApiError(403, e.code, e.message);
     throw e;
   }
@@ -95,13 +103,6 @@ export async function acceptGeneration(tx: Tx, ctx: AcceptContext, accountId: st
     throw new ApiError(409, 'price_changed', 'the price changed since you approved it; please approve the new estimate', { estimateMaxMc: est.maxMc, estimateTypicalMc: est.typicalMc, approvedMc: body.approvedMc });
   }
   const heldMc = est.maxMc;
-  const grantRows = (await tx.select().from(grants).where(eq(grants.accountId, accountId))).map(grantFromRow);
-  try {
-    checkHold(grantRows, [await activeHoldsMc(tx, accountId)], heldMc, nowMs);
-  } catch (e) {
-    if (!(e instanceof InsufficientCreditsError)) throw e;
-    throw new ApiError(402, 'insufficient_credits', `this run needs up to ${creditsText(heldMc)}; you have ${creditsText(e.availableMc)} available`, { neededMc: heldMc, availableMc: e.availableMc });
-  }
   const id = newId('gen');
   const deadlineMs = nowMs + catalog.policies.holdTimeoutMs;
   const label = est.lines.length === 1 ? est.lines[0]!.label : (catalog.workflows.find((w) => w.id === request.workflowId)?.name ?? 'Workflow');
@@ -113,18 +114,24 @@ export async function acceptGeneration(tx: Tx, ctx: AcceptContext, accountId: st
       estimateMaxMc: est.maxMc, estimateTypicalMc: est.typicalMc, deadlineMs, createdAtMs: nowMs, ...leaseColumns(ctx.lease),
     })
     .returning();
-  await tx.insert(holds).values({ id: newId('hold'), accountId, generationId: id, amountMc: heldMc, status: 'active', deadlineMs, createdAtMs: nowMs });
-  await tx.insert(ledgerEntries).values({ accountId, kind: 'hold', amountMc: 0, ref: id, atMs: nowMs, details: { generationId: id, heldMc, label, modelId: request.modelId ?? request.workflowId ?? null, prompt: request.prompt.slice(0, 200), estimateMaxMc: est.maxMc } });
+  try {
+    const details = { generationId: id, label, modelId: request.modelId ?? request.workflowId ?? null, prompt: request.prompt.slice(0, 200), estimateMaxMc: est.maxMc };
+    await placeHold(tx, { accountId, generationId: id, amountMc: heldMc, deadlineMs, details }, nowMs);
+  } catch (e) {
+    if (!(e instanceof InsufficientCreditsError)) throw e;
+    // the transaction, and the row above, roll back
+    throw new ApiError(402, 'insufficient_credits', `this run needs up to ${creditsText(heldMc)}; you have ${creditsText(e.availableMc)} available`, { neededMc: heldMc, availableMc: e.availableMc });
+  }
   return generationView(row!);
 }
 
-async function lockedGeneration(tx: Tx, id: string): Promise<{ gen: GenerationRow; hold: typeof holds.$inferSelect | undefined }> {
+async function lockedGeneration(tx: Tx, id: string): Promise<{ gen: GenerationRow; account: AccountRow; hold: typeof holds.$inferSelect | undefined }> {
   const [gen] = await tx.select().from(generations).where(eq(generations.id, id));
   if (!gen) throw notFound(`generation ${id}`);
-  await lockAccount(tx, gen.accountId);
+  const account = await lockAccount(tx, gen.accountId);
   const [fresh] = await tx.select().from(generations).where(eq(generations.id, id));
   const [hold] = await tx.select().from(holds).where(eq(holds.generationId, id));
-  return { gen: fresh!, hold };
+  return { gen: fresh!, account, hold };
 }
 
 export interface SettleInput {
@@ -135,63 +142,52 @@ export interface SettleInput {
 }
 
 /**
- * Settles a finished run: final cost from actual usage, the user pays min(final, held), captured across grants in burn order;
- * the rest of the hold is released. A hold already voided (deadline passed) is not charged.
+ * Settles a finished run: final cost from actual usage, the user pays min(final, held), captured from the grants the hold
+ * pinned, in burn order; the rest of the hold is released, and what that leaves of grants already past their expiry expires.
+ * A hold already voided (deadline passed) is not charged.
  */
-export async function settleGeneration(tx: Tx, catalog: Catalog, id: string, input: SettleInput, nowMs: number): Promise<{ generation: Generation; accountId: string }> {
-  const { gen, hold } = await lockedGeneration(tx, id);
+export async function settleGeneration(tx: Tx, catalog: Catalog, id: string, input: SettleInput, now: () => number): Promise<{ generation: Generation; accountId: string }> {
+  const { gen, account, hold } = await lockedGeneration(tx, id);
+  const nowMs = now();
   const request = runRequestSchema.parse(gen.request);
+  const usage = input.usage;
   if (!hold || hold.status !== 'active') {
-    const [row] = await tx.update(generations).set({ outputs: input.outputs, usage: input.usage, progressPct: 100, finishedAtMs: gen.finishedAtMs ?? nowMs }).where(eq(generations.id, id)).returning();
+    const [row] = await tx.update(generations).set({ outputs: input.outputs, usage, progressPct: 100, finishedAtMs: gen.finishedAtMs ?? nowMs }).where(eq(generations.id, id)).returning();
     return { generation: generationView(row!), accountId: gen.accountId };
   }
-  const account = await lockAccount(tx, gen.accountId);
+  await materialize(tx, account, catalog, nowMs);
   const final = finalCost(request, input.usage, catalog, account.planId);
-  const { captureMc: wanted } = settleHold(hold.amountMc, final);
-  const grantRows = (await tx.select().from(grants).where(eq(grants.accountId, gen.accountId))).map(grantFromRow);
-  // Credits that expired while the run held them cannot be taken: the user is never charged beyond what is in force.
-  const captureMc = Math.min(wanted, grantedInForceMc(grantRows, nowMs));
-  const allocations = allocateCapture(grantRows, captureMc, nowMs);
-  for (const a of allocations) {
-    const updated = await tx
-      .update(grants)
-      .set({ remainingMc: sql`${grants.remainingMc} - ${a.amountMc}` })
-      .where(and(eq(grants.id, a.grantId), gte(grants.remainingMc, a.amountMc)))
-      .returning({ id: grants.id });
-    if (updated.length !== 1) throw new Error(`capture of ${a.amountMc} mc from grant ${a.grantId} would overdraw it`);
-  }
-  const kinds = new Map(grantRows.map((g) => [g.id, g.kind]));
-  const funding = allocations.map((a) => ({ grantId: a.grantId, kind: kinds.get(a.grantId)!, amountMc: a.amountMc, paid: a.paid }));
-  const refundedMc = hold.amountMc - captureMc;
+  const about = { generationId: id, label: gen.label, modelId: gen.modelId ?? gen.workflowId, prompt: gen.prompt.slice(0, 200) };
+  const closed = await closeHold(tx, hold, { kind: 'capture', captureMc: settleHold(hold.amountMc, final).captureMc, details: about, captureDetails: { finalMc: final, estimateMaxMc: gen.estimateMaxMc } }, nowMs);
   const status: GenerationStatus = input.undelivered > 0 ? 'partial' : 'succeeded';
-  await tx.update(holds).set({ status: 'captured', settledAtMs: nowMs }).where(eq(holds.id, hold.id));
   const [row] = await tx
     .update(generations)
     .set({
-      status, finalMc: final, chargedMc: captureMc, refundedMc, funding, commercialUse: fundedByPaid(allocations), usage: input.usage, outputs: input.outputs,
+      status, finalMc: final, chargedMc: closed.captureMc, refundedMc: closed.releaseMc, funding: closed.funding, commercialUse: closed.commercialUse, usage, outputs: input.outputs,
       progressPct: 100, finishedAtMs: nowMs, errorCode: input.undelivered > 0 ? 'partly_delivered' : null, errorMessage: input.undelivered > 0 ? (input.partialReason ?? 'part of the batch was not delivered') : null,
     })
     .where(eq(generations.id, id))
     .returning();
-  const about = { generationId: id, label: gen.label, modelId: gen.modelId ?? gen.workflowId, prompt: gen.prompt.slice(0, 200) };
-  await tx.insert(ledgerEntries).values({ accountId: gen.accountId, kind: 'capture', amountMc: -captureMc, ref: id, atMs: nowMs, details: { ...about, finalMc: final, heldMc: hold.amountMc, estimateMaxMc: gen.estimateMaxMc, funding, commercialUse: fundedByPaid(allocations) } });
-  if (refundedMc > 0) await tx.insert(ledgerEntries).values({ accountId: gen.accountId, kind: 'release', amountMc: 0, ref: id, atMs: nowMs, details: { ...about, releasedMc: refundedMc } });
   return { generation: generationView(row!), accountId: gen.accountId };
 }
 
-/** Voids a run's hold in full: a failed run, a canceled one, or one past its deadline. Idempotent: a settled hold is left alone. */
-export async function voidGeneration(tx: Tx, id: string, status: 'failed' | 'expired' | 'canceled', error: { code: string; message: string }, nowMs: number): Promise<{ generation: Generation; accountId: string; changed: boolean }> {
+/**
+ * Voids a run's hold in full: a failed run, a canceled one, or one past its deadline. Its pins are released, and what that
+ * leaves of grants already past their expiry expires. Idempotent: a settled hold is left alone.
+ */
+export async function voidGeneration(tx: Tx, id: string, status: 'failed' | 'expired' | 'canceled', error: { code: string; message: string }, now: () => number): Promise<{ generation: Generation; accountId: string; changed: boolean }> {
   const { gen, hold } = await lockedGeneration(tx, id);
+  const nowMs = now();
   if (!hold || hold.status !== 'active' || (FINISHED_STATUSES as readonly string[]).includes(gen.status)) {
     return { generation: generationView(gen), accountId: gen.accountId, changed: false };
   }
-  await tx.update(holds).set({ status: 'voided', settledAtMs: nowMs }).where(eq(holds.id, hold.id));
+  await expireDue(tx, gen.accountId, nowMs);
+  await closeHold(tx, hold, { kind: 'void', details: { generationId: id, label: gen.label, modelId: gen.modelId ?? gen.workflowId, prompt: gen.prompt.slice(0, 200), reason: error.code } }, nowMs);
   const [row] = await tx
     .update(generations)
     .set({ status, chargedMc: 0, refundedMc: hold.amountMc, finalMc: 0, errorCode: error.code, errorMessage: error.message, finishedAtMs: nowMs })
     .where(eq(generations.id, id))
     .returning();
-  await tx.insert(ledgerEntries).values({ accountId: gen.accountId, kind: 'void', amountMc: 0, ref: id, atMs: nowMs, details: { generationId: id, label: gen.label, modelId: gen.modelId ?? gen.workflowId, prompt: gen.prompt.slice(0, 200), releasedMc: hold.amountMc, reason: error.code } });
   return { generation: generationView(row!), accountId: gen.accountId, changed: true };
 }
 

@@ -1,11 +1,12 @@
 // Wallet service: writes grants, materialises the day's free grant and due expiries exactly once, and reads the wallet.
-import { and, eq, gt, isNotNull, isNull, lte, or, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, isNull, lte, or, sql, getTableColumns, type SQL } from 'drizzle-orm';
 import type { Catalog } from '../../shared/catalog/schema';
 import { findPlan } from '../../shared/catalog/schema';
-import { availableMc, compareBurnOrder, dueExpiries, type Grant, type GrantKind } from '../../shared/rules/grants';
+import { availableMc, compareBurnOrder, dueExpiries, heldMc, isInForce, type Expiry, type Grant, type GrantKind } from '../../shared/rules/grants';
+import { MAX_GRANT_MC } from '../../shared/rules/money';
 import { nextUtcMidnight, startOfUtcDay, utcDayKey } from '../../shared/rules/schedule';
-import type { Wallet, GrantView } from '../../shared/api/index';
-import { grants, holds, ledgerEntries } from '../db/schema';
+import { WALLET_SPENT_GRANTS_LISTED, type Wallet, type GrantView } from '../../shared/api/index';
+import { grants, holdPins, ledgerEntries } from '../db/schema';
 import { lockAccount, type AccountRow } from '../accounts/service';
 import type { Db, Tx } from '../db/open';
 import { newId } from '../util';
@@ -13,7 +14,7 @@ import { latestLedgerId } from './ledger';
 
 type GrantRow = typeof grants.$inferSelect;
 
-export function grantFromRow(r: GrantRow): Grant & { note: string | null } {
+export function grantFromRow(r: GrantRow & { pinnedMc: number }): Grant & { note: string | null } {
   return {
     id: r.id,
     kind: r.kind as GrantKind,
@@ -23,8 +24,43 @@ export function grantFromRow(r: GrantRow): Grant & { note: string | null } {
     expiresAtMs: r.expiresAtMs,
     priority: r.priority,
     paid: r.paid,
+    pinnedMc: r.pinnedMc,
     note: r.note,
   };
+}
+
+/** Σ of a grant's pins, read in the same statement as the grant. */
+const pinnedOf = sql<number>`coalesce((select sum(${holdPins.amountMc}) from ${holdPins} where ${holdPins.grantId} = ${grants.id}), 0)`.mapWith(Number);
+
+/** An account's grants (all, or those matching `where`) with what active holds pin of each, in one statement. */
+export async function loadGrants(tx: Db | Tx, accountId: string, where?: SQL, opts: { newestFirst?: boolean; limit?: number } = {}): Promise<(Grant & { note: string | null })[]> {
+  const q = tx.select({ ...getTableColumns(grants), pinnedMc: pinnedOf }).from(grants).where(and(eq(grants.accountId, accountId), where));
+  const rows = await (opts.newestFirst ? q.orderBy(desc(grants.effectiveAtMs), desc(grants.id)) : q).limit(opts.limit ?? 1_000_000);
+  return rows.map(grantFromRow);
+}
+
+/** Writes expiries: each takes its credits from the grant (never more than it holds) and leaves a ledger entry. */
+export async function recordExpiries(tx: Tx, accountId: string, expiries: readonly Expiry[], ref: (e: Expiry) => string): Promise<void> {
+  for (const e of expiries) {
+    const updated = await tx
+      .update(grants)
+      .set({ remainingMc: sql`${grants.remainingMc} - ${e.expiredMc}` })
+      .where(and(eq(grants.id, e.grantId), sql`${grants.remainingMc} >= ${e.expiredMc}`))
+      .returning({ id: grants.id });
+    if (updated.length !== 1) throw new Error(`expiry of ${e.expiredMc} mc from grant ${e.grantId} would overdraw it`);
+    await tx.insert(ledgerEntries).values({
+      accountId, kind: 'expiry', amountMc: -e.expiredMc, grantId: e.grantId, ref: ref(e), atMs: e.atMs,
+      details: { grantKind: e.kind, expiredMc: e.expiredMc, expiresAtMs: e.expiresAtMs },
+    });
+  }
+}
+
+/** Expires the unpinned credits of grants whose time has passed (under the account's lock); pinned credits wait for their holds. */
+export async function expireDue(tx: Tx, accountId: string, nowMs: number): Promise<boolean> {
+  const due = await loadGrants(tx, accountId, and(lte(grants.expiresAtMs, nowMs), gt(grants.remainingMc, 0)));
+  const expiries = dueExpiries(due, nowMs);
+  await recordExpiries(tx, accountId, expiries, (e) => `expiry:${e.grantId}`);
+  return expiries.length > 0;
 }
 
 /**
@@ -43,24 +79,7 @@ export async function materialize(tx: Tx, account: AccountRow, catalog: Catalog,
     );
     if (id) changed = true;
   }
-  const candidates = await tx
-    .select()
-    .from(grants)
-    .where(and(eq(grants.accountId, account.id), isNotNull(grants.expiresAtMs), lte(grants.expiresAtMs, nowMs), gt(grants.remainingMc, 0)));
-  for (const e of dueExpiries(candidates.map(grantFromRow), nowMs)) {
-    await tx.update(grants).set({ remainingMc: 0 }).where(eq(grants.id, e.grantId));
-    await tx.insert(ledgerEntries).values({
-      accountId: account.id,
-      kind: 'expiry',
-      amountMc: -e.expiredMc,
-      grantId: e.grantId,
-      ref: `expiry:${e.grantId}`,
-      atMs: e.expiresAtMs,
-      details: { grantKind: e.kind, expiredMc: e.expiredMc },
-    });
-    changed = true;
-  }
-  return changed;
+  return (await expireDue(tx, account.id, nowMs)) || changed;
 }
 
 export interface NewGrant {
@@ -83,6 +102,7 @@ export interface NewGrant {
  * its own replay is answered with the first answer.
  */
 export async function insertGrant(tx: Tx, g: NewGrant, nowMs: number, onDuplicate: 'skip' | 'fail' = 'skip'): Promise<string | null> {
+  if (!(Number.isSafeInteger(g.amountMc) && g.amountMc > 0 && g.amountMc <= MAX_GRANT_MC)) throw new Error(`a grant of ${g.amountMc} mc is outside 1..${MAX_GRANT_MC}`);
   const id = newId('g');
   const insert = tx
     .insert(grants)
@@ -96,39 +116,45 @@ export async function insertGrant(tx: Tx, g: NewGrant, nowMs: number, onDuplicat
   return id;
 }
 
-/** Reads the wallet inside a transaction that already holds the account lock and has materialised. Every number comes from shared/rules. */
+/**
+ * The grants a wallet lists, in burn order: those holding credits that are in force or past their expiry but pinned (after
+ * materialising, a grant past its expiry holds only pinned credits), and the newest spent grants still in force.
+ */
+async function listedGrants(tx: Tx, accountId: string, nowMs: number): Promise<GrantView[]> {
+  const holding = await loadGrants(tx, accountId, and(lte(grants.effectiveAtMs, nowMs), gt(grants.remainingMc, 0)));
+  const spent = await loadGrants(tx, accountId, and(lte(grants.effectiveAtMs, nowMs), eq(grants.remainingMc, 0), or(isNull(grants.expiresAtMs), gt(grants.expiresAtMs, nowMs))), { newestFirst: true, limit: WALLET_SPENT_GRANTS_LISTED });
+  for (const g of holding) {
+    if (!isInForce(g, nowMs) && g.remainingMc !== g.pinnedMc) throw new Error(`grant ${g.id} is past its expiry with unpinned credits: materialise before reading`);
+  }
+  return [...holding, ...spent].sort(compareBurnOrder);
+}
+
+/** Reads the wallet inside a transaction that already holds the account lock and has materialised at `nowMs`. Every number comes from shared/rules. */
 export async function walletOf(tx: Tx, account: AccountRow, nowMs: number): Promise<Wallet> {
-  const rows = await tx
-    .select()
-    .from(grants)
-    .where(and(eq(grants.accountId, account.id), lte(grants.effectiveAtMs, nowMs), or(isNull(grants.expiresAtMs), gt(grants.expiresAtMs, nowMs))));
-  const live: GrantView[] = rows.map(grantFromRow).sort(compareBurnOrder);
-  const heldMc = await activeHoldsMc(tx, account.id);
+  const live = await listedGrants(tx, account.id, nowMs);
   return {
     accountId: account.id,
     displayName: account.displayName,
     planId: account.planId,
     serverTimeMs: nowMs,
-    availableMc: availableMc(live, [heldMc], nowMs),
-    heldMc,
+    availableMc: availableMc(live, nowMs),
+    heldMc: heldMc(live),
     grants: live,
     nextDailyResetMs: nextUtcMidnight(nowMs),
     revision: await latestLedgerId(tx, account.id),
   };
 }
 
-/** Wallet read: lock, materialise, read — in one transaction. `changed` tells the caller to publish the new wallet. */
-export async function readWallet(db: Db | Tx, accountId: string, catalog: Catalog, nowMs: number): Promise<{ wallet: Wallet; changed: boolean }> {
+/**
+ * Wallet read: lock, then take the time, materialise and read — in one transaction. The time is taken once the lock is held,
+ * so a read that waited behind other changes is dated after them: it never shows rows newer than its own time.
+ * `changed` tells the caller to publish the new wallet.
+ */
+export async function readWallet(db: Db | Tx, accountId: string, catalog: Catalog, now: () => number): Promise<{ wallet: Wallet; changed: boolean }> {
   return db.transaction(async (tx) => {
     const account = await lockAccount(tx, accountId);
+    const nowMs = now();
     const changed = await materialize(tx, account, catalog, nowMs);
     return { wallet: await walletOf(tx, account, nowMs), changed };
   });
-}
-
-
-/** Σ active holds of an account. */
-export async function activeHoldsMc(tx: Db | Tx, accountId: string): Promise<number> {
-  const [row] = await tx.select({ s: sql<string>`coalesce(sum(${holds.amountMc}), 0)` }).from(holds).where(and(eq(holds.accountId, accountId), eq(holds.status, 'active')));
-  return Number(row?.s ?? 0);
 }

@@ -33,19 +33,30 @@ export const grantViewSchema = z.object({
   expiresAtMs: epochMs.nullable(),
   priority: z.int(),
   paid: z.boolean(),
+  /** the part of remainingMc pinned by runs in progress: held, not available (0 from servers before pinned holds) */
+  pinnedMc: nonNegMc.default(0),
   note: z.string().nullable(),
 });
 export type GrantView = z.infer<typeof grantViewSchema>;
+
+/** How many spent grants (nothing left) still in force a wallet lists, newest first, besides every grant that holds credits. */
+export const WALLET_SPENT_GRANTS_LISTED = 20;
 
 export const walletSchema = z.object({
   accountId: z.string(),
   displayName: z.string(),
   planId: z.string(),
-  /** the server's clock when the wallet was read: the client measures its offset from it */
+  /** the server's clock when the wallet was read (under the account's lock, so no later change is in it): the client measures its offset from it */
   serverTimeMs: epochMs,
-  availableMc: mc,
+  /** Σ unpinned remaining of the grants in force: availableMc(grants, serverTimeMs) in shared/rules/grants.ts */
+  availableMc: nonNegMc,
+  /** Σ pinned credits: what runs in progress hold */
   heldMc: nonNegMc,
-  /** grants in force now, in burn order */
+  /**
+   * In burn order: the grants in force that hold credits, those past their expiry whose credits runs in progress still pin
+   * (remainingMc = pinnedMc), and the newest spent grants in force (up to WALLET_SPENT_GRANTS_LISTED).
+   * availableMc + heldMc = Σ remainingMc.
+   */
   grants: z.array(grantViewSchema).max(10_000),
   nextDailyResetMs: epochMs,
   /** a sequence that grows with every change to the wallet, so stale snapshots can be told from fresh ones */
@@ -126,6 +137,7 @@ export const outputSchema = z.object({
 export type GenerationOutput = z.infer<typeof outputSchema>;
 
 export const fundingLineSchema = z.object({ grantId: z.string(), kind: z.enum(GRANT_KINDS), amountMc: nonNegMc, paid: z.boolean() });
+
 
 export const generationSchema = z.object({
   id: z.string(),

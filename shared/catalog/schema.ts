@@ -1,7 +1,10 @@
 // The price catalog document: zod schema for models and their meters, workflows, plans, packs and policies (CREDIT-RULES §4, §6, §8, §9).
 import { z } from 'zod';
+import { MAX_GRANT_MC } from '../rules/money';
 
 const mc = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
+/** credits the catalog grants (signup, daily, per period, per pack): no more than one grant may carry */
+const grantMc = z.int().min(0).max(MAX_GRANT_MC);
 const positiveInt = z.int().min(1).max(Number.MAX_SAFE_INTEGER);
 const id = z.string().min(1).max(80).regex(/^[a-z0-9][a-z0-9._:/-]*$/, 'ids are lower-case letters, digits and . _ : / -');
 
@@ -182,7 +185,7 @@ export type Access = z.infer<typeof accessSchema>;
 
 export const billingOptionSchema = z.object({
   period: z.enum(['weekly', 'monthly', 'yearly']),
-  creditsMc: mc,
+  creditsMc: grantMc,
   priceMinor: z.int().min(0),
 });
 
@@ -191,8 +194,8 @@ export const planSchema = z.object({
   name: z.string().min(1).max(60),
   /** a legacy plan, once left, cannot be chosen again */
   legacy: z.boolean().default(false),
-  trialMc: mc,
-  dailyFreeMc: mc,
+  trialMc: grantMc,
+  dailyFreeMc: grantMc,
   /** null = no daily run limit */
   dailyRunLimit: positiveInt.nullable(),
   billing: z.array(billingOptionSchema).max(4),
@@ -214,7 +217,7 @@ export type Plan = z.infer<typeof planSchema>;
 export const packSchema = z.object({
   id,
   name: z.string().min(1).max(60),
-  creditsMc: positiveInt,
+  creditsMc: grantMc.min(1),
   priceMinor: positiveInt,
 });
 export type Pack = z.infer<typeof packSchema>;

@@ -3,12 +3,32 @@
 /** 1 credit = 1000 millicredits. */
 export const MC_PER_CREDIT = 1000;
 
+/**
+ * The most one grant may carry: 100 million credits. With MAX_BALANCE_MC below, no account's sums come near 2^53 mc
+ * (9 trillion credits): every sum of amounts an account can be asked to make stays exact.
+ */
+export const MAX_GRANT_MC = 100_000_000 * MC_PER_CREDIT;
+/**
+ * The most an account may hold across all its grants: 1 billion credits (10^12 mc), far below 2^53 / MAX_LIVE_GRANTS
+ * (about 9 × 10^12 mc), so neither a balance, nor a hold, nor a price that fits in one can overflow.
+ */
+export const MAX_BALANCE_MC = 1_000_000_000 * MC_PER_CREDIT;
+
 export class CreditAmountError extends Error {
-  readonly code = 'invalid_amount';
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** amount_too_large when the amount is well-formed but past a limit (`limitMc`) */
+    readonly code: 'invalid_amount' | 'amount_too_large' = 'invalid_amount',
+    readonly limitMc: number | null = null,
+  ) {
     super(message);
     this.name = 'CreditAmountError';
   }
+}
+
+/** The error for an amount past a limit, naming the limit in credits: amountTooLarge('a grant may be', MAX_GRANT_MC). */
+export function amountTooLarge(subjectAndVerb: string, limitMc: number): CreditAmountError {
+  return new CreditAmountError(`${subjectAndVerb} at most ${formatCredits(limitMc)} credits`, 'amount_too_large', limitMc);
 }
 
 /** Throws unless `value` is a safe integer (optionally ≥ 0). Used at every boundary that takes millicredits. */
@@ -25,9 +45,10 @@ const CREDIT_STRING = /^(-)?(\d+)(?:\.(\d{1,3}))?$/;
 
 /**
  * Parses a decimal credit string such as "9.8" or "200" into millicredits.
- * Rejects NaN, exponents, more than 3 decimals, negatives (unless allowed) and anything past a safe integer.
+ * Rejects NaN, exponents, more than 3 decimals, negatives (unless allowed) and anything past a safe integer, or past
+ * `maxMc` when given (then with code amount_too_large).
  */
-export function parseCredits(text: string, opts: { allowNegative?: boolean } = {}): number {
+export function parseCredits(text: string, opts: { allowNegative?: boolean; maxMc?: number; subjectAndVerb?: string } = {}): number {
   if (typeof text !== 'string') throw new CreditAmountError('credits must be given as text');
   const trimmed = text.trim();
   if (trimmed.length === 0) throw new CreditAmountError('credits must not be empty');
@@ -44,7 +65,8 @@ export function parseCredits(text: string, opts: { allowNegative?: boolean } = {
   const whole = BigInt(m[2] ?? '0');
   const frac = BigInt((m[3] ?? '').padEnd(3, '0'));
   const mc = whole * 1000n + frac;
-  if (mc > BigInt(Number.MAX_SAFE_INTEGER)) throw new CreditAmountError(`"${trimmed}" is too large`);
+  if (opts.maxMc !== undefined && mc > BigInt(opts.maxMc)) throw amountTooLarge(opts.subjectAndVerb ?? 'an amount may be', opts.maxMc);
+  if (mc > BigInt(Number.MAX_SAFE_INTEGER)) throw new CreditAmountError(`"${trimmed}" is too large`, 'amount_too_large', Number.MAX_SAFE_INTEGER);
   const result = Number(mc);
   return negative && result !== 0 ? -result : result;
 }
@@ -120,7 +142,7 @@ export function addMcRatioCeil(terms: ReadonlyArray<readonly [number, number]>, 
 
 function toSafe(v: bigint): number {
   if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER)) {
-    throw new CreditAmountError('amount is too large to represent exactly');
+    throw new CreditAmountError('amount is too large to represent exactly', 'amount_too_large', Number.MAX_SAFE_INTEGER);
   }
   return Number(v);
 }

@@ -1,6 +1,6 @@
 // Estimates (upper bound and typical) and final costs of runs from the catalog, per plan (CREDIT-RULES §4, §5).
 import { z } from 'zod';
-import { addMc, productDivCeil } from './money';
+import { addMc, CreditAmountError, formatCredits, MAX_BALANCE_MC, productDivCeil } from './money';
 import { tokenCostBoundMc, tokenCostMc } from './token-cost';
 import { findModel, findPlan, type Catalog, type CatalogModel, type Multiplier, type Plan } from '../catalog/schema';
 import { accessFor } from './access';
@@ -10,7 +10,7 @@ export { tokenCostBoundMc, tokenCostMc, ratesFor, type TokensMeter, type TokenRa
 
 export class PricingError extends Error {
   constructor(
-    readonly code: 'unknown_model' | 'unknown_workflow' | 'unknown_plan' | 'invalid_request' | 'invalid_usage',
+    readonly code: 'unknown_model' | 'unknown_workflow' | 'unknown_plan' | 'invalid_request' | 'invalid_usage' | 'amount_too_large',
     message: string,
   ) {
     super(message);
@@ -268,11 +268,31 @@ export function expandRequest(raw: RunRequest, catalog: Catalog): ResolvedRun[] 
   });
 }
 
+/** The most one run may cost: no more than an account may hold (MAX_BALANCE_MC), so no price can overflow a sum. */
+export const MAX_RUN_MC = MAX_BALANCE_MC;
+
+function runTooLarge(): PricingError {
+  return new PricingError('amount_too_large', `a run may cost at most ${formatCredits(MAX_RUN_MC)} credits; ask for less`);
+}
+
 /**
  * The estimate of a run: an upper bound (never below any final cost the run can produce) and a typical cost.
- * A workflow costs the sum of its blocks. Models marked unlimited on the plan cost nothing.
+ * A workflow costs the sum of its blocks. Models marked unlimited on the plan cost nothing. A run that could cost more
+ * than MAX_RUN_MC is refused (PricingError amount_too_large), however its catalog prices multiply up.
  */
 export function estimate(raw: RunRequest, catalog: Catalog, planId: string): Estimate {
+  let est: Estimate;
+  try {
+    est = estimateUnbounded(raw, catalog, planId);
+  } catch (e) {
+    if (e instanceof CreditAmountError) throw runTooLarge();
+    throw e;
+  }
+  if (est.maxMc > MAX_RUN_MC) throw runTooLarge();
+  return est;
+}
+
+function estimateUnbounded(raw: RunRequest, catalog: Catalog, planId: string): Estimate {
   const plan = resolvePlan(catalog, planId);
   const lines = expandRequest(raw, catalog).map((r): EstimateLine => {
     const unlimited = isUnlimited(plan, r.model);

@@ -89,7 +89,7 @@ describe('expiring credits', () => {
   const NOW = Date.parse('2026-11-22T12:00:00Z');
   const DAY = 86_400_000;
   const g = (id: string, kind: Grant['kind'], expiresAtMs: number | null, remainingMc = 5_000): Grant => ({
-    id, kind, amountMc: 10_000, remainingMc, effectiveAtMs: NOW - DAY, expiresAtMs, priority: 0, paid: kind === 'pack',
+    id, kind, amountMc: 10_000, remainingMc, effectiveAtMs: NOW - DAY, expiresAtMs, priority: 0, paid: kind === 'pack', pinnedMc: 0,
   });
   it('lists credits expiring unused within 3 days, soonest first, leaving out daily credits', () => {
     const r = expiringSoon([g('p', 'pack', NOW + 2 * DAY), g('s', 'subscription', NOW + DAY), g('d', 'daily', NOW + 1000), g('late', 'pack', NOW + 4 * DAY), g('spent', 'pack', NOW + DAY, 0), g('never', 'trial', null)], NOW);
