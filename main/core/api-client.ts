@@ -3,8 +3,8 @@ import type { AxiosInstance, AxiosResponse, ResponseType } from 'axios';
 import type { FetchLike } from 'eventsource';
 import type { z } from 'zod';
 import {
-  catalogKeySchema, catalogResponseSchema, errorBodySchema, ledgerPageSchema, generationPageSchema, generationSchema, healthSchema, walletSchema,
-  type CreateGenerationBody, type Generation, type Wallet,
+  catalogKeySchema, estimateAnswerSchema, catalogResponseSchema, errorBodySchema, ledgerPageSchema, generationPageSchema, generationSchema, healthSchema, walletSchema,
+  type CreateEstimateBody, type CreateGenerationBody, type EstimateAnswer, type Generation, type Wallet,
 } from '../../shared/api/index';
 import { clockOffsetMs } from '../../shared/rules/schedule';
 import { createHttp, eventStreamFetch, isTimeout, networkErrorCode, OUTPUT_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from './http';
@@ -127,6 +127,11 @@ export class CreditsApiClient {
 
   createGeneration(body: CreateGenerationBody, idempotencyKey: string): Promise<Generation> {
     return this.request(generationSchema, 'POST', '/v1/generations', { body, headers: { 'idempotency-key': idempotencyKey } });
+  }
+
+  /** What the server says a run would cost now and whether it would accept it (holds nothing). */
+  estimate(body: CreateEstimateBody): Promise<EstimateAnswer> {
+    return this.request(estimateAnswerSchema, 'POST', '/v1/estimates', { body });
   }
 
   generation(id: string): Promise<Generation> {

@@ -17,6 +17,14 @@ export async function lockAccount(tx: Tx, accountId: string): Promise<AccountRow
   return row;
 }
 
+/** The account row, without a lock: for reads that change nothing. */
+export async function getAccount(tx: Tx, accountId: string): Promise<AccountRow> {
+  const rows = await tx.select().from(accounts).where(eq(accounts.id, accountId));
+  const row = rows[0];
+  if (!row) throw notFound(`account ${accountId}`);
+  return row;
+}
+
 export async function accountExists(tx: Db | Tx, accountId: string): Promise<boolean> {
   const rows = await tx.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, accountId));
   return rows.length > 0;

@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { createGenerationBodySchema, emptyBodySchema, generationIdParamsSchema, generationListQuerySchema, idempotencyKeyParamsSchema, outputParamsSchema, type Generation } from '../../shared/api/index';
+import { createEstimateBodySchema, createGenerationBodySchema, emptyBodySchema, generationIdParamsSchema, generationListQuerySchema, idempotencyKeyParamsSchema, outputParamsSchema, type Generation } from '../../shared/api/index';
 import { expandRequest, type RunRequest } from '../../shared/rules/pricing';
 import type { EngineRouter } from '../engines/router';
 import { EngineError } from '../engines/types';
@@ -12,6 +12,7 @@ import type { ServerContext } from '../http/context';
 import { ApiError, notFound } from '../http/errors';
 import { idempotencyKeyOf, idempotent, storedAnswer } from '../http/idempotency';
 import { outputDirOf, type GenerationRunner } from './runner';
+import { estimateGeneration } from './estimates';
 import { acceptGeneration, getGeneration, listGenerations, voidGeneration } from './service';
 
 export function generationRoutes(ctx: ServerContext, runner: GenerationRunner, engines: EngineRouter, outputsDir: string): FastifyPluginAsyncZod {
@@ -44,6 +45,11 @@ export function generationRoutes(ctx: ServerContext, runner: GenerationRunner, e
       }
       return reply.status(answer.status).send(answer.body);
     });
+
+    /** What a generation with this body would cost now and whether it would be accepted; holds nothing, needs no key. */
+    app.post('/v1/estimates', { schema: { body: createEstimateBodySchema } }, async (req) =>
+      estimateGeneration(db, { catalog, now: () => clock.now(), availableMc: async (id) => (await ctx.wallet(id)).availableMc }, req.accountId, req.body),
+    );
 
     app.get('/v1/generations', { schema: { querystring: generationListQuerySchema } }, async (req) => listGenerations(db, req.accountId, req.query.limit, req.query.cursor));
 

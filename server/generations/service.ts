@@ -5,7 +5,7 @@ import { findPlan } from '../../shared/catalog/schema';
 import { FINISHED_STATUSES, generationSchema, type CreateGenerationBody, type Generation, type GenerationStatus } from '../../shared/api/index';
 import { checkEntitlements, EntitlementError } from '../../shared/rules/entitlements';
 import { InsufficientCreditsError, settleHold } from '../../shared/rules/grants';
-import { estimate, expandRequest, finalCost, MAX_RUN_MC, PricingError, runRequestSchema, type RunRequest, type Usage } from '../../shared/rules/pricing';
+import { estimate, expandRequest, finalCost, MAX_RUN_MC, PricingError, runRequestSchema, usageSchema, type RunRequest, type Usage } from '../../shared/rules/pricing';
 import { startOfUtcDay } from '../../shared/rules/schedule';
 import { amountTooLarge, creditsText } from '../../shared/rules/money';
 import { generations, holds } from '../db/schema';
@@ -38,6 +38,7 @@ export function generationView(r: GenerationRow): Generation {
     funding: r.funding,
     commercialUse: r.commercialUse,
     outputs: r.outputs,
+    usage: r.usage === null || r.usage === undefined ? null : (usageSchema.safeParse(r.usage).data ?? null),
     error: r.errorCode ? { code: r.errorCode, message: r.errorMessage ?? '' } : null,
     progressPct: r.progressPct,
     createdAtMs: r.createdAtMs,
@@ -48,7 +49,7 @@ export function generationView(r: GenerationRow): Generation {
 }
 
 /** Runs made today (UTC), for the daily run limits: failed, expired and canceled runs do not count. */
-async function runsToday(tx: Tx, accountId: string, nowMs: number): Promise<{ total: number; byModel: Record<string, number> }> {
+export async function runsToday(tx: Tx, accountId: string, nowMs: number): Promise<{ total: number; byModel: Record<string, number> }> {
   const rows = await tx
     .select({ modelId: generations.modelId, n: sql<string>`count(*)` })
     .from(generations)

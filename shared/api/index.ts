@@ -1,7 +1,7 @@
 // The HTTP API between main and the credits server: zod schemas for every request and response, and the one error shape.
 import { z } from 'zod';
 import { GRANT_KINDS } from '../rules/grants';
-import { runRequestSchema } from '../rules/pricing';
+import { runRequestSchema, usageSchema } from '../rules/pricing';
 import { safeString } from './text';
 
 const mc = z.int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
@@ -117,6 +117,39 @@ export const createGenerationBodySchema = z
   .strict();
 export type CreateGenerationBody = z.input<typeof createGenerationBodySchema>;
 
+/** `POST /v1/estimates`: the same body as a generation; the approval is optional (given, it is checked like a real run's). */
+export const createEstimateBodySchema = z
+  .object({
+    request: runRequestSchema,
+    approvedMc: nonNegMc.optional(),
+  })
+  .strict();
+export type CreateEstimateBody = z.input<typeof createEstimateBodySchema>;
+
+/** The refusal a generation with this body would get now, with the status and code the generation route would answer. */
+export const estimateRefusalSchema = z.object({
+  status: z.int().min(400).max(499),
+  code: z.string(),
+  message: z.string(),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+export type EstimateRefusal = z.infer<typeof estimateRefusalSchema>;
+
+export const estimateAnswerSchema = z.object({
+  /** the range: what the run usually costs and the most it can cost (what the user approves and the server holds) */
+  typicalMc: nonNegMc,
+  maxMc: nonNegMc,
+  lines: z.array(z.object({ modelId: z.string(), label: z.string(), typicalMc: nonNegMc, maxMc: nonNegMc, unlimited: z.boolean() })),
+  /** the catalog the estimate was computed from */
+  catalogVersion: z.string(),
+  planId: z.string(),
+  availableMc: nonNegMc,
+  /** true when a generation with this body would be accepted now */
+  allowed: z.boolean(),
+  refusal: estimateRefusalSchema.nullable(),
+});
+export type EstimateAnswer = z.infer<typeof estimateAnswerSchema>;
+
 /** Generation ids and output names, checked wherever one arrives from outside before it is used to find anything. */
 export const GENERATION_ID_PATTERN = /^gen_[A-Za-z0-9_-]{1,40}$/;
 export const OUTPUT_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,80}$/;
@@ -158,6 +191,8 @@ export const generationSchema = z.object({
   /** funded (in part) by paid credits: the result may be used commercially */
   commercialUse: z.boolean(),
   outputs: z.array(outputSchema),
+  /** what the run used (tokens in and out, images, seconds of video), as the engine reported it; null until it settles */
+  usage: usageSchema.nullable().default(null),
   error: z.object({ code: z.string(), message: z.string() }).nullable(),
   progressPct: z.int().min(0).max(100),
   createdAtMs: epochMs,

@@ -28,7 +28,8 @@ test('generate an image: see the estimate, approve, watch the balance fall by th
   await button.click();
   const card = page.getByRole('listitem', { name: /FLUX.1 Schnell: Done/ });
   await expect(card).toBeVisible({ timeout: 20_000 });
-  await expect(card.getByTestId('run-cost')).toHaveText('Charged 1 credit of an estimated up to 1 credit');
+  await expect(card.getByTestId('run-cost')).toHaveText('Charged 1 credit of an estimated up to 1 credit · Used 1 image');
+  await expect(card.getByTestId('run-usage')).toHaveText('· Used 1 image');
   await expect(card.getByRole('img')).toHaveCount(1);
   await expect(card.getByText('Local preview')).toBeVisible();
   await expect(balance(page)).toHaveText('59');

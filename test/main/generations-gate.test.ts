@@ -1,5 +1,7 @@
 // The pre-flight gate and run bookkeeping in main, against a real server: refusals, offline estimates, price changes, crash recovery.
 import { afterEach, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import type { RunRequest } from '../../shared/rules/pricing';
 import { defaultCatalog } from '../../shared/catalog/index';
 import type { Catalog } from '../../shared/catalog/schema';
 import { CreditsApiClient } from '../../main/core/api-client';
@@ -149,5 +151,41 @@ describe('runs', () => {
     await expect.poll(() => gens.recentViews()[0]?.status, { timeout: 5_000 }).toBe('succeeded');
     expect(gens.recentViews()[0]!.outputUrls).toEqual({ 'image-1.png': `test://${g.id}/image-1.png` });
     await expect(gens.start({ modelId: 'flux-schnell', prompt: 'a fox' }, 500)).rejects.toMatchObject({ code: 'approval_too_low' });
+  });
+});
+
+describe('one money core: the app and the server estimate alike', () => {
+  it("for random requests, main's offline pre-flight and POST /v1/estimates give the same range and the same refusal", async () => {
+    const { gens, sync, client, catalog, s, accountId } = await setup();
+    await s.admin('PUT', `/admin/accounts/${accountId}/plan`, { planId: 'starter' });
+    await sync.useClient(client);
+    await catalog.sync(client, Date.now() + sync.view.clockOffsetMs);
+    await sync.refresh();
+    const models = ['flux-schnell', 'flux-dev', 'gpt-4o', 'claude-sonnet-4', 'veo-3', 'nope'];
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({ modelId: fc.constantFrom(...models), prompt: fc.string({ maxLength: 300 }), count: fc.option(fc.integer({ min: 1, max: 6 }), { nil: undefined }), maxOutputTokens: fc.option(fc.integer({ min: 1, max: 5_000 }), { nil: undefined }) }),
+        async (raw) => {
+          const request = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)) as RunRequest;
+          const local = gens.preflight(request);
+          let server: Awaited<ReturnType<typeof client.estimate>> | { code: string };
+          try {
+            server = await client.estimate({ request });
+          } catch (e) {
+            server = { code: (e as { serverCode: string }).serverCode };
+          }
+          if ('code' in server) {
+            // the server could not price it: neither can the app, for the same reason
+            expect(local.estimate).toBeNull();
+            expect(local.refusal?.code).toBe(server.code);
+            return;
+          }
+          expect(local.estimate).toMatchObject({ maxMc: server.maxMc, typicalMc: server.typicalMc });
+          expect(local.availableMc).toBe(server.availableMc);
+          expect(local.refusal?.code ?? null).toBe(server.refusal?.code ?? null);
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 });

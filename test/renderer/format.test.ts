@@ -1,6 +1,6 @@
 // Renderer display helpers: countdowns in server time, credit and date formatting, ages.
 import { describe, expect, it } from 'vitest';
-import { age, countdown, expiryDate, formatCredits } from '../../renderer/src/lib/format';
+import { age, countdown, expiryDate, formatCredits, usageText } from '../../renderer/src/lib/format';
 import { unitPrice } from '../../renderer/src/features/generate/model-options';
 import { defaultCatalog } from '../../shared/catalog/index';
 
@@ -30,5 +30,19 @@ describe('renderer formatting', () => {
     expect(unitPrice(model)).toBe('11 / 5K tokens');
     const imported = { ...model, pricing: { ...model.pricing, blockTokens: 1_000_000, inputMcPerBlock: 3_750, outputMcPerBlock: 15_000, rounding: 'proportional' as const } };
     expect(unitPrice(imported)).toBe('3.75 in, 15 out / 1M tokens');
+  });
+});
+
+describe('usageText', () => {
+  it('says what a run used in words', () => {
+    expect(usageText(null)).toBeNull();
+    expect(usageText({})).toBeNull();
+    expect(usageText({ inputTokens: 1_412, outputTokens: 180, cacheReadTokens: 1_000 })).toBe('1,412 tokens in · 180 out · 1,000 cached');
+    expect(usageText({ inputTokens: 1, outputTokens: 0 })).toBe('1 token in · 0 out');
+    expect(usageText({ delivered: 2 }, 'image')).toBe('2 images');
+    expect(usageText({ delivered: 1 }, 'image')).toBe('1 image');
+    expect(usageText({ deliveredMs: 8_000 })).toBe('8.0 s of video');
+    expect(usageText({ trainingImages: 12 })).toBe('12 training images');
+    expect(usageText({ blocks: [{ inputTokens: 10, outputTokens: 5 }, { delivered: 1 }] }, 'image')).toBe('10 tokens in · 5 out; 1 image');
   });
 });

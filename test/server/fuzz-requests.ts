@@ -36,6 +36,7 @@ export const ROUTES: RouteSpec[] = [
   { method: 'GET', path: '/v1/wallet/events' },
   { method: 'GET', path: '/v1/ledger', query: 'ledger' },
   { method: 'POST', path: '/v1/generations', body: 'generation' },
+  { method: 'POST', path: '/v1/estimates', body: 'generation' },
   { method: 'GET', path: '/v1/generations', query: 'generations' },
   { method: 'GET', path: '/v1/generations/by-key/:key' },
   { method: 'GET', path: '/v1/generations/:genId' },

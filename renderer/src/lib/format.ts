@@ -45,3 +45,35 @@ export function age(fromMs: number, nowMs: number): string {
   if (h < 48) return `${h} h ago`;
   return `${Math.floor(h / 24)} days ago`;
 }
+
+/** The shape of a run's usage as the API reports it (tokens in and out, items delivered, ms of video, training images, per block). */
+export interface UsageLike {
+  inputTokens?: number | undefined;
+  outputTokens?: number | undefined;
+  cacheReadTokens?: number | undefined;
+  cacheWriteTokens?: number | undefined;
+  delivered?: number | undefined;
+  deliveredMs?: number | undefined;
+  trainingImages?: number | undefined;
+  blocks?: UsageLike[] | undefined;
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+
+/** "412 tokens in · 180 out · 120 cached", "2 images", "8.0 s of video": what a run used, in words; null when nothing was reported. */
+export function usageText(usage: UsageLike | null | undefined, deliveredNoun = 'item'): string | null {
+  if (!usage) return null;
+  if (usage.blocks?.length) {
+    const parts = usage.blocks.map((b) => usageText(b, deliveredNoun)).filter((t): t is string => t !== null);
+    return parts.length ? parts.join('; ') : null;
+  }
+  const parts: string[] = [];
+  if (usage.inputTokens !== undefined) parts.push(`${plural(usage.inputTokens, 'token')} in`);
+  if (usage.outputTokens !== undefined) parts.push(`${usage.outputTokens.toLocaleString('en-US')} out`);
+  if (usage.cacheReadTokens) parts.push(`${usage.cacheReadTokens.toLocaleString('en-US')} cached`);
+  if (usage.cacheWriteTokens) parts.push(`${usage.cacheWriteTokens.toLocaleString('en-US')} written to cache`);
+  if (usage.delivered !== undefined) parts.push(plural(usage.delivered, deliveredNoun));
+  if (usage.deliveredMs !== undefined) parts.push(`${(usage.deliveredMs / 1000).toFixed(1)} s of video`);
+  if (usage.trainingImages !== undefined) parts.push(plural(usage.trainingImages, 'training image'));
+  return parts.length ? parts.join(' · ') : null;
+}

@@ -2,7 +2,7 @@
 import { useEffect, useState } from 'react';
 import type { GenerationView } from '../../../../shared/ipc/contract';
 import { creditsText as credits } from '../../../../shared/rules/money';
-import { formatCredits } from '../../lib/format';
+import { formatCredits, usageText } from '../../lib/format';
 
 const STATUS_LABELS: Record<GenerationView['status'], string> = {
   queued: 'Queued',
@@ -32,6 +32,7 @@ function TextOutput({ url }: { url: string }) {
 
 export function RunCard({ run }: { run: GenerationView }) {
   const inProgress = run.status === 'queued' || run.status === 'running';
+  const used = usageText(run.usage, run.outputs[0]?.kind === 'audio' ? 'clip' : run.outputs[0]?.kind === 'text' ? 'reply' : 'image');
   const [canceling, setCanceling] = useState(false);
   return (
     <li className={`run-card status-${run.status}`} aria-label={`${run.label}: ${STATUS_LABELS[run.status]}`}>
@@ -84,6 +85,12 @@ export function RunCard({ run }: { run: GenerationView }) {
             Charged {credits(run.chargedMc)} of an estimated up to {credits(run.estimateMaxMc)}
             {run.refundedMc ? <> · {formatCredits(run.refundedMc)} returned</> : null}
           </>
+        )}
+        {used && !inProgress && (
+          <span className="run-usage" data-testid="run-usage">
+            {' '}
+            · Used {used}
+          </span>
         )}
         {(run.status === 'failed' || run.status === 'expired' || run.status === 'canceled') && <>Refunded {credits(run.refundedMc ?? run.heldMc)} — nothing was charged</>}
       </p>

@@ -1,0 +1,79 @@
+// Estimates: what a generation with this body would cost now, and whether it would be accepted or which refusal it would get.
+import { findPlan, type Catalog } from '../../shared/catalog/schema';
+import type { CreateEstimateBody, EstimateAnswer, EstimateRefusal } from '../../shared/api/index';
+import { checkEntitlements, EntitlementError } from '../../shared/rules/entitlements';
+import { estimate, expandRequest, MAX_RUN_MC, PricingError, runRequestSchema, type Estimate } from '../../shared/rules/pricing';
+import { amountTooLarge, creditsText } from '../../shared/rules/money';
+import type { Db } from '../db/open';
+import { ApiError } from '../http/errors';
+import { getAccount } from '../accounts/service';
+import { runsToday } from './service';
+
+export interface EstimateContext {
+  catalog: Catalog;
+  now: () => number;
+  /** the account's available credits now, as the wallet reads them (resets and expiries materialised) */
+  availableMc(accountId: string): Promise<number>;
+}
+
+/**
+ * Prices a request the way `POST /v1/generations` would, without holding anything: a request that cannot be priced
+ * (unknown model, bad parameters) is refused as the generation route refuses it; one that can be priced answers 200 with
+ * the range and, when a generation would be refused (plan, daily limits, approval, credits), the refusal it would get.
+ */
+export async function estimateGeneration(db: Db, ctx: EstimateContext, accountId: string, body: CreateEstimateBody): Promise<EstimateAnswer> {
+  const { catalog } = ctx;
+  if (body.approvedMc !== undefined && body.approvedMc > MAX_RUN_MC) {
+    const e = amountTooLarge('an approval may be', MAX_RUN_MC);
+    throw new ApiError(400, e.code, e.message, { limitMc: MAX_RUN_MC });
+  }
+  const account = await getAccount(db, accountId);
+  const plan = findPlan(catalog, account.planId);
+  if (!plan) throw new ApiError(409, 'unknown_plan', `your plan ${account.planId} is not in the price catalog`);
+  const request = runRequestSchema.parse(body.request);
+  let est: Estimate;
+  try {
+    est = estimate(request, catalog, plan.id);
+  } catch (e) {
+    if (e instanceof PricingError) throw new ApiError(e.code === 'invalid_request' || e.code === 'amount_too_large' ? 400 : 404, e.code, e.message);
+    throw e;
+  }
+  const availableMc = await ctx.availableMc(accountId);
+  const refusal = await refusalFor(db, ctx, { accountId, plan, request, est, availableMc, approvedMc: body.approvedMc });
+  return {
+    typicalMc: est.typicalMc,
+    maxMc: est.maxMc,
+    lines: est.lines.map((l) => ({ modelId: l.modelId, label: l.label, typicalMc: l.typicalMc, maxMc: l.maxMc, unlimited: l.unlimited })),
+    catalogVersion: catalog.version,
+    planId: plan.id,
+    availableMc,
+    allowed: refusal === null,
+    refusal,
+  };
+}
+
+interface RefusalInput {
+  accountId: string;
+  plan: NonNullable<ReturnType<typeof findPlan>>;
+  request: ReturnType<typeof runRequestSchema.parse>;
+  est: Estimate;
+  availableMc: number;
+  approvedMc: number | undefined;
+}
+
+/** The first refusal `POST /v1/generations` would answer, in the order it checks: plan, approval, credits. */
+async function refusalFor(db: Db, ctx: EstimateContext, r: RefusalInput): Promise<EstimateRefusal | null> {
+  try {
+    checkEntitlements(r.plan, expandRequest(r.request, ctx.catalog), await runsToday(db, r.accountId, ctx.now()));
+  } catch (e) {
+    if (e instanceof EntitlementError) return { status: 403, code: e.code, message: e.message };
+    throw e;
+  }
+  if (r.approvedMc !== undefined && r.est.maxMc > r.approvedMc) {
+    return { status: 409, code: 'price_changed', message: 'the price changed since you approved it; please approve the new estimate', details: { estimateMaxMc: r.est.maxMc, estimateTypicalMc: r.est.typicalMc, approvedMc: r.approvedMc } };
+  }
+  if (r.est.maxMc > r.availableMc) {
+    return { status: 402, code: 'insufficient_credits', message: `this run needs up to ${creditsText(r.est.maxMc)}; you have ${creditsText(r.availableMc)} available`, details: { neededMc: r.est.maxMc, availableMc: r.availableMc } };
+  }
+  return null;
+}
