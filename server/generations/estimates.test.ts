@@ -97,6 +97,9 @@ describe.each(DRIVERS)('estimates on %s', (driver) => {
     expect(t!.usage!.outputTokens).toBeGreaterThan(0);
     expect(t!.finalMc).toBeGreaterThan(0);
     expect(i!.usage).toEqual({ delivered: 2 });
+    // the history's capture entry says what the run used too
+    const ledger = (await s.as(token, 'GET', '/v1/ledger?after=0&limit=100')).body.items as { kind: string; details: { generationId?: string; usage?: unknown } }[];
+    expect(ledger.find((e) => e.kind === 'capture' && e.details.generationId === t!.id)?.details.usage).toEqual(t!.usage);
     const page = (await s.as(token, 'GET', '/v1/generations')).body;
     expect(page.items.map((g: { usage: unknown }) => g.usage)).toEqual([i!.usage, t!.usage]);
   });

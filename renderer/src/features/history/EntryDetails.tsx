@@ -1,6 +1,6 @@
 // The details of one ledger entry: when, what, the estimate, final cost, refund, commercial use and the grants that funded it.
 import type { LedgerEntry } from '../../../../shared/api/index';
-import { formatCredits } from '../../lib/format';
+import { formatCredits, usageText, type UsageLike } from '../../lib/format';
 import { KIND_LABELS, num, text } from './ledger-labels';
 
 export function EntryDetails({ entry, onClose }: { entry: LedgerEntry; onClose: () => void }) {
@@ -15,6 +15,8 @@ export function EntryDetails({ entry, onClose }: { entry: LedgerEntry; onClose: 
   if (num(d.estimateMaxMc) !== null) rows.push(['Estimate (most)', `${formatCredits(num(d.estimateMaxMc)!)} credits`]);
   if (num(d.heldMc) !== null) rows.push(['Held', `${formatCredits(num(d.heldMc)!)} credits`]);
   if (num(d.finalMc) !== null) rows.push(['Final cost', `${formatCredits(num(d.finalMc)!)} credits`]);
+  const used = d.usage && typeof d.usage === 'object' ? usageText(d.usage as UsageLike, 'item') : null;
+  if (used) rows.push(['Used', used]);
   if (entry.kind === 'capture') rows.push(['Charged', `${formatCredits(-entry.amountMc)} credits`]);
   if (num(d.releasedMc) !== null) rows.push([entry.kind === 'void' ? 'Refunded' : 'Returned', `${formatCredits(num(d.releasedMc)!)} credits`]);
   if (text(d.reason)) rows.push(['Reason', text(d.reason)]);
