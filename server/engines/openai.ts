@@ -16,6 +16,10 @@ export const openAiConfigSchema = z
     modelMap: z.record(z.string(), z.string()).default({}),
     timeoutMs: z.int().min(1_000).max(600_000).default(120_000),
     maxResponseBytes: z.int().min(1_024).max(200 * 1024 * 1024).default(50 * 1024 * 1024),
+    /** requests to the provider at once: runs wait on its answers without holding a core */
+    maxConcurrent: z.int().min(1).max(1_000).default(32),
+    /** requests started in any minute, as the provider allows; null = no such limit */
+    requestsPerMinute: z.int().min(1).max(100_000).nullable().default(600),
   })
   .strict();
 export type OpenAiConfig = z.infer<typeof openAiConfigSchema>;

@@ -1,10 +1,11 @@
 // Which engine serves which catalog model: server configuration (a JSON file), the local engine by default.
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import { z } from 'zod';
 import type { ResolvedRun } from '../../shared/rules/pricing';
 import { LocalEngine, type LocalEngineOptions } from './local';
 import { OpenAiEngine, openAiConfigSchema } from './openai';
-import { EngineError, type Engine } from './types';
+import { EngineError, type Engine, type EngineLimits } from './types';
 
 export const enginesConfigSchema = z
   .object({
@@ -12,7 +13,12 @@ export const enginesConfigSchema = z
     /** catalog model ids served by the OpenAI-compatible engine; all others go to the local engine */
     routes: z.object({ openai: z.array(z.string()).default([]) }).strict().default({ openai: [] }),
     local: z
-      .object({ latencyMs: z.int().min(0).max(60_000).default(0), failureRate: z.number().min(0).max(1).default(0) })
+      .object({
+        latencyMs: z.int().min(0).max(60_000).default(0),
+        failureRate: z.number().min(0).max(1).default(0),
+        /** local runs at once; it does real CPU work, so by default one per core */
+        concurrency: z.int().min(1).max(256).optional(),
+      })
       .strict()
       .default({ latencyMs: 0, failureRate: 0 }),
   })
@@ -24,7 +30,10 @@ export class EngineRouter {
   readonly openai: OpenAiEngine | null;
   private readonly openaiModels: Set<string>;
 
-  constructor(config: EnginesConfig, localOverrides: LocalEngineOptions = {}) {
+  constructor(
+    private readonly config: EnginesConfig,
+    localOverrides: LocalEngineOptions = {},
+  ) {
     this.local = new LocalEngine({ ...config.local, ...localOverrides });
     this.openai = config.openai ? new OpenAiEngine(config.openai) : null;
     this.openaiModels = new Set(config.routes.openai);
@@ -37,6 +46,12 @@ export class EngineRouter {
     if (routed.length === 0) return this.local;
     if (routed.length !== runs.length) throw new EngineError('unsupported', 'this workflow mixes models served by different engines');
     return this.openai!;
+  }
+
+  /** How many runs an engine takes at once and per minute (an unknown name, e.g. a run recorded by another version, gets the local limits). */
+  limitsOf(engine: string): EngineLimits {
+    if (engine === 'openai' && this.config.openai) return { concurrency: this.config.openai.maxConcurrent, perMinute: this.config.openai.requestsPerMinute };
+    return { concurrency: this.config.local.concurrency ?? Math.max(1, os.availableParallelism()), perMinute: null };
   }
 
   engineNameFor(runs: readonly ResolvedRun[]): string {

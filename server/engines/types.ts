@@ -56,3 +56,11 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
     signal.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+/** How many runs an engine takes at once, and how many it may start per minute. */
+export interface EngineLimits {
+  /** runs on this engine at once */
+  concurrency: number;
+  /** runs started on this engine in any 60 s; null = no such limit */
+  perMinute: number | null;
+}

@@ -7,11 +7,12 @@ import { amountTooLarge, creditsText } from '../../shared/rules/money';
 import type { Db } from '../db/open';
 import { ApiError } from '../http/errors';
 import { getAccount } from '../accounts/service';
-import { runsToday } from './service';
+import { refuseOverInFlightLimit, runsToday } from './service';
 
 export interface EstimateContext {
   catalog: Catalog;
   now: () => number;
+  retryAfterMs(accountId: string): number;
   /** the account's available credits now, as the wallet reads them (resets and expiries materialised) */
   availableMc(accountId: string): Promise<number>;
 }
@@ -61,12 +62,15 @@ interface RefusalInput {
   approvedMc: number | undefined;
 }
 
-/** The first refusal `POST /v1/generations` would answer, in the order it checks: plan, approval, credits. */
+/** The first refusal `POST /v1/generations` would answer, in the order it checks: plan, runs in flight, approval, credits. */
 async function refusalFor(db: Db, ctx: EstimateContext, r: RefusalInput): Promise<EstimateRefusal | null> {
+  const counts = await runsToday(db, r.accountId, ctx.now());
   try {
-    checkEntitlements(r.plan, expandRequest(r.request, ctx.catalog), await runsToday(db, r.accountId, ctx.now()));
+    checkEntitlements(r.plan, expandRequest(r.request, ctx.catalog), counts);
+    refuseOverInFlightLimit(r.plan, counts.inFlight, ctx.retryAfterMs(r.accountId));
   } catch (e) {
     if (e instanceof EntitlementError) return { status: 403, code: e.code, message: e.message };
+    if (e instanceof ApiError) return { status: e.status, code: e.code, message: e.message, details: e.details as Record<string, unknown> };
     throw e;
   }
   if (r.approvedMc !== undefined && r.est.maxMc > r.approvedMc) {

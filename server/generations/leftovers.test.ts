@@ -16,7 +16,7 @@ import { DRIVERS, startServer, type TestServer } from '../../test/server/helpers
 /** A run left as a crash leaves it: accepted, held and marked running, with a partial file in its folder, and no runner behind it. */
 async function crashedMidRun(s: TestServer, accountId: string, lease = CRASHED): Promise<string> {
   const db = s.database.db;
-  const g = await db.transaction((tx) => acceptGeneration(tx, { catalog: defaultCatalog, now: () => s.clock.now(), engineFor: () => 'local', lease }, accountId, { request: { modelId: 'flux-schnell', prompt: 'cut short' }, approvedMc: 1_000_000 }));
+  const g = await db.transaction((tx) => acceptGeneration(tx, { catalog: defaultCatalog, now: () => s.clock.now(), engineFor: () => 'local', lease, retryAfterMs: () => 1_000 }, accountId, { request: { modelId: 'flux-schnell', prompt: 'cut short' }, approvedMc: 1_000_000 }));
   await db.transaction((tx) => claimGeneration(tx, g.id, lease, s.clock.now()));
   partialFile(s, accountId, g.id);
   return g.id;

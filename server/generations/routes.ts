@@ -31,24 +31,23 @@ export function generationRoutes(ctx: ServerContext, runner: GenerationRunner, e
     app.post('/v1/generations', { schema: { body: createGenerationBodySchema } }, async (req, reply) => {
       const { accountId } = req;
       const key = idempotencyKeyOf(req);
-      if (runner.queueFull()) throw new ApiError(503, 'busy', 'too many runs are waiting; try again in a minute');
-      const answer = await idempotent(db, `gen:${accountId}`, key, req.body, clock.now(), async (tx) => ({
-        status: 201,
-        body: await acceptGeneration(tx, { catalog, now: () => clock.now(), engineFor: engineNameOrRefuse, lease: runner.lease }, accountId, req.body),
-      }));
+      if (runner.queueFull()) throw new ApiError(503, 'busy', 'too many runs are waiting on this server; try again in a minute', { retryAfterMs: 60_000 });
+      let rank = 0;
+      const accept = { catalog, now: () => clock.now(), engineFor: engineNameOrRefuse, lease: runner.lease, retryAfterMs: (id: string) => runner.retryAfterMs(id), accepted: (planId: string) => (rank = runner.rankOf(planId)) };
+      const answer = await idempotent(db, `gen:${accountId}`, key, req.body, clock.now(), async (tx) => ({ status: 201, body: await acceptGeneration(tx, accept, accountId, req.body) }));
       if (answer.replayed) reply.header('idempotent-replayed', 'true');
       else {
         const g = answer.body as Generation;
-        ctx.publishGeneration(accountId, g);
+        runner.enqueue({ id: g.id, accountId, engine: g.engine, rank, enqueuedAtMs: g.createdAtMs }, g);
+        ctx.publishGeneration(accountId, runner.withPlace(g));
         ctx.publishWallet(accountId, await ctx.wallet(accountId));
-        runner.enqueue(g.id);
       }
       return reply.status(answer.status).send(answer.body);
     });
 
     /** What a generation with this body would cost now and whether it would be accepted; holds nothing, needs no key. */
     app.post('/v1/estimates', { schema: { body: createEstimateBodySchema } }, async (req) =>
-      estimateGeneration(db, { catalog, now: () => clock.now(), availableMc: async (id) => (await ctx.wallet(id)).availableMc }, req.accountId, req.body),
+      estimateGeneration(db, { catalog, now: () => clock.now(), retryAfterMs: (id) => runner.retryAfterMs(id), availableMc: async (id) => (await ctx.wallet(id)).availableMc }, req.accountId, req.body),
     );
 
     app.get('/v1/generations', { schema: { querystring: generationListQuerySchema } }, async (req) => listGenerations(db, req.accountId, req.query.limit, req.query.cursor));
@@ -60,7 +59,7 @@ export function generationRoutes(ctx: ServerContext, runner: GenerationRunner, e
       return getGeneration(db, req.accountId, (answer.body as Generation).id);
     });
 
-    app.get('/v1/generations/:id', { schema: { params: generationIdParamsSchema } }, async (req) => getGeneration(db, req.accountId, req.params.id));
+    app.get('/v1/generations/:id', { schema: { params: generationIdParamsSchema } }, async (req) => runner.withPlace(await getGeneration(db, req.accountId, req.params.id)));
 
     app.post('/v1/generations/:id/cancel', { schema: { params: generationIdParamsSchema, body: emptyBodySchema } }, async (req) => {
       const { accountId } = req;

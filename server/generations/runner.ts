@@ -8,18 +8,24 @@ import type { Clock } from '../clock';
 import type { Db } from '../db/open';
 import type { EngineRouter } from '../engines/router';
 import { EngineError } from '../engines/types';
-import { expiredHoldGenerationIds, generationsInStatus, setProgress, settleGeneration, voidGeneration, generationView } from './service';
+import { expiredHoldGenerationIds, generationsInStatus, queueRowsOf, setProgress, settleGeneration, voidGeneration, generationView } from './service';
 import { adoptQueued, claimGeneration, lapsedRunIds, lockLapsedRun, releaseQueued, renewLeases, type Lease } from './leases';
 import { hash32 } from '../engines/media';
+import { findPlan } from '../../shared/catalog/schema';
+import { PRIORITY_RANK } from '../../shared/rules/queue';
+import { FairScheduler, type EngineLimits, type QueueItem, type QueuePlace } from './scheduler';
 
-export const DEFAULT_CONCURRENCY = 2;
-export const MAX_QUEUE = 1_000;
+/** runs waiting on one instance, all accounts and engines together */
+export const MAX_QUEUE = 10_000;
 export const SWEEP_INTERVAL_MS = 5_000;
 export const DEFAULT_LEASE_MS = 30_000;
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 10_000;
 /** runs voided or adopted by one sweep; the next sweep takes the rest */
 export const SWEEP_BATCH = 100;
 const PROGRESS_MIN_STEP = 5;
+/** how often owners of waiting runs are told their place, and how many at most per tick */
+export const PLACE_TICK_MS = 2_000;
+const PLACES_PER_TICK = 500;
 const INTERRUPTED = { code: 'interrupted', message: 'the server running this run stopped; it was refunded in full' };
 
 export interface RunnerOptions {
@@ -28,7 +34,8 @@ export interface RunnerOptions {
   clock: Clock;
   engines: EngineRouter;
   outputsDir: string;
-  concurrency?: number;
+  /** concurrency and requests per minute of each engine (tests may narrow them) */
+  limitsOf?: (engine: string) => EngineLimits;
   sweepIntervalMs?: number;
   /** this server instance: the owner recorded on the runs it holds */
   instanceId: string;
@@ -49,9 +56,13 @@ export function outputDirOf(outputsDir: string, accountId: string, generationId:
 }
 
 export class GenerationRunner {
-  private readonly queue: string[] = [];
+  private readonly queue: FairScheduler;
   private readonly running = new Map<string, AbortController>();
   private active = 0;
+  private budgetTimer: NodeJS.Timeout | null = null;
+  private placeTimer: NodeJS.Timeout | null = null;
+  /** queued runs whose owners are told their place as it changes */
+  private readonly waiting = new Map<string, { view: Generation; accountId: string; ahead: number }>();
   private sweepTimer: NodeJS.Timeout | null = null;
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private sweeping = false;
@@ -65,6 +76,7 @@ export class GenerationRunner {
   constructor(private readonly opts: RunnerOptions) {
     this.lease = { ownerId: opts.instanceId, leaseMs: opts.leaseMs ?? DEFAULT_LEASE_MS };
     this.heartbeatIntervalMs = opts.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
+    this.queue = new FairScheduler(opts.limitsOf ?? ((engine) => opts.engines.limitsOf(engine)), () => opts.clock.now());
     if (!(this.lease.leaseMs > 0 && this.heartbeatIntervalMs > 0 && this.heartbeatIntervalMs * 2 <= this.lease.leaseMs)) {
       throw new RangeError(`the heartbeat (${this.heartbeatIntervalMs} ms) must come at least twice per lease (${this.lease.leaseMs} ms)`);
     }
@@ -75,6 +87,8 @@ export class GenerationRunner {
     this.sweepTimer.unref();
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.heartbeatIntervalMs);
     this.heartbeatTimer.unref();
+    this.placeTimer = setInterval(() => this.announcePlaces(), PLACE_TICK_MS);
+    this.placeTimer.unref();
     void this.recover().catch((e: unknown) => this.opts.log?.(`recovery failed: ${(e as Error).stack ?? String(e)}`));
   }
 
@@ -92,44 +106,108 @@ export class GenerationRunner {
       const r = await db.transaction((tx) => voidGeneration(tx, g.id, 'failed', INTERRUPTED, () => clock.now()));
       if (r.changed) this.announce(r.accountId, r.generation);
     }
-    for (const g of await generationsInStatus(db, ['queued'], MAX_QUEUE)) this.enqueue(g.id);
+    await this.enqueueIds((await generationsInStatus(db, ['queued'], MAX_QUEUE)).map((g) => g.id));
   }
 
   queueFull(): boolean {
-    return this.queue.length >= MAX_QUEUE;
+    return this.queue.size >= MAX_QUEUE;
   }
 
-  enqueue(id: string): void {
-    if (this.closed || this.running.has(id) || this.queue.includes(id)) return;
-    this.queue.push(id);
+  /** The queue rank of a plan (unknown plans wait with the standard tier). */
+  rankOf(planId: string): number {
+    return PRIORITY_RANK[findPlan(this.opts.catalog, planId)?.queuePriority ?? 'standard'];
+  }
+
+  /** Queues runs known only by id (recovered at start, taken over from a stopped instance). */
+  private async enqueueIds(ids: string[]): Promise<void> {
+    for (const r of await queueRowsOf(this.opts.db, ids)) {
+      const g = r.generation;
+      this.enqueue({ id: g.id, accountId: r.accountId, engine: g.engine, rank: this.rankOf(r.planId), enqueuedAtMs: g.createdAtMs }, g);
+    }
+  }
+
+  /** Queues a run; with its record, the run's owner is told its place in the queue as it moves. */
+  enqueue(item: QueueItem, view?: Generation): void {
+    if (this.closed || this.running.has(item.id) || this.queue.has(item.id)) return;
+    this.queue.add(item);
+    if (view && this.waiting.size < MAX_QUEUE) this.waiting.set(item.id, { view, accountId: item.accountId, ahead: -1 });
     this.pump();
+  }
+
+  /** Where a queued run of this instance stands; null if it is not waiting here. */
+  place(id: string): QueuePlace | null {
+    return this.queue.place(id);
+  }
+
+  /** A run's record with its place in this instance's queue (null when it is not waiting here). */
+  withPlace(g: Generation): Generation {
+    const place = g.status === 'queued' ? this.queue.place(g.id) : null;
+    const w = this.waiting.get(g.id);
+    if (w && place) w.ahead = place.ahead;
+    return { ...g, queue: place };
+  }
+
+  /** Tells the owners of waiting runs whose place changed where they stand now (a bounded number per tick). */
+  private announcePlaces(): void {
+    let told = 0;
+    for (const [id, w] of this.waiting) {
+      const place = this.queue.place(id);
+      if (!place) {
+        this.waiting.delete(id);
+        continue;
+      }
+      if (place.ahead === w.ahead) continue;
+      w.ahead = place.ahead;
+      this.opts.onGeneration(w.accountId, { ...w.view, queue: place });
+      if (++told >= PLACES_PER_TICK) break;
+    }
+  }
+
+  /** How long an account at its limit of runs in flight should wait before trying again. */
+  retryAfterMs(accountId: string): number {
+    return this.queue.retryAfterMs(accountId);
   }
 
   cancel(id: string): boolean {
     const c = this.running.get(id);
     if (c) c.abort();
-    const i = this.queue.indexOf(id);
-    if (i >= 0) this.queue.splice(i, 1);
-    return !!c || i >= 0;
+    this.waiting.delete(id);
+    return this.queue.remove(id) || !!c;
   }
 
   private pump(): void {
-    while (!this.closed && this.active < (this.opts.concurrency ?? DEFAULT_CONCURRENCY) && this.queue.length > 0) {
-      const id = this.queue.shift()!;
+    if (this.closed) return;
+    for (const item of this.queue.take()) {
+      const { id } = item;
+      this.waiting.delete(id);
       this.active++;
       void this.runOne(id)
         .catch((e: unknown) => this.opts.log?.(`generation ${id} failed unexpectedly: ${(e as Error).stack ?? String(e)}`))
         .finally(() => {
           this.active--;
-          if (this.active === 0 && this.queue.length === 0) for (const w of this.idleWaiters.splice(0)) w();
+          this.queue.done(id);
+          if (this.active === 0 && this.queue.size === 0) for (const w of this.idleWaiters.splice(0)) w();
           this.pump();
         });
     }
+    this.armBudgetTimer();
+  }
+
+  /** An engine out of its per-minute budget with runs waiting: pump again when the budget frees up. */
+  private armBudgetTimer(): void {
+    if (this.budgetTimer || this.closed) return;
+    const at = this.queue.nextBudgetAtMs();
+    if (at === null) return;
+    this.budgetTimer = setTimeout(() => {
+      this.budgetTimer = null;
+      this.pump();
+    }, Math.max(10, at - this.opts.clock.now()));
+    this.budgetTimer.unref();
   }
 
   /** Resolves when nothing is queued or running (for tests and shutdown). */
   idle(): Promise<void> {
-    if (this.active === 0 && this.queue.length === 0) return Promise.resolve();
+    if (this.active === 0 && this.queue.size === 0) return Promise.resolve();
     return new Promise((r) => this.idleWaiters.push(r));
   }
 
@@ -187,15 +265,16 @@ export class GenerationRunner {
   private async heartbeat(): Promise<void> {
     if (this.beating || this.closed) return;
     const running = [...this.running.keys()];
-    const queued = [...this.queue];
+    const queued = this.queue.queuedIds();
     if (running.length + queued.length === 0) return;
     this.beating = true;
     try {
       const held = await renewLeases(this.opts.db, this.lease, [...running, ...queued]);
       for (const id of running) if (!held.has(id)) this.running.get(id)?.abort();
       for (const id of queued) {
-        const i = held.has(id) ? -1 : this.queue.indexOf(id);
-        if (i >= 0) this.queue.splice(i, 1);
+        if (held.has(id)) continue;
+        this.queue.remove(id);
+        this.waiting.delete(id);
       }
     } catch (e) {
       this.opts.log?.(`lease heartbeat failed: ${(e as Error).message}`);
@@ -234,7 +313,7 @@ export class GenerationRunner {
       this.announce(r.accountId, r.generation);
     }
     if (this.closed) return n;
-    for (const id of await adoptQueued(db, this.lease, Math.min(SWEEP_BATCH, MAX_QUEUE - this.queue.length))) this.enqueue(id);
+    await this.enqueueIds(await adoptQueued(db, this.lease, Math.min(SWEEP_BATCH, MAX_QUEUE - this.queue.size)));
     return n;
   }
 
@@ -258,7 +337,11 @@ export class GenerationRunner {
     this.closed = true;
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
-    const queued = this.queue.splice(0);
+    if (this.budgetTimer) clearTimeout(this.budgetTimer);
+    if (this.placeTimer) clearInterval(this.placeTimer);
+    this.waiting.clear();
+    const queued = this.queue.queuedIds();
+    for (const id of queued) this.queue.remove(id);
     for (const c of this.running.values()) c.abort();
     await releaseQueued(this.opts.db, this.lease.ownerId, queued).catch((e: unknown) => this.opts.log?.(`queued runs not released: ${(e as Error).message}`));
     await this.idle();

@@ -1,14 +1,15 @@
 // Generations: accept a run (entitlements, estimate, hold pinned to grants), settle it from actual usage, void it on failure or timeout, list history.
-import { and, desc, eq, gte, inArray, lt, lte, notInArray, or, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, lt, lte, or, sql } from 'drizzle-orm';
 import type { Catalog } from '../../shared/catalog/schema';
-import { findPlan } from '../../shared/catalog/schema';
+import { findPlan, type Plan } from '../../shared/catalog/schema';
+import { IN_FLIGHT_LIMIT } from '../../shared/rules/queue';
 import { FINISHED_STATUSES, generationSchema, type CreateGenerationBody, type Generation, type GenerationStatus } from '../../shared/api/index';
 import { checkEntitlements, EntitlementError } from '../../shared/rules/entitlements';
 import { InsufficientCreditsError, settleHold } from '../../shared/rules/grants';
 import { estimate, expandRequest, finalCost, MAX_RUN_MC, PricingError, runRequestSchema, usageSchema, type RunRequest, type Usage } from '../../shared/rules/pricing';
 import { startOfUtcDay } from '../../shared/rules/schedule';
 import { amountTooLarge, creditsText } from '../../shared/rules/money';
-import { generations, holds } from '../db/schema';
+import { accounts, generations, holds } from '../db/schema';
 import type { Tx } from '../db/open';
 import { ApiError, notFound } from '../http/errors';
 import { lockAccount, type AccountRow } from '../accounts/service';
@@ -48,20 +49,31 @@ export function generationView(r: GenerationRow): Generation {
   });
 }
 
-/** Runs made today (UTC), for the daily run limits: failed, expired and canceled runs do not count. */
-export async function runsToday(tx: Tx, accountId: string, nowMs: number): Promise<{ total: number; byModel: Record<string, number> }> {
-  const rows = await tx
-    .select({ modelId: generations.modelId, n: sql<string>`count(*)` })
-    .from(generations)
-    .where(and(eq(generations.accountId, accountId), gte(generations.createdAtMs, startOfUtcDay(nowMs)), notInArray(generations.status, ['failed', 'expired', 'canceled'])))
-    .groupBy(generations.modelId);
+/**
+ * In one round trip: runs made today (UTC) for the daily run limits (failed, expired and canceled runs do not count), and the
+ * account's runs in flight (queued or running, whenever made) for the fair-queue limit.
+ */
+export async function runsToday(tx: Tx, accountId: string, nowMs: number): Promise<{ total: number; byModel: Record<string, number>; inFlight: number }> {
+  const day = startOfUtcDay(nowMs);
+  const result = await tx.execute(sql`
+    SELECT ${generations.modelId} AS model_id, count(*) AS n, false AS in_flight FROM ${generations}
+      WHERE ${generations.accountId} = ${accountId} AND ${generations.createdAtMs} >= ${day} AND ${generations.status} NOT IN ('failed', 'expired', 'canceled')
+      GROUP BY ${generations.modelId}
+    UNION ALL
+    SELECT NULL, count(*), true FROM ${generations} WHERE ${generations.status} IN ('queued', 'running') AND ${generations.accountId} = ${accountId}`);
+  const rows = (result as unknown as { rows: { model_id: string | null; n: string | number; in_flight: boolean }[] }).rows;
   const byModel: Record<string, number> = {};
   let total = 0;
+  let inFlight = 0;
   for (const r of rows) {
-    total += Number(r.n);
-    if (r.modelId) byModel[r.modelId] = Number(r.n);
+    const n = Number(r.n);
+    if (r.in_flight) inFlight = n;
+    else {
+      total += n;
+      if (r.model_id) byModel[r.model_id] = n;
+    }
   }
-  return { total, byModel };
+  return { total, byModel, inFlight };
 }
 
 export interface AcceptContext {
@@ -71,6 +83,10 @@ export interface AcceptContext {
   engineFor(request: RunRequest): string;
   /** the instance that accepts the run holds it by lease until it claims it; another instance takes it over if this one dies first */
   lease: Lease;
+  /** how long an account at its limit of runs in flight should wait before it tries again */
+  retryAfterMs(accountId: string): number;
+  /** told the plan of an accepted run, for its place in the queue */
+  accepted?(planId: string): void;
 }
 
 /**
@@ -93,7 +109,9 @@ export async function acceptGeneration(tx: Tx, ctx: AcceptContext, accountId: st
   let est;
   try {
     const runs = expandRequest(request, catalog);
-    checkEntitlements(plan, runs, await runsToday(tx, accountId, nowMs));
+    const counts = await runsToday(tx, accountId, nowMs);
+    checkEntitlements(plan, runs, counts);
+    refuseOverInFlightLimit(plan, counts.inFlight, ctx.retryAfterMs(accountId));
     est = estimate(request, catalog, plan.id);
   } catch (e) {
     if (e instanceof PricingError) throw new ApiError(e.code === 'invalid_request' || e.code === 'amount_too_large' ? 400 : 404, e.code, e.message);
@@ -123,7 +141,15 @@ export async function acceptGeneration(tx: Tx, ctx: AcceptContext, accountId: st
     // the transaction, and the row above, roll back
     throw new ApiError(402, 'insufficient_credits', `this run needs up to ${creditsText(heldMc)}; you have ${creditsText(e.availableMc)} available`, { neededMc: heldMc, availableMc: e.availableMc });
   }
+  ctx.accepted?.(plan.id);
   return generationView(row!);
+}
+
+/** One account may have only so many runs queued and running (by plan), so that it cannot starve the others. */
+export function refuseOverInFlightLimit(plan: Plan, inFlight: number, retryAfterMs: number): void {
+  const limit = IN_FLIGHT_LIMIT[plan.queuePriority];
+  if (inFlight < limit) return;
+  throw new ApiError(429, 'too_many_runs', `you have ${inFlight} runs queued or running, the most your plan (${plan.name}) allows at once; try again when one finishes`, { limit, inFlight, retryAfterMs });
 }
 
 async function lockedGeneration(tx: Tx, id: string): Promise<{ gen: GenerationRow; account: AccountRow; hold: typeof holds.$inferSelect | undefined }> {
@@ -205,6 +231,13 @@ export async function expiredHoldGenerationIds(tx: Tx, nowMs: number, limit = 10
 
 export async function generationsInStatus(tx: Tx, statuses: GenerationStatus[], limit = 1000): Promise<GenerationRow[]> {
   return tx.select().from(generations).where(inArray(generations.status, statuses)).orderBy(generations.createdAtMs).limit(limit);
+}
+
+/** Runs the queue takes in by id (recovered, adopted), with their owner's plan now. */
+export async function queueRowsOf(tx: Tx, ids: string[]): Promise<{ generation: Generation; accountId: string; planId: string }[]> {
+  if (ids.length === 0) return [];
+  const rows = await tx.select({ g: generations, planId: accounts.planId }).from(generations).innerJoin(accounts, eq(accounts.id, generations.accountId)).where(inArray(generations.id, ids)).orderBy(generations.createdAtMs);
+  return rows.map((r) => ({ generation: generationView(r.g), accountId: r.g.accountId, planId: r.planId }));
 }
 
 export async function findGeneration(tx: Tx, accountId: string, id: string): Promise<Generation | null> {

@@ -71,7 +71,11 @@ export function apiErrorOf(err: unknown): ApiError | null {
 export function installErrorShape(app: FastifyInstance): void {
   app.setErrorHandler((err: unknown, req, reply) => {
     const api = apiErrorOf(err);
-    if (api) return reply.status(api.status).send(toBody(api));
+    if (api) {
+      const retryAfterMs = (api.details as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
+      if (typeof retryAfterMs === 'number' && retryAfterMs > 0) reply.header('retry-after', String(Math.ceil(retryAfterMs / 1000)));
+      return reply.status(api.status).send(toBody(api));
+    }
     req.log.error({ err }, 'request failed');
     return reply.status(500).send(toBody(new ApiError(500, 'internal', `the credits server failed; nothing was changed (request ${req.id})`, { requestId: req.id })));
   });

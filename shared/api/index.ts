@@ -193,6 +193,8 @@ export const generationSchema = z.object({
   outputs: z.array(outputSchema),
   /** what the run used (tokens in and out, images, seconds of video), as the engine reported it; null until it settles */
   usage: usageSchema.nullable().default(null),
+  /** while it waits: how many runs start before it on its engine and when it should start (the instance that holds it knows) */
+  queue: z.object({ ahead: z.int().min(0), expectedStartMs: epochMs }).nullable().default(null),
   error: z.object({ code: z.string(), message: z.string() }).nullable(),
   progressPct: z.int().min(0).max(100),
   createdAtMs: epochMs,
