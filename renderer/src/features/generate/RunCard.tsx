@@ -3,6 +3,8 @@ import { useEffect, useState } from 'react';
 import type { GenerationView } from '../../../../shared/ipc/contract';
 import { creditsText as credits } from '../../../../shared/rules/money';
 import { formatCredits, usageText } from '../../lib/format';
+import { useServerNow } from '../../lib/use-server-now';
+import { useWalletStore } from '../../stores/wallet-store';
 
 const STATUS_LABELS: Record<GenerationView['status'], string> = {
   queued: 'Queued',
@@ -30,6 +32,19 @@ function TextOutput({ url }: { url: string }) {
   return <pre className="text-output">{text ?? 'Loading…'}</pre>;
 }
 
+/** "Waiting · 3 runs ahead · starts in about 20 s", from the server's place in the queue (its clock). */
+function QueuePlace({ ahead, expectedStartMs }: { ahead: number; expectedStartMs: number }) {
+  const offsetMs = useWalletStore((s) => s.view?.clockOffsetMs ?? 0);
+  const serverNowMs = useServerNow(offsetMs);
+  const inS = Math.max(0, Math.round((expectedStartMs - serverNowMs) / 1000));
+  return (
+    <p className="run-queue" data-testid="run-queue">
+      Waiting · {ahead === 0 ? 'next to start' : `${ahead} ${ahead === 1 ? 'run' : 'runs'} ahead`}
+      {inS > 0 ? ` · starts in about ${inS < 60 ? `${inS} s` : `${Math.round(inS / 60)} min`}` : ''}
+    </p>
+  );
+}
+
 export function RunCard({ run }: { run: GenerationView }) {
   const inProgress = run.status === 'queued' || run.status === 'running';
   const used = usageText(run.usage, run.outputs[0]?.kind === 'audio' ? 'clip' : run.outputs[0]?.kind === 'text' ? 'reply' : 'image');
@@ -45,6 +60,7 @@ export function RunCard({ run }: { run: GenerationView }) {
         {run.commercialUse && <span className="badge subtle" title="Funded by paid credits">Commercial use</span>}
       </div>
       {run.request.prompt && <p className="run-prompt">{run.request.prompt}</p>}
+      {run.status === 'queued' && run.queue && <QueuePlace ahead={run.queue.ahead} expectedStartMs={run.queue.expectedStartMs} />}
       {inProgress && (
         <div className="run-progress">
           <div role="progressbar" aria-label="Progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={run.progressPct} className="bar">
