@@ -1,0 +1,303 @@
+// `npm run bench:server`: the built credits server under load on PostgreSQL and PGlite, each figure beside its reference in the same run.
+/* global fetch, AbortSignal, AbortController, TextDecoder -- Node 20 globals */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { createScratchDatabase } from './faults/db.mjs';
+import { freePort } from './faults/server.mjs';
+import { pool, sleep } from './faults/util.mjs';
+
+const root = path.resolve(import.meta.dirname, '..');
+const ENTRY = path.join(root, 'out/server/index.cjs');
+const { values: flags } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '10' },
+    accounts: { type: 'string', default: '1000' },
+    'database-url': { type: 'string', default: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
+    'pgledger-dir': { type: 'string', default: '/work/.mirror/pgr0ss+pgledger/repo' },
+    storage: { type: 'string', default: 'postgres,pglite' },
+  },
+});
+const SECONDS = Math.min(300, Math.max(1, Number(flags.seconds)));
+const ACCOUNTS = Math.min(10_000, Math.max(10, Number(flags.accounts)));
+const ADMIN_TOKEN = `bench-admin-${process.pid}-${Date.now()}`;
+const REQUEST_TIMEOUT_MS = 30_000;
+const ONE_CREDIT_AUDIO = { modelId: 'lucataco-ace-step', prompt: 'a short jingle' };
+const REMOTE_TEXT = { modelId: 'deepseek-v3-0324', prompt: 'a haiku', maxOutputTokens: 50 };
+
+if (!existsSync(ENTRY)) {
+  console.error('build first: npm run build');
+  process.exit(1);
+}
+
+// ---- the server under test ----
+async function startServer({ databaseUrl, dataDir, latencyMs = 0, engines }) {
+  const port = await freePort();
+  const args = [ENTRY, '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir, '--engine-latency-ms', String(latencyMs), '--log-level', 'warn'];
+  if (databaseUrl) args.push('--database-url', databaseUrl);
+  if (engines) {
+    const file = path.join(dataDir, 'engines.json');
+    writeFileSync(file, JSON.stringify(engines));
+    args.push('--engines', file);
+  }
+  const child = spawn(process.execPath, args, { env: { ...process.env, CREDITS_ADMIN_TOKEN: ADMIN_TOKEN }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 600; i++) {
+    if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}`);
+    const ok = await fetch(`${url}/health`).then((r) => r.ok).catch(() => false);
+    if (ok) break;
+    await sleep(100);
+  }
+  return { url, stop: () => new Promise((r) => (child.exitCode !== null ? r() : (child.once('exit', r), child.kill('SIGTERM')))) };
+}
+
+let keyN = 0;
+async function call(url, method, route, token, body) {
+  const headers = { authorization: `Bearer ${token}` };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (method === 'POST') headers['idempotency-key'] = `bench-${process.pid}-${++keyN}`;
+  try {
+    const res = await fetch(`${url}${route}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : null };
+  } catch (e) {
+    return { status: 0, body: { error: { code: e.cause?.code ?? e.name } } };
+  }
+}
+
+async function makeAccounts(url, n, planId, credits) {
+  const out = new Array(n);
+  await pool(n, 16, async (i) => {
+    const a = await call(url, 'POST', '/admin/accounts', ADMIN_TOKEN, { displayName: `bench ${i}`, planId });
+    if (a.status !== 201) throw new Error(`account: ${a.status} ${JSON.stringify(a.body)}`);
+    if (credits) {
+      const g = await call(url, 'POST', `/admin/accounts/${a.body.accountId}/grants`, ADMIN_TOKEN, { credits: String(credits), kind: 'bonus' });
+      if (g.status !== 201) throw new Error(`grant: ${g.status} ${JSON.stringify(g.body)}`);
+    }
+    out[i] = { id: a.body.accountId, token: a.body.token };
+  });
+  return out;
+}
+
+/** C clients send runs for SECONDS; then every accepted run is waited for. Holds/s and settled/s, refusals by code. */
+async function load(url, accounts, clients, request, seconds = SECONDS, settleWaitMs = 120_000) {
+  const accepted = [];
+  const refused = {};
+  const t0 = Date.now();
+  const until = t0 + seconds * 1000;
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (Date.now() < until) {
+        const a = accounts[next++ % accounts.length];
+        const r = await call(url, 'POST', '/v1/generations', a.token, { request, approvedMc: 100_000 });
+        if (r.status === 201) accepted.push({ a, id: r.body.id });
+        else {
+          const code = `${r.status} ${r.body?.error?.code ?? ''}`;
+          refused[code] = (refused[code] ?? 0) + 1;
+          if (r.status === 429 || r.status === 503 || r.status === 0) await sleep(20);
+        }
+      }
+    }),
+  );
+  const sentS = (Date.now() - t0) / 1000;
+  let lastFinishedMs = 0;
+  let unsettled = 0;
+  const deadline = Date.now() + settleWaitMs;
+  await pool(accepted.length, 16, async (i) => {
+    const { a, id } = accepted[i];
+    for (;;) {
+      const g = await call(url, 'GET', `/v1/generations/${id}`, a.token);
+      if (g.status === 200 && g.body.finishedAtMs) {
+        lastFinishedMs = Math.max(lastFinishedMs, Date.now());
+        return;
+      }
+      if (Date.now() > deadline) {
+        unsettled++;
+        return;
+      }
+      await sleep(200);
+    }
+  });
+  const settleS = ((lastFinishedMs || Date.now()) - t0) / 1000;
+  return { holdsPerS: accepted.length / sentS, settledPerS: (accepted.length - unsettled) / settleS, accepted: accepted.length, unsettled, refused };
+}
+
+// ---- the reference: pgledger's create_transfer under pgbench ----
+function pgledgerSql(dir) {
+  if (existsSync(path.join(dir, 'pgledger.sql'))) return ['vendor/scoville-pgsql-ulid/ulid-to-uuid.sql', 'vendor/scoville-pgsql-ulid/uuid-to-ulid.sql', 'pgledger.sql'].map((f) => path.join(dir, f));
+  const show = (f) => spawnSync('git', ['-C', dir, 'show', `HEAD:${f}`], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const files = ['vendor/scoville-pgsql-ulid/ulid-to-uuid.sql', 'vendor/scoville-pgsql-ulid/uuid-to-ulid.sql', 'pgledger.sql'].map((f) => {
+    const r = show(f);
+    if (r.status !== 0) return null;
+    const out = path.join(os.tmpdir(), `pgledger-${path.basename(f)}`);
+    writeFileSync(out, r.stdout);
+    return out;
+  });
+  return files.every(Boolean) ? files : null;
+}
+
+async function pgledgerTps(adminUrl, clients, accounts) {
+  const files = pgledgerSql(flags['pgledger-dir']);
+  if (!files) return { note: `pgledger not found in ${flags['pgledger-dir']} (fetch github:pgr0ss/pgledger)` };
+  const db = await createScratchDatabase(adminUrl);
+  try {
+    for (const f of files) {
+      const r = spawnSync('psql', ['-q', '-v', 'ON_ERROR_STOP=1', '-d', db.url, '-f', f], { encoding: 'utf8' });
+      if (r.status !== 0) return { note: `loading pgledger failed: ${r.stderr.slice(0, 300)}` };
+    }
+    const c = new pg.Client({ connectionString: db.url });
+    await c.connect();
+    await c.query('CREATE TABLE bench_accounts (n int PRIMARY KEY, id text NOT NULL)');
+    await c.query(`INSERT INTO bench_accounts SELECT g, (pgledger_create_account('bench-' || g, 'USD')).id FROM generate_series(1, ${accounts}) g`);
+    await c.end();
+    const script = path.join(os.tmpdir(), `pgledger-bench-${process.pid}.sql`);
+    writeFileSync(script, `\\set a random(1, ${accounts})\n\\set b (:a % ${accounts}) + 1\nSELECT pgledger_create_transfer((SELECT id FROM bench_accounts WHERE n = :a), (SELECT id FROM bench_accounts WHERE n = :b), 1);\n`);
+    const r = spawnSync('pgbench', ['-n', '-c', String(clients), '-j', String(Math.min(clients, os.availableParallelism())), '-T', String(SECONDS), '-f', script, db.url], { encoding: 'utf8' });
+    const m = /tps = ([\d.]+) \(without initial connection time\)/.exec(r.stdout);
+    return m ? { tps: Number(m[1]) } : { note: `pgbench failed: ${(r.stderr || r.stdout).slice(0, 300)}` };
+  } finally {
+    await db.drop();
+  }
+}
+
+// ---- a stand-in provider: an OpenAI-compatible endpoint answering after a fixed latency ----
+function slowProvider(latencyMs) {
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () =>
+      setTimeout(() => {
+        const body = JSON.stringify({ id: 'x', object: 'chat.completion', model: 'bench', choices: [{ index: 0, message: { role: 'assistant', content: 'quiet harbour' }, finish_reason: 'stop' }], usage: { prompt_tokens: 8, completion_tokens: 3, total_tokens: 11 } });
+        res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+      }, latencyMs),
+    );
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${server.address().port}/v1`, close: () => new Promise((r) => server.close(r)) })));
+}
+
+/** Spend → wallet event on a stream: ms from sending the run to the wallet event that shows its hold, p50 and p95. */
+async function streamLatency(spendUrl, streamUrl, account, n = 100) {
+  const ctrl = new AbortController();
+  const res = await fetch(`${streamUrl}/v1/wallet/events`, { headers: { authorization: `Bearer ${account.token}`, accept: 'text/event-stream' }, signal: ctrl.signal });
+  const reader = res.body.getReader();
+  let buf = '';
+  let waiting = null;
+  void (async () => {
+    const dec = new TextDecoder();
+    for (;;) {
+      const { value, done } = await reader.read().catch(() => ({ done: true }));
+      if (done) return;
+      buf += dec.decode(value, { stream: true });
+      let i;
+      while ((i = buf.indexOf('\n\n')) >= 0) {
+        const frame = buf.slice(0, i);
+        buf = buf.slice(i + 2);
+        if (frame.includes('event: wallet') && waiting) {
+          const w = JSON.parse(frame.slice(frame.indexOf('data: ') + 6)).wallet;
+          if (w.heldMc >= waiting.heldMc) waiting.resolve();
+        }
+      }
+    }
+  })();
+  await sleep(300);
+  const samples = [];
+  for (let k = 0; k < n; k++) {
+    const seen = new Promise((resolve) => (waiting = { heldMc: 1, resolve }));
+    const t = performance.now();
+    const r = await call(spendUrl, 'POST', '/v1/generations', account.token, { request: REMOTE_TEXT, approvedMc: 100_000 });
+    if (r.status !== 201) continue;
+    await Promise.race([seen, sleep(5_000)]);
+    samples.push(performance.now() - t);
+    waiting = null;
+    await sleep(1_100); // the run (1 s at the provider) settles before the next, so each spend shows as a new hold
+  }
+  ctrl.abort();
+  samples.sort((a, b) => a - b);
+  const q = (p) => samples[Math.min(samples.length - 1, Math.floor(p * samples.length))] ?? NaN;
+  return { p50: q(0.5), p95: q(0.95), n: samples.length };
+}
+
+const f = (n, d = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }) : '–');
+const rows = [];
+const row = (storage, what, figure, reference, goal, met) => rows.push({ storage, what, figure, reference, goal, met: met === null ? '–' : met ? 'yes' : 'NO' });
+
+async function benchStorage(storage) {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), `credits-bench-${storage}-`));
+  const scratch = storage === 'postgres' ? await createScratchDatabase(flags['database-url']) : null;
+  const provider = await slowProvider(1_000);
+  const engines = { openai: { baseUrl: provider.url, apiKey: 'bench', maxConcurrent: 32, requestsPerMinute: null }, routes: { openai: [REMOTE_TEXT.modelId] } };
+  const s = await startServer({ databaseUrl: scratch?.url, dataDir, engines });
+  const second = storage === 'postgres' ? await startServer({ databaseUrl: scratch.url, dataDir: mkdtempSync(path.join(os.tmpdir(), 'credits-bench-b-')), engines }) : null;
+  try {
+    console.error(`[${storage}] making ${ACCOUNTS} accounts…`);
+    const many = await makeAccounts(s.url, ACCOUNTS, 'starter', 100);
+    console.error(`[${storage}] ${ACCOUNTS} accounts, 32 clients, ${SECONDS} s…`);
+    const a = await load(s.url, many, 32, ONE_CREDIT_AUDIO);
+    const ref = storage === 'postgres' ? await pgledgerTps(flags['database-url'], 32, ACCOUNTS) : { note: 'pgledger needs PostgreSQL' };
+    const refText = ref.tps ? `pgledger ${f(ref.tps)} transfers/s` : ref.note;
+    row(storage, `holds/s, ${ACCOUNTS} accounts, 32 clients`, f(a.holdsPerS), refText, '≥ 1.0× pgledger', ref.tps ? a.holdsPerS >= ref.tps : null);
+    row(storage, 'settled/s, same load', f(a.settledPerS), `refused: ${JSON.stringify(a.refused)}`, '', null);
+
+    console.error(`[${storage}] one hot account, 64 clients…`);
+    const [hot] = await makeAccounts(s.url, 1, 'max', 1_000_000);
+    const h = await load(s.url, [hot], 64, ONE_CREDIT_AUDIO);
+    const w = (await call(s.url, 'GET', '/v1/wallet', hot.token)).body;
+    row(storage, 'holds/s, 1 hot account (Max plan), 64 clients', f(h.holdsPerS), `available after: ${f(w.availableMc / 1000)} credits; refused: ${JSON.stringify(h.refused)}`, '≥ 1,000/s, 0 overdraft', h.holdsPerS >= 1000 && w.availableMc >= 0);
+
+    console.error(`[${storage}] provider latency 1 s, 200 clients…`);
+    const remoteAccounts = await makeAccounts(s.url, 200, 'starter', 100);
+    const r = await load(s.url, remoteAccounts, 200, REMOTE_TEXT);
+    const allowed = 32 / 1;
+    row(storage, 'settled/s, provider latency 1 s, 200 clients', f(r.settledPerS, 1), `allowed ${allowed} at once ÷ 1 s = ${allowed}/s; unsettled ${r.unsettled}`, '≥ 0.9 × allowed/latency, 0 unsettled', r.settledPerS >= 0.9 * allowed && r.unsettled === 0);
+
+    console.error(`[${storage}] heavy account flooding, 10 light accounts…`);
+    const [heavy] = await makeAccounts(s.url, 1, 'max', 1_000_000);
+    const lights = await makeAccounts(s.url, 10, 'starter', 100);
+    const flood = load(s.url, [heavy], 64, REMOTE_TEXT, 5, 60_000);
+    await sleep(1_000);
+    const waits = await Promise.all(
+      lights.map(async (l) => {
+        const t = Date.now();
+        const g = await call(s.url, 'POST', '/v1/generations', l.token, { request: REMOTE_TEXT, approvedMc: 100_000 });
+        if (g.status !== 201) return { accepted: false, ms: Infinity };
+        for (;;) {
+          const x = await call(s.url, 'GET', `/v1/generations/${g.body.id}`, l.token);
+          if (x.body?.startedAtMs) return { accepted: true, ms: Date.now() - t };
+          if (Date.now() - t > 30_000) return { accepted: true, ms: Infinity };
+          await sleep(25);
+        }
+      }),
+    );
+    await flood;
+    const worst = Math.max(...waits.map((x) => x.ms));
+    row(storage, 'light requests while one account floods: worst wait to start', `${f(worst)} ms`, `${waits.filter((x) => x.accepted).length}/10 accepted`, 'all accepted, each started ≤ 1 s', waits.every((x) => x.accepted) && worst <= 1_000);
+
+    console.error(`[${storage}] spend → balance event…`);
+    const [watcher] = await makeAccounts(s.url, 1, 'starter', 1_000);
+    const same = await streamLatency(s.url, s.url, watcher, 40);
+    row(storage, 'spend → wallet event on a stream, same instance', `p50 ${f(same.p50)} ms, p95 ${f(same.p95)} ms`, `${same.n} spends`, 'p95 ≤ 100 ms', same.p95 <= 100);
+    if (second) {
+      const across = await streamLatency(s.url, second.url, watcher, 40);
+      row(storage, 'spend → wallet event, across instances (LISTEN/NOTIFY)', `p50 ${f(across.p50)} ms, p95 ${f(across.p95)} ms`, `${across.n} spends`, 'p95 ≤ 100 ms', across.p95 <= 100);
+    }
+  } finally {
+    await s.stop();
+    await second?.stop();
+    await provider.close();
+    await scratch?.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+const t0 = Date.now();
+for (const storage of flags.storage.split(',')) await benchStorage(storage.trim());
+console.log(`\nbench:server — ${SECONDS} s per load, ${os.availableParallelism()} cores, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}, ${((Date.now() - t0) / 1000).toFixed(0)} s in all\n`);
+const cols = ['storage', 'what', 'figure', 'reference', 'goal', 'met'];
+const width = Object.fromEntries(cols.map((c) => [c, Math.max(c.length, ...rows.map((r) => String(r[c]).length))]));
+console.log(cols.map((c) => c.padEnd(width[c])).join(' | '));
+console.log(cols.map((c) => '-'.repeat(width[c])).join('-|-'));
+for (const r of rows) console.log(cols.map((c) => String(r[c]).padEnd(width[c])).join(' | '));
