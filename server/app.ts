@@ -144,7 +144,7 @@ export function buildApp(opts: AppOptions): CreditsApp {
     clock,
     engines,
     outputsDir: opts.outputsDir,
-    ...(opts.runnerConcurrency ? { limitsOf: () => ({ concurrency: opts.runnerConcurrency!, perMinute: null }) } : {}),
+    ...(opts.runnerConcurrency !== undefined ? { limitsOf: () => ({ concurrency: opts.runnerConcurrency!, perMinute: null }) } : {}),
     ...(opts.sweepIntervalMs ? { sweepIntervalMs: opts.sweepIntervalMs } : {}),
     instanceId,
     ...(opts.leaseMs ? { leaseMs: opts.leaseMs } : {}),

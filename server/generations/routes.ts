@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { createEstimateBodySchema, createGenerationBodySchema, emptyBodySchema, generationIdParamsSchema, generationListQuerySchema, idempotencyKeyParamsSchema, outputParamsSchema, type Generation } from '../../shared/api/index';
+import { createEstimateBodySchema, createGenerationBodySchema, emptyBodySchema, generationIdParamsSchema, generationListQuerySchema, idempotencyKeyParamsSchema, outputParamsSchema, type Generation, type Wallet } from '../../shared/api/index';
 import { expandRequest, type RunRequest } from '../../shared/rules/pricing';
 import type { EngineRouter } from '../engines/router';
 import { EngineError } from '../engines/types';
@@ -33,14 +33,20 @@ export function generationRoutes(ctx: ServerContext, runner: GenerationRunner, e
       const key = idempotencyKeyOf(req);
       if (runner.queueFull()) throw new ApiError(503, 'busy', 'too many runs are waiting on this server; try again in a minute', { retryAfterMs: 60_000 });
       let rank = 0;
-      const accept = { catalog, now: () => clock.now(), engineFor: engineNameOrRefuse, lease: runner.lease, retryAfterMs: (id: string) => runner.retryAfterMs(id), accepted: (planId: string) => (rank = runner.rankOf(planId)) };
+      let wallet: Wallet | null = null;
+      const accepted = (planId: string, w: Wallet) => {
+        rank = runner.rankOf(planId);
+        wallet = w;
+      };
+      const accept = { catalog, now: () => clock.now(), engineFor: engineNameOrRefuse, lease: runner.lease, retryAfterMs: (id: string) => runner.retryAfterMs(id), accepted };
       const answer = await idempotent(db, `gen:${accountId}`, key, req.body, clock.now(), async (tx) => ({ status: 201, body: await acceptGeneration(tx, accept, accountId, req.body) }));
       if (answer.replayed) reply.header('idempotent-replayed', 'true');
       else {
         const g = answer.body as Generation;
         runner.enqueue({ id: g.id, accountId, engine: g.engine, rank, enqueuedAtMs: g.createdAtMs }, g);
         ctx.publishGeneration(accountId, runner.withPlace(g));
-        ctx.publishWallet(accountId, await ctx.wallet(accountId));
+        // the wallet as the accepting transaction left it: no second transaction on the hold path
+        ctx.publishWallet(accountId, wallet ?? (await ctx.wallet(accountId)));
       }
       return reply.status(answer.status).send(answer.body);
     });

@@ -3,7 +3,7 @@ import { and, desc, eq, inArray, lt, lte, or, sql } from 'drizzle-orm';
 import type { Catalog } from '../../shared/catalog/schema';
 import { findPlan, type Plan } from '../../shared/catalog/schema';
 import { IN_FLIGHT_LIMIT } from '../../shared/rules/queue';
-import { FINISHED_STATUSES, generationSchema, type CreateGenerationBody, type Generation, type GenerationStatus } from '../../shared/api/index';
+import { FINISHED_STATUSES, generationSchema, type Wallet, type CreateGenerationBody, type Generation, type GenerationStatus } from '../../shared/api/index';
 import { checkEntitlements, EntitlementError } from '../../shared/rules/entitlements';
 import { InsufficientCreditsError, settleHold } from '../../shared/rules/grants';
 import { estimate, expandRequest, finalCost, MAX_RUN_MC, PricingError, runRequestSchema, usageSchema, type RunRequest, type Usage } from '../../shared/rules/pricing';
@@ -14,7 +14,7 @@ import type { Tx } from '../db/open';
 import { ApiError, notFound } from '../http/errors';
 import { lockAccount, type AccountRow } from '../accounts/service';
 import { closeHold, placeHold } from '../wallet/holds';
-import { expireDue, materialize } from '../wallet/service';
+import { expireDue, materialize, walletOf } from '../wallet/service';
 import { newId } from '../util';
 import { leaseColumns, type Lease } from './leases';
 
@@ -85,8 +85,8 @@ export interface AcceptContext {
   lease: Lease;
   /** how long an account at its limit of runs in flight should wait before it tries again */
   retryAfterMs(accountId: string): number;
-  /** told the plan of an accepted run, for its place in the queue */
-  accepted?(planId: string): void;
+  /** told the plan of an accepted run (for its place in the queue) and the wallet as the run left it, read in the same transaction */
+  accepted?(planId: string, wallet: Wallet): void;
 }
 
 /**
@@ -141,7 +141,7 @@ export async function acceptGeneration(tx: Tx, ctx: AcceptContext, accountId: st
     // the transaction, and the row above, roll back
     throw new ApiError(402, 'insufficient_credits', `this run needs up to ${creditsText(heldMc)}; you have ${creditsText(e.availableMc)} available`, { neededMc: heldMc, availableMc: e.availableMc });
   }
-  ctx.accepted?.(plan.id);
+  if (ctx.accepted) ctx.accepted(plan.id, await walletOf(tx, account, nowMs));
   return generationView(row!);
 }
 

@@ -33,9 +33,18 @@ export function holdableGrants(tx: Tx, accountId: string, nowMs: number): Promis
 export async function placeHold(tx: Tx, h: NewHold, nowMs: number): Promise<Pin[]> {
   const pins = allocatePins(await holdableGrants(tx, h.accountId, nowMs), h.amountMc, nowMs);
   const holdId = newId('hold');
-  await tx.insert(holds).values({ id: holdId, accountId: h.accountId, generationId: h.generationId, amountMc: h.amountMc, status: 'active', deadlineMs: h.deadlineMs, createdAtMs: nowMs });
-  if (pins.length > 0) await tx.insert(holdPins).values(pins.map((p) => ({ holdId, grantId: p.grantId, amountMc: p.amountMc })));
-  await tx.insert(ledgerEntries).values({ accountId: h.accountId, kind: 'hold', amountMc: 0, ref: h.generationId, atMs: nowMs, details: { ...h.details, heldMc: h.amountMc, pins } });
+  const pinRows = JSON.stringify(pins.map((p) => ({ grant_id: p.grantId, amount_mc: p.amountMc })));
+  const details = JSON.stringify({ ...h.details, heldMc: h.amountMc, pins });
+  // the hold, its pins and its ledger entry in one statement: one round trip on the hold path
+  await tx.execute(sql`
+    WITH placed AS (
+      INSERT INTO ${holds} (id, account_id, generation_id, amount_mc, status, deadline_ms, created_at_ms)
+      VALUES (${holdId}, ${h.accountId}, ${h.generationId}, ${h.amountMc}, 'active', ${h.deadlineMs}, ${nowMs}) RETURNING id
+    ), pinned AS (
+      INSERT INTO ${holdPins} (hold_id, grant_id, amount_mc)
+      SELECT placed.id, p.grant_id, p.amount_mc FROM placed, jsonb_to_recordset(${pinRows}::jsonb) AS p(grant_id text, amount_mc bigint)
+    )
+    INSERT INTO ${ledgerEntries} (account_id, kind, amount_mc, ref, at_ms, details) VALUES (${h.accountId}, 'hold', 0, ${h.generationId}, ${nowMs}, ${details}::jsonb)`);
   return pins;
 }
 

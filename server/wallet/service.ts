@@ -70,7 +70,7 @@ export async function expireDue(tx: Tx, accountId: string, nowMs: number): Promi
 export async function materialize(tx: Tx, account: AccountRow, catalog: Catalog, nowMs: number): Promise<boolean> {
   let changed = false;
   const plan = findPlan(catalog, account.planId);
-  if (plan && plan.dailyFreeMc > 0) {
+  if (plan && plan.dailyFreeMc > 0 && !dailyGranted.has(`${account.id}:${utcDayKey(nowMs)}`)) {
     const day = utcDayKey(nowMs);
     const id = await insertGrant(
       tx,
@@ -78,8 +78,18 @@ export async function materialize(tx: Tx, account: AccountRow, catalog: Catalog,
       nowMs,
     );
     if (id) changed = true;
+    // known to be committed only when it was there already: a grant inserted now may still roll back with this transaction
+    else rememberDailyGrant(`${account.id}:${day}`);
   }
   return (await expireDue(tx, account.id, nowMs)) || changed;
+}
+
+/** Accounts whose day's free grant is known to exist (account:day), so materialising skips its insert: a bounded memo. */
+const dailyGranted = new Set<string>();
+const DAILY_MEMO_MAX = 100_000;
+function rememberDailyGrant(key: string): void {
+  if (dailyGranted.size >= DAILY_MEMO_MAX) dailyGranted.clear();
+  dailyGranted.add(key);
 }
 
 export interface NewGrant {

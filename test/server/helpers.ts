@@ -164,7 +164,7 @@ export async function startServer(kind: StorageKind, opts: StartOptions = {}): P
   const credits = buildApp({
     database, catalog: opts.catalog ?? defaultCatalog, clock, adminToken, outputsDir,
     ...(opts.engines ? { engines: opts.engines } : {}),
-    ...(opts.runnerConcurrency ? { runnerConcurrency: opts.runnerConcurrency } : {}),
+    ...(opts.runnerConcurrency !== undefined ? { runnerConcurrency: opts.runnerConcurrency } : {}),
     ...(opts.log ? { log: opts.log } : {}),
   });
   const url = await credits.app.listen({ host: '127.0.0.1', port: 0 });

@@ -1,0 +1,47 @@
+// The hold path's database round trips, counted on PostgreSQL: a run is accepted in a bounded number of statements.
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PG_URL, startServer, type TestServer } from '../../test/server/helpers';
+
+/** Counts every statement any pg client sends while `fn` runs, with its first words. */
+async function statementsOf(fn: () => Promise<unknown>): Promise<string[]> {
+  const seen: string[] = [];
+  const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
+  const original = proto.query;
+  proto.query = function (this: unknown, ...args: unknown[]) {
+    const q = args[0] as string | { text?: string };
+    seen.push((typeof q === 'string' ? q : (q?.text ?? '')).replace(/\s+/g, ' ').slice(0, 90));
+    return original.apply(this, args);
+  };
+  try {
+    await fn();
+  } finally {
+    proto.query = original;
+  }
+  return seen;
+}
+
+describe.skipIf(!PG_URL)('the hold path on PostgreSQL', () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    // no runs start: only the accepting request talks to the database while statements are counted
+    s = await startServer('postgres', { runnerConcurrency: 0 });
+  });
+  afterAll(async () => {
+    await s.close();
+  });
+
+  it('accepts a run in a bounded number of round trips', async () => {
+    const { token } = await s.newAccount();
+    const request = { modelId: 'flux-schnell', prompt: 'warm up' };
+    // two runs first: the day's free grant is created by the first and known to exist from the second on
+    for (let i = 0; i < 2; i++) expect((await s.as(token, 'POST', '/v1/generations', { request, approvedMc: 1_000 })).status).toBe(201);
+    const statements = await statementsOf(async () => {
+      expect((await s.as(token, 'POST', '/v1/generations', { request, approvedMc: 1_000 })).status).toBe(201);
+    });
+    console.log(`hold path: ${statements.length} statements\n${statements.join('\n')}`);
+    // token, idempotency key, begin, account lock, due expiries, runs today and in flight, the run, grants in force, the hold
+    // with its pins and ledger entry, the wallet (grants holding, newest spent, revision), the stored answer, commit, notify
+    expect(statements.length).toBeLessThanOrEqual(16);
+  });
+});
