@@ -88,6 +88,17 @@ describe('fair scheduler', () => {
     );
   });
 
+  it('an account with nothing going is served before the next run of a busier one, even of a higher tier', () => {
+    const { s, add } = setup({ openai: { concurrency: 2, perMinute: null } });
+    for (let i = 0; i < 6; i++) add('max-flood', 'openai', TOP_RANK);
+    const started = s.take();
+    expect(started.map((i) => i.accountId)).toEqual(['max-flood', 'max-flood']);
+    const light = add('starter-light', 'openai', 1);
+    expect(s.place(light.id)?.ahead).toBe(0);
+    s.done(started[0]!.id);
+    expect(s.take().map((i) => i.id)).toEqual([light.id]);
+  });
+
   it('tells a waiting run its place and when it should start', () => {
     const { s, add, now } = setup({ local: { concurrency: 2, perMinute: null } });
     const items = Array.from({ length: 6 }, () => add('a'));

@@ -172,9 +172,9 @@ export class FairScheduler {
   }
 
   /**
-   * The next run: the highest effective rank (plan rank plus aging, capped at the top so the long-waiting are served in arrival
-   * order with the fastest tier), then the account with the fewest runs going, then the account served least recently (round
-   * robin), then the earliest arrival.
+   * The next run: an account with nothing going first; then the highest effective rank (plan rank plus aging, capped at the top
+   * so the long-waiting are served in arrival order with the fastest tier), then the account with the fewest runs going, then
+   * the account served least recently (round robin), then the earliest arrival.
    */
   private pick(queue: QueueItem[], nowMs: number): QueueItem {
     let best = queue[0]!;
@@ -187,11 +187,13 @@ export class FairScheduler {
   }
 
   private before(a: QueueItem, b: QueueItem, nowMs: number): boolean {
+    const na = this.runningByAccount.get(a.accountId) ?? 0;
+    const nb = this.runningByAccount.get(b.accountId) ?? 0;
+    // an account with nothing going is served before the next run of one that has runs going, whatever the tiers
+    if (Math.min(na, 1) !== Math.min(nb, 1)) return na === 0;
     const ra = Math.min(TOP_RANK, effectiveRank(a.rank, a.enqueuedAtMs, nowMs));
     const rb = Math.min(TOP_RANK, effectiveRank(b.rank, b.enqueuedAtMs, nowMs));
     if (ra !== rb) return ra > rb;
-    const na = this.runningByAccount.get(a.accountId) ?? 0;
-    const nb = this.runningByAccount.get(b.accountId) ?? 0;
     if (na !== nb) return na < nb;
     const sa = this.lastServed.get(a.accountId) ?? 0;
     const sb = this.lastServed.get(b.accountId) ?? 0;
