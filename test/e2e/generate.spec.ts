@@ -1,5 +1,7 @@
 // End to end in Chromium: estimate, approve, run on the local engine, the balance falls by the final cost; failures refund; offline refuses.
 import { expect, test, type Page } from '@playwright/test';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { adminCli, screenshotPath, startApp, startServer, tempDir, type Proc } from './app-process';
 
 test.describe.configure({ mode: 'serial' });
@@ -109,4 +111,28 @@ test('a model outside the plan and a batch over the plan limit are refused befor
   await expect(page.getByText('up to 1 on your plan')).toBeVisible();
   await images.fill('4');
   await expect(images).toHaveValue('1'); // clamped to the plan's batch size
+});
+
+test('a run waiting for the engine says how many runs are ahead and when it should start', async ({ page }) => {
+  const dir = tempDir('queue');
+  // one local run at a time, each taking 6 s: the second run waits behind the first
+  const engines = path.join(dir, 'engines.json');
+  writeFileSync(engines, JSON.stringify({ local: { concurrency: 1, latencyMs: 6_000 } }));
+  const app = await startApp(dir, [`--server-arg=--engines=${engines}`]);
+  cleanup.push(app.proc);
+  await page.goto(app.launchUrl);
+  await expect(balance(page)).toHaveText('60', { timeout: 30_000 });
+  await page.getByLabel('Model').selectOption({ label: 'FLUX.1 Schnell — 1 / image' });
+  for (const prompt of ['first in line', 'second in line']) {
+    await page.getByLabel('Prompt').fill(prompt);
+    const button = page.getByRole('button', { name: 'Generate, up to 1 credit' });
+    await expect(button).toBeEnabled();
+    await button.click();
+  }
+  const waiting = page.getByRole('listitem').filter({ hasText: 'second in line' });
+  await expect(waiting.getByTestId('run-queue')).toHaveText(/^Waiting · next to start · starts in about \d+ s$/, { timeout: 10_000 });
+  await page.screenshot({ path: screenshotPath('14-generate-queued') });
+  // when its turn comes it runs, and the place goes away
+  await expect(waiting.getByTestId('run-queue')).toHaveCount(0, { timeout: 20_000 });
+  await expect(page.getByRole('listitem', { name: /FLUX.1 Schnell: Done/ })).toHaveCount(2, { timeout: 30_000 });
 });
