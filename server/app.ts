@@ -24,6 +24,9 @@ import type { ReconnectPolicy } from './wallet/relay';
 import { walletRoutes } from './wallet/routes';
 import { readWallet } from './wallet/service';
 import { OpenStreams } from './wallet/stream';
+import type { PaymentProvider } from './payments/provider';
+import { TestPaymentProvider } from './payments/test-provider';
+import { moneyInRoutes } from './purchases/plugin';
 import { newId } from './util';
 
 export const SERVER_VERSION = '0.1.0';
@@ -51,6 +54,8 @@ export interface AppOptions {
   eventsReconnect?: Partial<ReconnectPolicy>;
   /** signs the catalog; an ephemeral key when absent (tests) */
   catalogKey?: CatalogKey;
+  /** the payment provider (the embedded test provider when absent) and the URL buyers' browsers reach this server at */
+  payments?: { provider?: PaymentProvider; publicUrl?: string | undefined };
 }
 
 export interface CreditsApp {
@@ -61,6 +66,8 @@ export interface CreditsApp {
   fanout: EventFanout;
   runner: GenerationRunner;
   catalogKey: CatalogKey;
+  /** the payment provider this server takes money through */
+  payments: PaymentProvider;
   /** every route registered, for tests that must cover them all (the fuzzer) */
   routes: { method: string; url: string }[];
   /** cuts every open event stream without a goodbye, as a flaky network would (for tests of resumption) */
@@ -183,6 +190,8 @@ export function buildApp(opts: AppOptions): CreditsApp {
   void typed.register(accountRoutes(ctx));
   void typed.register(generationRoutes(ctx, runner, engines, opts.outputsDir));
   void typed.register(adminRoutes(ctx, runner, opts.adminToken));
+  const payments = opts.payments?.provider ?? new TestPaymentProvider();
+  void typed.register(moneyInRoutes(ctx, { provider: payments, publicUrl: opts.payments?.publicUrl }));
 
-  return { app, instanceId, events, fanout, runner, wallet: ctx.wallet, catalogKey, routes, dropStreams: () => streams.dropAll(), leftovers: () => cleaning };
+  return { app, instanceId, events, fanout, runner, wallet: ctx.wallet, catalogKey, payments, routes, dropStreams: () => streams.dropAll(), leftovers: () => cleaning };
 }

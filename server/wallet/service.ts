@@ -94,6 +94,8 @@ export interface NewGrant {
   sourceRef: string;
   priority?: number;
   details?: Record<string, unknown>;
+  /** the ledger entry's kind: a grant, or a purchase (its receipt: the pack bought, the amount paid and the currency) */
+  ledgerKind?: 'grant' | 'purchase';
 }
 
 /**
@@ -112,7 +114,7 @@ export async function insertGrant(tx: Tx, g: NewGrant, nowMs: number, onDuplicat
     });
   const inserted = await (onDuplicate === 'skip' ? insert.onConflictDoNothing() : insert).returning({ id: grants.id });
   if (inserted.length === 0) return null;
-  await tx.insert(ledgerEntries).values({ accountId: g.accountId, kind: 'grant', amountMc: g.amountMc, grantId: id, ref: g.sourceRef, atMs: nowMs, details: { grantKind: g.kind, ...g.details } });
+  await tx.insert(ledgerEntries).values({ accountId: g.accountId, kind: g.ledgerKind ?? 'grant', amountMc: g.amountMc, grantId: id, ref: g.sourceRef, atMs: nowMs, details: { grantKind: g.kind, ...g.details } });
   return id;
 }
 

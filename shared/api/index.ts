@@ -251,3 +251,4 @@ export const tokenListSchema = z.object({ items: z.array(tokenViewSchema).max(TO
 /** The answer to a token's creation: the only time its secret is shown. */
 export const tokenResponseSchema = z.object({ accountId: z.string(), tokenId: z.string(), label: z.string(), createdAtMs: epochMs, token: z.string() });
 export const tokenAlreadyIssuedDetailsSchema = z.object({ accountId: z.string(), tokenId: z.string() });
+export * from './payments';
