@@ -21,6 +21,8 @@ export class TestPaymentProvider implements PaymentProvider {
   readonly refunds: string[] = [];
   readonly canceledSubscriptions: { ref: string; atPeriodEnd: boolean }[] = [];
   private deliver: Deliver | null = null;
+  /** subscriptions whose renewals this provider declines (tests of the grace period) */
+  readonly failingRenewals = new Set<string>();
 
   constructor(opts: { webhookSecret?: string | undefined } = {}) {
     this.webhookSecret = opts.webhookSecret ?? `whsec_test_${randomBytes(24).toString('hex')}`;
@@ -44,6 +46,14 @@ export class TestPaymentProvider implements PaymentProvider {
   async cancelSubscription(ref: string, atPeriodEnd: boolean): Promise<void> {
     this.canceledSubscriptions.push({ ref, atPeriodEnd });
     if (this.canceledSubscriptions.length > MAX_AWAITING_AUTH) this.canceledSubscriptions.shift();
+  }
+
+  /** Charges a subscription's next period, as a provider's billing run would: the invoice is paid, or declined for a failing card. */
+  async renew(subscriptionRef: string, periodStartMs: number, periodEndMs: number): Promise<void> {
+    const invoiceId = `in_test_${subscriptionRef}_${periodStartMs}`;
+    const eventId = `evt_test_${invoiceId}`;
+    if (this.failingRenewals.has(subscriptionRef)) await this.send({ kind: 'invoice_failed', eventId, subscriptionRef, invoiceId });
+    else await this.send({ kind: 'invoice_paid', eventId, subscriptionRef, invoiceId, periodStartMs, periodEndMs });
   }
 
   /** Signs an event as this provider does: tests use it to replay and to forge. */

@@ -6,15 +6,15 @@ import { purchases } from '../db/schema';
 import type { Tx } from '../db/open';
 import type { PaymentEvent, PaymentProvider } from '../payments/provider';
 import type { EventOutcome } from '../payments/service';
-import { failPurchase, grantPack, lockPurchase, takeBack, type PurchaseRow } from './service';
+import { failPurchase, grantPack, lockPurchase, markPaid, takeBack, type PurchaseRow } from './service';
 
 type Succeeded = Extract<PaymentEvent, { kind: 'payment_succeeded' }>;
 
 export interface PurchaseEventDeps {
   catalog: Catalog;
   provider: PaymentProvider;
-  /** a plan's checkout was paid: the subscriptions domain starts the plan (null when subscriptions are not wired) */
-  subscriptionPaid: ((tx: Tx, p: PurchaseRow, ev: Succeeded, nowMs: number) => Promise<void>) | null;
+  /** a plan's checkout was paid: the subscriptions domain starts the plan and answers the grant of its first period (null when subscriptions are not wired) */
+  subscriptionPaid: ((tx: Tx, p: PurchaseRow, ev: Succeeded, nowMs: number) => Promise<{ grantId: string | null; after: EventOutcome['after'] }>) | null;
 }
 
 const nothing = (accountId: string | null = null): EventOutcome => ({ accountId, after: [] });
@@ -36,10 +36,14 @@ async function onSucceeded(tx: Tx, deps: PurchaseEventDeps, ev: Succeeded, nowMs
     await tx.update(purchases).set({ status: 'refunded', providerPaymentId: ev.paymentId, failureCode: 'country_not_allowed', failureMessage: `${countryRefusal(deps.catalog, ev.billingCountry)}; the payment was refunded`, updatedAtMs: nowMs }).where(eq(purchases.id, p.id));
     return refund();
   }
-  if (p.kind === 'pack') await grantPack(tx, deps.catalog, p, ev.paymentId, nowMs);
-  else if (deps.subscriptionPaid) await deps.subscriptionPaid(tx, p, ev, nowMs);
-  else return refund();
-  return nothing(p.accountId);
+  if (p.kind === 'pack') {
+    await grantPack(tx, deps.catalog, p, ev.paymentId, nowMs);
+    return nothing(p.accountId);
+  }
+  if (!deps.subscriptionPaid) return refund();
+  const started = await deps.subscriptionPaid(tx, p, ev, nowMs);
+  await markPaid(tx, p, ev.paymentId, started.grantId, nowMs);
+  return { accountId: p.accountId, after: started.after };
 }
 
 /** The purchase events' handler; returns null for events that are not about purchases. */

@@ -151,3 +151,14 @@ export async function takeBack(tx: Tx, p: PurchaseRow, reason: 'refunded' | 'dis
 export async function failPurchase(tx: Tx, p: PurchaseRow, status: 'failed' | 'canceled', code: string, message: string, nowMs: number): Promise<void> {
   await tx.update(purchases).set({ status, failureCode: code, failureMessage: message, updatedAtMs: nowMs }).where(eq(purchases.id, p.id));
 }
+
+/** The newest checkout of that kind still waiting for its payment, if any. */
+export async function pendingCheckoutOf(db: Db | Tx, accountId: string, kind: 'pack' | 'subscription'): Promise<string | null> {
+  const [row] = await db.select({ id: purchases.id }).from(purchases).where(and(eq(purchases.accountId, accountId), eq(purchases.kind, kind), eq(purchases.status, 'pending'))).orderBy(desc(purchases.createdAtMs)).limit(1);
+  return row?.id ?? null;
+}
+
+/** Marks a plan's checkout paid, with the grant its first period made. */
+export async function markPaid(tx: Tx, p: PurchaseRow, paymentId: string, grantId: string | null, nowMs: number): Promise<void> {
+  await tx.update(purchases).set({ status: 'paid', providerPaymentId: paymentId, paidAtMs: nowMs, grantId, updatedAtMs: nowMs }).where(eq(purchases.id, p.id));
+}

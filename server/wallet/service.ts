@@ -1,7 +1,8 @@
 // Wallet service: writes grants, materialises the day's free grant and due expiries exactly once, and reads the wallet.
 import { and, desc, eq, gt, isNull, lte, or, sql, getTableColumns, type SQL } from 'drizzle-orm';
 import type { Catalog } from '../../shared/catalog/schema';
-import { findPlan } from '../../shared/catalog/schema';
+import { findPlan, type Plan } from '../../shared/catalog/schema';
+import { utcMonthOf } from '../../shared/rules/subscriptions';
 import { availableMc, compareBurnOrder, dueExpiries, heldMc, isInForce, type Expiry, type Grant, type GrantKind } from '../../shared/rules/grants';
 import { MAX_GRANT_MC } from '../../shared/rules/money';
 import { nextUtcMidnight, startOfUtcDay, utcDayKey } from '../../shared/rules/schedule';
@@ -64,22 +65,36 @@ export async function expireDue(tx: Tx, accountId: string, nowMs: number): Promi
 }
 
 /**
- * Brings the account up to date with the clock, under its row lock: creates the day's free grant (once: the lock and a
- * unique source key both guard it) and records the expiry of grants whose time has passed. Returns true if anything changed.
+ * Brings the account up to date with the clock, under its row lock: creates the day's free grant and the month's bonus of its
+ * plan (each once) and records the expiry of grants whose time has passed. Returns true if anything changed.
  */
 export async function materialize(tx: Tx, account: AccountRow, catalog: Catalog, nowMs: number): Promise<boolean> {
-  let changed = false;
   const plan = findPlan(catalog, account.planId);
-  if (plan && plan.dailyFreeMc > 0) {
-    const day = utcDayKey(nowMs);
-    const id = await insertGrant(
-      tx,
-      { accountId: account.id, kind: 'daily', amountMc: plan.dailyFreeMc, effectiveAtMs: startOfUtcDay(nowMs), expiresAtMs: nextUtcMidnight(nowMs), paid: false, note: `Daily free credits for ${day}`, sourceRef: `daily:${day}` },
-      nowMs,
-    );
-    if (id) changed = true;
-  }
+  const changed = plan ? (await grantDaily(tx, account.id, plan, nowMs)) || (await grantMonthlyBonus(tx, account.id, plan, nowMs)) : false;
   return (await expireDue(tx, account.id, nowMs)) || changed;
+}
+
+/**
+ * The day's free credits, once (the lock and a unique source key both guard it). After an upgrade to a plan with more daily
+ * credits, today's grant is topped up to the new plan's amount at once.
+ */
+async function grantDaily(tx: Tx, accountId: string, plan: Plan, nowMs: number): Promise<boolean> {
+  if (plan.dailyFreeMc <= 0) return false;
+  const day = utcDayKey(nowMs);
+  const base = { accountId, kind: 'daily' as const, effectiveAtMs: startOfUtcDay(nowMs), expiresAtMs: nextUtcMidnight(nowMs), paid: false };
+  if (await insertGrant(tx, { ...base, amountMc: plan.dailyFreeMc, note: `Daily free credits for ${day}`, sourceRef: `daily:${day}` }, nowMs)) return true;
+  const [row] = await tx.select({ total: sql<string>`coalesce(sum(${grants.amountMc}), 0)` }).from(grants).where(and(eq(grants.accountId, accountId), eq(grants.kind, 'daily'), eq(grants.effectiveAtMs, base.effectiveAtMs)));
+  const missingMc = plan.dailyFreeMc - Number(row?.total ?? 0);
+  if (missingMc <= 0) return false;
+  return (await insertGrant(tx, { ...base, amountMc: missingMc, note: `Daily free credits for ${day}: ${plan.name}'s top-up`, sourceRef: `daily:${day}:${plan.id}` }, nowMs)) !== null;
+}
+
+/** The plan's monthly bonus, once a calendar month (UTC), expiring at the month's end. */
+async function grantMonthlyBonus(tx: Tx, accountId: string, plan: Plan, nowMs: number): Promise<boolean> {
+  if (plan.monthlyBonusMc <= 0) return false;
+  const month = utcMonthOf(nowMs);
+  const g = { accountId, kind: 'bonus' as const, amountMc: plan.monthlyBonusMc, effectiveAtMs: month.startMs, expiresAtMs: month.endMs, paid: false, note: `${plan.name} monthly bonus for ${month.key}`, sourceRef: `monthly-bonus:${month.key}` };
+  return (await insertGrant(tx, g, nowMs)) !== null;
 }
 
 export interface NewGrant {

@@ -212,7 +212,8 @@ export const grantBodySchema = z
   .strict();
 export const grantResponseSchema = z.object({ grantId: z.string(), wallet: walletSchema });
 
-export const setPlanBodySchema = z.object({ planId: safeString().min(1).max(80) }).strict();
+/** an operator's set-plan: a plan sold by subscription starts one for `period` (the plan's first billing option when absent) */
+export const setPlanBodySchema = z.object({ planId: safeString().min(1).max(80), period: z.enum(['weekly', 'monthly', 'yearly']).optional() }).strict();
 
 export const clockBodySchema = z
   .object({

@@ -19,7 +19,7 @@ export interface FuzzIds {
 }
 
 type Param = 'genId' | 'accountId' | 'tokenId' | 'key' | 'name' | 'purchaseId' | 'checkoutId';
-type BodyKind = 'generation' | 'account' | 'grant' | 'plan' | 'clock' | 'token' | 'empty' | 'purchase' | 'webhook' | 'checkout';
+type BodyKind = 'generation' | 'account' | 'grant' | 'plan' | 'clock' | 'token' | 'empty' | 'purchase' | 'webhook' | 'checkout' | 'subscription' | 'subscriptionChange';
 export interface RouteSpec {
   method: 'GET' | 'POST' | 'PUT';
   path: string;
@@ -59,6 +59,12 @@ export const ROUTES: RouteSpec[] = [
   // the test provider's checkout page: anyone with its link may pay, so the fuzzer pays only A's
   { method: 'GET', path: '/checkout/test/:checkoutId' },
   { method: 'POST', path: '/checkout/test/:checkoutId', body: 'checkout' },
+  { method: 'GET', path: '/v1/subscription' },
+  { method: 'POST', path: '/v1/subscription', body: 'subscription' },
+  { method: 'POST', path: '/v1/subscription/cancel', body: 'empty' },
+  { method: 'POST', path: '/v1/subscription/change', body: 'subscriptionChange' },
+  { method: 'POST', path: '/admin/accounts/:accountId/subscription/renew', body: 'empty' },
+  { method: 'POST', path: '/admin/accounts/:accountId/subscription/end', body: 'empty' },
 ];
 const NOT_ROUTES = ['/', '/v1', '/v1/nothing', '/admin', '/admin/nothing', '//v1/wallet', '/v1/wallet/', '/V1/WALLET', '/v1/../admin/accounts', '/v1/%2e%2e/admin/accounts', '/health/..', '/v1/generations/by-key'];
 
@@ -179,7 +185,11 @@ function makeTemplateArb(kind: BodyKind, nastyWeight: number): fc.Arbitrary<Reco
     case 'grant':
       return fc.record({ kind: maybe(str(['bonus', 'adjustment', 'pack', 'subscription', 'trial'])), credits: str(['1', '25', '9.8', '0.001', '-1', '0', '1e9', 'abc', '99999999999999999999', '1000000']), expiresAtMs: maybe(fc.oneof(fc.constant(null), fc.integer({ min: -1, max: 2 ** 52 }))), paid: maybe(fc.boolean()), note: maybe(text(['a note'])) }, { requiredKeys: ['credits'] });
     case 'plan':
-      return fc.record({ planId: str(planIds) });
+      return fc.record({ planId: str(planIds), period: maybe(str(['weekly', 'monthly', 'yearly', 'daily'])) });
+    case 'subscription':
+      return fc.record({ planId: str(planIds), period: str(['weekly', 'monthly', 'yearly', 'daily']), country: str(['US', 'fr', 'RU', 'XX']) });
+    case 'subscriptionChange':
+      return fc.record({ planId: str(planIds), period: str(['weekly', 'monthly', 'yearly']) });
     case 'clock':
       return fc.record({ advanceMs: maybe(fc.integer({ min: -1, max: 2 ** 40 })), setMs: maybe(fc.integer({ min: -1, max: 2 ** 53 })) });
     case 'token':
