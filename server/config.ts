@@ -26,7 +26,7 @@ export interface ServerConfig {
 /** The payment provider: `test` (the embedded default: its checkout page is served by this server) or `stripe`. */
 export type PaymentsConfig =
   | { provider: 'test'; publicUrl: string | undefined; webhookSecret: string | undefined }
-  | { provider: 'stripe'; publicUrl: string | undefined; secretKey: string; webhookSecret: string; apiHost: string | undefined; apiPort: number | undefined; apiProtocol: 'http' | 'https' | undefined; returnUrl: string };
+  | { provider: 'stripe'; publicUrl: string | undefined; secretKey: string; webhookSecret: string; apiHost: string | undefined; apiPort: number | undefined; apiProtocol: 'http' | 'https' | undefined; returnUrl: string | undefined };
 
 function parsePayments(values: { payments?: string | undefined; 'public-url'?: string | undefined }, env: NodeJS.ProcessEnv): PaymentsConfig {
   const provider = values.payments ?? env.CREDITS_PAYMENTS ?? 'test';
@@ -42,7 +42,7 @@ function parsePayments(values: { payments?: string | undefined; 'public-url'?: s
   if (apiPort !== undefined && !(Number.isInteger(apiPort) && apiPort > 0 && apiPort <= 65535)) throw new ConfigError(`STRIPE_API_PORT must be 1-65535, got ${portText}`);
   const protocol = env.STRIPE_API_PROTOCOL;
   if (protocol !== undefined && protocol !== 'http' && protocol !== 'https') throw new ConfigError(`STRIPE_API_PROTOCOL is http or https, got ${protocol}`);
-  return { provider, publicUrl, secretKey, webhookSecret, apiHost: env.STRIPE_API_HOST || undefined, apiPort, apiProtocol: protocol, returnUrl: env.CREDITS_CHECKOUT_RETURN_URL ?? 'creditsdesk://purchase/{PURCHASE_ID}' };
+  return { provider, publicUrl, secretKey, webhookSecret, apiHost: env.STRIPE_API_HOST || undefined, apiPort, apiProtocol: protocol, returnUrl: env.CREDITS_CHECKOUT_RETURN_URL || undefined };
 }
 
 export class ConfigError extends Error {}

@@ -7,7 +7,7 @@ import { ApiError } from '../http/errors';
 import { WebhookSignatureError, type PaymentProvider } from './provider';
 import { receiveEvent, type EventHandler } from './service';
 import { CHECKOUT_ACTIONS, TEST_CHECKOUT_PREFIX, type TestPaymentProvider } from './test-provider';
-import { checkoutPage, type CheckoutInfo } from './test-page';
+import { checkoutPage, returnPage, type CheckoutInfo } from './test-page';
 
 export const WEBHOOK_PATH = '/v1/payments/webhook';
 const WEBHOOK_BODY_LIMIT_BYTES = 256 * 1024;
@@ -55,6 +55,11 @@ export function paymentRoutes(opts: PaymentRoutesOptions): FastifyPluginAsyncZod
       if (!Buffer.isBuffer(req.body)) throw new ApiError(400, 'invalid_signature', 'a webhook delivery is a signed JSON body; nothing was changed');
       return opts.receive(req.body, req.headers);
     });
+
+    // where a provider's checkout sends the browser back: it hands over to the app through its creditsdesk:// link
+    app.get('/checkout/return/:id', { schema: { params: checkoutParamsSchema } }, async (req, reply) =>
+      reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'").send(returnPage(req.params.id)),
+    );
 
     const test = opts.testProvider;
     if (!test) return;

@@ -1,4 +1,4 @@
-// The test provider's checkout page: pay, decline, cancel, or a card that needs authentication first; every choice goes through the signed webhook.
+// The test provider's checkout page (pay, decline, cancel, or a card that needs authentication first; every choice goes through the signed webhook) and the return page.
 import { formatMoney } from '../../shared/rules/money';
 import { countryName } from '../../shared/rules/purchases';
 
@@ -53,4 +53,12 @@ ${open ? `<p>
 <p id="result" role="status"></p>
 <p><a id="back" hidden href="#">Return to Credits Desk</a></p>
 <script>${SCRIPT}</script></body></html>`;
+}
+
+/** The page a checkout returns the browser to: a link back into the app (the app also polls the purchase, so this is a convenience). */
+export function returnPage(purchaseId: string): string {
+  const link = `creditsdesk://purchase/${encodeURIComponent(purchaseId)}`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Back to Credits Desk</title><meta http-equiv="refresh" content="0;url=${escapeHtml(link)}">
+<style>body{font:15px system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem}</style></head><body>
+<h1>Checkout finished</h1><p>Credits Desk shows the result of your purchase. <a href="${escapeHtml(link)}">Return to Credits Desk</a>.</p></body></html>`;
 }

@@ -58,6 +58,8 @@ export const ROUTES: RouteSpec[] = [
   { method: 'POST', path: '/v1/payments/webhook', body: 'webhook' },
   // the test provider's checkout page: anyone with its link may pay, so the fuzzer pays only A's
   { method: 'GET', path: '/checkout/test/:checkoutId' },
+  // the return page reads nothing and repeats only the id in its own URL (into the app's link): B's ids would be flagged as shown
+  { method: 'GET', path: '/checkout/return/:checkoutId' },
   { method: 'POST', path: '/checkout/test/:checkoutId', body: 'checkout' },
   { method: 'GET', path: '/v1/subscription' },
   { method: 'POST', path: '/v1/subscription', body: 'subscription' },
