@@ -1,0 +1,77 @@
+// End to end in browser mode with the test provider: buy a pack through the checkout page (balance rises live, receipt in the history), a declined card, a country refused before checkout.
+import { expect, test, type Page } from '@playwright/test';
+import { screenshotPath, startApp, tempDir, type Proc } from './app-process';
+
+test.describe.configure({ mode: 'serial' });
+
+let cleanup: Proc[] = [];
+test.afterEach(async () => {
+  for (const p of cleanup.reverse()) await p.stop();
+  cleanup = [];
+});
+
+const bar = (page: Page) => page.getByRole('region', { name: 'Balance' });
+
+async function openStore(page: Page) {
+  const app = await startApp(tempDir('store'));
+  cleanup.push(app.proc);
+  await page.goto(app.launchUrl);
+  await expect(bar(page).getByTestId('available-credits')).toHaveText('60', { timeout: 30_000 });
+  await bar(page).getByRole('link', { name: 'Buy credits' }).click();
+  await expect(page.getByRole('heading', { name: 'Store' })).toBeVisible();
+  await page.getByLabel('Your country').selectOption('US');
+}
+
+test('buy a pack: checkout page, pay, the balance rises live and the receipt is in the history', async ({ page }) => {
+  await openStore(page);
+  const packs = page.getByRole('list', { name: 'Credit packs' });
+  await expect(packs.getByRole('listitem', { name: '200 credits' })).toContainText('expires 6 months after purchase');
+  await expect(packs.getByRole('listitem', { name: '200 credits' })).toContainText('0.995¢ a credit');
+  await page.screenshot({ path: screenshotPath('30-store') });
+
+  const popup = page.waitForEvent('popup');
+  await packs.getByRole('listitem', { name: '200 credits' }).getByRole('button', { name: 'Buy 200 credits' }).click();
+  await expect(page.getByTestId('purchase-status')).toHaveAttribute('data-status', 'pending');
+  const checkout = await popup;
+  await expect(checkout.getByRole('heading', { name: 'Test checkout' })).toBeVisible();
+  await checkout.getByRole('button', { name: 'Pay $1.99' }).click();
+  await expect(checkout.getByRole('status')).toContainText('Payment received');
+  await checkout.screenshot({ path: screenshotPath('31-test-checkout-paid') });
+  await checkout.close();
+
+  await expect(bar(page).getByTestId('available-credits')).toHaveText('260', { timeout: 15_000 });
+  await expect(page.getByTestId('purchase-status')).toHaveAttribute('data-status', 'paid');
+  await expect(page.getByTestId('purchase-status')).toContainText('200 credits added');
+  await page.screenshot({ path: screenshotPath('32-store-paid') });
+  await page.getByRole('link', { name: 'History' }).click();
+  await expect(page.getByRole('list', { name: 'History entries' }).getByRole('listitem').filter({ hasText: '$1.99' })).toHaveCount(1, { timeout: 15_000 });
+  await page.getByRole('link', { name: 'Wallet' }).click();
+  await expect(page.getByRole('heading', { name: 'Your plan: Free' })).toBeVisible();
+  await expect(page.getByRole('row', { name: /Credit pack/ })).toContainText('Yes (paid credits)');
+});
+
+test('a declined card grants nothing and says so', async ({ page }) => {
+  await openStore(page);
+  const popup = page.waitForEvent('popup');
+  await page.getByRole('button', { name: 'Buy 1,100 credits' }).click();
+  const checkout = await popup;
+  await checkout.getByRole('button', { name: 'Use a card that is declined' }).click();
+  await expect(checkout.getByRole('status')).toContainText('declined');
+  await checkout.close();
+  await expect(page.getByTestId('purchase-status')).toHaveAttribute('data-status', 'failed', { timeout: 15_000 });
+  await expect(page.getByTestId('purchase-status')).toContainText('No credits were added');
+  await expect(bar(page).getByTestId('available-credits')).toHaveText('60');
+  await page.screenshot({ path: screenshotPath('33-store-declined') });
+});
+
+test('a country outside the list is refused before any checkout, with the reason', async ({ page }) => {
+  await openStore(page);
+  await page.getByLabel('Your country').selectOption('RU');
+  await expect(page.getByRole('alert').filter({ hasText: 'Russia (RU)' })).toContainText('not accepted');
+  await expect(page.getByRole('button', { name: 'Buy 200 credits' })).toBeDisabled();
+  await page.screenshot({ path: screenshotPath('34-store-country-refused') });
+  // remembered
+  await page.reload();
+  await page.getByRole('link', { name: 'Store' }).click();
+  await expect(page.getByLabel('Your country')).toHaveValue('RU');
+});
