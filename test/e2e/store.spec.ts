@@ -75,3 +75,31 @@ test('a country outside the list is refused before any checkout, with the reason
   await page.getByRole('link', { name: 'Store' }).click();
   await expect(page.getByLabel('Your country')).toHaveValue('RU');
 });
+
+test('subscribe to a plan, see it on the wallet page, and cancel it with a confirmation that says when', async ({ page }) => {
+  await openStore(page);
+  const popup = page.waitForEvent('popup');
+  await page.getByRole('list', { name: 'Plans' }).getByRole('listitem', { name: 'Starter' }).getByRole('button', { name: /200 credits weekly/ }).click();
+  const checkout = await popup;
+  await checkout.getByRole('button', { name: 'Pay with a card that needs authentication' }).click();
+  await checkout.getByRole('button', { name: 'Complete authentication' }).click();
+  await expect(checkout.getByRole('status')).toContainText('Payment received');
+  await checkout.close();
+  await expect(bar(page).getByTestId('available-credits')).toHaveText('260', { timeout: 15_000 });
+
+  await page.getByRole('link', { name: 'Wallet' }).click();
+  const card = page.getByRole('region', { name: 'Your plan: Starter' });
+  await expect(card).toContainText('Renews on');
+  await expect(card).toContainText('weekly');
+  await expect(card).toContainText('200 left');
+  await card.getByLabel('Change plan to').selectOption({ label: 'Pro (weekly)' });
+  await expect(card.getByRole('dialog', { name: 'Confirm plan change' })).toContainText('Pro starts as soon as it is paid');
+  await card.getByRole('button', { name: 'Keep my plan' }).click();
+  await card.getByRole('button', { name: 'Cancel plan' }).click();
+  const confirm = card.getByRole('dialog', { name: 'Confirm plan change' });
+  await expect(confirm).toContainText('Starter stays until the end of the paid period');
+  await page.screenshot({ path: screenshotPath('35-plan-cancel-confirm') });
+  await confirm.getByRole('button', { name: 'Confirm' }).click();
+  await expect(card).toContainText('Ends on');
+  await expect(card.getByRole('status')).toContainText('moves to Free');
+});
