@@ -53,6 +53,8 @@ export interface PaymentProvider {
   refund(paymentId: string): Promise<void>;
   /** ends a subscription at the provider, now or at its period's end */
   cancelSubscription(subscriptionRef: string, atPeriodEnd: boolean): Promise<void>;
+  /** a downgrade: the next renewal charges this price, and the paid period is not prorated */
+  changeSubscriptionPrice(subscriptionRef: string, price: { name: string; priceMinor: number; currency: string; period: 'weekly' | 'monthly' | 'yearly' }): Promise<void>;
   /** checks the signature over the raw body and translates the event; throws WebhookSignatureError on a bad one */
   parseWebhook(rawBody: Buffer, headers: Record<string, string | string[] | undefined>): PaymentEvent;
 }

@@ -76,6 +76,18 @@ export class StripePaymentProvider implements PaymentProvider {
     else await this.stripe.subscriptions.cancel(subscriptionRef);
   }
 
+  async changeSubscriptionPrice(subscriptionRef: string, price: { name: string; priceMinor: number; currency: string; period: 'weekly' | 'monthly' | 'yearly' }): Promise<void> {
+    const sub = await this.stripe.subscriptions.retrieve(subscriptionRef);
+    const item = sub.items.data[0];
+    if (!item) throw new ProviderError(`subscription ${subscriptionRef} has no item to reprice`);
+    const product = typeof item.price.product === 'string' ? item.price.product : item.price.product.id;
+    await this.stripe.subscriptions.update(subscriptionRef, {
+      items: [{ id: item.id, price_data: { currency: price.currency.toLowerCase(), unit_amount: price.priceMinor, product, recurring: { interval: INTERVALS[price.period] } } }],
+      proration_behavior: 'none',
+      metadata: { nextPlan: price.name },
+    });
+  }
+
   parseWebhook(rawBody: Buffer, headers: Record<string, string | string[] | undefined>): PaymentEvent {
     if (rawBody.length > MAX_EVENT_BYTES) throw new WebhookSignatureError('the event is too large');
     const header = headers[STRIPE_SIGNATURE_HEADER];

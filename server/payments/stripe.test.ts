@@ -40,6 +40,7 @@ class StripeStandIn {
     }
     if (method === 'POST' && path === '/v1/refunds') return [200, { id: `re_${n}`, object: 'refund', payment_intent: p.payment_intent, status: 'succeeded' }];
     const sub = /^\/v1\/subscriptions\/(sub_[A-Za-z0-9_]+)$/.exec(path);
+    if (sub && method === 'GET') return [200, { id: sub[1], object: 'subscription', status: 'active', items: { object: 'list', data: [{ id: 'si_1', object: 'subscription_item', price: { id: 'price_1', object: 'price', product: 'prod_1' } }] } }];
     if (sub && method === 'POST') return [200, { id: sub[1], object: 'subscription', cancel_at_period_end: p.cancel_at_period_end === 'true', status: 'active' }];
     if (sub && method === 'DELETE') return [200, { id: sub[1], object: 'subscription', status: 'canceled' }];
     return [404, { error: { type: 'invalid_request_error', message: `Unrecognized request URL (${method}: ${path})` } }];
@@ -143,8 +144,14 @@ describe.each(DRIVERS)('stripe provider on %s (real SDK, local stand-in)', (driv
     expect((await subCredits()).sort()).toEqual([200_000, 200_000]);
     expect((await s.as(token, 'GET', '/v1/subscription')).body).toMatchObject({ currentPeriodStartMs: startS * 1000, currentPeriodEndMs: (startS + WEEK_S) * 1000 });
 
+    // another period is a change at the period's end: Stripe charges the new price from the next renewal, without proration
+    const down = await s.as(token, 'POST', '/v1/subscription/change', { planId: 'starter', period: 'yearly' });
+    expect(down.body.subscription).toMatchObject({ planId: 'starter', period: 'weekly', nextPeriod: 'yearly' });
+    expect(api.calls.filter((c) => c.path === '/v1/subscriptions/sub_1').map((c) => c.method)).toEqual(['GET', 'POST']);
+    expect(api.calls.filter((c) => c.path === '/v1/subscriptions/sub_1')[1]!.params).toMatchObject({ 'items[0][id]': 'si_1', 'items[0][price_data][unit_amount]': '19900', 'items[0][price_data][product]': 'prod_1', 'items[0][price_data][recurring][interval]': 'year', proration_behavior: 'none' });
+
     expect((await s.as(token, 'POST', '/v1/subscription/cancel', {})).status).toBe(200);
-    expect(api.calls.find((c) => c.path === '/v1/subscriptions/sub_1')?.params).toEqual({ cancel_at_period_end: 'true' });
+    expect(api.calls.filter((c) => c.path === '/v1/subscriptions/sub_1').at(-1)?.params).toEqual({ cancel_at_period_end: 'true' });
     await deliver(signed('customer.subscription.deleted', { id: 'sub_1', object: 'subscription', status: 'canceled' }));
     expect((await s.as(token, 'GET', '/v1/subscription')).body).toMatchObject({ planId: 'free', status: 'none' });
   });

@@ -56,6 +56,9 @@ export class TestPaymentProvider implements PaymentProvider {
     else await this.send({ kind: 'invoice_paid', eventId, subscriptionRef, invoiceId, periodStartMs, periodEndMs });
   }
 
+  /** The test provider charges the plan the subscription renews into (the sweep asks it for that period): nothing to change here. */
+  async changeSubscriptionPrice(): Promise<void> {}
+
   /** Signs an event as this provider does: tests use it to replay and to forge. */
   sign(event: PaymentEvent | Record<string, unknown>): { body: string; headers: Record<string, string> } {
     const body = JSON.stringify(event);

@@ -60,9 +60,13 @@ export async function changeSubscription(tx: Tx, deps: ChangeDeps, accountId: st
   if (body.planId === FREE_PLAN_ID) return cancelSubscription(tx, deps, accountId, nowMs);
   const o = option(deps.catalog, body.planId, body.period, row.planId);
   const view = async () => subscriptionView(tx, accountId, nowMs);
+  const ref = row.provider === deps.provider.name ? row.providerSubscriptionId : null;
+  const priceOf = (period: BillingPeriod) => ({ name: `${o.plan.name} (${period})`, priceMinor: o.priceMinor, currency: deps.catalog.currency, period });
   if (o.plan.id === row.planId && body.period === row.period) {
     await updateSubscription(tx, accountId, { cancelAtPeriodEnd: false, nextPlanId: null, nextPeriod: null }, nowMs);
-    return { answer: { subscription: await view(), effect: `${o.plan.name} (${body.period}) stays, and renews on ${new Date(row.currentPeriodEndMs).toISOString().slice(0, 10)}.`, purchase: null }, after: [] };
+    // a downgrade taken back: the provider charges the current price again
+    const after = ref && row.nextPlanId ? [() => deps.provider.changeSubscriptionPrice(ref, priceOf(body.period))] : [];
+    return { answer: { subscription: await view(), effect: `${o.plan.name} (${body.period}) stays, and renews on ${new Date(row.currentPeriodEndMs).toISOString().slice(0, 10)}.`, purchase: null }, after };
   }
   if (isUpgrade(deps.catalog, row.planId, o.plan.id)) {
     if (row.provider !== deps.provider.name) throw new ApiError(409, 'plan_managed_by_operator', `this ${findPlan(deps.catalog, row.planId)?.name ?? row.planId} plan was set by the operator; ask them to change it`);
@@ -74,5 +78,6 @@ export async function changeSubscription(tx: Tx, deps: ChangeDeps, accountId: st
   }
   await updateSubscription(tx, accountId, { cancelAtPeriodEnd: false, nextPlanId: o.plan.id, nextPeriod: body.period }, nowMs);
   const effect = changeEffectText(deps.catalog, { kind: 'downgrade', fromPlanId: row.planId, toPlanId: o.plan.id, period: body.period, periodEndMs: row.currentPeriodEndMs });
-  return { answer: { subscription: await view(), effect, purchase: null }, after: [] };
+  // the provider charges the new price from the next renewal on; the period already paid is not prorated
+  return { answer: { subscription: await view(), effect, purchase: null }, after: ref ? [() => deps.provider.changeSubscriptionPrice(ref, priceOf(body.period))] : [] };
 }
