@@ -1,6 +1,6 @@
 // End to end in browser mode with the test provider: buy a pack through the checkout page (balance rises live, receipt in the history), a declined card, a country refused before checkout.
 import { expect, test, type Page } from '@playwright/test';
-import { screenshotPath, startApp, tempDir, type Proc } from './app-process';
+import { adminCli, screenshotPath, startApp, startServer, tempDir, type Proc } from './app-process';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -102,4 +102,23 @@ test('subscribe to a plan, see it on the wallet page, and cancel it with a confi
   await confirm.getByRole('button', { name: 'Confirm' }).click();
   await expect(card).toContainText('Ends on');
   await expect(card.getByRole('status')).toContainText('moves to Free');
+});
+
+test('offline, the store shows the saved packs and says buying needs a connection', async ({ page }) => {
+  const serverDir = tempDir('store-server');
+  const server = await startServer(serverDir);
+  cleanup.push(server.proc);
+  const account = adminCli(['create-account', '--data-dir', serverDir, '--name', 'Ola', '--plan', 'free']);
+  const app = await startApp(tempDir('store-app'), ['--server-url', server.url, '--token', account.token]);
+  cleanup.push(app.proc);
+  await page.goto(app.launchUrl);
+  await expect(bar(page).getByTestId('available-credits')).toHaveText('60', { timeout: 30_000 });
+  await page.getByRole('link', { name: 'Store' }).click();
+  await page.getByLabel('Your country').selectOption('GB');
+  await expect(page.getByRole('button', { name: 'Buy 200 credits' })).toBeEnabled();
+  await server.proc.stop();
+  await expect(page.getByRole('status').filter({ hasText: 'buying needs a connection' })).toBeVisible({ timeout: 15_000 });
+  await expect(page.getByRole('list', { name: 'Credit packs' }).getByRole('listitem')).toHaveCount(5);
+  await expect(page.getByRole('button', { name: 'Buy 200 credits' })).toBeDisabled();
+  await page.screenshot({ path: screenshotPath('36-store-offline') });
 });

@@ -6,6 +6,7 @@ import { centsPerCreditText, countryName, countryRefusal } from '../../../../sha
 import { formatCredits } from '../../lib/format';
 import { useAppStore } from '../../stores/app-store';
 import { useStoreStore } from '../../stores/store-store';
+import { useWalletStore } from '../../stores/wallet-store';
 import { PlanOptions } from './PlanOptions';
 import { PurchaseStatus } from './PurchaseStatus';
 
@@ -45,7 +46,8 @@ export function StorePage() {
   const { state, error, busy, buyPack, init, clearError } = useStoreStore();
   useEffect(() => init(), [init]);
   const country = state?.country ?? state?.defaultCountry ?? 'US';
-  const online = state?.online ?? false;
+  // the connection as the balance bar shows it, live: offline the store shows its saved prices and sells nothing
+  const online = useWalletStore((s) => s.view?.connection === 'online');
   const pick = suggestedPack();
   const refused = catalog ? countryRefusal(catalog, country) : null;
   return (
