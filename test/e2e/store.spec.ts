@@ -122,3 +122,16 @@ test('offline, the store shows the saved packs and says buying needs a connectio
   await expect(page.getByRole('button', { name: 'Buy 200 credits' })).toBeDisabled();
   await page.screenshot({ path: screenshotPath('36-store-offline') });
 });
+
+test('a run refused for lack of credits proposes the smallest pack that covers it', async ({ page }) => {
+  const app = await startApp(tempDir('store-refusal'));
+  cleanup.push(app.proc);
+  await page.goto(app.launchUrl);
+  await expect(bar(page).getByTestId('available-credits')).toHaveText('60', { timeout: 30_000 });
+  await page.getByLabel('Model').selectOption({ label: 'Veo 3 — 840 / second (2 a day on Free)' });
+  await page.getByLabel('Prompt').fill('a storm');
+  // 4,200 credits, 60 available: 4,140 more are needed, which the 6,000-credit pack is the smallest to cover
+  await page.getByRole('alert').getByRole('link', { name: 'Buy 6,000 credits' }).click();
+  await expect(page.getByRole('heading', { name: 'Store' })).toBeVisible();
+  await expect(page.getByRole('listitem', { name: '6,000 credits' })).toContainText('Covers your run');
+});
