@@ -7,6 +7,7 @@ import { TestPaymentProvider, TEST_SIGNATURE_HEADER } from '../payments/test-pro
 import type { PaymentEvent } from '../payments/provider';
 import { ledgerTotals } from '../wallet/ledger';
 import { packExpiry } from '../../shared/rules/schedule';
+import { MAX_PENDING_CHECKOUTS } from './service';
 
 /** The local engine, held at a gate until the test opens it, so that a run's hold stays pinned while a refund arrives. */
 function gatedEngines() {
@@ -181,6 +182,14 @@ describe.each(DRIVERS)('packs on %s', (driver) => {
     expect(w.heldMc).toBe(0);
     const t = await ledgerTotals(s.database.db, accountId);
     expect(t.remaining).toBe(0);
+  });
+
+  it('limits the checkouts waiting for payment', async () => {
+    const { token } = await s.newAccount('starter');
+    for (let i = 0; i < MAX_PENDING_CHECKOUTS; i++) await buy(token);
+    const r = await s.as(token, 'POST', '/v1/purchases', { packId: 'pack-200', country: 'US' });
+    expect(r.status).toBe(429);
+    expect(r.body.error).toMatchObject({ code: 'too_many_checkouts', details: { limit: MAX_PENDING_CHECKOUTS } });
   });
 
   it('another account cannot see a purchase', async () => {

@@ -16,6 +16,10 @@ import { newId } from '../util';
 
 export type PurchaseRow = typeof purchases.$inferSelect;
 
+/** Checkouts an account may have waiting for payment within CHECKOUT_WINDOW_MS; past it, a 429 until they end or age out. */
+export const MAX_PENDING_CHECKOUTS = 20;
+export const CHECKOUT_WINDOW_MS = 60 * 60_000;
+
 export function purchaseView(r: PurchaseRow): Purchase {
   return purchaseSchema.parse({
     id: r.id, kind: r.kind, status: r.status, packId: r.packId, planId: r.planId, period: r.period, name: r.name, creditsMc: r.creditsMc, priceMinor: r.priceMinor,
@@ -57,6 +61,8 @@ export async function openCheckout(tx: Tx, catalog: Catalog, provider: PaymentPr
   checkCountry(catalog, c.country);
   await lockAccount(tx, c.accountId);
   await checkCanHold(tx, c.accountId, c.creditsMc);
+  const [waiting] = await tx.select({ n: sql<string>`count(*)` }).from(purchases).where(and(eq(purchases.accountId, c.accountId), eq(purchases.status, 'pending'), gt(purchases.createdAtMs, nowMs - CHECKOUT_WINDOW_MS)));
+  if (Number(waiting?.n ?? 0) >= MAX_PENDING_CHECKOUTS) throw new ApiError(429, 'too_many_checkouts', `${MAX_PENDING_CHECKOUTS} checkouts are already waiting for payment; finish or cancel one, or try again within the hour`, { limit: MAX_PENDING_CHECKOUTS });
   const id = newId('pur');
   const [row] = await tx
     .insert(purchases)
