@@ -11,10 +11,12 @@ import { ensurePrivateDir, makePrivate, privateStoreOptions } from './core/priva
 import type { KeyValueStore } from './core/stores';
 import type { Spawner } from './core/supervisor';
 import { EncryptedTokenStore } from './core/token-store';
-import { createMainWindow, externalAllowList, hardenSession, hardenWebContents, isAllowedSender, parseCheckoutOrigins } from './security';
+import { createMainWindow, externalAllowList, hardenSession, hardenWebContents, isAllowedSender, openExternalIfAllowed, parseCheckoutOrigins } from './security';
 
 const isDev = !app.isPackaged && !!process.env.ELECTRON_RENDERER_URL;
 const OUTPUT_SCHEME = 'credits-output';
+/** checkouts return to the app through creditsdesk://purchase/<id> (the app also polls the purchase) */
+const DEEP_LINK_PROTOCOL = 'creditsdesk';
 protocol.registerSchemesAsPrivileged([{ scheme: OUTPUT_SCHEME, privileges: { standard: true, secure: true, stream: true, supportFetchAPI: true } }]);
 
 /** Electron's utilityProcess as the core's child-process seam. */
@@ -60,7 +62,14 @@ async function main(): Promise<void> {
     app.quit();
     return;
   }
-  app.on('second-instance', () => {
+  // a creditsdesk:// link: macOS hands it to the running app (open-url), Windows and Linux start a second instance with it
+  app.on('open-url', (event, url) => {
+    event.preventDefault();
+    appCore?.handleDeepLink(url);
+  });
+  app.on('second-instance', (_event, argv) => {
+    const link = argv.find((a) => a.startsWith(`${DEEP_LINK_PROTOCOL}://`));
+    if (link) appCore?.handleDeepLink(link);
     if (mainWindow) {
       if (mainWindow.isMinimized()) mainWindow.restore();
       mainWindow.focus();
@@ -70,6 +79,9 @@ async function main(): Promise<void> {
   app.on('web-contents-created', (_e, contents) => hardenWebContents(contents, externalOrigins, (url) => shell.openExternal(url)));
   await app.whenReady();
   hardenSession(session.defaultSession);
+  // in development Electron runs the app's folder as its argument: the link must start it the same way
+  if (process.defaultApp && process.argv[1]) app.setAsDefaultProtocolClient(DEEP_LINK_PROTOCOL, process.execPath, [path.resolve(process.argv[1])]);
+  else app.setAsDefaultProtocolClient(DEEP_LINK_PROTOCOL);
 
   const dataDir = app.getPath('userData');
   ensurePrivateDir(dataDir);
@@ -89,6 +101,7 @@ async function main(): Promise<void> {
     server,
     catalogKey: process.env.CREDITS_CATALOG_KEY,
     outputUrl: (id, name) => `${OUTPUT_SCHEME}://run/${encodeURIComponent(id)}/${encodeURIComponent(name)}`,
+    openExternal: (url) => openExternalIfAllowed(url, externalOrigins, (u) => shell.openExternal(u)),
   });
   appCore = core;
   // Outputs stream from the credits server through main, which holds the token; the renderer only sees this scheme.
@@ -114,6 +127,8 @@ async function main(): Promise<void> {
   });
   mainWindow = createWindow();
   core.start();
+  const startLink = process.argv.find((a) => a.startsWith(`${DEEP_LINK_PROTOCOL}://`));
+  if (startLink) core.handleDeepLink(startLink);
 
   app.on('window-all-closed', () => app.quit());
   app.on('before-quit', () => void core.stop());

@@ -26,6 +26,18 @@ export const EXPLAINED = [
       'shell.openExternal is only ever called by openExternalIfAllowed (main/security.ts): http(s) only, no credentials in the URL, and the origin must be exactly the credits server or a configured https checkout origin (test/main/electron-security.test.ts).',
   },
   {
+    id: 'OPEN_EXTERNAL_JS_CHECK',
+    file: 'main/core/purchases.ts',
+    reason:
+      'The store hands a checkout URL to the openExternal it was given: in Electron that is openExternalIfAllowed (main/index.ts → main/security.ts), so only the credits server (the test provider\'s page) or a configured https checkout origin opens; browser mode passes none.',
+  },
+  {
+    id: 'PROTOCOL_HANDLER_JS_CHECK',
+    file: 'main/index.ts',
+    reason:
+      'The app registers itself for creditsdesk:// (setAsDefaultProtocolClient) so that a checkout can return to it. A link is only parsed by purchaseIdOfLink (main/core/purchases.ts): creditsdesk://purchase/<purchase id> makes the app read that purchase from its server again; anything else is ignored. No protocol.handle serves content for it.',
+  },
+  {
     id: 'CSP_GLOBAL_CHECK',
     file: 'renderer/index.html',
     reason:

@@ -24,6 +24,11 @@ import type { ReconnectPolicy } from './wallet/relay';
 import { walletRoutes } from './wallet/routes';
 import { readWallet } from './wallet/service';
 import { OpenStreams } from './wallet/stream';
+import type { PaymentProvider } from './payments/provider';
+import { TestPaymentProvider } from './payments/test-provider';
+import { moneyInRoutes } from './purchases/plugin';
+import { applySubscriptionEvent, subscriptionPaid } from './subscriptions/events';
+import { subscriptionRoutes } from './subscriptions/routes';
 import { newId } from './util';
 
 export const SERVER_VERSION = '0.1.0';
@@ -51,6 +56,8 @@ export interface AppOptions {
   eventsReconnect?: Partial<ReconnectPolicy>;
   /** signs the catalog; an ephemeral key when absent (tests) */
   catalogKey?: CatalogKey;
+  /** the payment provider (the embedded test provider when absent) and the URL buyers' browsers reach this server at */
+  payments?: { provider?: PaymentProvider; publicUrl?: string | undefined };
 }
 
 export interface CreditsApp {
@@ -61,6 +68,8 @@ export interface CreditsApp {
   fanout: EventFanout;
   runner: GenerationRunner;
   catalogKey: CatalogKey;
+  /** the payment provider this server takes money through */
+  payments: PaymentProvider;
   /** every route registered, for tests that must cover them all (the fuzzer) */
   routes: { method: string; url: string }[];
   /** cuts every open event stream without a goodbye, as a flaky network would (for tests of resumption) */
@@ -104,6 +113,16 @@ function makeFastify(log: LogOptions | undefined, routes: CreditsApp['routes']):
   return app;
 }
 
+/** Money in: the payment provider (the test provider by default), purchases and subscriptions, and the one webhook path between them. */
+function registerMoneyIn(typed: FastifyInstance, ctx: ServerContext, opts: AppOptions): PaymentProvider {
+  const provider = opts.payments?.provider ?? new TestPaymentProvider();
+  const publicUrl = opts.payments?.publicUrl;
+  const subs = { catalog: ctx.catalog, provider };
+  void typed.register(moneyInRoutes(ctx, { provider, publicUrl, subscriptionPaid: subscriptionPaid(subs), moreHandlers: [(tx, ev, nowMs) => applySubscriptionEvent(tx, subs, ev, nowMs)] }));
+  void typed.register(subscriptionRoutes(ctx, provider, publicUrl, opts.sweepIntervalMs));
+  return provider;
+}
+
 export function buildApp(opts: AppOptions): CreditsApp {
   const { database, catalog, clock } = opts;
   const routes: CreditsApp['routes'] = [];
@@ -131,6 +150,7 @@ export function buildApp(opts: AppOptions): CreditsApp {
     events,
     publishWallet: (accountId, wallet) => fanout.publish(accountId, { type: 'wallet', wallet }),
     publishGeneration: (accountId, generation) => fanout.publish(accountId, { type: 'generation', generation }),
+    sweepers: [],
     wallet: async (accountId) => {
       const { wallet, changed } = await readWallet(database.db, accountId, catalog, () => clock.now());
       if (changed) ctx.publishWallet(accountId, wallet);
@@ -183,6 +203,7 @@ export function buildApp(opts: AppOptions): CreditsApp {
   void typed.register(accountRoutes(ctx));
   void typed.register(generationRoutes(ctx, runner, engines, opts.outputsDir));
   void typed.register(adminRoutes(ctx, runner, opts.adminToken));
+  const payments = registerMoneyIn(typed, ctx, opts);
 
-  return { app, instanceId, events, fanout, runner, wallet: ctx.wallet, catalogKey, routes, dropStreams: () => streams.dropAll(), leftovers: () => cleaning };
+  return { app, instanceId, events, fanout, runner, wallet: ctx.wallet, catalogKey, payments, routes, dropStreams: () => streams.dropAll(), leftovers: () => cleaning };
 }

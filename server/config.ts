@@ -1,4 +1,4 @@
-// Server configuration from flags and environment: host, port, data directory, DATABASE_URL, admin token, test clock, log level.
+// Server configuration from flags and environment: host, port, data directory, DATABASE_URL, admin token, test clock, log level, payment provider.
 import { parseArgs } from 'node:util';
 import path from 'node:path';
 import { LOG_LEVELS, type LogLevel } from './http/logging';
@@ -20,6 +20,29 @@ export interface ServerConfig {
   engineFailureRate: number | undefined;
   /** pino's level: info by default, warn for the app's embedded server (its output goes to the app's log) */
   logLevel: LogLevel;
+  payments: PaymentsConfig;
+}
+
+/** The payment provider: `test` (the embedded default: its checkout page is served by this server) or `stripe`. */
+export type PaymentsConfig =
+  | { provider: 'test'; publicUrl: string | undefined; webhookSecret: string | undefined }
+  | { provider: 'stripe'; publicUrl: string | undefined; secretKey: string; webhookSecret: string; apiHost: string | undefined; apiPort: number | undefined; apiProtocol: 'http' | 'https' | undefined; returnUrl: string | undefined };
+
+function parsePayments(values: { payments?: string | undefined; 'public-url'?: string | undefined }, env: NodeJS.ProcessEnv): PaymentsConfig {
+  const provider = values.payments ?? env.CREDITS_PAYMENTS ?? 'test';
+  const publicUrl = values['public-url'] ?? env.CREDITS_PUBLIC_URL ?? undefined;
+  if (publicUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(publicUrl)) throw new ConfigError(`--public-url must be an http(s) URL, got ${publicUrl}`);
+  if (provider === 'test') return { provider, publicUrl, webhookSecret: env.CREDITS_TEST_WEBHOOK_SECRET || undefined };
+  if (provider !== 'stripe') throw new ConfigError(`--payments is test or stripe, got ${provider}`);
+  const secretKey = env.STRIPE_SECRET_KEY;
+  const webhookSecret = env.STRIPE_WEBHOOK_SECRET;
+  if (!secretKey || !webhookSecret) throw new ConfigError('--payments stripe needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET in the environment');
+  const portText = env.STRIPE_API_PORT;
+  const apiPort = portText ? Number(portText) : undefined;
+  if (apiPort !== undefined && !(Number.isInteger(apiPort) && apiPort > 0 && apiPort <= 65535)) throw new ConfigError(`STRIPE_API_PORT must be 1-65535, got ${portText}`);
+  const protocol = env.STRIPE_API_PROTOCOL;
+  if (protocol !== undefined && protocol !== 'http' && protocol !== 'https') throw new ConfigError(`STRIPE_API_PROTOCOL is http or https, got ${protocol}`);
+  return { provider, publicUrl, secretKey, webhookSecret, apiHost: env.STRIPE_API_HOST || undefined, apiPort, apiProtocol: protocol, returnUrl: env.CREDITS_CHECKOUT_RETURN_URL || undefined };
 }
 
 export class ConfigError extends Error {}
@@ -42,6 +65,8 @@ export function parseServerConfig(argv: string[], env: NodeJS.ProcessEnv): Serve
       'log-level': { type: 'string' },
       /** the old switch: --log is --log-level info */
       log: { type: 'boolean' },
+      payments: { type: 'string' },
+      'public-url': { type: 'string' },
     },
     strict: true,
   });
@@ -78,5 +103,6 @@ export function parseServerConfig(argv: string[], env: NodeJS.ProcessEnv): Serve
     engineLatencyMs,
     engineFailureRate,
     logLevel: levelText as LogLevel,
+    payments: parsePayments(values, env),
   };
 }

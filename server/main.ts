@@ -7,6 +7,7 @@ import { defaultCatalog, parseCatalog } from '../shared/catalog/index';
 import type { Catalog } from '../shared/catalog/schema';
 import { appToServerMessageSchema, LOCAL_ACCOUNT_ID, type ReadyMessage, type ServerToAppMessage } from '../shared/api/embedded';
 import { buildApp } from './app';
+import { providerFromConfig } from './payments/factory';
 import { loadOrCreateCatalogKey } from './catalog/signing';
 import { EngineRouter, loadEnginesConfig } from './engines/router';
 import { systemClock, TestClock } from './clock';
@@ -116,7 +117,10 @@ async function main(): Promise<void> {
     ...(config.engineFailureRate !== undefined ? { failureRate: config.engineFailureRate } : {}),
   });
   const catalogKey = loadOrCreateCatalogKey(config.dataDir);
-  const { app } = buildApp({ database, catalog, clock, adminToken, log: { level: config.logLevel }, engines, outputsDir: path.join(config.dataDir, 'outputs'), catalogKey });
+  const { app } = buildApp({
+    database, catalog, clock, adminToken, log: { level: config.logLevel }, engines, outputsDir: path.join(config.dataDir, 'outputs'), catalogKey,
+    payments: { provider: providerFromConfig(config.payments), publicUrl: config.payments.publicUrl },
+  });
 
   const localAccount = config.embedded ? await ensureLocalAccount(database, catalog, clock, config.localName) : undefined;
   if (config.embedded) answerTokenRequests(database, clock);

@@ -4,6 +4,7 @@ import type { FetchLike } from 'eventsource';
 import type { z } from 'zod';
 import {
   catalogKeySchema, estimateAnswerSchema, catalogResponseSchema, errorBodySchema, ledgerPageSchema, generationPageSchema, generationSchema, healthSchema, walletSchema,
+  purchasePageSchema, purchaseSchema, subscriptionChangeAnswerSchema, subscriptionViewSchema,
   type CreateEstimateBody, type CreateGenerationBody, type EstimateAnswer, type Generation, type Wallet,
 } from '../../shared/api/index';
 import { clockOffsetMs } from '../../shared/rules/schedule';
@@ -154,6 +155,31 @@ export class CreditsApiClient {
 
   cancelGeneration(id: string, idempotencyKey: string): Promise<Generation> {
     return this.request(generationSchema, 'POST', `/v1/generations/${encodeURIComponent(id)}/cancel`, { body: {}, headers: { 'idempotency-key': idempotencyKey } });
+  }
+
+  createPurchase(body: { packId: string; country: string }, idempotencyKey: string) {
+    return this.request(purchaseSchema, 'POST', '/v1/purchases', { body, headers: { 'idempotency-key': idempotencyKey }, purpose: 'to start the checkout' });
+  }
+
+  purchase(id: string) {
+    return this.request(purchaseSchema, 'GET', `/v1/purchases/${encodeURIComponent(id)}`);
+  }
+
+  purchases(limit: number) {
+    return this.request(purchasePageSchema, 'GET', `/v1/purchases?limit=${limit}`);
+  }
+
+  subscription() {
+    return this.request(subscriptionViewSchema, 'GET', '/v1/subscription');
+  }
+
+  startSubscription(body: { planId: string; period: string; country: string }, idempotencyKey: string) {
+    return this.request(purchaseSchema, 'POST', '/v1/subscription', { body, headers: { 'idempotency-key': idempotencyKey }, purpose: 'to start the checkout' });
+  }
+
+  changeSubscription(body: { planId: string; period: string } | null, idempotencyKey: string) {
+    const url = body ? '/v1/subscription/change' : '/v1/subscription/cancel';
+    return this.request(subscriptionChangeAnswerSchema, 'POST', url, { body: body ?? {}, headers: { 'idempotency-key': idempotencyKey }, purpose: 'to change the plan' });
   }
 
   /** An output file as a stream with its type, for the shells to serve to the renderer. */

@@ -9,6 +9,7 @@ import { CatalogSignatureError, CatalogStore } from './catalog-store';
 import { GenerationsCore } from './generations';
 import { HistoryStore } from './history';
 import { WarningsCore } from './warnings';
+import { PurchasesCore } from './purchases';
 import { cacheSecret } from './stores';
 import { CreditsApiClient } from './api-client';
 import type { IpcHandlers } from './ipc-dispatch';
@@ -32,6 +33,8 @@ export interface AppCoreOptions {
   outputUrl(generationId: string, name: string): string;
   /** a remote server's catalog key from configuration (base64 SPKI); without one the key is pinned at first contact */
   catalogKey?: string | undefined;
+  /** opens a checkout in the system browser (Electron); browser mode leaves it to the page */
+  openExternal?: ((url: string) => boolean) | undefined;
 }
 
 /** Emits the IPC events for the renderer ('walletView', 'catalogView', 'generation', 'notice', 'warnings', 'historyChanged') and 'notify'. */
@@ -41,6 +44,7 @@ export class AppCore extends EventEmitter {
   readonly generations: GenerationsCore;
   readonly history: HistoryStore;
   readonly warnings: WarningsCore;
+  readonly purchases: PurchasesCore;
   readonly supervisor: ServerSupervisor | null = null;
   readonly handlers: IpcHandlers;
   /** one recovery from a refused token per run: a loop of failures must not ask for tokens forever */
@@ -55,6 +59,7 @@ export class AppCore extends EventEmitter {
     if (opts.catalogKey) this.catalog.pin(opts.catalogKey);
     this.history = new HistoryStore(path.join(opts.dataDir, 'history.json'), identity);
     this.warnings = new WarningsCore(opts.store);
+    this.purchases = new PurchasesCore({ store: opts.store, sync: this.sync, openExternal: opts.openExternal });
     this.generations = new GenerationsCore({ store: opts.store, sync: this.sync, catalog: this.catalog, outputUrl: opts.outputUrl, ...now });
     if (opts.server.kind === 'embedded') {
       const name = opts.server.localName ?? os.userInfo().username;
@@ -87,6 +92,8 @@ export class AppCore extends EventEmitter {
     // The one way runs reach the renderer: GenerationsCore publishes every update it accepts, and only those.
     this.generations.on('generation', (g) => this.emit('generation', g));
     this.generations.on('notice', (n) => this.emit('notice', n));
+    this.purchases.on('purchase', (p) => this.emit('purchase', p));
+    this.purchases.on('storeState', (st) => this.emit('storeState', st));
   }
 
   private evaluateWarnings(): void {
@@ -127,6 +134,13 @@ export class AppCore extends EventEmitter {
       },
       getSpendChart: () => this.history.spendByDay(this.sync.serverNow()),
       getWarnings: () => this.warnings.current,
+      getStoreState: () => this.purchases.refresh(),
+      setCountry: ({ country }) => this.purchases.setCountry(country),
+      buyPack: ({ packId, country }) => this.purchases.buyPack(packId, country),
+      subscribe: ({ planId, period, country }) => this.purchases.subscribe(planId, period, country),
+      changeSubscription: (body) => this.purchases.change(body),
+      cancelSubscription: () => this.purchases.change(null),
+      getPurchase: ({ id }) => this.purchases.get(id),
     };
   }
 
@@ -222,7 +236,13 @@ export class AppCore extends EventEmitter {
     return client.output(generationId, name);
   }
 
+  /** A creditsdesk:// link handed over by the OS (Electron's open-url or a second instance): true if it named a purchase. */
+  handleDeepLink(url: string): boolean {
+    return this.purchases.handleDeepLink(url);
+  }
+
   async stop(): Promise<void> {
+    this.purchases.stop();
     this.sync.stop();
     this.history.save();
     await this.supervisor?.stop();

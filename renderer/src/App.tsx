@@ -5,6 +5,7 @@ import { GeneratePage } from './features/generate/GeneratePage';
 import { HistoryPage } from './features/history/HistoryPage';
 import { WarningBanners } from './features/warnings/WarningBanners';
 import { SettingsPage } from './features/settings/SettingsPage';
+import { StorePage } from './features/store/StorePage';
 import { WalletPage } from './features/wallet/WalletPage';
 import { useAppStore } from './stores/app-store';
 import { useWalletStore } from './stores/wallet-store';
@@ -12,13 +13,14 @@ import { useWalletStore } from './stores/wallet-store';
 const PAGES = [
   { id: 'generate', label: 'Generate' },
   { id: 'wallet', label: 'Wallet' },
+  { id: 'store', label: 'Store' },
   { id: 'history', label: 'History' },
   { id: 'settings', label: 'Settings' },
 ] as const;
 type PageId = (typeof PAGES)[number]['id'];
 
 function currentPage(): PageId {
-  const h = location.hash.replace('#', '');
+  const h = location.hash.replace('#', '').split('?')[0];
   return (PAGES.find((p) => p.id === h)?.id ?? 'generate') as PageId;
 }
 
@@ -72,6 +74,7 @@ export function App() {
         {page === 'history' && <HistoryPage />}
         {page === 'wallet' && <WalletPage />}
         {page === 'settings' && <SettingsPage />}
+        {page === 'store' && <StorePage />}
       </div>
     </div>
   );

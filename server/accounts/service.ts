@@ -6,6 +6,7 @@ import { accounts } from '../db/schema';
 import type { Db, Tx } from '../db/open';
 import { ApiError, notFound } from '../http/errors';
 import { newId } from '../util';
+import { forgetGrantsOf } from '../wallet/grant-memo';
 
 export type AccountRow = typeof accounts.$inferSelect;
 
@@ -47,6 +48,7 @@ export async function insertAccount(tx: Tx, catalog: Catalog, input: NewAccount,
   const id = input.id ?? newId('acct').toLowerCase().replace(/[^a-z0-9_-]/g, '');
   if (await accountExists(tx, id)) throw new ApiError(409, 'account_exists', `an account with id ${id} already exists`);
   const [row] = await tx.insert(accounts).values({ id, displayName: input.displayName, planId: plan.id, createdAtMs: nowMs }).returning();
+  forgetGrantsOf(id);
   return row!;
 }
 

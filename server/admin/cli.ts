@@ -1,4 +1,4 @@
-// The operator CLI: accounts, grants, plans, tokens (issue, list, revoke) and the test clock through the admin routes; price-list imports on catalog files.
+// The operator CLI: accounts, grants, plans and subscriptions, tokens (issue, list, revoke) and the test clock through the admin routes; price-list imports on catalog files.
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
@@ -11,7 +11,11 @@ commands:
   accounts                         list accounts
   create-account --name N [--plan P] [--id ID]
   grant --account ID --credits C [--kind bonus|adjustment|pack|subscription|trial] [--expires ISO|never] [--paid] [--note TEXT]
-  set-plan --account ID --plan P
+  set-plan --account ID --plan P [--period weekly|monthly|yearly]
+                                   a plan sold by subscription starts one: its period's credits are granted now, and it
+                                   renews itself at the period's end; Free ends it
+  renew-plan --account ID          renew a subscription whose period has ended (the server's schedule does it too)
+  end-plan --account ID            end a subscription now: the account falls back to Free
   token --account ID [--label L]   issue a token for an account (its secret is printed once, and never stored)
   tokens --account ID              list an account's tokens: id, label, created, last used, revoked (never secrets)
   revoke-token --account ID --token-id TID   revoke a token at once, on every server sharing the database
@@ -101,7 +105,7 @@ export async function run(argv: string[]): Promise<unknown> {
         'data-dir': { type: 'string' }, server: { type: 'string' }, 'admin-token': { type: 'string' },
         account: { type: 'string' }, name: { type: 'string' }, plan: { type: 'string' }, id: { type: 'string' },
         credits: { type: 'string' }, kind: { type: 'string' }, expires: { type: 'string' }, paid: { type: 'boolean' }, note: { type: 'string' },
-        advance: { type: 'string' }, set: { type: 'string' }, label: { type: 'string' }, 'token-id': { type: 'string' },
+        advance: { type: 'string' }, set: { type: 'string' }, label: { type: 'string' }, 'token-id': { type: 'string' }, period: { type: 'string' },
       },
       strict: true,
     }));
@@ -123,7 +127,11 @@ export async function run(argv: string[]): Promise<unknown> {
       return call(conn(), 'POST', `/admin/accounts/${account()}/grants`, body);
     }
     case 'set-plan':
-      return call(conn(), 'PUT', `/admin/accounts/${account()}/plan`, { planId: need(values, 'plan') });
+      return call(conn(), 'PUT', `/admin/accounts/${account()}/plan`, { planId: need(values, 'plan'), ...(values.period ? { period: values.period } : {}) });
+    case 'renew-plan':
+      return call(conn(), 'POST', `/admin/accounts/${account()}/subscription/renew`, {});
+    case 'end-plan':
+      return call(conn(), 'POST', `/admin/accounts/${account()}/subscription/end`, {});
     case 'token':
       return call(conn(), 'POST', `/admin/accounts/${account()}/tokens`, values.label === undefined ? {} : { label: values.label });
     case 'tokens':

@@ -1,7 +1,10 @@
 // Admin plugin: the operator's routes (accounts, grants, plans, tokens, the test clock), behind the admin token.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { accountIdParamsSchema, accountListSchema, clockBodySchema, createAccountBodySchema, createAccountResponseSchema, grantBodySchema, setPlanBodySchema } from '../../shared/api/index';
-import { listAccounts, setPlan } from '../accounts/service';
+import { accountIdParamsSchema, accountListSchema, clockBodySchema, emptyBodySchema, createAccountBodySchema, createAccountResponseSchema, grantBodySchema, setPlanBodySchema } from '../../shared/api/index';
+import { listAccounts } from '../accounts/service';
+import { idempotencyKeyOf } from '../http/idempotency';
+import { operatorEnd, operatorRenew, operatorSetPlan } from '../subscriptions/operator';
+import { subscriptionView } from '../subscriptions/service';
 import { issuedTokenReplay } from '../accounts/tokens';
 import { TestClock } from '../clock';
 import type { GenerationRunner } from '../generations/runner';
@@ -41,13 +44,24 @@ export function adminRoutes(ctx: ServerContext, runner: GenerationRunner, adminT
       return res;
     });
 
+    // the operator's subscriptions: set-plan starts one (its period's credits granted now), renew and end act as a provider would
     app.put('/admin/accounts/:id/plan', { schema: { params: accountIdParamsSchema, body: setPlanBodySchema } }, async (req) => {
       const { id } = req.params;
-      await db.transaction((tx) => setPlan(tx, catalog, id, req.body.planId));
+      await db.transaction((tx) => operatorSetPlan(tx, catalog, id, req.body, clock.now()));
       const w = await ctx.wallet(id);
       ctx.publishWallet(id, w);
       return w;
     });
+    for (const [action, run] of [['renew', operatorRenew], ['end', operatorEnd]] as const) {
+      app.post(`/admin/accounts/:id/subscription/${action}`, { schema: { params: accountIdParamsSchema, body: emptyBodySchema } }, async (req) => {
+        const { id } = req.params;
+        idempotencyKeyOf(req);
+        await db.transaction((tx) => run(tx, catalog, id, clock.now()));
+        const w = await ctx.wallet(id);
+        ctx.publishWallet(id, w);
+        return subscriptionView(db, id, clock.now());
+      });
+    }
 
     app.post('/admin/clock', { schema: { body: clockBodySchema } }, async (req) => {
       if (!(clock instanceof TestClock)) throw new ApiError(409, 'test_clock_disabled', 'the server was not started with a test clock');
@@ -59,6 +73,7 @@ export function adminRoutes(ctx: ServerContext, runner: GenerationRunner, adminT
       }
       // Resets, expiries and hold deadlines may have passed: apply them and bring every streamed account up to date now.
       await runner.sweep();
+      for (const sweep of ctx.sweepers) await sweep();
       for (const accountId of events.accountsWithStreams()) ctx.publishWallet(accountId, await ctx.wallet(accountId));
       return { nowMs: clock.now() };
     });

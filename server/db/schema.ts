@@ -172,3 +172,92 @@ export const holdPins = pgTable(
   },
   (t) => [primaryKey({ columns: [t.holdId, t.grantId] }), index('hold_pins_grant_idx').on(t.grantId)],
 );
+
+/** A purchase: a pack, or the checkout of a plan's billing option; `status` pending | paid | failed | canceled | refunded | disputed. */
+export const purchases = pgTable(
+  'purchases',
+  {
+    id: text('id').primaryKey(),
+    accountId: text('account_id')
+      .notNull()
+      .references(() => accounts.id),
+    /** pack | subscription */
+    kind: text('kind').notNull(),
+    packId: text('pack_id'),
+    planId: text('plan_id'),
+    period: text('period'),
+    name: text('name').notNull(),
+    creditsMc: mc('credits_mc').notNull(),
+    priceMinor: bigint('price_minor', { mode: 'number' }).notNull(),
+    currency: text('currency').notNull(),
+    country: text('country').notNull(),
+    status: text('status').notNull(),
+    provider: text('provider').notNull(),
+    providerSessionId: text('provider_session_id'),
+    /** the provider's payment (Stripe: the PaymentIntent or invoice's charge); unique per provider, so one payment pays one purchase */
+    providerPaymentId: text('provider_payment_id'),
+    checkoutUrl: text('checkout_url').notNull().default(''),
+    grantId: text('grant_id'),
+    /** credits taken back from the purchase's grant by a refund or a dispute */
+    takenBackMc: mc('taken_back_mc').notNull().default(0),
+    failureCode: text('failure_code'),
+    failureMessage: text('failure_message'),
+    createdAtMs: ms('created_at_ms').notNull(),
+    updatedAtMs: ms('updated_at_ms').notNull(),
+    paidAtMs: ms('paid_at_ms'),
+  },
+  (t) => [index('purchases_account_idx').on(t.accountId, t.createdAtMs), uniqueIndex('purchases_payment_idx').on(t.provider, t.providerPaymentId)],
+);
+
+/** The provider events already handled, by the provider's event id: a replay finds its row and changes nothing. */
+export const paymentEvents = pgTable(
+  'payment_events',
+  {
+    provider: text('provider').notNull(),
+    eventId: text('event_id').notNull(),
+    type: text('type').notNull(),
+    receivedAtMs: ms('received_at_ms').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.provider, t.eventId] })],
+);
+
+/** An account's paid plan (at most one); an account without a row is on its accounts.plan_id without billing (Free, or an operator's choice). */
+export const subscriptions = pgTable(
+  'subscriptions',
+  {
+    accountId: text('account_id')
+      .primaryKey()
+      .references(() => accounts.id),
+    planId: text('plan_id').notNull(),
+    period: text('period').notNull(),
+    /** active | past_due | canceled */
+    status: text('status').notNull(),
+    currentPeriodStartMs: ms('current_period_start_ms').notNull(),
+    currentPeriodEndMs: ms('current_period_end_ms').notNull(),
+    cancelAtPeriodEnd: boolean('cancel_at_period_end').notNull().default(false),
+    /** a downgrade waiting for the end of the paid period */
+    nextPlanId: text('next_plan_id'),
+    nextPeriod: text('next_period'),
+    /** a failed renewal keeps the plan until then */
+    graceUntilMs: ms('grace_until_ms'),
+    /** test | stripe | operator */
+    provider: text('provider').notNull(),
+    providerSubscriptionId: text('provider_subscription_id'),
+    purchaseId: text('purchase_id'),
+    updatedAtMs: ms('updated_at_ms').notNull(),
+  },
+  (t) => [index('subscriptions_provider_idx').on(t.provider, t.providerSubscriptionId)],
+);
+
+/** Legacy plans an account has left: it cannot choose them again. */
+export const leftPlans = pgTable(
+  'left_plans',
+  {
+    accountId: text('account_id')
+      .notNull()
+      .references(() => accounts.id),
+    planId: text('plan_id').notNull(),
+    leftAtMs: ms('left_at_ms').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.planId] })],
+);

@@ -15,4 +15,6 @@ export interface ServerContext {
   wallet(accountId: string): Promise<Wallet>;
   publishWallet(accountId: string, wallet: Wallet): void;
   publishGeneration(accountId: string, generation: Generation): void;
+  /** passes of the server's schedules (subscription renewals), run on their timers and when the test clock moves */
+  sweepers: (() => Promise<void>)[];
 }

@@ -4,17 +4,18 @@ import { ledgerEntrySchema, type LedgerEntry } from '../../shared/api/index';
 import { grants, ledgerEntries } from '../db/schema';
 import type { Db, Tx } from '../db/open';
 
-/** Sum of all credits ever granted to an account, and all ledger movements: used to check conservation. */
-export async function ledgerTotals(db: Db | Tx, accountId: string): Promise<{ granted: number; expired: number; remaining: number }> {
+/** Sum of all credits ever granted (or bought) to an account, expired, taken back by refunds, and what remains: used to check conservation. */
+export async function ledgerTotals(db: Db | Tx, accountId: string): Promise<{ granted: number; expired: number; takenBack: number; remaining: number }> {
   const [row] = await db
     .select({
-      granted: sql<string>`coalesce(sum(case when ${ledgerEntries.kind} = 'grant' then ${ledgerEntries.amountMc} else 0 end), 0)`,
+      granted: sql<string>`coalesce(sum(case when ${ledgerEntries.kind} in ('grant', 'purchase') then ${ledgerEntries.amountMc} else 0 end), 0)`,
       expired: sql<string>`coalesce(sum(case when ${ledgerEntries.kind} = 'expiry' then -${ledgerEntries.amountMc} else 0 end), 0)`,
+      takenBack: sql<string>`coalesce(sum(case when ${ledgerEntries.kind} = 'refund' then -${ledgerEntries.amountMc} else 0 end), 0)`,
     })
     .from(ledgerEntries)
     .where(eq(ledgerEntries.accountId, accountId));
   const [rem] = await db.select({ remaining: sql<string>`coalesce(sum(${grants.remainingMc}), 0)` }).from(grants).where(eq(grants.accountId, accountId));
-  return { granted: Number(row?.granted ?? 0), expired: Number(row?.expired ?? 0), remaining: Number(rem?.remaining ?? 0) };
+  return { granted: Number(row?.granted ?? 0), expired: Number(row?.expired ?? 0), takenBack: Number(row?.takenBack ?? 0), remaining: Number(rem?.remaining ?? 0) };
 }
 
 

@@ -1,7 +1,8 @@
 // Wallet service: writes grants, materialises the day's free grant and due expiries exactly once, and reads the wallet.
 import { and, desc, eq, gt, isNull, lte, or, sql, getTableColumns, type SQL } from 'drizzle-orm';
 import type { Catalog } from '../../shared/catalog/schema';
-import { findPlan } from '../../shared/catalog/schema';
+import { findPlan, type Plan } from '../../shared/catalog/schema';
+import { utcMonthOf } from '../../shared/rules/subscriptions';
 import { availableMc, compareBurnOrder, dueExpiries, heldMc, isInForce, type Expiry, type Grant, type GrantKind } from '../../shared/rules/grants';
 import { MAX_GRANT_MC } from '../../shared/rules/money';
 import { nextUtcMidnight, startOfUtcDay, utcDayKey } from '../../shared/rules/schedule';
@@ -11,6 +12,7 @@ import { lockAccount, type AccountRow } from '../accounts/service';
 import type { Db, Tx } from '../db/open';
 import { newId } from '../util';
 import { latestLedgerId } from './ledger';
+import { isKnownGranted, rememberGranted } from './grant-memo';
 
 type GrantRow = typeof grants.$inferSelect;
 
@@ -64,33 +66,48 @@ export async function expireDue(tx: Tx, accountId: string, nowMs: number): Promi
 }
 
 /**
- * Brings the account up to date with the clock, under its row lock: creates the day's free grant (once: the lock and a
- * unique source key both guard it) and records the expiry of grants whose time has passed. Returns true if anything changed.
+ * Brings the account up to date with the clock, under its row lock: creates the day's free grant and the month's bonus of its
+ * plan (each once) and records the expiry of grants whose time has passed. Returns true if anything changed.
  */
 export async function materialize(tx: Tx, account: AccountRow, catalog: Catalog, nowMs: number): Promise<boolean> {
-  let changed = false;
   const plan = findPlan(catalog, account.planId);
-  if (plan && plan.dailyFreeMc > 0 && !dailyGranted.has(`${account.id}:${utcDayKey(nowMs)}`)) {
-    const day = utcDayKey(nowMs);
-    const id = await insertGrant(
-      tx,
-      { accountId: account.id, kind: 'daily', amountMc: plan.dailyFreeMc, effectiveAtMs: startOfUtcDay(nowMs), expiresAtMs: nextUtcMidnight(nowMs), paid: false, note: `Daily free credits for ${day}`, sourceRef: `daily:${day}` },
-      nowMs,
-    );
-    if (id) changed = true;
-    // known to be committed only when it was there already: a grant inserted now may still roll back with this transaction
-    else rememberDailyGrant(`${account.id}:${day}`);
-  }
+  const changed = plan ? (await grantDaily(tx, account.id, plan, nowMs)) || (await grantMonthlyBonus(tx, account.id, plan, nowMs)) : false;
   return (await expireDue(tx, account.id, nowMs)) || changed;
 }
 
-/** Accounts whose day's free grant is known to exist (account:day), so materialising skips its insert: a bounded memo. */
-const dailyGranted = new Set<string>();
-const DAILY_MEMO_MAX = 100_000;
-function rememberDailyGrant(key: string): void {
-  if (dailyGranted.size >= DAILY_MEMO_MAX) dailyGranted.clear();
-  dailyGranted.add(key);
+/**
+ * The day's free credits, once (the lock and a unique source key both guard it). After an upgrade to a plan with more daily
+ * credits, today's grant is topped up to the new plan's amount at once.
+ */
+async function grantDaily(tx: Tx, accountId: string, plan: Plan, nowMs: number): Promise<boolean> {
+  if (plan.dailyFreeMc <= 0) return false;
+  const day = utcDayKey(nowMs);
+  const memo = `daily:${accountId}:${day}:${plan.id}`;
+  if (isKnownGranted(memo)) return false;
+  const base = { accountId, kind: 'daily' as const, effectiveAtMs: startOfUtcDay(nowMs), expiresAtMs: nextUtcMidnight(nowMs), paid: false };
+  if (await insertGrant(tx, { ...base, amountMc: plan.dailyFreeMc, note: `Daily free credits for ${day}`, sourceRef: `daily:${day}` }, nowMs)) return true;
+  const [row] = await tx.select({ total: sql<string>`coalesce(sum(${grants.amountMc}), 0)` }).from(grants).where(and(eq(grants.accountId, accountId), eq(grants.kind, 'daily'), eq(grants.effectiveAtMs, base.effectiveAtMs)));
+  const missingMc = plan.dailyFreeMc - Number(row?.total ?? 0);
+  if (missingMc <= 0) {
+    // nothing was written in this transaction: what it read is committed, so the next materialise may skip both statements
+    rememberGranted(memo);
+    return false;
+  }
+  return (await insertGrant(tx, { ...base, amountMc: missingMc, note: `Daily free credits for ${day}: ${plan.name}'s top-up`, sourceRef: `daily:${day}:${plan.id}` }, nowMs)) !== null;
 }
+
+/** The plan's monthly bonus, once a calendar month (UTC), expiring at the month's end. */
+async function grantMonthlyBonus(tx: Tx, accountId: string, plan: Plan, nowMs: number): Promise<boolean> {
+  if (plan.monthlyBonusMc <= 0) return false;
+  const month = utcMonthOf(nowMs);
+  const memo = `bonus:${accountId}:${month.key}`;
+  if (isKnownGranted(memo)) return false;
+  const g = { accountId, kind: 'bonus' as const, amountMc: plan.monthlyBonusMc, effectiveAtMs: month.startMs, expiresAtMs: month.endMs, paid: false, note: `${plan.name} monthly bonus for ${month.key}`, sourceRef: `monthly-bonus:${month.key}` };
+  if ((await insertGrant(tx, g, nowMs)) !== null) return true;
+  rememberGranted(memo); // there already, and committed: a grant inserted now may still roll back with this transaction, so only then
+  return false;
+}
+
 
 export interface NewGrant {
   accountId: string;
@@ -104,6 +121,8 @@ export interface NewGrant {
   sourceRef: string;
   priority?: number;
   details?: Record<string, unknown>;
+  /** the ledger entry's kind: a grant, or a purchase (its receipt: the pack bought, the amount paid and the currency) */
+  ledgerKind?: 'grant' | 'purchase';
 }
 
 /**
@@ -122,7 +141,7 @@ export async function insertGrant(tx: Tx, g: NewGrant, nowMs: number, onDuplicat
     });
   const inserted = await (onDuplicate === 'skip' ? insert.onConflictDoNothing() : insert).returning({ id: grants.id });
   if (inserted.length === 0) return null;
-  await tx.insert(ledgerEntries).values({ accountId: g.accountId, kind: 'grant', amountMc: g.amountMc, grantId: id, ref: g.sourceRef, atMs: nowMs, details: { grantKind: g.kind, ...g.details } });
+  await tx.insert(ledgerEntries).values({ accountId: g.accountId, kind: g.ledgerKind ?? 'grant', amountMc: g.amountMc, grantId: id, ref: g.sourceRef, atMs: nowMs, details: { grantKind: g.kind, ...g.details } });
   return id;
 }
 

@@ -249,7 +249,8 @@ export const grantBodySchema = z
   .strict();
 export const grantResponseSchema = z.object({ grantId: z.string(), wallet: walletSchema });
 
-export const setPlanBodySchema = z.object({ planId: safeString().min(1).max(80) }).strict();
+/** an operator's set-plan: a plan sold by subscription starts one for `period` (the plan's first billing option when absent) */
+export const setPlanBodySchema = z.object({ planId: safeString().min(1).max(80), period: z.enum(['weekly', 'monthly', 'yearly']).optional() }).strict();
 
 export const clockBodySchema = z
   .object({
@@ -288,3 +289,4 @@ export const tokenListSchema = z.object({ items: z.array(tokenViewSchema).max(TO
 /** The answer to a token's creation: the only time its secret is shown. */
 export const tokenResponseSchema = z.object({ accountId: z.string(), tokenId: z.string(), label: z.string(), createdAtMs: epochMs, token: z.string() });
 export const tokenAlreadyIssuedDetailsSchema = z.object({ accountId: z.string(), tokenId: z.string() });
+export * from './payments';

@@ -196,6 +196,8 @@ export const planSchema = z.object({
   legacy: z.boolean().default(false),
   trialMc: grantMc,
   dailyFreeMc: grantMc,
+  /** a bonus granted each calendar month (UTC) while on the plan, expiring at the month's end (Refly's monthly bonus); 0 = none */
+  monthlyBonusMc: grantMc.default(0),
   /** null = no daily run limit */
   dailyRunLimit: positiveInt.nullable(),
   billing: z.array(billingOptionSchema).max(4),

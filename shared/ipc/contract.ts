@@ -1,6 +1,6 @@
 // The renderer↔main contract: every method's input and output schema and the events main pushes; the preload and browser bridge are built from it.
 import { z } from 'zod';
-import { generationSchema, ledgerEntrySchema, LEDGER_KINDS, walletSchema } from '../api/index';
+import { BILLING_PERIODS, generationSchema, ledgerEntrySchema, LEDGER_KINDS, purchaseSchema, subscriptionChangeAnswerSchema, subscriptionViewSchema, walletSchema } from '../api/index';
 import { GRANT_KINDS } from '../rules/grants';
 import { catalogSchema } from '../catalog/schema';
 import { runRequestSchema } from '../rules/pricing';
@@ -125,6 +125,25 @@ export type Warnings = z.infer<typeof warningsSchema>;
 
 export const noticeSchema = z.object({ level: z.enum(['info', 'warning', 'error']), message: z.string().max(500) });
 
+const country = z.string().regex(/^[A-Z]{2}$/, 'a country is a two-letter code, e.g. US');
+
+/** The store as main knows it: the country (remembered, or from the system locale), the subscription and recent purchases. */
+export const storeStateSchema = z.object({
+  /** the country the user chose, remembered; null until they choose */
+  country: country.nullable(),
+  /** from the system's locale: what the store shows until the user chooses */
+  defaultCountry: country.nullable(),
+  /** null when offline or not loaded yet */
+  subscription: subscriptionViewSchema.nullable(),
+  /** newest first, as last seen (cached for offline) */
+  purchases: z.array(purchaseSchema).max(50),
+  online: z.boolean(),
+});
+export type StoreState = z.infer<typeof storeStateSchema>;
+
+/** A checkout started: where to pay, and whether main already opened it in the system browser (browser mode opens a tab itself). */
+export const checkoutStartedSchema = z.object({ purchase: purchaseSchema, opened: z.boolean() });
+
 /** Method name → input and output schemas. One named function per method in window.credits; nothing generic. */
 export const ipcMethods = {
   getWalletView: { input: noInput, output: walletViewSchema },
@@ -141,6 +160,13 @@ export const ipcMethods = {
   exportHistoryCsv: { input: z.object({ filter: historyFilterSchema }).strict(), output: z.object({ csv: z.string(), fileName: z.string(), rows: z.int().min(0) }) },
   getSpendChart: { input: noInput, output: spendChartSchema },
   getWarnings: { input: noInput, output: warningsSchema },
+  getStoreState: { input: noInput, output: storeStateSchema },
+  setCountry: { input: z.object({ country }).strict(), output: storeStateSchema },
+  buyPack: { input: z.object({ packId: z.string().min(1).max(80), country }).strict(), output: checkoutStartedSchema },
+  subscribe: { input: z.object({ planId: z.string().min(1).max(80), period: z.enum(BILLING_PERIODS), country }).strict(), output: checkoutStartedSchema },
+  changeSubscription: { input: z.object({ planId: z.string().min(1).max(80), period: z.enum(BILLING_PERIODS) }).strict(), output: subscriptionChangeAnswerSchema.extend({ opened: z.boolean() }) },
+  cancelSubscription: { input: noInput, output: subscriptionChangeAnswerSchema.extend({ opened: z.boolean() }) },
+  getPurchase: { input: z.object({ id: z.string().regex(/^pur_[A-Za-z0-9_-]{1,40}$/) }).strict(), output: purchaseSchema },
 } as const satisfies Record<IpcMethodName, { input: z.ZodType; output: z.ZodType }>;
 export type IpcInput<M extends IpcMethodName> = z.input<(typeof ipcMethods)[M]['input']>;
 export type IpcOutput<M extends IpcMethodName> = z.output<(typeof ipcMethods)[M]['output']>;
@@ -153,6 +179,9 @@ export const ipcEvents = {
   notice: noticeSchema,
   warnings: warningsSchema,
   historyChanged: z.object({ size: z.int().min(0) }),
+  /** a purchase whose status main saw change (pending → paid, failed, canceled, refunded) */
+  purchase: purchaseSchema,
+  storeState: storeStateSchema,
 } as const satisfies Record<IpcEventName, z.ZodType>;
 export type IpcEventPayload<E extends IpcEventName> = z.output<(typeof ipcEvents)[E]>;
 

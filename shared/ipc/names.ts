@@ -13,8 +13,15 @@ export const IPC_METHOD_NAMES = [
   'exportHistoryCsv',
   'getSpendChart',
   'getWarnings',
+  'getStoreState',
+  'setCountry',
+  'buyPack',
+  'subscribe',
+  'changeSubscription',
+  'cancelSubscription',
+  'getPurchase',
 ] as const;
-export const IPC_EVENT_NAMES = ['walletView', 'catalogView', 'generation', 'notice', 'warnings', 'historyChanged'] as const;
+export const IPC_EVENT_NAMES = ['walletView', 'catalogView', 'generation', 'notice', 'warnings', 'historyChanged', 'purchase', 'storeState'] as const;
 export type IpcMethodName = (typeof IPC_METHOD_NAMES)[number];
 export type IpcEventName = (typeof IPC_EVENT_NAMES)[number];
 

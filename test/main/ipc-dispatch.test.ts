@@ -22,6 +22,13 @@ const handlers: IpcHandlers = {
   exportHistoryCsv: notUsed,
   getSpendChart: () => [],
   getWarnings: () => ({ lowBalance: null, expiring: null }),
+  getStoreState: notUsed,
+  setCountry: notUsed,
+  buyPack: notUsed,
+  subscribe: notUsed,
+  changeSubscription: notUsed,
+  cancelSubscription: notUsed,
+  getPurchase: notUsed,
 };
 
 describe('dispatch', () => {

@@ -14,17 +14,17 @@ export type FuzzRequest =
 /** What the fuzzer knows of the two accounts: A's own things, and B's, which A must never see or change. */
 export interface FuzzIds {
   adminToken: string;
-  a: { accountId: string; token: string; tokenId: string; spareToken: string; spareTokenId: string; genIds: string[]; keys: string[]; outputNames: string[] };
-  b: { accountId: string; token: string; tokenIds: string[]; genIds: string[]; keys: string[]; outputNames: string[] };
+  a: { accountId: string; token: string; tokenId: string; spareToken: string; spareTokenId: string; genIds: string[]; keys: string[]; outputNames: string[]; purchaseIds: string[] };
+  b: { accountId: string; token: string; tokenIds: string[]; genIds: string[]; keys: string[]; outputNames: string[]; purchaseIds: string[] };
 }
 
-type Param = 'genId' | 'accountId' | 'tokenId' | 'key' | 'name';
-type BodyKind = 'generation' | 'account' | 'grant' | 'plan' | 'clock' | 'token' | 'empty';
+type Param = 'genId' | 'accountId' | 'tokenId' | 'key' | 'name' | 'purchaseId' | 'checkoutId';
+type BodyKind = 'generation' | 'account' | 'grant' | 'plan' | 'clock' | 'token' | 'empty' | 'purchase' | 'webhook' | 'checkout' | 'subscription' | 'subscriptionChange';
 export interface RouteSpec {
   method: 'GET' | 'POST' | 'PUT';
   path: string;
   body?: BodyKind;
-  query?: 'ledger' | 'generations';
+  query?: 'ledger' | 'generations' | 'purchases';
 }
 
 /** Every route of the server (the fuzz test checks this against the routes the app registers), and a few that do not exist. */
@@ -53,6 +53,21 @@ export const ROUTES: RouteSpec[] = [
   { method: 'POST', path: '/admin/accounts/:accountId/tokens', body: 'token' },
   { method: 'POST', path: '/admin/accounts/:accountId/tokens/:tokenId/revoke', body: 'empty' },
   { method: 'POST', path: '/admin/clock', body: 'clock' },
+  { method: 'POST', path: '/v1/purchases', body: 'purchase' },
+  { method: 'GET', path: '/v1/purchases', query: 'purchases' },
+  { method: 'GET', path: '/v1/purchases/:purchaseId' },
+  { method: 'POST', path: '/v1/payments/webhook', body: 'webhook' },
+  // the test provider's checkout page: anyone with its link may pay, so the fuzzer pays only A's
+  { method: 'GET', path: '/checkout/test/:checkoutId' },
+  // the return page reads nothing and repeats only the id in its own URL (into the app's link): B's ids would be flagged as shown
+  { method: 'GET', path: '/checkout/return/:checkoutId' },
+  { method: 'POST', path: '/checkout/test/:checkoutId', body: 'checkout' },
+  { method: 'GET', path: '/v1/subscription' },
+  { method: 'POST', path: '/v1/subscription', body: 'subscription' },
+  { method: 'POST', path: '/v1/subscription/cancel', body: 'empty' },
+  { method: 'POST', path: '/v1/subscription/change', body: 'subscriptionChange' },
+  { method: 'POST', path: '/admin/accounts/:accountId/subscription/renew', body: 'empty' },
+  { method: 'POST', path: '/admin/accounts/:accountId/subscription/end', body: 'empty' },
 ];
 const NOT_ROUTES = ['/', '/v1', '/v1/nothing', '/admin', '/admin/nothing', '//v1/wallet', '/v1/wallet/', '/V1/WALLET', '/v1/../admin/accounts', '/v1/%2e%2e/admin/accounts', '/health/..', '/v1/generations/by-key'];
 
@@ -106,6 +121,10 @@ function makeParamArb(p: Param, ids: FuzzIds, actor: Actor): fc.Arbitrary<string
       return fc.oneof(...known([...ids.a.keys, ...ids.b.keys]), fc.stringMatching(/^[A-Za-z0-9_.:-]{8,128}$/), junkSegment);
     case 'name':
       return fc.oneof(...known([...ids.a.outputNames, ...ids.b.outputNames]), fc.stringMatching(/^[a-z0-9][a-z0-9._-]{0,80}$/), junkSegment);
+    case 'purchaseId':
+      return fc.oneof(...known([...ids.a.purchaseIds, ...ids.b.purchaseIds]), fc.stringMatching(/^pur_[A-Za-z0-9_-]{1,40}$/), junkSegment);
+    case 'checkoutId':
+      return fc.oneof(...known(ids.a.purchaseIds), fc.stringMatching(/^pur_[A-Za-z0-9_-]{1,40}$/), junkSegment);
   }
 }
 
@@ -169,13 +188,24 @@ function makeTemplateArb(kind: BodyKind, nastyWeight: number): fc.Arbitrary<Reco
     case 'grant':
       return fc.record({ kind: maybe(str(['bonus', 'adjustment', 'pack', 'subscription', 'trial'])), credits: str(['1', '25', '9.8', '0.001', '-1', '0', '1e9', 'abc', '99999999999999999999', '1000000']), expiresAtMs: maybe(fc.oneof(fc.constant(null), fc.integer({ min: -1, max: 2 ** 52 }))), paid: maybe(fc.boolean()), note: maybe(text(['a note'])) }, { requiredKeys: ['credits'] });
     case 'plan':
-      return fc.record({ planId: str(planIds) });
+      return fc.record({ planId: str(planIds), period: maybe(str(['weekly', 'monthly', 'yearly', 'daily'])) });
+    case 'subscription':
+      return fc.record({ planId: str(planIds), period: str(['weekly', 'monthly', 'yearly', 'daily']), country: str(['US', 'fr', 'RU', 'XX']) });
+    case 'subscriptionChange':
+      return fc.record({ planId: str(planIds), period: str(['weekly', 'monthly', 'yearly']) });
     case 'clock':
       return fc.record({ advanceMs: maybe(fc.integer({ min: -1, max: 2 ** 40 })), setMs: maybe(fc.integer({ min: -1, max: 2 ** 53 })) });
     case 'token':
       return fc.record({ label: maybe(text(['fuzz'])) });
     case 'empty':
       return fc.constant({});
+    case 'purchase':
+      return fc.record({ packId: str(defaultCatalog.packs.map((p) => p.id)), country: str(['US', 'de', 'RU', 'KP', 'XX', 'usa', '']) });
+    case 'webhook':
+      // unsigned or wrongly signed events: every one must be refused with a 400 and change nothing
+      return fc.record({ kind: str(['payment_succeeded', 'refunded', 'disputed', 'invoice_paid']), eventId: str(['evt_1']), purchaseId: str(['pur_x']), paymentId: str(['pi_1']), billingCountry: str(['US', 'RU']) });
+    case 'checkout':
+      return fc.record({ action: str(['pay', 'pay_with_authentication', 'authenticate', 'decline', 'cancel', 'refund']), billingCountry: maybe(str(['US', 'RU', 'de'])) });
   }
 }
 

@@ -114,13 +114,15 @@ export async function setUpWorld(s: TestServer): Promise<{ ids: FuzzIds; markers
   const bGen = await runGeneration(s, b.token, bPrompt);
   const aGen = await runGeneration(s, a.token, 'A prompt');
   const bWallet = (await s.admin('GET', `/admin/accounts/${b.accountId}/wallet`)).body as { grants: { id: string }[] };
+  const aPurchase = (await s.as(a.token, 'POST', '/v1/purchases', { packId: 'pack-200', country: 'US' })).body as { id: string };
+  const bPurchase = (await s.as(b.token, 'POST', '/v1/purchases', { packId: 'pack-1100', country: 'DE' })).body as { id: string };
   const ids: FuzzIds = {
     adminToken: s.adminToken,
-    a: { accountId: a.accountId, token: a.token, tokenId: a.tokenId, spareToken: aSpare.token, spareTokenId: aSpare.tokenId, genIds: [aGen.id], keys: [aGen.key], outputNames: aGen.outputs },
-    b: { accountId: b.accountId, token: b.token, tokenIds: [b.tokenId, bSpare.tokenId], genIds: [bGen.id], keys: [bGen.key], outputNames: bGen.outputs },
+    a: { accountId: a.accountId, token: a.token, tokenId: a.tokenId, spareToken: aSpare.token, spareTokenId: aSpare.tokenId, genIds: [aGen.id], keys: [aGen.key], outputNames: aGen.outputs, purchaseIds: [aPurchase.id] },
+    b: { accountId: b.accountId, token: b.token, tokenIds: [b.tokenId, bSpare.tokenId], genIds: [bGen.id], keys: [bGen.key], outputNames: bGen.outputs, purchaseIds: [bPurchase.id] },
   };
   // B's idempotency key is not among them: keys are per account, and A may use the same string for its own run
-  const markers = [b.accountId, b.token, b.tokenId, bSpare.tokenId, bGen.id, bPrompt, 'Victim B secret name', 'B secret grant note', 'B secret label', ...bWallet.grants.map((g) => g.id)];
+  const markers = [b.accountId, b.token, b.tokenId, bSpare.tokenId, bGen.id, bPrompt, 'Victim B secret name', 'B secret grant note', 'B secret label', bPurchase.id, ...bWallet.grants.map((g) => g.id)];
   return { ids, markers };
 }
 

@@ -154,6 +154,8 @@ export interface StartOptions {
   runnerConcurrency?: number;
   /** the server's log (silent when absent): a level and a stream the test reads */
   log?: AppOptions['log'];
+  /** the payment provider (the test provider when absent) */
+  payments?: AppOptions['payments'];
 }
 
 export async function startServer(kind: StorageKind, opts: StartOptions = {}): Promise<TestServer> {
@@ -166,6 +168,7 @@ export async function startServer(kind: StorageKind, opts: StartOptions = {}): P
     ...(opts.engines ? { engines: opts.engines } : {}),
     ...(opts.runnerConcurrency !== undefined ? { runnerConcurrency: opts.runnerConcurrency } : {}),
     ...(opts.log ? { log: opts.log } : {}),
+    ...(opts.payments ? { payments: opts.payments } : {}),
   });
   const url = await credits.app.listen({ host: '127.0.0.1', port: 0 });
   const request = async (token: string, method: string, route: string, body?: unknown, headers: Record<string, string> = {}) => {

@@ -69,6 +69,7 @@ export function BalanceBar() {
           {formatCredits(expiring.totalMc)} credits expire {expiryDate(expiring.firstExpiresAtMs)}
         </p>
       )}
+      <a href="#store" className="buy-link">Buy credits</a>
       {wallet && (
         <p className="reset-line">
           Daily credits reset in <time dateTime={new Date(wallet.nextDailyResetMs).toISOString()}>{countdown(wallet.nextDailyResetMs, serverNow)}</time>

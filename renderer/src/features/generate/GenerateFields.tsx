@@ -5,6 +5,8 @@ import type { PreflightResult } from '../../../../shared/ipc/contract';
 import { creditsText as credits } from '../../../../shared/rules/money';
 import { formatCredits } from '../../lib/format';
 import { accessLabel, levelAllows, MODALITY_LABELS, unitPrice, type FormState } from './model-options';
+import { smallestPackCovering } from '../../../../shared/rules/purchases';
+import { useAppStore } from '../../stores/app-store';
 
 export function ModelSelect({ catalog, plan, value, onPick }: { catalog: Catalog; plan: Plan | null; value: string; onPick(target: string): void }) {
   const id = useId();
@@ -133,6 +135,7 @@ export function EstimatePanel({ id, preflight, error }: { id: string; preflight:
       {preflight?.refusal && (
         <p role="alert" className="refusal" data-code={preflight.refusal.code}>
           {preflight.refusal.message}
+          {preflight.refusal.code === 'insufficient_credits' && <BuyToCover preflight={preflight} />}
         </p>
       )}
       {error && (
@@ -148,4 +151,18 @@ function clampInt(text: string, min: number, max: number): number {
   const n = Math.floor(Number(text));
   if (!Number.isFinite(n)) return min;
   return Math.max(min, Math.min(max, n));
+}
+
+/** The smallest pack that covers what this run lacks, proposed where the run is refused. */
+function BuyToCover({ preflight }: { preflight: PreflightResult }) {
+  const catalog = useAppStore((s) => s.catalogView?.catalog ?? null);
+  const needMc = (preflight.estimate?.maxMc ?? 0) - Math.max(0, preflight.availableMc ?? 0);
+  const pack = catalog ? smallestPackCovering(catalog.packs, needMc) : null;
+  if (!pack) return null;
+  return (
+    <>
+      {' '}
+      <a href={`#store?pack=${encodeURIComponent(pack.id)}`}>Buy {pack.name}</a> to cover it.
+    </>
+  );
 }

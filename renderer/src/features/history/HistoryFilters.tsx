@@ -42,7 +42,7 @@ export function HistoryFilters({ filter, setFilter, search, setSearch, models }:
     <form className="history-filters" role="search" aria-label="Filter history" onSubmit={(e) => e.preventDefault()}>
       <fieldset className="kinds">
         <legend>Kinds</legend>
-        {LEDGER_KINDS.filter((k) => k !== 'refund' && k !== 'purchase' && k !== 'adjustment').map((k) => (
+        {LEDGER_KINDS.filter((k) => k !== 'adjustment').map((k) => (
           <label key={k} className="chip">
             <input type="checkbox" checked={kindsOn.has(k)} onChange={() => toggleKind(k)} /> {KIND_LABELS[k]}
           </label>

@@ -9,7 +9,7 @@ export const KIND_LABELS: Record<LedgerEntry['kind'], string> = {
   capture: 'Charged',
   release: 'Returned',
   void: 'Refunded',
-  refund: 'Refunded',
+  refund: 'Taken back (refund)',
   purchase: 'Purchase',
   adjustment: 'Adjustment',
 };

@@ -1,6 +1,7 @@
-// The wallet page: every grant in force with its kind, amount, what is left and when it expires, in burn order.
+// The wallet page: the plan card, then every grant in force with its kind, amount, what is left and when it expires, in burn order.
 import { expiryDate, formatCredits, GRANT_KIND_LABELS } from '../../lib/format';
 import { useWalletStore } from '../../stores/wallet-store';
+import { PlanCard } from './PlanCard';
 
 export function WalletPage() {
   const view = useWalletStore((s) => s.view);
@@ -17,6 +18,7 @@ export function WalletPage() {
       {!wallet && !bridgeError && <p className="muted">{view?.connection === 'offline' ? 'The credits server cannot be reached and no balance has been saved on this computer yet.' : 'Loading your balance…'}</p>}
       {wallet && (
         <>
+          <PlanCard wallet={wallet} />
           <p className="lede">
             Credits are spent from the grant that expires first, so nothing you could have used is lost.
           </p>

@@ -14,7 +14,7 @@ export function WarningBanners() {
       {lowBalance && !dismissed.has(lowKey) && (
         <div role="alert" className="banner banner-low" aria-label="Low balance">
           <span>
-            <strong>Low balance:</strong> {formatCredits(lowBalance.availableMc)} credits left, below your warning level of {formatCredits(lowBalance.thresholdMc)}. <a href="#settings">Change the level</a>
+            <strong>Low balance:</strong> {formatCredits(lowBalance.availableMc)} credits left, below your warning level of {formatCredits(lowBalance.thresholdMc)}. <a href="#store">Buy credits</a> · <a href="#settings">Change the level</a>
           </span>
           <button type="button" aria-label="Dismiss low balance warning" onClick={() => dismiss(lowKey)}>
             ×

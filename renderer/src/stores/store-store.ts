@@ -1,0 +1,78 @@
+// The store's state (zustand): country, subscription, purchases followed live; fed only by window.credits calls and events.
+import { create } from 'zustand';
+import type { Purchase, SubscriptionView } from '../../../shared/api/index';
+import type { IpcError, StoreState } from '../../../shared/ipc/contract';
+
+export interface StoreUiState {
+  state: StoreState | null;
+  /** the checkout the user started last, followed live */
+  current: Purchase | null;
+  /** a refusal or failure to show, in words */
+  error: IpcError | null;
+  busy: boolean;
+  init(): () => void;
+  setCountry(country: string): Promise<void>;
+  buyPack(packId: string, country: string): Promise<void>;
+  subscribe(planId: string, period: 'weekly' | 'monthly' | 'yearly', country: string): Promise<void>;
+  changePlan(planId: string | null, period: 'weekly' | 'monthly' | 'yearly' | null): Promise<string | null>;
+  clearError(): void;
+}
+
+/** Browser mode has no system browser to hand the checkout to: a new tab is opened by the page itself. */
+function openCheckout(url: string, opened: boolean): void {
+  if (!opened) window.open(url, '_blank', 'noopener');
+}
+
+export const useStoreStore = create<StoreUiState>((set, get) => {
+  const started = async (call: () => Promise<{ ok: true; value: { purchase: Purchase; opened: boolean } } | { ok: false; error: IpcError }>) => {
+    set({ busy: true, error: null });
+    const r = await call();
+    set({ busy: false });
+    if (!r.ok) return set({ error: r.error });
+    set({ current: r.value.purchase });
+    openCheckout(r.value.purchase.checkoutUrl, r.value.opened);
+  };
+  return {
+    state: null,
+    current: null,
+    error: null,
+    busy: false,
+    init() {
+      const credits = window.credits;
+      if (!credits) return () => {};
+      const offs = [
+        credits.onStoreState((state) => set({ state })),
+        credits.onPurchase((p) => {
+          if (get().current?.id === p.id) set({ current: p });
+          void credits.getStoreState().then((r) => r.ok && set({ state: r.value }));
+        }),
+      ];
+      void credits.getStoreState().then((r) => r.ok && set({ state: r.value }));
+      return () => offs.forEach((off) => off());
+    },
+    async setCountry(country) {
+      const r = await window.credits?.setCountry({ country });
+      if (r?.ok) set({ state: r.value });
+    },
+    buyPack: (packId, country) => started(() => window.credits!.buyPack({ packId, country })),
+    subscribe: (planId, period, country) => started(() => window.credits!.subscribe({ planId, period, country })),
+    async changePlan(planId, period) {
+      const credits = window.credits!;
+      set({ busy: true, error: null });
+      const r = planId && period ? await credits.changeSubscription({ planId, period }) : await credits.cancelSubscription();
+      set({ busy: false });
+      if (!r.ok) {
+        set({ error: r.error });
+        return null;
+      }
+      const state = get().state;
+      if (state) set({ state: { ...state, subscription: r.value.subscription as SubscriptionView } });
+      if (r.value.purchase) {
+        set({ current: r.value.purchase });
+        openCheckout(r.value.purchase.checkoutUrl, r.value.opened);
+      }
+      return r.value.effect;
+    },
+    clearError: () => set({ error: null }),
+  };
+});

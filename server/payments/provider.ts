@@ -1,0 +1,60 @@
+// The one PaymentProvider interface: checkout sessions, refunds and signed webhook events, in the provider-neutral words the domains use.
+import { z } from 'zod';
+
+/** What a domain asks a provider to sell. */
+export interface CheckoutRequest {
+  purchaseId: string;
+  accountId: string;
+  mode: 'payment' | 'subscription';
+  name: string;
+  priceMinor: number;
+  currency: string;
+  country: string;
+  /** for mode subscription */
+  period?: 'weekly' | 'monthly' | 'yearly';
+  planId?: string;
+  /** the server's own base URL as the buyer's request reached it (the test provider's checkout page lives there) */
+  baseUrl: string;
+}
+
+export interface CheckoutSession {
+  sessionId: string;
+  checkoutUrl: string;
+}
+
+const id = z.string().min(1).max(255);
+const country = z.string().regex(/^[A-Z]{2}$/).nullable();
+
+/** A provider's event, translated: the only shape the purchase and subscription domains ever see. */
+export const paymentEventSchema = z.discriminatedUnion('kind', [
+  /** a checkout was paid (a pack, or a subscription's first period) */
+  z.object({ kind: z.literal('payment_succeeded'), eventId: id, purchaseId: id, paymentId: id, billingCountry: country, subscriptionRef: id.nullable().default(null), periodStartMs: z.int().nullable().default(null), periodEndMs: z.int().nullable().default(null) }),
+  z.object({ kind: z.literal('payment_failed'), eventId: id, purchaseId: id, code: z.string().max(80), message: z.string().max(300) }),
+  z.object({ kind: z.literal('checkout_canceled'), eventId: id, purchaseId: id }),
+  z.object({ kind: z.literal('refunded'), eventId: id, paymentId: id }),
+  z.object({ kind: z.literal('disputed'), eventId: id, paymentId: id }),
+  /** a subscription's period was paid (a renewal); exactly once per invoice */
+  z.object({ kind: z.literal('invoice_paid'), eventId: id, subscriptionRef: id, invoiceId: id, periodStartMs: z.int().min(0), periodEndMs: z.int().min(0) }),
+  z.object({ kind: z.literal('invoice_failed'), eventId: id, subscriptionRef: id, invoiceId: id }),
+  z.object({ kind: z.literal('subscription_updated'), eventId: id, subscriptionRef: id, cancelAtPeriodEnd: z.boolean(), status: z.string().max(40) }),
+  z.object({ kind: z.literal('subscription_ended'), eventId: id, subscriptionRef: id }),
+  /** an event this server does not act on: recorded, answered 200 */
+  z.object({ kind: z.literal('ignored'), eventId: id, type: z.string().max(120) }),
+]);
+export type PaymentEvent = z.infer<typeof paymentEventSchema>;
+
+export class WebhookSignatureError extends Error {}
+export class ProviderError extends Error {}
+
+export interface PaymentProvider {
+  readonly name: 'test' | 'stripe';
+  createCheckout(req: CheckoutRequest): Promise<CheckoutSession>;
+  /** refunds a payment in full (the country rule after the fact) */
+  refund(paymentId: string): Promise<void>;
+  /** ends a subscription at the provider, now or at its period's end */
+  cancelSubscription(subscriptionRef: string, atPeriodEnd: boolean): Promise<void>;
+  /** a downgrade: the next renewal charges this price, and the paid period is not prorated */
+  changeSubscriptionPrice(subscriptionRef: string, price: { name: string; priceMinor: number; currency: string; period: 'weekly' | 'monthly' | 'yearly' }): Promise<void>;
+  /** checks the signature over the raw body and translates the event; throws WebhookSignatureError on a bad one */
+  parseWebhook(rawBody: Buffer, headers: Record<string, string | string[] | undefined>): PaymentEvent;
+}

@@ -1,0 +1,72 @@
+// Applies the provider's checkout and payment events to purchases (in the webhook's transaction): grant once, refuse a country, fail, cancel, take back.
+import { and, eq, ne } from 'drizzle-orm';
+import type { Catalog } from '../../shared/catalog/schema';
+import { isCountryAllowed, countryRefusal } from '../../shared/rules/purchases';
+import { purchases } from '../db/schema';
+import type { Tx } from '../db/open';
+import type { PaymentEvent, PaymentProvider } from '../payments/provider';
+import type { EventOutcome } from '../payments/service';
+import { failPurchase, grantPack, lockPurchase, markPaid, takeBack, type PurchaseRow } from './service';
+
+type Succeeded = Extract<PaymentEvent, { kind: 'payment_succeeded' }>;
+
+export interface PurchaseEventDeps {
+  catalog: Catalog;
+  provider: PaymentProvider;
+  /** a plan's checkout was paid: the subscriptions domain starts the plan and answers the grant of its first period (null when subscriptions are not wired) */
+  subscriptionPaid: ((tx: Tx, p: PurchaseRow, ev: Succeeded, nowMs: number) => Promise<{ grantId: string | null; after: EventOutcome['after'] }>) | null;
+}
+
+const nothing = (accountId: string | null = null): EventOutcome => ({ accountId, after: [] });
+
+async function paymentUsedElsewhere(tx: Tx, provider: string, paymentId: string, purchaseId: string): Promise<boolean> {
+  const rows = await tx.select({ id: purchases.id }).from(purchases).where(and(eq(purchases.provider, provider), eq(purchases.providerPaymentId, paymentId), ne(purchases.id, purchaseId)));
+  return rows.length > 0;
+}
+
+async function onSucceeded(tx: Tx, deps: PurchaseEventDeps, ev: Succeeded, nowMs: number): Promise<EventOutcome> {
+  const p = await lockPurchase(tx, { id: ev.purchaseId });
+  if (!p || p.provider !== deps.provider.name) return nothing();
+  const refund = (): EventOutcome => ({ accountId: p.accountId, after: [() => deps.provider.refund(ev.paymentId)] });
+  // dedupe by payment: a payment already applied (to this purchase or another) changes nothing more
+  if (p.providerPaymentId === ev.paymentId || (await paymentUsedElsewhere(tx, p.provider, ev.paymentId, p.id))) return nothing(p.accountId);
+  // a second, different payment for a purchase already paid: the buyer paid twice, and the second is given back
+  if (p.status === 'paid' || p.status === 'refunded' || p.status === 'disputed') return refund();
+  if (ev.billingCountry !== null && !isCountryAllowed(deps.catalog, ev.billingCountry)) {
+    await tx.update(purchases).set({ status: 'refunded', providerPaymentId: ev.paymentId, failureCode: 'country_not_allowed', failureMessage: `${countryRefusal(deps.catalog, ev.billingCountry)}; the payment was refunded`, updatedAtMs: nowMs }).where(eq(purchases.id, p.id));
+    return refund();
+  }
+  if (p.kind === 'pack') {
+    await grantPack(tx, deps.catalog, p, ev.paymentId, nowMs);
+    return nothing(p.accountId);
+  }
+  if (!deps.subscriptionPaid) return refund();
+  const started = await deps.subscriptionPaid(tx, p, ev, nowMs);
+  await markPaid(tx, p, ev.paymentId, started.grantId, nowMs);
+  return { accountId: p.accountId, after: started.after };
+}
+
+/** The purchase events' handler; returns null for events that are not about purchases. */
+export async function applyPurchaseEvent(tx: Tx, deps: PurchaseEventDeps, ev: PaymentEvent, nowMs: number): Promise<EventOutcome | null> {
+  switch (ev.kind) {
+    case 'payment_succeeded':
+      return onSucceeded(tx, deps, ev, nowMs);
+    case 'payment_failed':
+    case 'checkout_canceled': {
+      const p = await lockPurchase(tx, { id: ev.purchaseId });
+      if (!p || p.provider !== deps.provider.name || (p.status !== 'pending' && p.status !== 'failed')) return nothing(p?.accountId ?? null);
+      if (ev.kind === 'payment_failed') await failPurchase(tx, p, 'failed', ev.code, `the payment failed: ${ev.message}; nothing was charged`, nowMs);
+      else await failPurchase(tx, p, 'canceled', 'checkout_canceled', 'the checkout was canceled; nothing was charged', nowMs);
+      return nothing(p.accountId);
+    }
+    case 'refunded':
+    case 'disputed': {
+      const p = await lockPurchase(tx, { provider: deps.provider.name, paymentId: ev.paymentId });
+      if (!p || p.status !== 'paid') return nothing(p?.accountId ?? null);
+      await takeBack(tx, p, ev.kind, nowMs);
+      return nothing(p.accountId);
+    }
+    default:
+      return null;
+  }
+}

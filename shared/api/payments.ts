@@ -1,0 +1,81 @@
+// The HTTP API of money in: purchases of packs, plan checkouts and subscriptions (zod schemas shared by the server and main).
+import { z } from 'zod';
+import { safeString } from './text';
+
+const epochMs = z.int().min(0).max(8_640_000_000_000_000);
+const nonNeg = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+export const PURCHASE_STATUSES = ['pending', 'paid', 'failed', 'canceled', 'refunded', 'disputed'] as const;
+export type PurchaseStatus = (typeof PURCHASE_STATUSES)[number];
+export const BILLING_PERIODS = ['weekly', 'monthly', 'yearly'] as const;
+export const PURCHASE_ID_PATTERN = /^pur_[A-Za-z0-9_-]{1,40}$/;
+export const PURCHASE_PAGE_MAX = 100;
+
+/** An ISO 3166 alpha-2 country code; lower case is accepted and upper-cased. */
+export const countryCodeSchema = z
+  .string()
+  .regex(/^[A-Za-z]{2}$/, 'a country is a two-letter ISO code, e.g. US')
+  .transform((s) => s.toUpperCase());
+
+export const createPurchaseBodySchema = z.object({ packId: safeString().min(1).max(80), country: countryCodeSchema }).strict();
+export type CreatePurchaseBody = z.input<typeof createPurchaseBodySchema>;
+
+export const purchaseIdParamsSchema = z.object({ id: z.string().regex(PURCHASE_ID_PATTERN, 'not a purchase id') }).strict();
+export const purchaseListQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(PURCHASE_PAGE_MAX).default(20) }).strict();
+
+export const purchaseSchema = z.object({
+  id: z.string(),
+  kind: z.enum(['pack', 'subscription']),
+  status: z.enum(PURCHASE_STATUSES),
+  packId: z.string().nullable(),
+  planId: z.string().nullable(),
+  period: z.enum(BILLING_PERIODS).nullable(),
+  name: z.string(),
+  /** the credits it grants: a pack's, or the plan's for one period */
+  creditsMc: nonNeg,
+  /** the price in minor units of `currency` (cents) */
+  priceMinor: nonNeg,
+  currency: z.string(),
+  country: z.string(),
+  /** where the buyer pays: open it in the system browser */
+  checkoutUrl: z.string(),
+  createdAtMs: epochMs,
+  paidAtMs: epochMs.nullable(),
+  grantId: z.string().nullable(),
+  /** credits a refund or dispute took back (what was left of the grant then; what was spent stays spent) */
+  takenBackMc: nonNeg,
+  failure: z.object({ code: z.string(), message: z.string() }).nullable(),
+});
+export type Purchase = z.infer<typeof purchaseSchema>;
+export const purchasePageSchema = z.object({ items: z.array(purchaseSchema).max(PURCHASE_PAGE_MAX) });
+
+/** The answer to a webhook delivery: handled now, or already handled before (a replay). */
+export const webhookAnswerSchema = z.object({ received: z.literal(true), duplicate: z.boolean() });
+
+// ---- subscriptions ----
+export const startSubscriptionBodySchema = z.object({ planId: safeString().min(1).max(80), period: z.enum(BILLING_PERIODS), country: countryCodeSchema }).strict();
+export const changeSubscriptionBodySchema = z.object({ planId: safeString().min(1).max(80), period: z.enum(BILLING_PERIODS) }).strict();
+
+export const subscriptionViewSchema = z.object({
+  planId: z.string(),
+  period: z.enum(BILLING_PERIODS).nullable(),
+  /** none: on a plan without billing (Free, or set by the operator) */
+  status: z.enum(['none', 'active', 'past_due', 'canceled']),
+  currentPeriodStartMs: epochMs.nullable(),
+  currentPeriodEndMs: epochMs.nullable(),
+  cancelAtPeriodEnd: z.boolean(),
+  /** a downgrade that takes effect at the period's end */
+  nextPlanId: z.string().nullable(),
+  nextPeriod: z.enum(BILLING_PERIODS).nullable(),
+  graceUntilMs: epochMs.nullable(),
+  /** a checkout under way for a new subscription */
+  pendingPurchaseId: z.string().nullable(),
+});
+export type SubscriptionView = z.infer<typeof subscriptionViewSchema>;
+export const subscriptionChangeAnswerSchema = z.object({
+  subscription: subscriptionViewSchema,
+  /** what changes and when, in words */
+  effect: z.string(),
+  /** a checkout the buyer must complete (an upgrade paid now), or null */
+  purchase: purchaseSchema.nullable(),
+});
