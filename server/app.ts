@@ -2,7 +2,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Catalog } from '../shared/catalog/schema';
-import type { ErrorBody, Wallet } from '../shared/api/index';
+import type { ErrorBody, Training, Wallet } from '../shared/api/index';
 import { accountRoutes } from './accounts/routes';
 import { adminRoutes } from './admin/routes';
 import { catalogRoutes } from './catalog/routes';
@@ -11,7 +11,7 @@ import type { Clock } from './clock';
 import type { Database } from './db/open';
 import { EngineRouter, enginesConfigSchema } from './engines/router';
 import { removeLeftovers, type LeftoverReport } from './generations/leftovers';
-import { GenerationRunner } from './generations/runner';
+import { DEFAULT_HEARTBEAT_INTERVAL_MS, GenerationRunner, SWEEP_INTERVAL_MS } from './generations/runner';
 import { generationRoutes } from './generations/routes';
 import { findGeneration } from './generations/service';
 import type { ServerContext } from './http/context';
@@ -25,6 +25,9 @@ import { walletRoutes } from './wallet/routes';
 import { readWallet } from './wallet/service';
 import { OpenStreams } from './wallet/stream';
 import { newId } from './util';
+import { withTrainingAllowance } from './training/allowance';
+import { trainingRoutes } from './training/routes';
+import { TrainingRunner } from './training/trainer';
 
 export const SERVER_VERSION = '0.1.0';
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -51,6 +54,10 @@ export interface AppOptions {
   eventsReconnect?: Partial<ReconnectPolicy>;
   /** signs the catalog; an ephemeral key when absent (tests) */
   catalogKey?: CatalogKey;
+  /** where training jobs keep their images and models; beside outputsDir when absent */
+  trainingsDir?: string;
+  /** how many times faster than real time training jobs run (1: 20 to 40 minutes a job) */
+  trainingSpeed?: number;
 }
 
 export interface CreditsApp {
@@ -60,6 +67,7 @@ export interface CreditsApp {
   /** carries events between the instances sharing a PostgreSQL database */
   fanout: EventFanout;
   runner: GenerationRunner;
+  trainer: TrainingRunner;
   catalogKey: CatalogKey;
   /** every route registered, for tests that must cover them all (the fuzzer) */
   routes: { method: string; url: string }[];
@@ -104,6 +112,26 @@ function makeFastify(log: LogOptions | undefined, routes: CreditsApp['routes']):
   return app;
 }
 
+/** The training runner: the generation runner's lease (a credit job heartbeats the run holding its credits), its folder and speed. */
+function makeTrainer(opts: AppOptions, app: FastifyInstance, runner: GenerationRunner, fanout: EventFanout) {
+  const { database, catalog, clock } = opts;
+  const publishTraining = (accountId: string, training: Training) => fanout.publish(accountId, { type: 'training', training });
+  const trainingsDir = opts.trainingsDir ?? `${opts.outputsDir.replace(/[\\/]+$/, '')}-trainings`;
+  const trainingSpeed = opts.trainingSpeed ?? 1;
+  const trainer = new TrainingRunner({
+    db: database.db, catalog, clock, trainingsDir, lease: runner.lease, exclusive: database.kind === 'pglite',
+    heartbeatIntervalMs: opts.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS, sweepIntervalMs: opts.sweepIntervalMs ?? SWEEP_INTERVAL_MS,
+    onTraining: publishTraining, onWalletChanged: (accountId) => fanout.walletChanged(accountId), log: (m) => app.log.error(scrubText(m)),
+  });
+  return { trainer, trainingsDir, trainingSpeed, publishTraining };
+}
+
+/** The wallet as every answer and stream shows it: credits, and the training allowance. */
+async function walletWithAllowance(opts: AppOptions, accountId: string): Promise<{ wallet: Wallet; changed: boolean }> {
+  const r = await readWallet(opts.database.db, accountId, opts.catalog, () => opts.clock.now());
+  return { wallet: await withTrainingAllowance(opts.database.db, opts.catalog, r.wallet), changed: r.changed };
+}
+
 export function buildApp(opts: AppOptions): CreditsApp {
   const { database, catalog, clock } = opts;
   const routes: CreditsApp['routes'] = [];
@@ -112,16 +140,14 @@ export function buildApp(opts: AppOptions): CreditsApp {
   const events = new WalletEvents();
   const streams = new OpenStreams();
   const catalogKey = opts.catalogKey ?? ephemeralCatalogKey();
+  const readFullWallet = (accountId: string) => walletWithAllowance(opts, accountId);
   const fanout = new EventFanout({
     events,
     database,
     instanceId,
     log: (m) => app.log.error(m),
     reconnect: opts.eventsReconnect,
-    read: {
-      wallet: (accountId) => readWallet(database.db, accountId, catalog, () => clock.now()),
-      generation: (accountId, id) => findGeneration(database.db, accountId, id),
-    },
+    read: { wallet: (accountId) => readFullWallet(accountId), generation: (accountId, id) => findGeneration(database.db, accountId, id) },
   });
   const ctx: ServerContext = {
     database,
@@ -132,7 +158,7 @@ export function buildApp(opts: AppOptions): CreditsApp {
     publishWallet: (accountId, wallet) => fanout.publish(accountId, { type: 'wallet', wallet }),
     publishGeneration: (accountId, generation) => fanout.publish(accountId, { type: 'generation', generation }),
     wallet: async (accountId) => {
-      const { wallet, changed } = await readWallet(database.db, accountId, catalog, () => clock.now());
+      const { wallet, changed } = await readFullWallet(accountId);
       if (changed) ctx.publishWallet(accountId, wallet);
       return wallet;
     },
@@ -157,6 +183,8 @@ export function buildApp(opts: AppOptions): CreditsApp {
     log: (m) => app.log.error(scrubText(m)),
   });
 
+  const { trainer, trainingsDir, trainingSpeed, publishTraining } = makeTrainer(opts, app, runner, fanout);
+
   // At start: the runner recovers runs a stop interrupted, and the output folders of runs that never finished are removed.
   const stopCleaning = new AbortController();
   let cleaning: Promise<LeftoverReport | null> = Promise.resolve(null);
@@ -164,12 +192,14 @@ export function buildApp(opts: AppOptions): CreditsApp {
   app.addHook('onClose', async () => {
     stopCleaning.abort();
     await cleaning;
+    await trainer.close();
     await runner.close(); // its last voids publish events: the fan-out closes after it
     await fanout.close();
   });
   app.addHook('onReady', async () => {
     await fanout.start(); // listening before the first stream opens, so that no notice is missed
     runner.start();
+    trainer.start();
     cleaning = removeLeftovers({ db: database.db, outputsDir: opts.outputsDir, clock, signal: stopCleaning.signal, log: (m) => app.log.info(m) }).catch((e: unknown) => {
       app.log.error({ err: e }, 'removing the output folders of unfinished runs failed');
       return null;
@@ -182,7 +212,8 @@ export function buildApp(opts: AppOptions): CreditsApp {
   void typed.register(walletRoutes(ctx, streams));
   void typed.register(accountRoutes(ctx));
   void typed.register(generationRoutes(ctx, runner, engines, opts.outputsDir));
+  void typed.register(trainingRoutes(ctx, { trainer, trainingsDir, speed: trainingSpeed, publishTraining }));
   void typed.register(adminRoutes(ctx, runner, opts.adminToken));
 
-  return { app, instanceId, events, fanout, runner, wallet: ctx.wallet, catalogKey, routes, dropStreams: () => streams.dropAll(), leftovers: () => cleaning };
+  return { app, instanceId, events, fanout, runner, trainer, wallet: ctx.wallet, catalogKey, routes, dropStreams: () => streams.dropAll(), leftovers: () => cleaning };
 }

@@ -116,7 +116,7 @@ async function main(): Promise<void> {
     ...(config.engineFailureRate !== undefined ? { failureRate: config.engineFailureRate } : {}),
   });
   const catalogKey = loadOrCreateCatalogKey(config.dataDir);
-  const { app } = buildApp({ database, catalog, clock, adminToken, log: { level: config.logLevel }, engines, outputsDir: path.join(config.dataDir, 'outputs'), catalogKey });
+  const { app } = buildApp({ database, catalog, clock, adminToken, log: { level: config.logLevel }, engines, outputsDir: path.join(config.dataDir, 'outputs'), trainingsDir: path.join(config.dataDir, 'trainings'), trainingSpeed: config.trainingSpeed, catalogKey });
 
   const localAccount = config.embedded ? await ensureLocalAccount(database, catalog, clock, config.localName) : undefined;
   if (config.embedded) answerTokenRequests(database, clock);

@@ -191,6 +191,12 @@ export async function voidGeneration(tx: Tx, id: string, status: 'failed' | 'exp
   return { generation: generationView(row!), accountId: gen.accountId, changed: true };
 }
 
+/** Moves a run's deadline and its hold's (a training job paid in credits runs longer than the catalog's hold timeout). */
+export async function extendGenerationDeadline(tx: Tx, id: string, deadlineMs: number): Promise<void> {
+  await tx.update(generations).set({ deadlineMs }).where(eq(generations.id, id));
+  await tx.update(holds).set({ deadlineMs }).where(and(eq(holds.generationId, id), eq(holds.status, 'active')));
+}
+
 export async function setProgress(tx: Tx, id: string, pct: number): Promise<GenerationRow | null> {
   const rows = await tx.update(generations).set({ progressPct: Math.max(0, Math.min(99, Math.round(pct))) }).where(and(eq(generations.id, id), eq(generations.status, 'running'))).returning();
   return rows[0] ?? null;

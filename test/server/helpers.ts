@@ -152,6 +152,8 @@ export interface StartOptions {
   maxConnections?: number;
   engines?: EngineRouter;
   runnerConcurrency?: number;
+  /** how many times faster than real time training jobs run */
+  trainingSpeed?: number;
   /** the server's log (silent when absent): a level and a stream the test reads */
   log?: AppOptions['log'];
 }
@@ -166,6 +168,7 @@ export async function startServer(kind: StorageKind, opts: StartOptions = {}): P
     ...(opts.engines ? { engines: opts.engines } : {}),
     ...(opts.runnerConcurrency ? { runnerConcurrency: opts.runnerConcurrency } : {}),
     ...(opts.log ? { log: opts.log } : {}),
+    ...(opts.trainingSpeed ? { trainingSpeed: opts.trainingSpeed } : {}),
   });
   const url = await credits.app.listen({ host: '127.0.0.1', port: 0 });
   const request = async (token: string, method: string, route: string, body?: unknown, headers: Record<string, string> = {}) => {
