@@ -27,6 +27,7 @@ import { OpenStreams } from './wallet/stream';
 import { newId } from './util';
 import { withTrainingAllowance } from './training/allowance';
 import { trainingRoutes } from './training/routes';
+import { ownsCustomModel } from './training/service';
 import { TrainingRunner } from './training/trainer';
 
 export const SERVER_VERSION = '0.1.0';
@@ -211,7 +212,7 @@ export function buildApp(opts: AppOptions): CreditsApp {
   void typed.register(catalogRoutes(ctx, catalogKey));
   void typed.register(walletRoutes(ctx, streams));
   void typed.register(accountRoutes(ctx));
-  void typed.register(generationRoutes(ctx, runner, engines, opts.outputsDir));
+  void typed.register(generationRoutes(ctx, runner, engines, opts.outputsDir, ownsCustomModel));
   void typed.register(trainingRoutes(ctx, { trainer, trainingsDir, speed: trainingSpeed, publishTraining }));
   void typed.register(adminRoutes(ctx, runner, opts.adminToken));
 

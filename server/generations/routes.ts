@@ -12,9 +12,9 @@ import type { ServerContext } from '../http/context';
 import { ApiError, notFound } from '../http/errors';
 import { idempotencyKeyOf, idempotent, storedAnswer } from '../http/idempotency';
 import { outputDirOf, type GenerationRunner } from './runner';
-import { acceptGeneration, getGeneration, listGenerations, voidGeneration } from './service';
+import { acceptGeneration, type AcceptContext, getGeneration, listGenerations, voidGeneration } from './service';
 
-export function generationRoutes(ctx: ServerContext, runner: GenerationRunner, engines: EngineRouter, outputsDir: string): FastifyPluginAsyncZod {
+export function generationRoutes(ctx: ServerContext, runner: GenerationRunner, engines: EngineRouter, outputsDir: string, customModelOwned?: AcceptContext['customModelOwned']): FastifyPluginAsyncZod {
   const { db, catalog, clock } = ctx;
   const engineNameOrRefuse = (r: RunRequest): string => {
     try {
@@ -33,7 +33,7 @@ export function generationRoutes(ctx: ServerContext, runner: GenerationRunner, e
       if (runner.queueFull()) throw new ApiError(503, 'busy', 'too many runs are waiting; try again in a minute');
       const answer = await idempotent(db, `gen:${accountId}`, key, req.body, clock.now(), async (tx) => ({
         status: 201,
-        body: await acceptGeneration(tx, { catalog, now: () => clock.now(), engineFor: engineNameOrRefuse, lease: runner.lease }, accountId, req.body),
+        body: await acceptGeneration(tx, { catalog, now: () => clock.now(), engineFor: engineNameOrRefuse, lease: runner.lease, ...(customModelOwned ? { customModelOwned } : {}) }, accountId, req.body),
       }));
       if (answer.replayed) reply.header('idempotent-replayed', 'true');
       else {

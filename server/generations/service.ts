@@ -70,6 +70,8 @@ export interface AcceptContext {
   engineFor(request: RunRequest): string;
   /** the instance that accepts the run holds it by lease until it claims it; another instance takes it over if this one dies first */
   lease: Lease;
+  /** whether the account has trained the custom model a request names (training domain; absent: none can be named) */
+  customModelOwned?: (tx: Tx, accountId: string, customModelId: string) => Promise<boolean>;
 }
 
 /**
@@ -98,6 +100,9 @@ export async function acceptGeneration(tx: Tx, ctx: AcceptContext, accountId: st
     if (e instanceof PricingError) throw new ApiError(e.code === 'invalid_request' || e.code === 'amount_too_large' ? 400 : 404, e.code, e.message);
     if (e instanceof EntitlementError) throw new ApiError(403, e.code, e.message);
     throw e;
+  }
+  if (request.customModelId && !(await ctx.customModelOwned?.(tx, accountId, request.customModelId))) {
+    throw new ApiError(404, 'unknown_custom_model', `you have no trained model ${request.customModelId}`);
   }
   if (est.maxMc > body.approvedMc) {
     throw new ApiError(409, 'price_changed', 'the price changed since you approved it; please approve the new estimate', { estimateMaxMc: est.maxMc, estimateTypicalMc: est.typicalMc, approvedMc: body.approvedMc });

@@ -174,3 +174,10 @@ export async function listModels(db: Db | Tx, accountId: string, limit: number):
 export async function trainingsInStatus(db: Db | Tx, statuses: TrainingStatus[], limit: number): Promise<TrainingRow[]> {
   return db.select().from(trainings).where(inArray(trainings.status, statuses)).orderBy(trainings.createdAtMs).limit(limit);
 }
+
+/** Whether the account has a finished model by this id (lora:trn_…), for a generation that names it. */
+export async function ownsCustomModel(tx: Db | Tx, accountId: string, customModelId: string): Promise<boolean> {
+  const id = customModelId.startsWith('lora:') ? customModelId.slice('lora:'.length) : '';
+  const rows = await tx.select({ id: trainings.id }).from(trainings).where(and(eq(trainings.id, id), eq(trainings.accountId, accountId), eq(trainings.status, 'succeeded')));
+  return rows.length === 1;
+}

@@ -205,6 +205,23 @@ describe.each(DRIVERS)('training on %s', (driver) => {
     expect(seen.has(100)).toBe(true);
   });
 
+  it('a finished model can be chosen for generation where the catalog takes custom models, by its owner only', async () => {
+    const { accountId, token } = await s.newAccount('max');
+    await s.admin('POST', `/admin/accounts/${accountId}/grants`, { credits: '50', kind: 'bonus' });
+    const r = await s.as(token, 'POST', '/v1/trainings', { name: 'style', images: images(2) });
+    const done = await waitForTraining(s, token, r.body.id, (t) => t.status === 'succeeded');
+    const gen = (modelId: string, customModelId: string, tok = token) => s.as(tok, 'POST', '/v1/generations', { request: { modelId, prompt: 'in my style', customModelId }, approvedMc: 50_000 });
+    const ok = await gen('flux-schnell', done.model!.id);
+    expect(ok.status).toBe(201);
+    expect(ok.body.request.customModelId).toBe(done.model!.id);
+    expect((await gen('imagen-4', done.model!.id)).body.error).toMatchObject({ code: 'invalid_request' });
+    expect((await gen('flux-schnell', 'lora:trn_nope')).body.error.code).toBe('unknown_custom_model');
+    const other = await s.newAccount('max');
+    await s.admin('POST', `/admin/accounts/${other.accountId}/grants`, { credits: '50', kind: 'bonus' });
+    expect((await gen('flux-schnell', done.model!.id, other.token)).body.error.code).toBe('unknown_custom_model');
+    await s.credits.runner.idle();
+  });
+
   it('stores the images by content type and removes them once the model is made', async () => {
     const { token } = await s.newAccount('pro');
     const r = await s.as(token, 'POST', '/v1/trainings', { name: 'files', images: images(1) });
