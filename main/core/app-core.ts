@@ -8,6 +8,7 @@ import type { WalletView } from '../../shared/ipc/contract';
 import { CatalogSignatureError, CatalogStore } from './catalog-store';
 import { GenerationsCore } from './generations';
 import { HistoryStore } from './history';
+import { planFromCache } from './planner';
 import { WarningsCore } from './warnings';
 import { cacheSecret } from './stores';
 import { CreditsApiClient } from './api-client';
@@ -127,6 +128,7 @@ export class AppCore extends EventEmitter {
       },
       getSpendChart: () => this.history.spendByDay(this.sync.serverNow()),
       getWarnings: () => this.warnings.current,
+      planCosts: (input) => planFromCache(this.catalog, this.sync, input),
     };
   }
 

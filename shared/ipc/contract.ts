@@ -5,6 +5,9 @@ import { GRANT_KINDS } from '../rules/grants';
 import { catalogSchema } from '../catalog/schema';
 import { runRequestSchema } from '../rules/pricing';
 import type { IpcEventName, IpcMethodName } from './names';
+import { planInputSchema, planViewSchema } from './planner-contract';
+
+export { planInputSchema, planViewSchema, type PlanInput, type PlanView } from './planner-contract';
 
 export { IPC_EVENT_NAMES, IPC_METHOD_NAMES, eventListenerName, ipcChannel, ipcEventChannel, type IpcEventName, type IpcMethodName } from './names';
 
@@ -141,6 +144,8 @@ export const ipcMethods = {
   exportHistoryCsv: { input: z.object({ filter: historyFilterSchema }).strict(), output: z.object({ csv: z.string(), fileName: z.string(), rows: z.int().min(0) }) },
   getSpendChart: { input: noInput, output: spendChartSchema },
   getWarnings: { input: noInput, output: warningsSchema },
+  /** the offline cost planner, computed by main from the cached catalog and wallet (works with the server stopped) */
+  planCosts: { input: planInputSchema, output: planViewSchema },
 } as const satisfies Record<IpcMethodName, { input: z.ZodType; output: z.ZodType }>;
 export type IpcInput<M extends IpcMethodName> = z.input<(typeof ipcMethods)[M]['input']>;
 export type IpcOutput<M extends IpcMethodName> = z.output<(typeof ipcMethods)[M]['output']>;

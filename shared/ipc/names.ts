@@ -13,6 +13,7 @@ export const IPC_METHOD_NAMES = [
   'exportHistoryCsv',
   'getSpendChart',
   'getWarnings',
+  'planCosts',
 ] as const;
 export const IPC_EVENT_NAMES = ['walletView', 'catalogView', 'generation', 'notice', 'warnings', 'historyChanged'] as const;
 export type IpcMethodName = (typeof IPC_METHOD_NAMES)[number];

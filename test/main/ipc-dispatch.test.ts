@@ -22,6 +22,7 @@ const handlers: IpcHandlers = {
   exportHistoryCsv: notUsed,
   getSpendChart: () => [],
   getWarnings: () => ({ lowBalance: null, expiring: null }),
+  planCosts: () => ({ result: null, sentences: [], source: 'none', connection: 'offline', walletAsOfServerMs: null, catalogFetchedAtServerMs: null, catalogStale: false, refusal: null }),
 };
 
 describe('dispatch', () => {
