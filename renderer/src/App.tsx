@@ -3,6 +3,7 @@ import { useEffect, useState } from 'react';
 import { BalanceBar } from './features/balance-bar/BalanceBar';
 import { GeneratePage } from './features/generate/GeneratePage';
 import { HistoryPage } from './features/history/HistoryPage';
+import { PlanPage } from './features/plan/PlanPage';
 import { WarningBanners } from './features/warnings/WarningBanners';
 import { SettingsPage } from './features/settings/SettingsPage';
 import { WalletPage } from './features/wallet/WalletPage';
@@ -12,6 +13,7 @@ import { useWalletStore } from './stores/wallet-store';
 const PAGES = [
   { id: 'generate', label: 'Generate' },
   { id: 'wallet', label: 'Wallet' },
+  { id: 'plan', label: 'Plan' },
   { id: 'history', label: 'History' },
   { id: 'settings', label: 'Settings' },
 ] as const;
@@ -69,6 +71,7 @@ export function App() {
         )}
         <WarningBanners />
         {page === 'generate' && <GeneratePage />}
+        {page === 'plan' && <PlanPage />}
         {page === 'history' && <HistoryPage />}
         {page === 'wallet' && <WalletPage />}
         {page === 'settings' && <SettingsPage />}
