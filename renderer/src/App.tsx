@@ -4,6 +4,8 @@ import { BalanceBar } from './features/balance-bar/BalanceBar';
 import { GeneratePage } from './features/generate/GeneratePage';
 import { HistoryPage } from './features/history/HistoryPage';
 import { PlanPage } from './features/plan/PlanPage';
+import { TrainingPage } from './features/training/TrainingPage';
+import { useTrainingStore } from './stores/training-store';
 import { WarningBanners } from './features/warnings/WarningBanners';
 import { SettingsPage } from './features/settings/SettingsPage';
 import { WalletPage } from './features/wallet/WalletPage';
@@ -13,6 +15,7 @@ import { useWalletStore } from './stores/wallet-store';
 const PAGES = [
   { id: 'generate', label: 'Generate' },
   { id: 'wallet', label: 'Wallet' },
+  { id: 'training', label: 'Training' },
   { id: 'plan', label: 'Plan' },
   { id: 'history', label: 'History' },
   { id: 'settings', label: 'Settings' },
@@ -32,6 +35,8 @@ export function App() {
   const [page, setPage] = useState<PageId>(currentPage);
   useEffect(() => initWallet(), [initWallet]);
   useEffect(() => initApp(), [initApp]);
+  const initTraining = useTrainingStore((s) => s.init);
+  useEffect(() => initTraining(), [initTraining]);
   useEffect(() => {
     const on = () => setPage(currentPage());
     window.addEventListener('hashchange', on);
@@ -72,6 +77,7 @@ export function App() {
         <WarningBanners />
         {page === 'generate' && <GeneratePage />}
         {page === 'plan' && <PlanPage />}
+        {page === 'training' && <TrainingPage />}
         {page === 'history' && <HistoryPage />}
         {page === 'wallet' && <WalletPage />}
         {page === 'settings' && <SettingsPage />}

@@ -1,6 +1,6 @@
 // The renderer↔main contract: every method's input and output schema and the events main pushes; the preload and browser bridge are built from it.
 import { z } from 'zod';
-import { generationSchema, ledgerEntrySchema, LEDGER_KINDS, walletSchema } from '../api/index';
+import { createTrainingBodySchema, generationSchema, ledgerEntrySchema, LEDGER_KINDS, trainingSchema, walletSchema } from '../api/index';
 import { GRANT_KINDS } from '../rules/grants';
 import { catalogSchema } from '../catalog/schema';
 import { runRequestSchema } from '../rules/pricing';
@@ -146,6 +146,10 @@ export const ipcMethods = {
   getWarnings: { input: noInput, output: warningsSchema },
   /** the offline cost planner, computed by main from the cached catalog and wallet (works with the server stopped) */
   planCosts: { input: planInputSchema, output: planViewSchema },
+  /** training jobs: from the server when online, else the last list main kept */
+  listTrainings: { input: noInput, output: z.object({ items: z.array(trainingSchema), source: z.enum(['live', 'cache']) }) },
+  startTraining: { input: createTrainingBodySchema, output: trainingSchema },
+  cancelTraining: { input: z.object({ id: z.string().min(1).max(80) }).strict(), output: trainingSchema },
 } as const satisfies Record<IpcMethodName, { input: z.ZodType; output: z.ZodType }>;
 export type IpcInput<M extends IpcMethodName> = z.input<(typeof ipcMethods)[M]['input']>;
 export type IpcOutput<M extends IpcMethodName> = z.output<(typeof ipcMethods)[M]['output']>;
@@ -158,6 +162,7 @@ export const ipcEvents = {
   notice: noticeSchema,
   warnings: warningsSchema,
   historyChanged: z.object({ size: z.int().min(0) }),
+  training: trainingSchema,
 } as const satisfies Record<IpcEventName, z.ZodType>;
 export type IpcEventPayload<E extends IpcEventName> = z.output<(typeof ipcEvents)[E]>;
 

@@ -14,8 +14,11 @@ export const IPC_METHOD_NAMES = [
   'getSpendChart',
   'getWarnings',
   'planCosts',
+  'listTrainings',
+  'startTraining',
+  'cancelTraining',
 ] as const;
-export const IPC_EVENT_NAMES = ['walletView', 'catalogView', 'generation', 'notice', 'warnings', 'historyChanged'] as const;
+export const IPC_EVENT_NAMES = ['walletView', 'catalogView', 'generation', 'notice', 'warnings', 'historyChanged', 'training'] as const;
 export type IpcMethodName = (typeof IPC_METHOD_NAMES)[number];
 export type IpcEventName = (typeof IPC_EVENT_NAMES)[number];
 

@@ -23,6 +23,9 @@ const handlers: IpcHandlers = {
   getSpendChart: () => [],
   getWarnings: () => ({ lowBalance: null, expiring: null }),
   planCosts: () => ({ result: null, sentences: [], source: 'none', connection: 'offline', walletAsOfServerMs: null, catalogFetchedAtServerMs: null, catalogStale: false, refusal: null }),
+  listTrainings: () => ({ items: [], source: 'cache' as const }),
+  startTraining: () => { throw new Error('not in this test'); },
+  cancelTraining: () => { throw new Error('not in this test'); },
 };
 
 describe('dispatch', () => {
