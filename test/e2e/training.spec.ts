@@ -46,6 +46,13 @@ test('start a training, watch its progress to done, see the allowance drop and t
   await expect(tracker).toHaveText(/^0 of 1 left this week · renews Monday 00:00/, { timeout: 10_000 });
   await page.screenshot({ path: screenshotPath('51-training-done') });
 
+  // the new model can be chosen on Generate for a model that takes custom models
+  await page.getByRole('link', { name: 'Generate' }).click();
+  await page.getByLabel('Model', { exact: true }).selectOption('model:flux-schnell');
+  await page.getByLabel('Trained style (LoRA)').selectOption({ label: 'My face' });
+  await expect(page.getByLabel('Trained style (LoRA)')).toHaveValue(/^lora:trn_/);
+  await page.getByRole('link', { name: 'Training' }).click();
+
   // the tracker in the balance popover too
   await page.getByRole('region', { name: 'Balance' }).getByRole('button', { name: 'Details' }).click();
   await expect(page.getByRole('dialog', { name: 'Balance details' }).getByTestId('training-allowance')).toHaveText(/^0 of 1 left this week · renews Monday 00:00/);
