@@ -136,7 +136,7 @@ describe.each(DRIVERS)('training on %s', (driver) => {
 
   it('concurrent starts never use more than the allowance', async () => {
     const { accountId, token } = await s.newAccount('ultra'); // 5 a week
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => s.as(token, 'POST', '/v1/trainings', { name: `race ${i}`, images: images(1) })));
+    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => s.as(token, 'POST', '/v1/trainings', { name: `race ${i}`, images: images(1) })));
     const statuses = results.map((r) => r.status).sort();
     expect(statuses.filter((x) => x === 201)).toHaveLength(5);
     expect(results.filter((r) => r.status !== 201).every((r) => r.status === 403 && r.body.error.code === 'training_allowance_exhausted')).toBe(true);
