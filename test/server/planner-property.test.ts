@@ -6,7 +6,7 @@ import { generationSchema, ledgerPageSchema, walletSchema, type Wallet } from '.
 import { planCosts, type PlanLine } from '../../shared/rules/planner';
 import { estimate } from '../../shared/rules/pricing';
 import { MS_PER_DAY, startOfUtcDay } from '../../shared/rules/schedule';
-import { startServer, type TestServer } from './helpers';
+import { DRIVERS, startServer, type TestServer } from './helpers';
 
 const MODELS = ['flux-schnell', 'flux-dev', 'recraft-v3'];
 const scenario = fc.record({
@@ -19,10 +19,10 @@ const scenario = fc.record({
 /** A grant's name that both sides share: its id for grants that exist now, its kind and start for the daily ones the days bring. */
 const keyOf = (grantId: string, kind: string, effectiveAtMs: number | undefined) => (kind === 'daily' ? `daily@${effectiveAtMs}` : grantId);
 
-describe('planner = server', () => {
+describe.each(DRIVERS)('planner = server on %s', (driver) => {
   let s: TestServer;
   beforeAll(async () => {
-    s = await startServer('pglite');
+    s = await startServer(driver);
   });
   afterAll(async () => {
     await s.close();
@@ -83,7 +83,7 @@ describe('planner = server', () => {
         }
         expect(plannedExpiries).toEqual(serverExpiries);
       }),
-      { numRuns: Number(process.env.PLANNER_RUNS ?? 12), seed: Number(process.env.PLANNER_SEED ?? 20261126) },
+      { numRuns: Number(process.env.PLANNER_RUNS ?? (driver === 'pglite' ? 12 : 6)), seed: Number(process.env.PLANNER_SEED ?? 20261126) },
     );
   });
 });
