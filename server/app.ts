@@ -2,7 +2,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Catalog } from '../shared/catalog/schema';
-import type { ErrorBody, Wallet } from '../shared/api/index';
+import type { ErrorBody, Training, Wallet } from '../shared/api/index';
 import { accountRoutes } from './accounts/routes';
 import { adminRoutes } from './admin/routes';
 import { catalogRoutes } from './catalog/routes';
@@ -11,7 +11,7 @@ import type { Clock } from './clock';
 import type { Database } from './db/open';
 import { EngineRouter, enginesConfigSchema } from './engines/router';
 import { removeLeftovers, type LeftoverReport } from './generations/leftovers';
-import { GenerationRunner } from './generations/runner';
+import { DEFAULT_HEARTBEAT_INTERVAL_MS, GenerationRunner, SWEEP_INTERVAL_MS } from './generations/runner';
 import { generationRoutes } from './generations/routes';
 import { findGeneration } from './generations/service';
 import type { ServerContext } from './http/context';
@@ -30,6 +30,10 @@ import { moneyInRoutes } from './purchases/plugin';
 import { applySubscriptionEvent, subscriptionPaid } from './subscriptions/events';
 import { subscriptionRoutes } from './subscriptions/routes';
 import { newId } from './util';
+import { withTrainingAllowance } from './training/allowance';
+import { trainingRoutes } from './training/routes';
+import { ownsCustomModel } from './training/service';
+import { TrainingRunner } from './training/trainer';
 
 export const SERVER_VERSION = '0.1.0';
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -58,6 +62,10 @@ export interface AppOptions {
   catalogKey?: CatalogKey;
   /** the payment provider (the embedded test provider when absent) and the URL buyers' browsers reach this server at */
   payments?: { provider?: PaymentProvider; publicUrl?: string | undefined };
+  /** where training jobs keep their images and models; beside outputsDir when absent */
+  trainingsDir?: string;
+  /** how many times faster than real time training jobs run (1: 20 to 40 minutes a job) */
+  trainingSpeed?: number;
 }
 
 export interface CreditsApp {
@@ -67,6 +75,7 @@ export interface CreditsApp {
   /** carries events between the instances sharing a PostgreSQL database */
   fanout: EventFanout;
   runner: GenerationRunner;
+  trainer: TrainingRunner;
   catalogKey: CatalogKey;
   /** the payment provider this server takes money through */
   payments: PaymentProvider;
@@ -123,42 +132,30 @@ function registerMoneyIn(typed: FastifyInstance, ctx: ServerContext, opts: AppOp
   return provider;
 }
 
-export function buildApp(opts: AppOptions): CreditsApp {
+/** The training runner: the generation runner's lease (a credit job heartbeats the run holding its credits), its folder and speed. */
+function makeTrainer(opts: AppOptions, app: FastifyInstance, runner: GenerationRunner, fanout: EventFanout) {
   const { database, catalog, clock } = opts;
-  const routes: CreditsApp['routes'] = [];
-  const app = makeFastify(opts.log, routes);
-  const instanceId = opts.instanceId ?? newId('inst');
-  const events = new WalletEvents();
-  const streams = new OpenStreams();
-  const catalogKey = opts.catalogKey ?? ephemeralCatalogKey();
-  const fanout = new EventFanout({
-    events,
-    database,
-    instanceId,
-    log: (m) => app.log.error(m),
-    reconnect: opts.eventsReconnect,
-    read: {
-      wallet: (accountId) => readWallet(database.db, accountId, catalog, () => clock.now()),
-      generation: (accountId, id) => findGeneration(database.db, accountId, id),
-    },
+  const publishTraining = (accountId: string, training: Training) => fanout.publish(accountId, { type: 'training', training });
+  const trainingsDir = opts.trainingsDir ?? `${opts.outputsDir.replace(/[\\/]+$/, '')}-trainings`;
+  const trainingSpeed = opts.trainingSpeed ?? 1;
+  const trainer = new TrainingRunner({
+    db: database.db, catalog, clock, trainingsDir, lease: runner.lease, exclusive: database.kind === 'pglite',
+    heartbeatIntervalMs: opts.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS, sweepIntervalMs: opts.sweepIntervalMs ?? SWEEP_INTERVAL_MS,
+    onTraining: publishTraining, onWalletChanged: (accountId) => fanout.walletChanged(accountId), log: (m) => app.log.error(scrubText(m)),
   });
-  const ctx: ServerContext = {
-    database,
-    db: database.db,
-    catalog,
-    clock,
-    events,
-    publishWallet: (accountId, wallet) => fanout.publish(accountId, { type: 'wallet', wallet }),
-    publishGeneration: (accountId, generation) => fanout.publish(accountId, { type: 'generation', generation }),
-    sweepers: [],
-    wallet: async (accountId) => {
-      const { wallet, changed } = await readWallet(database.db, accountId, catalog, () => clock.now());
-      if (changed) ctx.publishWallet(accountId, wallet);
-      return wallet;
-    },
-  };
-  const engines = opts.engines ?? new EngineRouter(enginesConfigSchema.parse({}));
-  const runner = new GenerationRunner({
+  return { trainer, trainingsDir, trainingSpeed, publishTraining };
+}
+
+/** The wallet as every answer and stream shows it: credits, and the training allowance. */
+async function walletWithAllowance(opts: AppOptions, accountId: string): Promise<{ wallet: Wallet; changed: boolean }> {
+  const r = await readWallet(opts.database.db, accountId, opts.catalog, () => opts.clock.now());
+  return { wallet: await withTrainingAllowance(opts.database.db, opts.catalog, r.wallet), changed: r.changed };
+}
+
+/** The generation runner: the engines' queues, leases and sweeps, publishing each run's changes. */
+function makeRunner(opts: AppOptions, app: FastifyInstance, ctx: ServerContext, fanout: EventFanout, engines: EngineRouter, instanceId: string): GenerationRunner {
+  const { database, catalog, clock } = opts;
+  return new GenerationRunner({
     db: database.db,
     catalog,
     clock,
@@ -176,6 +173,45 @@ export function buildApp(opts: AppOptions): CreditsApp {
     // the runner logs stacks as text: a failed query's parameters (a prompt) are cut out of it
     log: (m) => app.log.error(scrubText(m)),
   });
+}
+
+export function buildApp(opts: AppOptions): CreditsApp {
+  const { database, catalog, clock } = opts;
+  const routes: CreditsApp['routes'] = [];
+  const app = makeFastify(opts.log, routes);
+  const instanceId = opts.instanceId ?? newId('inst');
+  const events = new WalletEvents();
+  const streams = new OpenStreams();
+  const catalogKey = opts.catalogKey ?? ephemeralCatalogKey();
+  const readFullWallet = (accountId: string) => walletWithAllowance(opts, accountId);
+  const fanout = new EventFanout({
+    events,
+    database,
+    instanceId,
+    log: (m) => app.log.error(m),
+    reconnect: opts.eventsReconnect,
+    read: { wallet: (accountId) => readFullWallet(accountId), generation: (accountId, id) => findGeneration(database.db, accountId, id) },
+  });
+  const ctx: ServerContext = {
+    database,
+    db: database.db,
+    catalog,
+    clock,
+    events,
+    publishWallet: (accountId, wallet) => fanout.publish(accountId, { type: 'wallet', wallet }),
+    completeWallet: (wallet) => withTrainingAllowance(database.db, catalog, wallet),
+    publishGeneration: (accountId, generation) => fanout.publish(accountId, { type: 'generation', generation }),
+    sweepers: [],
+    wallet: async (accountId) => {
+      const { wallet, changed } = await readFullWallet(accountId);
+      if (changed) ctx.publishWallet(accountId, wallet);
+      return wallet;
+    },
+  };
+  const engines = opts.engines ?? new EngineRouter(enginesConfigSchema.parse({}));
+  const runner = makeRunner(opts, app, ctx, fanout, engines, instanceId);
+
+  const { trainer, trainingsDir, trainingSpeed, publishTraining } = makeTrainer(opts, app, runner, fanout);
 
   // At start: the runner recovers runs a stop interrupted, and the output folders of runs that never finished are removed.
   const stopCleaning = new AbortController();
@@ -184,12 +220,14 @@ export function buildApp(opts: AppOptions): CreditsApp {
   app.addHook('onClose', async () => {
     stopCleaning.abort();
     await cleaning;
+    await trainer.close();
     await runner.close(); // its last voids publish events: the fan-out closes after it
     await fanout.close();
   });
   app.addHook('onReady', async () => {
     await fanout.start(); // listening before the first stream opens, so that no notice is missed
     runner.start();
+    trainer.start();
     cleaning = removeLeftovers({ db: database.db, outputsDir: opts.outputsDir, clock, signal: stopCleaning.signal, log: (m) => app.log.info(m) }).catch((e: unknown) => {
       app.log.error({ err: e }, 'removing the output folders of unfinished runs failed');
       return null;
@@ -201,9 +239,10 @@ export function buildApp(opts: AppOptions): CreditsApp {
   void typed.register(catalogRoutes(ctx, catalogKey));
   void typed.register(walletRoutes(ctx, streams));
   void typed.register(accountRoutes(ctx));
-  void typed.register(generationRoutes(ctx, runner, engines, opts.outputsDir));
+  void typed.register(generationRoutes(ctx, runner, engines, opts.outputsDir, ownsCustomModel));
+  void typed.register(trainingRoutes(ctx, { trainer, trainingsDir, speed: trainingSpeed, publishTraining }));
   void typed.register(adminRoutes(ctx, runner, opts.adminToken));
   const payments = registerMoneyIn(typed, ctx, opts);
 
-  return { app, instanceId, events, fanout, runner, wallet: ctx.wallet, catalogKey, payments, routes, dropStreams: () => streams.dropAll(), leftovers: () => cleaning };
+  return { app, instanceId, events, fanout, runner, trainer, wallet: ctx.wallet, catalogKey, payments, routes, dropStreams: () => streams.dropAll(), leftovers: () => cleaning };
 }

@@ -18,6 +18,8 @@ export interface ServerConfig {
   enginesPath: string | undefined;
   engineLatencyMs: number | undefined;
   engineFailureRate: number | undefined;
+  /** how many times faster than real time training jobs run: 1 (20 to 40 minutes a job) unless set, e.g. 600 for tests */
+  trainingSpeed: number;
   /** pino's level: info by default, warn for the app's embedded server (its output goes to the app's log) */
   logLevel: LogLevel;
   payments: PaymentsConfig;
@@ -62,6 +64,7 @@ export function parseServerConfig(argv: string[], env: NodeJS.ProcessEnv): Serve
       engines: { type: 'string' },
       'engine-latency-ms': { type: 'string' },
       'engine-failure-rate': { type: 'string' },
+      'training-speed': { type: 'string' },
       'log-level': { type: 'string' },
       /** the old switch: --log is --log-level info */
       log: { type: 'boolean' },
@@ -87,6 +90,9 @@ export function parseServerConfig(argv: string[], env: NodeJS.ProcessEnv): Serve
   const rateText = values['engine-failure-rate'] ?? env.CREDITS_ENGINE_FAILURE_RATE;
   const engineFailureRate = rateText === undefined ? undefined : Number(rateText);
   if (engineFailureRate !== undefined && !(engineFailureRate >= 0 && engineFailureRate <= 1)) throw new ConfigError(`--engine-failure-rate must be between 0 and 1, got ${rateText}`);
+  const speedText = values['training-speed'] ?? env.CREDITS_TRAINING_SPEED ?? '1';
+  const trainingSpeed = Number(speedText);
+  if (!(Number.isFinite(trainingSpeed) && trainingSpeed >= 1 && trainingSpeed <= 100_000)) throw new ConfigError(`--training-speed must be 1-100000, got ${speedText}`);
   const levelText = values['log-level'] ?? (values.log ? 'info' : undefined) ?? env.CREDITS_LOG_LEVEL ?? (values.embedded ? 'warn' : 'info');
   if (!(LOG_LEVELS as readonly string[]).includes(levelText)) throw new ConfigError(`--log-level is one of ${LOG_LEVELS.join(', ')}, got ${levelText}`);
   return {
@@ -102,6 +108,7 @@ export function parseServerConfig(argv: string[], env: NodeJS.ProcessEnv): Serve
     enginesPath: values.engines ?? env.CREDITS_ENGINES ?? undefined,
     engineLatencyMs,
     engineFailureRate,
+    trainingSpeed,
     logLevel: levelText as LogLevel,
     payments: parsePayments(values, env),
   };

@@ -119,6 +119,7 @@ async function main(): Promise<void> {
   const catalogKey = loadOrCreateCatalogKey(config.dataDir);
   const { app } = buildApp({
     database, catalog, clock, adminToken, log: { level: config.logLevel }, engines, outputsDir: path.join(config.dataDir, 'outputs'), catalogKey,
+    trainingsDir: path.join(config.dataDir, 'trainings'), trainingSpeed: config.trainingSpeed,
     payments: { provider: providerFromConfig(config.payments), publicUrl: config.payments.publicUrl },
   });
 

@@ -6,7 +6,9 @@ import {
   catalogKeySchema, estimateAnswerSchema, catalogResponseSchema, errorBodySchema, ledgerPageSchema, generationPageSchema, generationSchema, healthSchema, walletSchema,
   purchasePageSchema, purchaseSchema, subscriptionChangeAnswerSchema, subscriptionViewSchema,
   type CreateEstimateBody, type CreateGenerationBody, type EstimateAnswer, type Generation, type Wallet,
+  trainingListSchema, trainingSchema, type CreateTrainingBody, type Training,
 } from '../../shared/api/index';
+import { MAX_MESSAGE_BYTES } from '../../shared/ipc/bridge-protocol';
 import { clockOffsetMs } from '../../shared/rules/schedule';
 import { createHttp, eventStreamFetch, isTimeout, networkErrorCode, OUTPUT_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from './http';
 
@@ -36,9 +38,12 @@ interface SendOptions {
   responseType?: ResponseType;
   timeoutMs?: number;
   maxContentLength?: number;
+  maxBodyLength?: number;
   /** what the user was waiting for, for the offline message */
   purpose?: string;
 }
+
+const TRAINING_UPLOAD_TIMEOUT_MS = 120_000;
 
 export class CreditsApiClient {
   private readonly http: AxiosInstance;
@@ -71,6 +76,7 @@ export class CreditsApiClient {
         ...(opts.responseType ? { responseType: opts.responseType } : {}),
         ...(opts.timeoutMs ? { timeout: opts.timeoutMs } : {}),
         ...(opts.maxContentLength !== undefined ? { maxContentLength: opts.maxContentLength } : {}),
+        ...(opts.maxBodyLength !== undefined ? { maxBodyLength: opts.maxBodyLength } : {}),
       });
     } catch (e) {
       const what = opts.purpose ? ` ${opts.purpose}` : '';
@@ -124,6 +130,19 @@ export class CreditsApiClient {
 
   ledger(after: number, limit: number) {
     return this.request(ledgerPageSchema, 'GET', `/v1/ledger?after=${after}&limit=${limit}`);
+  }
+
+  trainings() {
+    return this.request(trainingListSchema, 'GET', '/v1/trainings?limit=50');
+  }
+
+  /** A training job's images go up in one request: a longer timeout, and room for the images' base64. */
+  startTraining(body: CreateTrainingBody, idempotencyKey: string): Promise<Training> {
+    return this.request(trainingSchema, 'POST', '/v1/trainings', { body, headers: { 'idempotency-key': idempotencyKey }, timeoutMs: TRAINING_UPLOAD_TIMEOUT_MS, maxBodyLength: MAX_MESSAGE_BYTES, purpose: 'to start the training' });
+  }
+
+  cancelTraining(id: string, idempotencyKey: string): Promise<Training> {
+    return this.request(trainingSchema, 'POST', `/v1/trainings/${encodeURIComponent(id)}/cancel`, { body: {}, headers: { 'idempotency-key': idempotencyKey } });
   }
 
   createGeneration(body: CreateGenerationBody, idempotencyKey: string): Promise<Generation> {

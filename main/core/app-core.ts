@@ -3,11 +3,13 @@ import { EventEmitter } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
 import { EMBEDDED_FLAG, LOCAL_ACCOUNT_ID, LOCAL_NAME_FLAG, type ReadyMessage } from '../../shared/api/embedded';
-import { GENERATION_ID_PATTERN, OUTPUT_NAME_PATTERN, type Generation } from '../../shared/api/index';
+import { GENERATION_ID_PATTERN, OUTPUT_NAME_PATTERN, type Generation, type Training } from '../../shared/api/index';
 import type { WalletView } from '../../shared/ipc/contract';
 import { CatalogSignatureError, CatalogStore } from './catalog-store';
 import { GenerationsCore } from './generations';
 import { HistoryStore } from './history';
+import { planFromCache } from './planner';
+import { TrainingsCore } from './trainings';
 import { WarningsCore } from './warnings';
 import { PurchasesCore } from './purchases';
 import { cacheSecret } from './stores';
@@ -45,6 +47,7 @@ export class AppCore extends EventEmitter {
   readonly history: HistoryStore;
   readonly warnings: WarningsCore;
   readonly purchases: PurchasesCore;
+  readonly trainings: TrainingsCore;
   readonly supervisor: ServerSupervisor | null = null;
   readonly handlers: IpcHandlers;
   /** one recovery from a refused token per run: a loop of failures must not ask for tokens forever */
@@ -60,6 +63,7 @@ export class AppCore extends EventEmitter {
     this.history = new HistoryStore(path.join(opts.dataDir, 'history.json'), identity);
     this.warnings = new WarningsCore(opts.store);
     this.purchases = new PurchasesCore({ store: opts.store, sync: this.sync, openExternal: opts.openExternal });
+    this.trainings = new TrainingsCore({ store: opts.store, sync: this.sync });
     this.generations = new GenerationsCore({ store: opts.store, sync: this.sync, catalog: this.catalog, outputUrl: opts.outputUrl, ...now });
     if (opts.server.kind === 'embedded') {
       const name = opts.server.localName ?? os.userInfo().username;
@@ -85,6 +89,8 @@ export class AppCore extends EventEmitter {
       if (this.history.add([entry])) this.emit('historyChanged', { size: this.history.size });
     });
     this.sync.on('generation', (g: Generation) => this.generations.track(g));
+    this.sync.on('training', (t: Training) => this.trainings.track(t));
+    this.trainings.on('training', (t: Training) => this.emit('training', t));
     this.sync.on('connected', (client: CreditsApiClient) => void this.onConnected(client));
     this.warnings.on('warnings', (w) => this.emit('warnings', w));
     // A system notification in Electron; in browser mode the banner is the only warning.
@@ -141,6 +147,10 @@ export class AppCore extends EventEmitter {
       changeSubscription: (body) => this.purchases.change(body),
       cancelSubscription: () => this.purchases.change(null),
       getPurchase: ({ id }) => this.purchases.get(id),
+      planCosts: (input) => planFromCache(this.catalog, this.sync, input),
+      listTrainings: () => this.trainings.refresh(),
+      startTraining: (body) => this.trainings.start(body),
+      cancelTraining: ({ id }) => this.trainings.cancel(id),
     };
   }
 

@@ -1,7 +1,7 @@
 // Keeps the app's picture of the wallet current: cached view first, then a fetch, then the server's SSE stream; offline-aware with backoff.
 import { EventEmitter } from 'node:events';
 import { EventSource } from 'eventsource';
-import { generationEventSchema, ledgerEventSchema, walletEventSchema, type Wallet } from '../../shared/api/index';
+import { generationEventSchema, ledgerEventSchema, trainingEventSchema, walletEventSchema, type Wallet } from '../../shared/api/index';
 import type { ConnectionState, WalletView } from '../../shared/ipc/contract';
 import { backoffDelayMs } from '../../shared/rules/backoff';
 import { isNewerWallet } from '../../shared/rules/wallet-order';
@@ -185,6 +185,11 @@ export class WalletSync extends EventEmitter {
       if (this.stream !== es) return;
       const parsed = generationEventSchema.safeParse(safeJson(ev.data));
       if (parsed.success) this.emit('generation', parsed.data.generation);
+    });
+    es.addEventListener('training', (ev) => {
+      if (this.stream !== es) return;
+      const parsed = trainingEventSchema.safeParse(safeJson(ev.data));
+      if (parsed.success) this.emit('training', parsed.data.training);
     });
     es.onerror = () => {
       if (this.stream !== es) return;

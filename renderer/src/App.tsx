@@ -3,6 +3,9 @@ import { useEffect, useState } from 'react';
 import { BalanceBar } from './features/balance-bar/BalanceBar';
 import { GeneratePage } from './features/generate/GeneratePage';
 import { HistoryPage } from './features/history/HistoryPage';
+import { PlanPage } from './features/plan/PlanPage';
+import { TrainingPage } from './features/training/TrainingPage';
+import { useTrainingStore } from './stores/training-store';
 import { WarningBanners } from './features/warnings/WarningBanners';
 import { SettingsPage } from './features/settings/SettingsPage';
 import { StorePage } from './features/store/StorePage';
@@ -14,6 +17,8 @@ const PAGES = [
   { id: 'generate', label: 'Generate' },
   { id: 'wallet', label: 'Wallet' },
   { id: 'store', label: 'Store' },
+  { id: 'training', label: 'Training' },
+  { id: 'plan', label: 'Plan' },
   { id: 'history', label: 'History' },
   { id: 'settings', label: 'Settings' },
 ] as const;
@@ -32,6 +37,8 @@ export function App() {
   const [page, setPage] = useState<PageId>(currentPage);
   useEffect(() => initWallet(), [initWallet]);
   useEffect(() => initApp(), [initApp]);
+  const initTraining = useTrainingStore((s) => s.init);
+  useEffect(() => initTraining(), [initTraining]);
   useEffect(() => {
     const on = () => setPage(currentPage());
     window.addEventListener('hashchange', on);
@@ -71,6 +78,8 @@ export function App() {
         )}
         <WarningBanners />
         {page === 'generate' && <GeneratePage />}
+        {page === 'plan' && <PlanPage />}
+        {page === 'training' && <TrainingPage />}
         {page === 'history' && <HistoryPage />}
         {page === 'wallet' && <WalletPage />}
         {page === 'settings' && <SettingsPage />}

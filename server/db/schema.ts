@@ -261,3 +261,67 @@ export const leftPlans = pgTable(
   },
   (t) => [primaryKey({ columns: [t.accountId, t.planId] })],
 );
+
+/** Custom model training jobs: funded by a unit of the plan's training allowance, or by credits held through a generation. */
+export const trainings = pgTable(
+  'trainings',
+  {
+    id: text('id').primaryKey(),
+    accountId: text('account_id')
+      .notNull()
+      .references(() => accounts.id),
+    name: text('name').notNull(),
+    /** queued | running | succeeded | failed | canceled */
+    status: text('status').notNull(),
+    /** allowance | credits */
+    funding: text('funding').notNull(),
+    /** credits: the generation whose hold pays for the job */
+    generationId: text('generation_id'),
+    imageCount: integer('image_count').notNull(),
+    imageBytes: bigint('image_bytes', { mode: 'number' }).notNull(),
+    /** the stored images: file name, type, bytes and sha256 */
+    images: jsonb('images').$type<{ file: string; mime: string; bytes: number; sha256: string }[]>().notNull().default(sql`'[]'::jsonb`),
+    /** steps done of TRAINING_STEPS; a resumed job continues from its last checkpoint */
+    step: integer('step').notNull().default(0),
+    progressPct: integer('progress_pct').notNull().default(0),
+    stage: text('stage').notNull().default('queued'),
+    /** how long the whole job runs at the configured speed */
+    durationMs: ms('duration_ms').notNull(),
+    timeLeftMs: ms('time_left_ms'),
+    modelFile: text('model_file'),
+    modelBytes: bigint('model_bytes', { mode: 'number' }),
+    errorCode: text('error_code'),
+    errorMessage: text('error_message'),
+    createdAtMs: ms('created_at_ms').notNull(),
+    startedAtMs: ms('started_at_ms'),
+    finishedAtMs: ms('finished_at_ms'),
+    /** the instance training it, and until when (database time) its lease holds: as generations (generations/leases.ts) */
+    ownerId: text('owner_id'),
+    leaseExpiresAtMs: ms('lease_expires_at_ms'),
+  },
+  (t) => [index('trainings_account_created_idx').on(t.accountId, t.createdAtMs, t.id), index('trainings_lease_idx').on(t.status, t.leaseExpiresAtMs)],
+);
+
+/** Every use (+1) and return (−1) of a training allowance unit, in the period window it counts in; each happens once per job. */
+export const trainingAllowanceEntries = pgTable(
+  'training_allowance_entries',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    accountId: text('account_id')
+      .notNull()
+      .references(() => accounts.id),
+    trainingId: text('training_id')
+      .notNull()
+      .references(() => trainings.id),
+    /** use | return */
+    kind: text('kind').notNull(),
+    units: integer('units').notNull(),
+    /** weekly | yearly */
+    period: text('period').notNull(),
+    windowStartMs: ms('window_start_ms').notNull(),
+    windowEndMs: ms('window_end_ms').notNull(),
+    atMs: ms('at_ms').notNull(),
+    reason: text('reason'),
+  },
+  (t) => [uniqueIndex('training_allowance_once_idx').on(t.trainingId, t.kind), index('training_allowance_window_idx').on(t.accountId, t.period, t.windowStartMs)],
+);

@@ -13,9 +13,9 @@ import { ApiError, notFound } from '../http/errors';
 import { idempotencyKeyOf, idempotent, storedAnswer } from '../http/idempotency';
 import { outputDirOf, type GenerationRunner } from './runner';
 import { estimateGeneration } from './estimates';
-import { acceptGeneration, getGeneration, listGenerations, voidGeneration } from './service';
+import { acceptGeneration, type AcceptContext, getGeneration, listGenerations, voidGeneration } from './service';
 
-export function generationRoutes(ctx: ServerContext, runner: GenerationRunner, engines: EngineRouter, outputsDir: string): FastifyPluginAsyncZod {
+export function generationRoutes(ctx: ServerContext, runner: GenerationRunner, engines: EngineRouter, outputsDir: string, customModelOwned?: AcceptContext['customModelOwned']): FastifyPluginAsyncZod {
   const { db, catalog, clock } = ctx;
   const engineNameOrRefuse = (r: RunRequest): string => {
     try {
@@ -38,7 +38,7 @@ export function generationRoutes(ctx: ServerContext, runner: GenerationRunner, e
         rank = runner.rankOf(planId);
         wallet = w;
       };
-      const accept = { catalog, now: () => clock.now(), engineFor: engineNameOrRefuse, lease: runner.lease, retryAfterMs: (id: string) => runner.retryAfterMs(id), accepted };
+      const accept: AcceptContext = { catalog, now: () => clock.now(), engineFor: engineNameOrRefuse, lease: runner.lease, retryAfterMs: (id: string) => runner.retryAfterMs(id), accepted, ...(customModelOwned ? { customModelOwned } : {}) };
       const answer = await idempotent(db, `gen:${accountId}`, key, req.body, clock.now(), async (tx) => ({ status: 201, body: await acceptGeneration(tx, accept, accountId, req.body) }));
       if (answer.replayed) reply.header('idempotent-replayed', 'true');
       else {
@@ -46,7 +46,7 @@ export function generationRoutes(ctx: ServerContext, runner: GenerationRunner, e
         runner.enqueue({ id: g.id, accountId, engine: g.engine, rank, enqueuedAtMs: g.createdAtMs }, g);
         ctx.publishGeneration(accountId, runner.withPlace(g));
         // the wallet as the accepting transaction left it: no second transaction on the hold path
-        ctx.publishWallet(accountId, wallet ?? (await ctx.wallet(accountId)));
+        ctx.publishWallet(accountId, wallet ? await ctx.completeWallet(wallet) : await ctx.wallet(accountId));
       }
       return reply.status(answer.status).send(answer.body);
     });

@@ -87,6 +87,8 @@ export interface AcceptContext {
   retryAfterMs(accountId: string): number;
   /** told the plan of an accepted run (for its place in the queue) and the wallet as the run left it, read in the same transaction */
   accepted?(planId: string, wallet: Wallet): void;
+  /** whether the account has trained the custom model a request names (training domain; absent: none can be named) */
+  customModelOwned?: (tx: Tx, accountId: string, customModelId: string) => Promise<boolean>;
 }
 
 /**
@@ -117,6 +119,9 @@ export async function acceptGeneration(tx: Tx, ctx: AcceptContext, accountId: st
     if (e instanceof PricingError) throw new ApiError(e.code === 'invalid_request' || e.code === 'amount_too_large' ? 400 : 404, e.code, e.message);
     if (e instanceof EntitlementError) throw new ApiError(403, e.code, e.message);
     throw e;
+  }
+  if (request.customModelId && !(await ctx.customModelOwned?.(tx, accountId, request.customModelId))) {
+    throw new ApiError(404, 'unknown_custom_model', `you have no trained model ${request.customModelId}`);
   }
   if (est.maxMc > body.approvedMc) {
     throw new ApiError(409, 'price_changed', 'the price changed since you approved it; please approve the new estimate', { estimateMaxMc: est.maxMc, estimateTypicalMc: est.typicalMc, approvedMc: body.approvedMc });
@@ -216,6 +221,12 @@ export async function voidGeneration(tx: Tx, id: string, status: 'failed' | 'exp
     .where(eq(generations.id, id))
     .returning();
   return { generation: generationView(row!), accountId: gen.accountId, changed: true };
+}
+
+/** Moves a run's deadline and its hold's (a training job paid in credits runs longer than the catalog's hold timeout). */
+export async function extendGenerationDeadline(tx: Tx, id: string, deadlineMs: number): Promise<void> {
+  await tx.update(generations).set({ deadlineMs }).where(eq(generations.id, id));
+  await tx.update(holds).set({ deadlineMs }).where(and(eq(holds.generationId, id), eq(holds.status, 'active')));
 }
 
 export async function setProgress(tx: Tx, id: string, pct: number): Promise<GenerationRow | null> {

@@ -13,6 +13,8 @@ export interface ServerContext {
   events: WalletEvents;
   /** reads an account's wallet (materialising resets and expiries) and publishes it if the read changed anything */
   wallet(accountId: string): Promise<Wallet>;
+  /** a wallet read inside another domain's transaction, completed as every answer shows it (the training allowance) */
+  completeWallet(wallet: Wallet): Promise<Wallet>;
   publishWallet(accountId: string, wallet: Wallet): void;
   publishGeneration(accountId: string, generation: Generation): void;
   /** passes of the server's schedules (subscription renewals), run on their timers and when the test clock moves */

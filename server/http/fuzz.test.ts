@@ -21,7 +21,7 @@ describe.each(DRIVERS.filter((d) => !DRIVER_FILTER || d === DRIVER_FILTER))('fuz
   let bBefore: string;
   const { engines, startFuzzing } = fuzzEngines();
   beforeAll(async () => {
-    s = await startServer(kind, { runnerConcurrency: 1, engines });
+    s = await startServer(kind, { runnerConcurrency: 1, engines, trainingSpeed: 10_000 });
     ({ ids, markers } = await setUpWorld(s));
     bBefore = await snapshotOf(s, ids.b.accountId);
     startFuzzing();

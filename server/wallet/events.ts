@@ -1,7 +1,7 @@
 // In-process event bus for the account streams (wallet and generation events): changes publish, SSE streams subscribe. Bounded per account.
-import type { GenerationEvent, WalletEvent } from '../../shared/api/index';
+import type { GenerationEvent, TrainingEvent, WalletEvent } from '../../shared/api/index';
 
-export type StreamEvent = WalletEvent | GenerationEvent;
+export type StreamEvent = WalletEvent | GenerationEvent | TrainingEvent;
 type Listener = (event: StreamEvent) => void;
 
 export const MAX_STREAMS_PER_ACCOUNT = 20;

@@ -74,7 +74,8 @@ export class EventFanout {
   /** An event made here: this instance's streams get it as is, the other instances a notice to read it. */
   publish(accountId: string, event: StreamEvent): void {
     this.opts.events.publish(accountId, event);
-    this.relay?.notify(event.type === 'wallet' ? { accountId, kind: 'wallet' } : { accountId, kind: 'generation', generationId: event.generation.id });
+    // a training event reaches the other instances as a wallet notice (its allowance is in the wallet); its progress stays on this one's streams
+    this.relay?.notify(event.type === 'generation' ? { accountId, kind: 'generation', generationId: event.generation.id } : { accountId, kind: 'wallet' });
   }
 
   /** The account's credits moved here but nobody read its wallet yet: read it for the streams here, and tell the others. */

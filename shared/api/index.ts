@@ -3,6 +3,9 @@ import { z } from 'zod';
 import { GRANT_KINDS } from '../rules/grants';
 import { runRequestSchema, usageSchema } from '../rules/pricing';
 import { safeString } from './text';
+import { trainingAllowanceSchema } from './training';
+
+export * from './training';
 
 const mc = z.int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
 const nonNegMc = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
@@ -61,6 +64,8 @@ export const walletSchema = z.object({
   nextDailyResetMs: epochMs,
   /** a sequence that grows with every change to the wallet, so stale snapshots can be told from fresh ones */
   revision: z.int().min(0),
+  /** the plan's training allowance in its current period (absent from servers before training) */
+  training: trainingAllowanceSchema.optional(),
 });
 export type Wallet = z.infer<typeof walletSchema>;
 

@@ -143,6 +143,8 @@ export const modelSchema = z.object({
   pricing: meterSchema,
   /** what a run delivers, when it differs from the modality (an action that describes an image delivers text) */
   output: z.enum(['text', 'image', 'video', 'audio', 'model']).optional(),
+  /** takes a custom model (LoRA) the account trained (customModelId in the run request); the price does not change */
+  customModels: z.boolean().optional(),
   /** the source the price was taken from, shown to the user */
   source: z.string().max(200).optional(),
   /** for prices imported from a public price list: the list, row, dollars and date (operator CLI import-prices) */

@@ -2,7 +2,8 @@
 export const BRIDGE_PATH = '/__credits/bridge';
 export const BRIDGE_SCRIPT_PATH = '/__credits/bridge.js';
 export const OUTPUTS_PATH = '/__credits/outputs';
-export const MAX_MESSAGE_BYTES = 256 * 1024;
+/** one message: a training job's images (24 MiB decoded, base64 in JSON) are the largest call */
+export const MAX_MESSAGE_BYTES = 36 * 1024 * 1024;
 
 export interface CallMessage {
   type: 'call';

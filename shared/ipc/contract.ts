@@ -1,10 +1,13 @@
 // The renderer↔main contract: every method's input and output schema and the events main pushes; the preload and browser bridge are built from it.
 import { z } from 'zod';
-import { BILLING_PERIODS, generationSchema, ledgerEntrySchema, LEDGER_KINDS, purchaseSchema, subscriptionChangeAnswerSchema, subscriptionViewSchema, walletSchema } from '../api/index';
+import { BILLING_PERIODS, createTrainingBodySchema, generationSchema, ledgerEntrySchema, LEDGER_KINDS, purchaseSchema, subscriptionChangeAnswerSchema, subscriptionViewSchema, trainingSchema, walletSchema } from '../api/index';
 import { GRANT_KINDS } from '../rules/grants';
 import { catalogSchema } from '../catalog/schema';
 import { runRequestSchema } from '../rules/pricing';
 import type { IpcEventName, IpcMethodName } from './names';
+import { planInputSchema, planViewSchema } from './planner-contract';
+
+export { planInputSchema, planViewSchema, type PlanInput, type PlanView } from './planner-contract';
 
 export { IPC_EVENT_NAMES, IPC_METHOD_NAMES, eventListenerName, ipcChannel, ipcEventChannel, type IpcEventName, type IpcMethodName } from './names';
 
@@ -167,6 +170,12 @@ export const ipcMethods = {
   changeSubscription: { input: z.object({ planId: z.string().min(1).max(80), period: z.enum(BILLING_PERIODS) }).strict(), output: subscriptionChangeAnswerSchema.extend({ opened: z.boolean() }) },
   cancelSubscription: { input: noInput, output: subscriptionChangeAnswerSchema.extend({ opened: z.boolean() }) },
   getPurchase: { input: z.object({ id: z.string().regex(/^pur_[A-Za-z0-9_-]{1,40}$/) }).strict(), output: purchaseSchema },
+  /** the offline cost planner, computed by main from the cached catalog and wallet (works with the server stopped) */
+  planCosts: { input: planInputSchema, output: planViewSchema },
+  /** training jobs: from the server when online, else the last list main kept */
+  listTrainings: { input: noInput, output: z.object({ items: z.array(trainingSchema), source: z.enum(['live', 'cache']) }) },
+  startTraining: { input: createTrainingBodySchema, output: trainingSchema },
+  cancelTraining: { input: z.object({ id: z.string().min(1).max(80) }).strict(), output: trainingSchema },
 } as const satisfies Record<IpcMethodName, { input: z.ZodType; output: z.ZodType }>;
 export type IpcInput<M extends IpcMethodName> = z.input<(typeof ipcMethods)[M]['input']>;
 export type IpcOutput<M extends IpcMethodName> = z.output<(typeof ipcMethods)[M]['output']>;
@@ -182,6 +191,7 @@ export const ipcEvents = {
   /** a purchase whose status main saw change (pending → paid, failed, canceled, refunded) */
   purchase: purchaseSchema,
   storeState: storeStateSchema,
+  training: trainingSchema,
 } as const satisfies Record<IpcEventName, z.ZodType>;
 export type IpcEventPayload<E extends IpcEventName> = z.output<(typeof ipcEvents)[E]>;
 

@@ -20,8 +20,12 @@ export const IPC_METHOD_NAMES = [
   'changeSubscription',
   'cancelSubscription',
   'getPurchase',
+  'planCosts',
+  'listTrainings',
+  'startTraining',
+  'cancelTraining',
 ] as const;
-export const IPC_EVENT_NAMES = ['walletView', 'catalogView', 'generation', 'notice', 'warnings', 'historyChanged', 'purchase', 'storeState'] as const;
+export const IPC_EVENT_NAMES = ['walletView', 'catalogView', 'generation', 'notice', 'warnings', 'historyChanged', 'purchase', 'storeState', 'training'] as const;
 export type IpcMethodName = (typeof IPC_METHOD_NAMES)[number];
 export type IpcEventName = (typeof IPC_EVENT_NAMES)[number];
 

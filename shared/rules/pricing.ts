@@ -33,9 +33,12 @@ export const runRequestSchema = z
     modeId: safeString().min(1).max(80).optional(),
     seconds: z.int().min(1).max(3600).optional(),
     trainingImages: z.int().min(1).max(1000).optional(),
+    /** a custom model the account trained (lora:trn_…), for models whose catalog entry takes one */
+    customModelId: z.string().regex(/^lora:trn_[A-Za-z0-9_-]{1,40}$/, 'not a custom model id').optional(),
   })
   .strict()
-  .refine((r) => (r.modelId === undefined) !== (r.workflowId === undefined), 'name exactly one of modelId or workflowId');
+  .refine((r) => (r.modelId === undefined) !== (r.workflowId === undefined), 'name exactly one of modelId or workflowId')
+  .refine((r) => r.customModelId === undefined || r.workflowId === undefined, 'a custom model applies to one model, not a workflow');
 export type RunRequest = z.input<typeof runRequestSchema>;
 
 /** What a run actually used, reported by the engine when it completes. */
@@ -137,6 +140,7 @@ export function resolveRun(model: CatalogModel, raw: RunRequest): ResolvedRun {
   if (p.meter !== 'image' && req.resolutionId !== undefined) refuse('resolution', model.id);
   if (p.meter !== 'second' && req.seconds !== undefined) refuse('seconds', model.id);
   if (p.meter !== 'trainingImage' && req.trainingImages !== undefined) refuse('trainingImages', model.id);
+  if (req.customModelId !== undefined && !model.customModels) refuse('a custom model', model.id);
   if (p.meter !== 'image' && p.meter !== 'action' && req.count !== undefined && req.count !== 1) refuse('count', model.id);
   switch (p.meter) {
     case 'tokens': {

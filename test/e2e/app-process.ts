@@ -62,8 +62,8 @@ export async function startApp(dataDir: string, extraArgs: string[] = []): Promi
   return { proc, launchUrl: match[1]! };
 }
 
-export async function startServer(dataDir: string): Promise<{ proc: Proc; url: string }> {
-  const { proc, match } = await startNode('out/server/index.cjs', ['--data-dir', dataDir, '--port', '0'], /listening on (http:\/\/127\.0\.0\.1:\d+)/);
+export async function startServer(dataDir: string, extraArgs: string[] = []): Promise<{ proc: Proc; url: string }> {
+  const { proc, match } = await startNode('out/server/index.cjs', ['--data-dir', dataDir, '--port', '0', ...extraArgs], /listening on (http:\/\/127\.0\.0\.1:\d+)/);
   return { proc, url: match[1]! };
 }
 

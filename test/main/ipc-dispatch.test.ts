@@ -29,6 +29,10 @@ const handlers: IpcHandlers = {
   changeSubscription: notUsed,
   cancelSubscription: notUsed,
   getPurchase: notUsed,
+  planCosts: () => ({ result: null, sentences: [], source: 'none', connection: 'offline', walletAsOfServerMs: null, catalogFetchedAtServerMs: null, catalogStale: false, refusal: null }),
+  listTrainings: () => ({ items: [], source: 'cache' as const }),
+  startTraining: () => { throw new Error('not in this test'); },
+  cancelTraining: () => { throw new Error('not in this test'); },
 };
 
 describe('dispatch', () => {

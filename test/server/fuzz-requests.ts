@@ -14,17 +14,17 @@ export type FuzzRequest =
 /** What the fuzzer knows of the two accounts: A's own things, and B's, which A must never see or change. */
 export interface FuzzIds {
   adminToken: string;
-  a: { accountId: string; token: string; tokenId: string; spareToken: string; spareTokenId: string; genIds: string[]; keys: string[]; outputNames: string[]; purchaseIds: string[] };
-  b: { accountId: string; token: string; tokenIds: string[]; genIds: string[]; keys: string[]; outputNames: string[]; purchaseIds: string[] };
+  a: { accountId: string; token: string; tokenId: string; spareToken: string; spareTokenId: string; genIds: string[]; keys: string[]; outputNames: string[]; purchaseIds: string[]; trnIds: string[] };
+  b: { accountId: string; token: string; tokenIds: string[]; genIds: string[]; keys: string[]; outputNames: string[]; purchaseIds: string[]; trnIds: string[] };
 }
 
-type Param = 'genId' | 'accountId' | 'tokenId' | 'key' | 'name' | 'purchaseId' | 'checkoutId';
-type BodyKind = 'generation' | 'account' | 'grant' | 'plan' | 'clock' | 'token' | 'empty' | 'purchase' | 'webhook' | 'checkout' | 'subscription' | 'subscriptionChange';
+type Param = 'genId' | 'accountId' | 'tokenId' | 'key' | 'name' | 'purchaseId' | 'checkoutId' | 'trnId';
+type BodyKind = 'generation' | 'account' | 'grant' | 'plan' | 'clock' | 'token' | 'empty' | 'purchase' | 'webhook' | 'checkout' | 'subscription' | 'subscriptionChange' | 'training';
 export interface RouteSpec {
   method: 'GET' | 'POST' | 'PUT';
   path: string;
   body?: BodyKind;
-  query?: 'ledger' | 'generations' | 'purchases';
+  query?: 'ledger' | 'generations' | 'purchases' | 'trainings';
 }
 
 /** Every route of the server (the fuzz test checks this against the routes the app registers), and a few that do not exist. */
@@ -42,6 +42,12 @@ export const ROUTES: RouteSpec[] = [
   { method: 'GET', path: '/v1/generations/:genId' },
   { method: 'POST', path: '/v1/generations/:genId/cancel', body: 'empty' },
   { method: 'GET', path: '/v1/generations/:genId/outputs/:name' },
+  { method: 'POST', path: '/v1/trainings', body: 'training' },
+  { method: 'GET', path: '/v1/trainings', query: 'trainings' },
+  { method: 'GET', path: '/v1/trainings/:trnId' },
+  { method: 'POST', path: '/v1/trainings/:trnId/cancel', body: 'empty' },
+  { method: 'GET', path: '/v1/trainings/:trnId/model' },
+  { method: 'GET', path: '/v1/models' },
   { method: 'GET', path: '/v1/tokens' },
   { method: 'POST', path: '/v1/tokens/:tokenId/revoke', body: 'empty' },
   { method: 'GET', path: '/admin/accounts' },
@@ -125,6 +131,8 @@ function makeParamArb(p: Param, ids: FuzzIds, actor: Actor): fc.Arbitrary<string
       return fc.oneof(...known([...ids.a.purchaseIds, ...ids.b.purchaseIds]), fc.stringMatching(/^pur_[A-Za-z0-9_-]{1,40}$/), junkSegment);
     case 'checkoutId':
       return fc.oneof(...known(ids.a.purchaseIds), fc.stringMatching(/^pur_[A-Za-z0-9_-]{1,40}$/), junkSegment);
+    case 'trnId':
+      return fc.oneof(...known([...ids.a.trnIds, ...ids.b.trnIds]), fc.stringMatching(/^trn_[A-Za-z0-9_-]{1,40}$/), junkSegment);
   }
 }
 
@@ -157,6 +165,16 @@ const wrongType: fc.Arbitrary<unknown> = fc.oneof(fc.constantFrom(null, true, 0,
 const modelIds = defaultCatalog.models.map((m) => m.id);
 const planIds = defaultCatalog.plans.map((p) => p.id);
 const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
+
+/** A PNG and a JPEG by their first bytes, a GIF, text, and base64 that is not */
+const TRAINING_IMAGES = [
+  Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(40, 7)]).toString('base64'),
+  Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(40, 9)]).toString('base64'),
+  Buffer.from('GIF89a and then some more bytes').toString('base64'),
+  Buffer.from('plain text').toString('base64'),
+  'not base64!',
+  '',
+];
 
 const templateCache = new Map<string, fc.Arbitrary<Record<string, unknown>>>();
 /** A body of the route's shape; `nastyWeight` in 4 of its strings are nasty ones rather than valid ones. */
@@ -197,6 +215,12 @@ function makeTemplateArb(kind: BodyKind, nastyWeight: number): fc.Arbitrary<Reco
       return fc.record({ advanceMs: maybe(fc.integer({ min: -1, max: 2 ** 40 })), setMs: maybe(fc.integer({ min: -1, max: 2 ** 53 })) });
     case 'token':
       return fc.record({ label: maybe(text(['fuzz'])) });
+    case 'training': {
+      // images: valid ones (by their first bytes), other types, bad base64, empty; a few of them, or none, or too many
+      const image = fc.record({ fileName: maybe(text(['a.png'])), dataBase64: fc.oneof(fc.constantFrom(...TRAINING_IMAGES), nastyString) }, { requiredKeys: ['dataBase64'] });
+      const imageList = fc.oneof({ arbitrary: fc.array(image, { maxLength: 3 }), weight: 4 }, fc.constant(Array.from({ length: 31 }, (_, i) => ({ dataBase64: TRAINING_IMAGES[i % 2] }))));
+      return fc.record({ name: text(['my face']), images: imageList, modelId: maybe(str(['ai-photos-train', 'flux-schnell'])), approvedMc: maybe(fc.oneof(fc.constant(200_000), fc.integer({ min: -1, max: 10_000_000 }))) }, { requiredKeys: ['name', 'images'] });
+    }
     case 'empty':
       return fc.constant({});
     case 'purchase':

@@ -68,7 +68,7 @@ export function fuzzEngines(): { engines: EngineRouter; startFuzzing(): void } {
 export async function snapshotOf(s: TestServer, accountId: string): Promise<string> {
   const db = s.database.db;
   const parts: string[] = [];
-  for (const table of ['accounts', 'grants', 'ledger_entries', 'generations', 'holds', 'api_tokens']) {
+  for (const table of ['accounts', 'grants', 'ledger_entries', 'generations', 'holds', 'api_tokens', 'trainings', 'training_allowance_entries']) {
     const column = table === 'accounts' ? 'id' : 'account_id';
     const rows = await rowsOf<{ row: string }>(db, sql`select t::text as row from ${sql.identifier(table)} t where ${sql.identifier(column)} = ${accountId} order by 1`);
     parts.push(`${table}: ${rows.map((r) => r.row).join('\n')}`);
@@ -101,6 +101,15 @@ async function runGeneration(s: TestServer, token: string, prompt: string): Prom
   return { id: g.id, key, outputs: (done.body.outputs as { name: string }[]).map((o) => o.name) };
 }
 
+/** A training run to its end (the fuzz server trains fast). */
+async function runTraining(s: TestServer, token: string, name: string): Promise<string> {
+  const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from(name)]).toString('base64');
+  const r = await s.as(token, 'POST', '/v1/trainings', { name, images: [{ dataBase64: png }] });
+  if (r.status !== 201) throw new Error(`fuzz setup: training refused: ${JSON.stringify(r.body)}`);
+  await s.credits.trainer.idle();
+  return (r.body as { id: string }).id;
+}
+
 /** Two accounts: A, whose tokens the fuzzer uses, and B, whose ids and secrets it knows but must never get anything out of. */
 export async function setUpWorld(s: TestServer): Promise<{ ids: FuzzIds; markers: string[] }> {
   const a = await s.newAccount('starter', 'Fuzzer A');
@@ -113,16 +122,17 @@ export async function setUpWorld(s: TestServer): Promise<{ ids: FuzzIds; markers
   const bPrompt = `B secret prompt ${Math.random().toString(36).slice(2)}`;
   const bGen = await runGeneration(s, b.token, bPrompt);
   const aGen = await runGeneration(s, a.token, 'A prompt');
+  const bTrn = await runTraining(s, b.token, 'B secret model name');
   const bWallet = (await s.admin('GET', `/admin/accounts/${b.accountId}/wallet`)).body as { grants: { id: string }[] };
   const aPurchase = (await s.as(a.token, 'POST', '/v1/purchases', { packId: 'pack-200', country: 'US' })).body as { id: string };
   const bPurchase = (await s.as(b.token, 'POST', '/v1/purchases', { packId: 'pack-1100', country: 'DE' })).body as { id: string };
   const ids: FuzzIds = {
     adminToken: s.adminToken,
-    a: { accountId: a.accountId, token: a.token, tokenId: a.tokenId, spareToken: aSpare.token, spareTokenId: aSpare.tokenId, genIds: [aGen.id], keys: [aGen.key], outputNames: aGen.outputs, purchaseIds: [aPurchase.id] },
-    b: { accountId: b.accountId, token: b.token, tokenIds: [b.tokenId, bSpare.tokenId], genIds: [bGen.id], keys: [bGen.key], outputNames: bGen.outputs, purchaseIds: [bPurchase.id] },
+    a: { accountId: a.accountId, token: a.token, tokenId: a.tokenId, spareToken: aSpare.token, spareTokenId: aSpare.tokenId, genIds: [aGen.id], keys: [aGen.key], outputNames: aGen.outputs, purchaseIds: [aPurchase.id], trnIds: [] },
+    b: { accountId: b.accountId, token: b.token, tokenIds: [b.tokenId, bSpare.tokenId], genIds: [bGen.id], keys: [bGen.key], outputNames: bGen.outputs, purchaseIds: [bPurchase.id], trnIds: [bTrn] },
   };
   // B's idempotency key is not among them: keys are per account, and A may use the same string for its own run
-  const markers = [b.accountId, b.token, b.tokenId, bSpare.tokenId, bGen.id, bPrompt, 'Victim B secret name', 'B secret grant note', 'B secret label', bPurchase.id, ...bWallet.grants.map((g) => g.id)];
+  const markers = [b.accountId, b.token, b.tokenId, bSpare.tokenId, bGen.id, bPrompt, 'Victim B secret name', 'B secret grant note', 'B secret label', bPurchase.id, bTrn, 'B secret model name', ...bWallet.grants.map((g) => g.id)];
   return { ids, markers };
 }
 

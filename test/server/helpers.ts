@@ -152,6 +152,8 @@ export interface StartOptions {
   maxConnections?: number;
   engines?: EngineRouter;
   runnerConcurrency?: number;
+  /** how many times faster than real time training jobs run */
+  trainingSpeed?: number;
   /** the server's log (silent when absent): a level and a stream the test reads */
   log?: AppOptions['log'];
   /** the payment provider (the test provider when absent) */
@@ -169,6 +171,7 @@ export async function startServer(kind: StorageKind, opts: StartOptions = {}): P
     ...(opts.runnerConcurrency !== undefined ? { runnerConcurrency: opts.runnerConcurrency } : {}),
     ...(opts.log ? { log: opts.log } : {}),
     ...(opts.payments ? { payments: opts.payments } : {}),
+    ...(opts.trainingSpeed ? { trainingSpeed: opts.trainingSpeed } : {}),
   });
   const url = await credits.app.listen({ host: '127.0.0.1', port: 0 });
   const request = async (token: string, method: string, route: string, body?: unknown, headers: Record<string, string> = {}) => {

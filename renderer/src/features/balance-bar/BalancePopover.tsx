@@ -1,6 +1,7 @@
 // The balance details popover: each grant with kind, remaining and expiry, usage in the current period, next reset and renewal.
 import { useEffect, useRef } from 'react';
 import type { Wallet } from '../../../../shared/api/index';
+import { TrainingTracker } from '../training/TrainingTracker';
 import { clockTime, countdown, expiryDate, formatCredits, GRANT_KIND_LABELS } from '../../lib/format';
 
 export function BalancePopover({ wallet, serverNowMs, onClose }: { wallet: Wallet; serverNowMs: number; onClose: () => void }) {
@@ -40,6 +41,8 @@ export function BalancePopover({ wallet, serverNowMs, onClose }: { wallet: Walle
           </div>
         );
       })}
+      <h3>Training allowance</h3>
+      <TrainingTracker wallet={wallet} serverNowMs={serverNowMs} cachedAtMs={null} />
       <h3>Grants</h3>
       <table className="popover-grants">
         <thead>

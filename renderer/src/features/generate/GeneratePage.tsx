@@ -7,6 +7,7 @@ import { useAppStore } from '../../stores/app-store';
 import { useWalletStore } from '../../stores/wallet-store';
 import { defaultsFor, selectedModel, toRequest, type FormState } from './model-options';
 import { EstimatePanel, ModelSelect, ParamFields } from './GenerateFields';
+import { CustomModelField } from './CustomModelField';
 import { RunCard } from './RunCard';
 import { usePreflight, useStartRun, type Approval } from './use-run';
 
@@ -51,6 +52,7 @@ export function GeneratePage() {
             <textarea id={ids.prompt} value={form.prompt} maxLength={p?.meter === 'tokens' ? p.maxPromptChars : MAX_PROMPT_CHARS} rows={4} onChange={(e) => setForm({ ...form, prompt: e.target.value })} placeholder="Describe what you want" />
           </div>
           <ParamFields pricing={p} plan={plan} form={form} setForm={setForm} />
+          {selectedModel(catalog, form.target)?.customModels && <CustomModelField value={form.customModelId ?? ''} onChange={(customModelId) => setForm({ ...form, customModelId })} />}
           <EstimatePanel id={ids.estimate} preflight={preflight} error={run.error} />
           <button type="submit" className="primary" disabled={!est || !!preflight?.refusal || run.busy || !form.prompt.trim()} aria-describedby={ids.estimate}>
             {est ? `Generate, up to ${credits(est.maxMc)}` : 'Generate'}

@@ -65,6 +65,8 @@ export interface FormState {
   seconds: number;
   maxOutputTokens: number;
   trainingImages: number;
+  /** a custom model the user trained (lora:trn_…), for models that take one; '' = none */
+  customModelId?: string;
 }
 
 export function selectedModel(catalog: Catalog | null, target: string): CatalogModel | null {
@@ -85,6 +87,7 @@ export function toRequest(catalog: Catalog | null, f: FormState): RunRequest | n
   if (p.meter === 'image' || p.meter === 'second' || p.meter === 'use' || p.meter === 'action') r.modeId = f.modeId || p.modes[0]!.id;
   if (p.meter === 'second') r.seconds = f.seconds;
   if (p.meter === 'trainingImage') r.trainingImages = f.trainingImages;
+  if (m.customModels && f.customModelId) r.customModelId = f.customModelId;
   return r;
 }
 
@@ -99,5 +102,6 @@ export function defaultsFor(m: CatalogModel | null): Partial<FormState> {
     seconds: p.meter === 'second' ? p.defaultSeconds : 5,
     maxOutputTokens: p.meter === 'tokens' ? p.defaultOutputTokens : 1000,
     trainingImages: p.meter === 'trainingImage' ? Math.min(10, p.maxImages) : 10,
+    customModelId: '',
   };
 }

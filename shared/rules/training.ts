@@ -1,0 +1,100 @@
+// Training rules (CREDIT-RULES §7): image limits and content types, the allowance window of a billing period, and how long a job runs. Pure.
+import type { Plan } from '../catalog/schema';
+import { MS_PER_DAY, MS_PER_MINUTE, startOfUtcDay } from './schedule';
+
+export const TRAINING_MIN_IMAGES = 1;
+export const TRAINING_MAX_IMAGES = 30;
+/** one image, decoded */
+export const TRAINING_MAX_IMAGE_BYTES = 4 * 1024 * 1024;
+/** all images of one job, decoded */
+export const TRAINING_MAX_JOB_BYTES = 24 * 1024 * 1024;
+/** smaller than this is not an image whatever its first bytes say */
+export const TRAINING_MIN_IMAGE_BYTES = 16;
+export const TRAINING_NAME_MAX_CHARS = 80;
+/** a job at speed 1 runs between these, depending on its number of images */
+export const TRAINING_MIN_DURATION_MS = 20 * MS_PER_MINUTE;
+export const TRAINING_MAX_DURATION_MS = 40 * MS_PER_MINUTE;
+/** progress steps of a job: one per percent */
+export const TRAINING_STEPS = 100;
+
+export const TRAINING_IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp'] as const;
+export type TrainingImageType = (typeof TRAINING_IMAGE_TYPES)[number];
+
+/** The image type its first bytes say (JPEG, PNG or WebP), or null: a name or a declared type is never trusted. */
+export function sniffImageType(bytes: Uint8Array): TrainingImageType | null {
+  const at = (i: number) => bytes[i];
+  if (bytes.length >= 3 && at(0) === 0xff && at(1) === 0xd8 && at(2) === 0xff) return 'image/jpeg';
+  const png = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+  if (bytes.length >= 8 && png.every((b, i) => at(i) === b)) return 'image/png';
+  const ascii = (from: number, text: string) => [...text].every((c, i) => at(from + i) === c.charCodeAt(0));
+  if (bytes.length >= 12 && ascii(0, 'RIFF') && ascii(8, 'WEBP')) return 'image/webp';
+  return null;
+}
+
+export type AllowancePeriod = 'weekly' | 'yearly';
+
+/** The jobs a plan allows per period of the given kind; 0 when it allows none. */
+export function allowancePerPeriod(plan: Plan, period: AllowancePeriod | null): number {
+  if (period === 'weekly') return plan.trainingAllowance.perWeek ?? 0;
+  if (period === 'yearly') return plan.trainingAllowance.perYear ?? 0;
+  return 0;
+}
+
+/** The week (Monday 00:00 UTC to the next Monday) containing `ms`. */
+export function utcWeekOf(ms: number): { startMs: number; endMs: number } {
+  const day = startOfUtcDay(ms);
+  const sinceMonday = (new Date(day).getUTCDay() + 6) % 7;
+  const startMs = day - sinceMonday * MS_PER_DAY;
+  return { startMs, endMs: startMs + 7 * MS_PER_DAY };
+}
+
+/** `anchorMs` plus whole UTC years (29 February falls on 1 March in other years). */
+function addUtcYears(anchorMs: number, years: number): number {
+  const d = new Date(anchorMs);
+  return Date.UTC(d.getUTCFullYear() + years, d.getUTCMonth(), d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds());
+}
+
+/** The year counted from `anchorMs` (an account's or a subscription's start) that contains `ms`. */
+export function yearFromAnchorOf(anchorMs: number, ms: number): { startMs: number; endMs: number } {
+  if (ms < anchorMs) return { startMs: anchorMs, endMs: addUtcYears(anchorMs, 1) };
+  let n = Math.max(0, new Date(ms).getUTCFullYear() - new Date(anchorMs).getUTCFullYear() - 1);
+  while (addUtcYears(anchorMs, n + 1) <= ms) n++;
+  return { startMs: addUtcYears(anchorMs, n), endMs: addUtcYears(anchorMs, n + 1) };
+}
+
+/** Which period a plan's allowance is counted in: weekly where it has a weekly allowance and a weekly price, else yearly where it has either. */
+export function allowancePeriodOf(plan: Plan): AllowancePeriod | null {
+  const periods = new Set(plan.billing.map((b) => b.period));
+  if ((plan.trainingAllowance.perWeek ?? 0) > 0 && periods.has('weekly')) return 'weekly';
+  if ((plan.trainingAllowance.perYear ?? 0) > 0 && (periods.has('yearly') || periods.has('weekly'))) return 'yearly';
+  return null;
+}
+
+/** What the allowance tracker shows. */
+export interface AllowanceState {
+  period: AllowancePeriod | null;
+  allowance: number;
+  used: number;
+  left: number;
+  renewsAtMs: number | null;
+}
+
+export function allowanceState(period: AllowancePeriod | null, allowance: number, used: number, windowEndMs: number | null): AllowanceState {
+  return { period, allowance, used, left: Math.max(0, allowance - used), renewsAtMs: period ? windowEndMs : null };
+}
+
+/** How long a job of `images` images runs at speed 1: 20 minutes plus 40 s an image, at most 40 minutes. */
+export function trainingDurationMs(images: number): number {
+  return Math.min(TRAINING_MAX_DURATION_MS, TRAINING_MIN_DURATION_MS + Math.max(0, images) * 40_000);
+}
+
+export const TRAINING_STAGES = ['queued', 'preparing', 'training', 'saving', 'done'] as const;
+export type TrainingStage = (typeof TRAINING_STAGES)[number];
+
+/** The stage a job is in after `step` of TRAINING_STEPS steps. */
+export function stageAt(step: number): TrainingStage {
+  if (step >= TRAINING_STEPS) return 'done';
+  if (step < 10) return 'preparing';
+  if (step < 95) return 'training';
+  return 'saving';
+}
