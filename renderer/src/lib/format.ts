@@ -1,6 +1,7 @@
 // Display helpers for the renderer: credits, grant kinds, countdowns and "as of" times, all from integer millicredits and epoch ms.
 import { formatCredits } from '../../../shared/rules/money';
 import type { GrantKind } from '../../../shared/rules/grants';
+import type { Usage } from '../../../shared/rules/pricing';
 
 export { formatCredits };
 
@@ -46,17 +47,8 @@ export function age(fromMs: number, nowMs: number): string {
   return `${Math.floor(h / 24)} days ago`;
 }
 
-/** The shape of a run's usage as the API reports it (tokens in and out, items delivered, ms of video, training images, per block). */
-export interface UsageLike {
-  inputTokens?: number | undefined;
-  outputTokens?: number | undefined;
-  cacheReadTokens?: number | undefined;
-  cacheWriteTokens?: number | undefined;
-  delivered?: number | undefined;
-  deliveredMs?: number | undefined;
-  trainingImages?: number | undefined;
-  blocks?: UsageLike[] | undefined;
-}
+/** A run's usage as the API reports it (tokens in and out, items delivered, ms of video, training images, per block). */
+export type UsageLike = Usage;
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 
