@@ -1,5 +1,5 @@
 // End to end in Chromium: axe finds no serious or critical violation on any page in light and dark; dialogs trap focus, close on Escape and give focus back.
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Locator, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 import { startApp, tempDir, type Proc } from './app-process';
 
@@ -39,7 +39,7 @@ test('the approval dialog and the balance popover trap focus, close on Escape an
   // Tab and Shift+Tab stay inside the dialog
   for (const key of ['Tab', 'Tab', 'Tab', 'Shift+Tab', 'Shift+Tab', 'Shift+Tab']) {
     await page.keyboard.press(key);
-    expect(await dialog.evaluate((d) => d.contains(document.activeElement))).toBe(true);
+    expect(await dialog.evaluate((d: any) => d.contains(d.ownerDocument.activeElement))).toBe(true);
   }
   await page.keyboard.press('Escape');
   await expect(dialog).toBeHidden();
@@ -50,7 +50,7 @@ test('the approval dialog and the balance popover trap focus, close on Escape an
   await page.keyboard.press('Enter');
   const popover = page.getByRole('dialog', { name: 'Balance details' });
   await expect(popover).toBeVisible();
-  expect(await popover.evaluate((d) => d.contains(document.activeElement))).toBe(true);
+  expect(await popover.evaluate((d: any) => d.contains(d.ownerDocument.activeElement))).toBe(true);
   await page.keyboard.press('Escape');
   await expect(popover).toBeHidden();
   await expect(details).toBeFocused();
@@ -95,4 +95,81 @@ test('axe: no serious or critical violation on any page, the balance popover or 
     await page.keyboard.press('Escape');
   }
   expect(problems, problems.join('\n')).toEqual([]);
+});
+
+/** Presses Tab (or Shift+Tab) until the target has the focus, at most `max` times (the keyboard's way to reach a control), and checks the focus shows. */
+async function tabTo(page: Page, target: Locator, key: 'Tab' | 'Shift+Tab' = 'Tab', max = 60): Promise<void> {
+  for (let i = 0; i < max; i++) {
+    if (await target.evaluate((el: any) => el === el.ownerDocument.activeElement).catch(() => false)) break;
+    await page.keyboard.press(key);
+  }
+  await expect(target, `reached by ${key} within ${max} presses`).toBeFocused();
+  const ring = await target.evaluate((el: any) => { const s = el.ownerDocument.defaultView.getComputedStyle(el); return s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2; });
+  expect(ring, 'a visible focus ring').toBe(true);
+}
+
+test('keyboard only: pick a model, write a prompt, see the estimate, generate, approve, see the result, find it in History', async ({ page }) => {
+  test.setTimeout(150_000);
+  const app = await startApp(tempDir('a11y-keyboard'));
+  cleanup.push(app.proc);
+  await page.goto(app.launchUrl);
+  await expect(bar(page).getByTestId('available-credits')).toHaveText('60', { timeout: 30_000 });
+
+  // the first Tab reaches the skip link, which takes the focus past the sidebar
+  await page.keyboard.press('Tab');
+  const skip = page.getByRole('button', { name: 'Skip to content' });
+  await expect(skip).toBeFocused();
+  await expect(skip).toBeInViewport();
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('Tab');
+  expect(await page.evaluate(() => !!(globalThis as any).document.activeElement?.closest('#page-content'))).toBe(true);
+
+  // auto-approve at 0, so that the run asks for approval (Settings, by keyboard)
+  await tabTo(page, page.getByRole('link', { name: 'Settings', exact: true }), 'Shift+Tab');
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { level: 1, name: 'Settings' })).toBeVisible();
+  await tabTo(page, page.getByLabel(/Auto-approve runs up to/));
+  await page.keyboard.press('ControlOrMeta+A');
+  await page.keyboard.type('0');
+  await tabTo(page, page.getByRole('button', { name: 'Save' }));
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('status').filter({ hasText: 'Saved.' })).toBeVisible();
+
+  // Generate: the model with the arrow keys, the prompt typed, the estimate shown
+  await tabTo(page, page.getByRole('link', { name: 'Generate', exact: true }), 'Shift+Tab');
+  await page.keyboard.press('Enter');
+  const model = page.getByLabel('Model');
+  await tabTo(page, model);
+  const first = await model.inputValue();
+  await page.keyboard.press('ArrowDown');
+  await expect(model).not.toHaveValue(first);
+  await page.keyboard.press('ArrowUp');
+  await expect(model).toHaveValue('model:flux-schnell');
+  await tabTo(page, page.getByLabel('Prompt'));
+  await page.keyboard.type('a lighthouse on a cliff at dusk');
+  await expect(page.getByTestId('estimate-range')).toHaveText('1 credit');
+  const generate = page.getByRole('button', { name: 'Generate, up to 1 credit' });
+  await tabTo(page, generate);
+  await page.keyboard.press('Space');
+
+  // the approval dialog has the focus on its Approve button
+  const dialog = page.getByRole('dialog', { name: 'Approve this run?' });
+  await expect(dialog.getByRole('button', { name: 'Approve up to 1 credit' })).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(dialog).toBeHidden();
+  const card = page.getByRole('listitem', { name: /FLUX.1 Schnell: Done/ });
+  await expect(card).toBeVisible({ timeout: 20_000 });
+  await expect(card.getByTestId('run-cost')).toContainText('Charged 1 credit');
+  await expect(bar(page).getByTestId('available-credits')).toHaveText('59');
+
+  // History: the charge is there, and its details open from the keyboard
+  await tabTo(page, page.getByRole('link', { name: 'History', exact: true }), 'Shift+Tab');
+  await page.keyboard.press('Enter');
+  const list = page.getByRole('list', { name: 'History entries' });
+  const run = list.getByRole('listitem').filter({ hasText: /FLUX.1 Schnell/ }).filter({ hasText: /Charged/ }).first();
+  await expect(run).toBeVisible();
+  const row = run.getByRole('button').first();
+  await tabTo(page, row);
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('complementary')).toContainText('Charged');
 });
