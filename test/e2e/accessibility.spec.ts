@@ -1,7 +1,7 @@
-// End to end in Chromium: axe finds no serious or critical violation on any page in light and dark; dialogs trap focus, close on Escape and give focus back.
+// End to end in Chromium: axe finds no serious or critical violation on any page (light and dark, two sizes; screenshots of each); dialogs trap focus; the generate loop by keyboard alone.
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-import { startApp, tempDir, type Proc } from './app-process';
+import { screenshotPath, startApp, tempDir, type Proc } from './app-process';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -67,8 +67,19 @@ async function axeProblems(page: Page, where: string): Promise<string[]> {
     .map((v) => `${where}: ${v.id} (${v.impact}, ${v.nodes.length}): ${v.nodes.slice(0, 4).map((n) => `${n.target.join(' ')} ${n.failureSummary?.split('\n').slice(1, 2).join('') ?? ''}`).join(' | ')}`);
 }
 
-test('axe: no serious or critical violation on any page, the balance popover or the approval dialog, in light and dark', async ({ page }) => {
-  test.setTimeout(180_000);
+const SIZES = [
+  { width: 1280, height: 800 },
+  { width: 900, height: 600 },
+] as const;
+
+/** Runs axe on the view as it stands and saves its picture as artifacts/screenshots/page-<view>-<theme>-<w>x<h>.png. */
+async function check(page: Page, view: string, theme: string, size: { width: number; height: number }, problems: string[]): Promise<void> {
+  problems.push(...(await axeProblems(page, `${view} (${theme}, ${size.width}×${size.height})`)));
+  await page.screenshot({ path: screenshotPath(`page-${view.toLowerCase().replace(/ /g, '-')}-${theme}-${size.width}x${size.height}`) });
+}
+
+test('axe: no serious or critical violation on any page, the balance popover or the approval dialog, in light and dark, at 1280×800 and 900×600; screenshots of each', async ({ page }) => {
+  test.setTimeout(300_000);
   await openApp(page, 'a11y-axe');
   // one run, so that History, the run card and the wallet have something to show
   await page.getByLabel('Prompt').fill('a lighthouse on a cliff at dusk');
@@ -78,21 +89,25 @@ test('axe: no serious or critical violation on any page, the balance popover or 
   const problems: string[] = [];
   for (const theme of THEMES) {
     await page.emulateMedia({ colorScheme: theme });
-    for (const name of PAGES) {
-      await page.getByRole('link', { name, exact: true }).click();
-      await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
-      problems.push(...(await axeProblems(page, `${name} (${theme})`)));
+    for (const size of SIZES) {
+      await page.setViewportSize(size);
+      for (const name of PAGES) {
+        await page.getByRole('link', { name, exact: true }).click();
+        await expect(page.getByRole('heading', { level: 1, name })).toBeVisible();
+        await check(page, name, theme, size, problems);
+      }
+      await bar(page).getByRole('button', { name: 'Balance details' }).click();
+      await expect(page.getByRole('dialog', { name: 'Balance details' })).toBeVisible();
+      await check(page, 'Balance popover', theme, size, problems);
+      await page.keyboard.press('Escape');
+      await page.getByRole('link', { name: 'Generate', exact: true }).click();
+      await page.getByLabel('Prompt').fill('a second lighthouse');
+      await page.getByRole('button', { name: /^Generate, up to/ }).click();
+      await expect(page.getByRole('dialog', { name: 'Approve this run?' })).toBeVisible();
+      await check(page, 'Approval dialog', theme, size, problems);
+      await page.keyboard.press('Escape');
+      await expect(page.getByRole('dialog', { name: 'Approve this run?' })).toBeHidden();
     }
-    await bar(page).getByRole('button', { name: 'Balance details' }).click();
-    await expect(page.getByRole('dialog', { name: 'Balance details' })).toBeVisible();
-    problems.push(...(await axeProblems(page, `balance popover (${theme})`)));
-    await page.keyboard.press('Escape');
-    await page.getByRole('link', { name: 'Generate', exact: true }).click();
-    await page.getByLabel('Prompt').fill('a second lighthouse');
-    await page.getByRole('button', { name: /^Generate, up to/ }).click();
-    await expect(page.getByRole('dialog', { name: 'Approve this run?' })).toBeVisible();
-    problems.push(...(await axeProblems(page, `approval dialog (${theme})`)));
-    await page.keyboard.press('Escape');
   }
   expect(problems, problems.join('\n')).toEqual([]);
 });
