@@ -1,7 +1,7 @@
 // End to end in Chromium: axe finds no serious or critical violation on any page (light and dark, two sizes; screenshots of each); dialogs trap focus; the generate loop by keyboard alone.
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-import { screenshotPath, startApp, tempDir, type Proc } from './app-process';
+import { adminCli, screenshotPath, startApp, startServer, tempDir, type Proc } from './app-process';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -187,4 +187,51 @@ test('keyboard only: pick a model, write a prompt, see the estimate, generate, a
   await tabTo(page, row);
   await page.keyboard.press('Enter');
   await expect(page.getByRole('complementary')).toContainText('Charged');
+});
+
+test('axe in the harder states: warnings, an expiring pack, a failed run, a text reply, and offline, in light and dark', async ({ page }) => {
+  test.setTimeout(240_000);
+  const serverDir = tempDir('a11y-states-server');
+  const server = await startServer(serverDir);
+  cleanup.push(server.proc);
+  // on Pro, whose plan allows the text models
+  const account = adminCli(['create-account', '--data-dir', serverDir, '--name', 'Wren', '--plan', 'pro']);
+  adminCli(['grant', '--data-dir', serverDir, '--account', account.accountId, '--credits', '12', '--kind', 'pack', '--expires', new Date(Date.now() + 2 * 86_400_000).toISOString()]);
+  const app = await startApp(tempDir('a11y-states-app'), ['--server-url', server.url, '--token', account.token]);
+  cleanup.push(app.proc);
+  await page.goto(app.launchUrl);
+  await expect(bar(page).getByTestId('available-credits')).toHaveText(/^[\d,]+$/, { timeout: 30_000 });
+  const available = Number((await bar(page).getByTestId('available-credits').innerText()).replace(/,/g, ''));
+  await page.getByRole('link', { name: 'Settings', exact: true }).click();
+  await page.getByLabel(/Warn when the balance falls below/).fill(String(available + 10));
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('alert', { name: 'Low balance' })).toBeVisible();
+
+  await page.getByRole('link', { name: 'Generate', exact: true }).click();
+  await page.getByLabel('Prompt').fill('this one will [fail]');
+  await page.getByRole('button', { name: /^Generate, up to/ }).click();
+  await expect(page.getByRole('listitem', { name: /: Failed/ })).toBeVisible({ timeout: 20_000 });
+  await page.getByLabel('Model').selectOption('model:deepseek-v3-0324');
+  await page.getByLabel('Prompt').fill('a haiku about a lighthouse');
+  await page.getByRole('button', { name: /^Generate, up to/ }).click();
+  await expect(page.getByRole('listitem', { name: /DeepSeek V3 0324: Done/ })).toBeVisible({ timeout: 30_000 });
+
+  const problems: string[] = [];
+  const size = { width: 1280, height: 800 };
+  const visitAll = async (views: readonly string[], state: string) => {
+    await page.setViewportSize(size);
+    for (const theme of THEMES) {
+      await page.emulateMedia({ colorScheme: theme });
+      for (const name of views) {
+        await page.getByRole('link', { name, exact: true }).click();
+        await expect(page.getByRole('heading', { level: 1, name })).toBeVisible();
+        await check(page, `${state} ${name}`, theme, size, problems);
+      }
+    }
+  };
+  await visitAll(['Generate', 'Wallet', 'History'], 'warned');
+  await server.proc.stop();
+  await expect(bar(page).getByRole('status')).toHaveText(/^Offline/, { timeout: 15_000 });
+  await visitAll(['Generate', 'Store', 'Training', 'Wallet'], 'offline');
+  expect(problems, problems.join('\n')).toEqual([]);
 });
