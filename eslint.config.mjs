@@ -19,7 +19,7 @@ export const ALLOWED = {
   'main/web': { folders: ['main/web', 'main/core', 'shared'], node: true, electron: false, packages: 'any', why: 'browser mode runs in plain Node: main/core and shared/ only, never electron.' },
   main: { folders: ['main', 'shared'], node: true, electron: true, packages: 'any', why: 'main/ starts the server as a process and never imports it or the renderer.' },
   browser: { folders: ['browser', 'shared'], node: false, electron: false, packages: ['zod'], why: 'browser/ runs in the page: it may import only shared/.' },
-  renderer: { folders: ['renderer', 'shared'], node: false, electron: false, packages: ['react', 'react-dom', 'zustand', 'zod', '@tanstack/react-virtual', 'recharts'], why: 'the renderer never touches Node, Electron or the network: it talks only to window.credits and imports only shared/.' },
+  renderer: { folders: ['renderer', 'shared'], node: false, electron: false, packages: ['react', 'react-dom', 'zustand', 'zod', '@tanstack/react-virtual', 'recharts', '@radix-ui/react-dialog', '@radix-ui/react-popover'], why: 'the renderer never touches Node, Electron or the network: it talks only to window.credits and imports only shared/.' },
 };
 const ORDERED = Object.keys(ALLOWED).sort((a, b) => b.length - a.length);
 

@@ -46,6 +46,10 @@ export function App() {
   }, []);
   return (
     <div className="shell">
+      {/* the first stop of the Tab key: past the sidebar to the page (a button, since the hash names the page) */}
+      <button type="button" className="skip-link" onClick={() => document.getElementById('page-content')?.focus()}>
+        Skip to content
+      </button>
       <nav className="sidebar" aria-label="Main">
         <div className="brand">
           <img src="./icon.svg" alt="" width={28} height={28} />
@@ -63,7 +67,7 @@ export function App() {
         <div className="sidebar-spacer" />
         <BalanceBar />
       </nav>
-      <div className="content">
+      <div className="content" id="page-content" tabIndex={-1}>
         {notices.length > 0 && (
           <div className="notices">
             {notices.map((n) => (

@@ -1,5 +1,7 @@
 // The balance bar at the bottom left under the user's name: available credits, breakdown by grant, daily reset countdown, online/offline state.
+import * as Popover from '@radix-ui/react-popover';
 import { useId, useState } from 'react';
+import type { Wallet } from '../../../../shared/api/index';
 import { useAppStore } from '../../stores/app-store';
 import { BalancePopover } from './BalancePopover';
 import type { WalletView } from '../../../../shared/ipc/contract';
@@ -17,13 +19,27 @@ function statusText(view: WalletView, serverNowMs: number): { label: string; ton
   return { label: `Connecting${when}`, tone: 'muted' };
 }
 
+/** The Details button and the balance popover it opens (Radix Popover: Escape or a click outside closes it, focus returns to the button). */
+function BalanceDetails({ wallet, serverNowMs }: { wallet: Wallet; serverNowMs: number }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <Popover.Root open={open} onOpenChange={setOpen}>
+      <Popover.Trigger asChild>
+        <button type="button" className="text-button" aria-label="Balance details" title="Balance details">
+          Details
+        </button>
+      </Popover.Trigger>
+      <BalancePopover wallet={wallet} serverNowMs={serverNowMs} />
+    </Popover.Root>
+  );
+}
+
 export function BalanceBar() {
   const view = useWalletStore((s) => s.view);
   const refreshing = useWalletStore((s) => s.refreshing);
   const refresh = useWalletStore((s) => s.refresh);
   const serverNow = useServerNow(view?.clockOffsetMs ?? 0);
   const breakdownId = useId();
-  const [open, setOpen] = useState(false);
   const expiring = useAppStore((s) => s.warnings.expiring);
   const wallet = view?.wallet ?? null;
   const status = view ? statusText(view, serverNow) : { label: 'Connecting…', tone: 'muted' as const };
@@ -81,16 +97,13 @@ export function BalanceBar() {
         </span>
         <span className="status-buttons">
           {wallet && (
-            <button type="button" className="text-button" data-popover-toggle aria-expanded={open} aria-label="Balance details" title="Balance details" onClick={() => setOpen((o) => !o)}>
-              Details
-            </button>
+<BalanceDetails wallet={wallet} serverNowMs={serverNow} />
           )}
           <button type="button" className="icon-button" onClick={() => void refresh()} disabled={refreshing} aria-label="Refresh balance" title="Refresh balance">
             ↻
           </button>
         </span>
       </div>
-      {open && wallet && <BalancePopover wallet={wallet} serverNowMs={serverNow} onClose={() => setOpen(false)} />}
       {view?.lastError && view.connection !== 'online' && <p className="status-detail">{view.lastError}</p>}
     </section>
   );

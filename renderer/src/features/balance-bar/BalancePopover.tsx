@@ -1,27 +1,19 @@
 // The balance details popover: each grant with kind, remaining and expiry, usage in the current period, next reset and renewal.
-import { useEffect, useRef } from 'react';
+import * as Popover from '@radix-ui/react-popover';
+import { useId } from 'react';
 import type { Wallet } from '../../../../shared/api/index';
 import { TrainingTracker } from '../training/TrainingTracker';
 import { clockTime, countdown, expiryDate, formatCredits, GRANT_KIND_LABELS } from '../../lib/format';
 
-export function BalancePopover({ wallet, serverNowMs, onClose }: { wallet: Wallet; serverNowMs: number; onClose: () => void }) {
-  const ref = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    ref.current?.focus();
-    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
-    const onClick = (e: MouseEvent) => ref.current && !ref.current.contains(e.target as Node) && !(e.target as HTMLElement).closest?.('[data-popover-toggle]') && onClose();
-    window.addEventListener('keydown', onKey);
-    window.addEventListener('mousedown', onClick);
-    return () => {
-      window.removeEventListener('keydown', onKey);
-      window.removeEventListener('mousedown', onClick);
-    };
-  }, [onClose]);
+/** The popover's content, on Radix Popover: focus moves in, Escape or a click outside closes it, focus returns to the Details button. */
+export function BalancePopover({ wallet, serverNowMs }: { wallet: Wallet; serverNowMs: number }) {
+  const titleId = useId();
   const periodGrants = wallet.grants.filter((g) => g.kind === 'daily' || g.kind === 'subscription' || g.kind === 'trial');
   const subscription = wallet.grants.find((g) => g.kind === 'subscription' && g.expiresAtMs !== null);
   return (
-    <div ref={ref} role="dialog" aria-label="Balance details" className="popover" tabIndex={-1}>
-      <h2>Balance details</h2>
+    <Popover.Portal>
+      <Popover.Content className="popover" side="right" align="end" sideOffset={12} collisionPadding={8} aria-labelledby={titleId}>
+      <h2 id={titleId}>Balance details</h2>
       <p className="popover-total">
         {formatCredits(wallet.availableMc)} available{wallet.heldMc > 0 ? `, ${formatCredits(wallet.heldMc)} held for runs in progress` : ''}
       </p>
@@ -76,6 +68,7 @@ export function BalancePopover({ wallet, serverNowMs, onClose }: { wallet: Walle
           <dd>{subscription ? `${expiryDate(subscription.expiresAtMs)}, in ${countdown(subscription.expiresAtMs!, serverNowMs)}` : 'no subscription'}</dd>
         </div>
       </dl>
-    </div>
+      </Popover.Content>
+    </Popover.Portal>
   );
 }

@@ -9,6 +9,7 @@ import { defaultsFor, selectedModel, toRequest, type FormState } from './model-o
 import { EstimatePanel, ModelSelect, ParamFields } from './GenerateFields';
 import { CustomModelField } from './CustomModelField';
 import { RunCard } from './RunCard';
+import { Modal } from '../../ui/Modal';
 import { usePreflight, useStartRun, type Approval } from './use-run';
 
 export function GeneratePage() {
@@ -68,22 +69,19 @@ export function GeneratePage() {
 
 function ApprovalDialog({ approval, busy, onApprove, onCancel }: { approval: Approval; busy: boolean; onApprove(): void; onCancel(): void }) {
   return (
-    <div className="dialog-backdrop">
-      <div role="dialog" aria-modal="true" aria-labelledby="approve-title" className="dialog">
-        <h2 id="approve-title">{approval.reason === 'price_changed' ? 'The price changed' : 'Approve this run?'}</h2>
-        <p>
-          {approval.reason === 'price_changed' ? 'The price list changed since the estimate. This run now' : 'This run'} can cost up to <strong>{credits(approval.amountMc)}</strong>. You pay what it actually uses, never more; a failed run costs nothing.
-        </p>
-        <div className="dialog-actions">
-          <button type="button" className="primary" autoFocus disabled={busy} onClick={onApprove}>
-            Approve up to {credits(approval.amountMc)}
-          </button>
-          <button type="button" onClick={onCancel}>
-            Cancel
-          </button>
-        </div>
+    <Modal title={approval.reason === 'price_changed' ? 'The price changed' : 'Approve this run?'} onClose={onCancel}>
+      <p>
+        {approval.reason === 'price_changed' ? 'The price list changed since the estimate. This run now' : 'This run'} can cost up to <strong>{credits(approval.amountMc)}</strong>. You pay what it actually uses, never more; a failed run costs nothing.
+      </p>
+      <div className="dialog-actions">
+        <button type="button" className="primary" disabled={busy} onClick={onApprove}>
+          Approve up to {credits(approval.amountMc)}
+        </button>
+        <button type="button" onClick={onCancel}>
+          Cancel
+        </button>
       </div>
-    </div>
+    </Modal>
   );
 }
 

@@ -29,7 +29,12 @@ function TextOutput({ url }: { url: string }) {
       live = false;
     };
   }, [url]);
-  return <pre className="text-output">{text ?? 'Loading…'}</pre>;
+  // a scrolling box: reachable by Tab (to scroll it by keyboard) and named for screen readers
+  return (
+    <pre className="text-output" tabIndex={0} role="region" aria-label="Text reply">
+      {text ?? 'Loading…'}
+    </pre>
+  );
 }
 
 /** "Waiting · 3 runs ahead · starts in about 20 s", from the server's place in the queue (its clock). */

@@ -13,8 +13,11 @@ const ROW_HEIGHT_PX = 46;
 
 function Row({ entry, selected, onSelect }: { entry: LedgerEntry; selected: boolean; onSelect: () => void }) {
   return (
-    <button type="button" className={`row-button${selected ? ' selected' : ''}`} onClick={onSelect} aria-label={`${KIND_LABELS[entry.kind]} ${describe(entry)} ${amountText(entry)} on ${new Date(entry.atMs).toLocaleString()}`}>
-      <span className="row-time">{new Date(entry.atMs).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' })}</span>
+    <button type="button" className={`row-button${selected ? ' selected' : ''}`} onClick={onSelect}>
+      {/* named by what it shows (an aria-label that differs from the visible text confuses voice control) */}
+      <time className="row-time" dateTime={new Date(entry.atMs).toISOString()} title={new Date(entry.atMs).toLocaleString()}>
+        {new Date(entry.atMs).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' })}
+      </time>
       <span className={`row-kind k-${entry.kind}`}>{KIND_LABELS[entry.kind]}</span>
       <span className="row-desc">{describe(entry)}</span>
       <span className={`row-amount${entry.amountMc > 0 ? ' plus' : entry.amountMc < 0 ? ' minus' : ''}`}>{amountText(entry)}</span>

@@ -6,6 +6,7 @@ import { estimate } from '../../../../shared/rules/pricing';
 import { TRAINING_MAX_IMAGES } from '../../../../shared/rules/training';
 import { formatCredits } from '../../lib/format';
 import { useTrainingStore } from '../../stores/training-store';
+import { Modal } from '../../ui/Modal';
 import { allowanceState } from './allowance-text';
 import { addFiles, type PickedImage, type Refused } from './picked-images';
 
@@ -97,22 +98,23 @@ export function TrainingForm({ wallet, catalog, online }: { wallet: Wallet; cata
       )}
       <p data-testid="training-uses">{uses}</p>
       {!online && <p role="status">You're offline. Training needs the credits server.</p>}
-      {!confirming ? (
-        <button type="button" disabled={!ready} onClick={() => setConfirming(true)}>
-          Start training…
-        </button>
-      ) : (
-        <div role="dialog" aria-label="Confirm training" className="confirm">
+      <button type="button" disabled={!ready} onClick={() => setConfirming(true)}>
+        Start training…
+      </button>
+      {confirming && (
+        <Modal title="Confirm training" onClose={() => setConfirming(false)}>
           <p>
             Train “{name.trim()}” on {picked.length} image{picked.length === 1 ? '' : 's'}. {uses}.
           </p>
-          <button type="button" onClick={() => void submit()}>
-            Confirm
-          </button>
-          <button type="button" onClick={() => setConfirming(false)}>
-            Back
-          </button>
-        </div>
+          <div className="dialog-actions">
+            <button type="button" className="primary" onClick={() => void submit()}>
+              Confirm
+            </button>
+            <button type="button" onClick={() => setConfirming(false)}>
+              Back
+            </button>
+          </div>
+        </Modal>
       )}
       {error && <p role="alert">{error}</p>}
     </section>

@@ -8,6 +8,7 @@ import type { Wallet } from '../../../../shared/api/index';
 import { expiryDate, formatCredits } from '../../lib/format';
 import { useAppStore } from '../../stores/app-store';
 import { useStoreStore } from '../../stores/store-store';
+import { Modal } from '../../ui/Modal';
 
 type Change = { planId: string | null; period: BillingPeriod | null; text: string };
 
@@ -62,11 +63,13 @@ export function PlanCard({ wallet }: { wallet: Wallet }) {
         </div>
       )}
       {confirm && (
-        <div role="dialog" aria-label="Confirm plan change" className="confirm">
+        <Modal title="Confirm plan change" onClose={() => setConfirm(null)}>
           <p>{confirm.text}</p>
-          <button type="button" className="primary" disabled={busy} onClick={() => void changePlan(confirm.planId, confirm.period).then((t) => { setDone(t); setConfirm(null); })}>Confirm</button>
-          <button type="button" onClick={() => setConfirm(null)}>Keep my plan</button>
-        </div>
+          <div className="dialog-actions">
+            <button type="button" className="primary" disabled={busy} onClick={() => void changePlan(confirm.planId, confirm.period).then((t) => { setDone(t); setConfirm(null); })}>Confirm</button>
+            <button type="button" onClick={() => setConfirm(null)}>Keep my plan</button>
+          </div>
+        </Modal>
       )}
       {done && <p role="status">{done}</p>}
       {error && <p role="alert" className="refusal">{error.message}</p>}
