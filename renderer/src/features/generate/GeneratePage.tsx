@@ -13,14 +13,15 @@ import { usePreflight, useStartRun, type Approval } from './use-run';
 
 export function GeneratePage() {
   const catalogView = useAppStore((s) => s.catalogView);
-  const connection = useWalletStore((s) => s.view?.connection);
+  const walletView = useWalletStore((s) => s.view);
+  const connection = walletView?.connection;
   const catalog = catalogView?.catalog ?? null;
   const plan = catalog && catalogView?.planId ? (findPlan(catalog, catalogView.planId) ?? null) : null;
   const [form, setForm] = useState<FormState>({ target: 'model:flux-schnell', prompt: '', count: 1, resolutionId: '', modeId: '', seconds: 5, maxOutputTokens: 1000, trainingImages: 10 });
   const p = selectedModel(catalog, form.target)?.pricing;
   const request = useMemo(() => toRequest(catalog, form), [catalog, form]);
   const ids = { prompt: useId(), estimate: useId() };
-  const preflight = usePreflight(request, connection, catalogView);
+  const preflight = usePreflight(request, walletView, catalogView);
   const run = useStartRun(request);
   const est = preflight?.estimate ?? null;
 

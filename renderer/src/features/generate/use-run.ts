@@ -1,6 +1,6 @@
 // The generation page's conversations with main: the debounced pre-flight of the request being edited, and starting an approved run.
 import { useEffect, useRef, useState } from 'react';
-import type { CatalogView, PreflightResult } from '../../../../shared/ipc/contract';
+import type { CatalogView, PreflightResult, WalletView } from '../../../../shared/ipc/contract';
 import type { RunRequest } from '../../../../shared/rules/pricing';
 
 const ESTIMATE_DEBOUNCE_MS = 120;
@@ -10,8 +10,11 @@ export interface Approval {
   reason: 'confirm' | 'price_changed';
 }
 
-/** The pre-flight of `request`, asked again when the connection or the catalog changes (they change what may run). */
-export function usePreflight(request: RunRequest | null, connection: string | undefined, catalogView: CatalogView | null): PreflightResult | null {
+/**
+ * The pre-flight of `request`, asked again when the wallet view (balance, connection) or the catalog changes: they change what may
+ * run, so a refusal follows the live wallet (a top-up lifts "insufficient credits" without a refresh).
+ */
+export function usePreflight(request: RunRequest | null, walletView: WalletView | null | undefined, catalogView: CatalogView | null): PreflightResult | null {
   const [preflight, setPreflight] = useState<PreflightResult | null>(null);
   const seq = useRef(0);
   useEffect(() => {
@@ -28,7 +31,7 @@ export function usePreflight(request: RunRequest | null, connection: string | un
       });
     }, ESTIMATE_DEBOUNCE_MS);
     return () => clearTimeout(t);
-  }, [request, connection, catalogView]);
+  }, [request, walletView, catalogView]);
   return preflight;
 }
 
