@@ -3,6 +3,7 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { stableJson } from '../../shared/api/canonical-json';
 import { FINISHED_STATUSES, type Generation } from '../../shared/api/index';
 import { findPlan } from '../../shared/catalog/schema';
 import { checkEntitlements, EntitlementError } from '../../shared/rules/entitlements';
@@ -21,6 +22,9 @@ export const MAX_RECENT = 50;
 /** runs read from the server on every connection, to show the latest ones */
 export const RECENT_ON_CONNECT = 20;
 export const DEFAULT_AUTO_APPROVE_MC = 5_000;
+/** the same request started again within this window is a double click, not a second run */
+export const DUPLICATE_START_WINDOW_MS = 1_500;
+const MAX_RECENT_STARTS = 100;
 
 const pendingSchema = z.array(
   z.object({
@@ -46,6 +50,8 @@ export interface GenerationsOptions {
 export class GenerationsCore extends EventEmitter {
   private readonly recent = new Map<string, Generation>();
   private pending: Pending[];
+  /** when each request (stable JSON) was last started: main's own double-click gate, whatever the renderer does */
+  private readonly recentStarts = new Map<string, number>();
 
   constructor(private readonly opts: GenerationsOptions) {
     super();
@@ -134,6 +140,7 @@ export class GenerationsCore extends EventEmitter {
       throw new UserFacingError('approval_too_low', `This run can cost up to ${credits(check.estimate!.maxMc)}; approve that amount to run it.`, { estimateMaxMc: check.estimate!.maxMc });
     }
     const client = this.client();
+    this.refuseDuplicate(request);
     if (this.pending.length >= MAX_PENDING) throw new UserFacingError('too_many_pending', 'Too many runs are waiting to be confirmed; try again in a moment.');
     const entry: Pending = { key: `run-${randomUUID()}`, request: runRequestSchema.parse(request), approvedMc, createdAtMs: this.now(), generationId: null };
     this.pending.push(entry);
@@ -159,6 +166,20 @@ export class GenerationsCore extends EventEmitter {
       if (e instanceof ApiClientError) throw new UserFacingError(e.serverCode ?? e.code, e.message, (e.details ?? undefined) as Record<string, unknown> | undefined);
       throw e;
     }
+  }
+
+  /** One click starts one run: the same request started again while the first is being sent, or just after, is refused. */
+  private refuseDuplicate(request: RunRequest): void {
+    const key = stableJson(runRequestSchema.parse(request));
+    const now = this.now();
+    const sending = this.pending.some((p) => p.generationId === null && stableJson(p.request) === key);
+    const last = this.recentStarts.get(key);
+    if (sending || (last !== undefined && now - last < DUPLICATE_START_WINDOW_MS)) {
+      throw new UserFacingError('duplicate_start', 'This run was just started; one click starts one run. Change the prompt or wait a moment to run it again.');
+    }
+    this.recentStarts.delete(key);
+    this.recentStarts.set(key, now);
+    for (const [k, at] of this.recentStarts) if (now - at >= DUPLICATE_START_WINDOW_MS || this.recentStarts.size > MAX_RECENT_STARTS) this.recentStarts.delete(k);
   }
 
   async cancel(id: string): Promise<GenerationView> {

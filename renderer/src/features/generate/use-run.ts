@@ -4,6 +4,8 @@ import type { CatalogView, PreflightResult, WalletView } from '../../../../share
 import type { RunRequest } from '../../../../shared/rules/pricing';
 
 const ESTIMATE_DEBOUNCE_MS = 120;
+/** how long Generate stays busy after a start was answered: longer than a double click */
+const CLICK_GUARD_MS = 400;
 
 export interface Approval {
   amountMc: number;
@@ -40,8 +42,11 @@ export function useStartRun(request: RunRequest | null) {
   const [approval, setApproval] = useState<Approval | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  // set synchronously, before React re-renders the disabled button: a second click in the same frame is ignored here
+  const starting = useRef(false);
   async function start(approvedMc: number) {
-    if (!request || !window.credits) return;
+    if (!request || !window.credits || starting.current) return;
+    starting.current = true;
     setBusy(true);
     setError(null);
     try {
@@ -55,7 +60,11 @@ export function useStartRun(request: RunRequest | null) {
         setError(r.error.message);
       }
     } finally {
-      setBusy(false);
+      // stay busy a moment after main answers, so a fast second click on the re-enabled button does not start a second run
+      setTimeout(() => {
+        starting.current = false;
+        setBusy(false);
+      }, CLICK_GUARD_MS);
     }
   }
   return { approval, setApproval, busy, error, setError, start };
