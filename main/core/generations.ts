@@ -121,7 +121,8 @@ export class GenerationsCore extends EventEmitter {
       return { ...result, refusal: { code: 'insufficient_credits', message: `This run can cost up to ${credits(est.maxMc)}; you have ${credits(Math.max(0, availableMc))} available${this.inFlightMc() > 0 ? ' after the runs in progress' : ''}.` } };
     }
     if (wv.connection !== 'online') {
-      return { ...result, refusal: { code: 'offline', message: "You're offline. The estimate is from your saved price list; running needs the credits server." } };
+      const why = wv.notAnswering ? 'The credits server is not answering.' : "You're offline.";
+      return { ...result, refusal: { code: 'offline', message: `${why} The estimate is from your saved price list; running needs the credits server.` } };
     }
     return result;
   }
@@ -154,6 +155,7 @@ export class GenerationsCore extends EventEmitter {
     } catch (e) {
       if (e instanceof ApiClientError && (e.code === 'offline' || e.code === 'timeout' || e.code === 'server_error')) {
         // We cannot know whether the server took it: keep the key and look it up later rather than resend.
+        if (e.code === 'timeout') throw new UserFacingError('unconfirmed', "The credits server is not answering, so we couldn't confirm the run reached it. It will be checked when the server answers again; you will not be charged twice.");
         throw new UserFacingError('unconfirmed', "We couldn't confirm the run reached the server. It will be checked when the connection is back; you will not be charged twice.");
       }
       this.pending = this.pending.filter((p) => p.key !== entry.key);

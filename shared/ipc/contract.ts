@@ -26,6 +26,8 @@ export const walletViewSchema = z.object({
   clockOffsetMs: z.int(),
   /** a message for the user when the last sync failed */
   lastError: z.string().nullable(),
+  /** the server was reached but stopped answering (a request timed out, the event stream went silent): not the same as down */
+  notAnswering: z.boolean().optional(),
   serverKind: z.enum(['embedded', 'remote']),
 });
 export type WalletView = z.infer<typeof walletViewSchema>;

@@ -1,7 +1,7 @@
-// End to end in Chromium: the rough edges of a new user's walk — refusals follow the live wallet, one click starts one run.
+// End to end in Chromium: the rough edges of a new user's walk — refusals follow the live wallet, one click starts one run, a hung server.
 import { expect, test, type Page } from '@playwright/test';
 import path from 'node:path';
-import { adminCli, startApp, tempDir, type Proc } from './app-process';
+import { adminCli, screenshotPath, startApp, startServer, tempDir, type Proc } from './app-process';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -62,4 +62,52 @@ test('two clicks on Generate within 120 ms start exactly one run; main refuses a
   expect(answers.filter((a) => a.ok)).toHaveLength(1);
   expect(answers.find((a) => !a.ok)?.error?.code).toBe('duplicate_start');
   await expect(page.getByRole('listitem').filter({ hasText: 'from the bridge twice' })).toHaveCount(1, { timeout: 20_000 });
+});
+
+test('a hung server (SIGSTOP, socket open) is called "not answering" within seconds; a busy Approve stops with a clear message', async ({ page }) => {
+  const serverDir = tempDir('flow-hung');
+  const server = await startServer(serverDir, ['--sse-heartbeat-ms', '300']);
+  cleanup.push(server.proc);
+  const account = adminCli(['create-account', '--data-dir', serverDir, '--name', 'Hana', '--plan', 'free']);
+  const app = await startApp(tempDir('flow-hung-app'), ['--server-url', server.url, '--token', account.token, '--request-timeout-ms', '1500', '--stream-idle-ms', '1500']);
+  cleanup.push(app.proc);
+  await page.goto(app.launchUrl);
+  await expect(balance(page)).toHaveText('60', { timeout: 30_000 });
+  const status = page.getByRole('region', { name: 'Balance' }).getByRole('status');
+  await expect(status).toHaveText('Up to date');
+  // quiet but healthy: the heartbeat keeps the stream alive well past the idle limit
+  await page.waitForTimeout(3_000);
+  await expect(status).toHaveText('Up to date');
+
+  await page.getByRole('link', { name: 'Settings' }).click();
+  await page.getByLabel('Auto-approve runs up to (credits)').fill('0');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Saved.' })).toBeVisible();
+  await page.getByRole('link', { name: 'Generate' }).click();
+  await page.getByLabel('Model').selectOption({ label: 'FLUX.1 Schnell — 1 / image' });
+  await page.getByLabel('Prompt').fill('sent while the server hangs');
+  await page.getByRole('button', { name: 'Generate, up to 1 credit' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Approve this run?' });
+  await expect(dialog).toBeVisible();
+
+  const pid = server.proc.child.pid!;
+  process.kill(pid, 'SIGSTOP');
+  try {
+    const stoppedAt = Date.now();
+    await dialog.getByRole('button', { name: 'Approve up to 1 credit' }).click();
+    await expect(page.getByRole('alert').filter({ hasText: "couldn't confirm the run" })).toContainText('The credits server is not answering', { timeout: 5_000 });
+    await expect(dialog).toHaveCount(0);
+    await expect(status).toHaveText(/^Server not answering, as of/, { timeout: 8_000 });
+    expect(Date.now() - stoppedAt).toBeLessThan(9_000);
+    await expect(page.getByTestId('offline-works')).toContainText('Still works offline: your last known balance');
+    await expect(balance(page)).toHaveText('60');
+    await expect(page.getByRole('alert').filter({ hasText: 'saved price list' })).toContainText('The credits server is not answering.');
+    await page.screenshot({ path: screenshotPath('15-server-not-answering') });
+  } finally {
+    process.kill(pid, 'SIGCONT');
+  }
+  await expect(status).toHaveText('Up to date', { timeout: 20_000 });
+  // the run sent while it hung reached the server once: it is found by its key, run and charged once
+  await expect(page.getByRole('listitem', { name: /FLUX.1 Schnell: Done/ })).toHaveCount(1, { timeout: 20_000 });
+  await expect(balance(page)).toHaveText('59');
 });

@@ -12,6 +12,7 @@ function statusText(view: WalletView, serverNowMs: number): { label: string; ton
   if (view.connection === 'online' && view.source === 'live') return { label: 'Up to date', tone: 'ok' };
   if (!view.wallet) return { label: view.connection === 'offline' ? 'Offline, no balance yet' : 'Connecting…', tone: 'muted' };
   const when = asOf === null ? '' : `, as of ${clockTime(asOf)}${serverNowMs - asOf > 3_600_000 ? ` (${age(asOf, serverNowMs)})` : ''}`;
+  if (view.notAnswering && view.connection !== 'online') return { label: `Server not answering${when}`, tone: 'warn' };
   if (view.connection === 'offline') return { label: `Offline${when}`, tone: 'warn' };
   if (view.connection === 'reconnecting') return { label: `Reconnecting${when}`, tone: 'warn' };
   return { label: `Connecting${when}`, tone: 'muted' };
@@ -91,7 +92,22 @@ export function BalanceBar() {
         </span>
       </div>
       {open && wallet && <BalancePopover wallet={wallet} serverNowMs={serverNow} onClose={() => setOpen(false)} />}
-      {view?.lastError && view.connection !== 'online' && <p className="status-detail">{view.lastError}</p>}
+      {view && <StatusDetail view={view} />}
     </section>
+  );
+}
+
+/** Why the bar is not live, and what still works without the server. */
+function StatusDetail({ view }: { view: WalletView }) {
+  if (view.connection === 'online') return null;
+  return (
+    <>
+      {view.lastError && <p className="status-detail">{view.lastError}</p>}
+      {view.connection === 'offline' && view.wallet && (
+        <p className="status-detail" data-testid="offline-works">
+          Still works offline: your last known balance, estimates from the saved price list, the cost planner and history. Running, buying and training need the server.
+        </p>
+      )}
+    </>
   );
 }
