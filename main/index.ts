@@ -91,6 +91,7 @@ async function main(): Promise<void> {
   const store = electronStore as unknown as KeyValueStore;
   const tokenStore = new EncryptedTokenStore(path.join(dataDir, 'account-token.bin'), safeStorage);
   if (tokenStore.storage === 'memory') console.warn('safeStorage cannot encrypt here: the account token is kept in memory for this run only');
+  if (process.env.CREDITS_TOKEN) tokenStore.set(process.env.CREDITS_TOKEN);
   const remoteUrl = process.env.CREDITS_SERVER_URL;
   const server: ServerChoice = remoteUrl
     ? { kind: 'remote', url: remoteUrl }

@@ -169,7 +169,7 @@ export class AppCore extends EventEmitter {
     if (server.kind === 'remote') {
       const token = this.opts.tokenStore.get();
       if (!token) {
-        this.sync.markDown('no account token is configured for the remote credits server; start the app with --token once');
+        this.sync.markDown(`No account token for the credits server at ${server.url}. Start the app once with CREDITS_TOKEN=<token> (browser mode: --token <token>); the server's operator creates one with npm run admin -- create-account.`);
         return;
       }
       void this.sync.useClient(this.newClient(server.url, token));

@@ -111,3 +111,33 @@ test('a hung server (SIGSTOP, socket open) is called "not answering" within seco
   await expect(page.getByRole('listitem', { name: /FLUX.1 Schnell: Done/ })).toHaveCount(1, { timeout: 20_000 });
   await expect(balance(page)).toHaveText('59');
 });
+
+test('opened without its token (or with a stale one), the app says what is missing and how to fix it', async ({ browser }) => {
+  const app = await startApp(tempDir('flow-notoken'));
+  cleanup.push(app.proc);
+  const base = app.launchUrl.replace(/#token=.*$/, '');
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    await page.goto(base);
+    const problem = page.getByRole('alert').filter({ hasText: 'launch token' });
+    await expect(problem).toContainText('This page was opened without its launch token', { timeout: 10_000 });
+    await expect(problem).toContainText('it ends in #token=');
+    const stale = await context.newPage();
+    await stale.goto(`${base}#token=from-an-earlier-start`);
+    await expect(stale.getByRole('alert').filter({ hasText: 'launch token' })).toContainText('was refused', { timeout: 10_000 });
+  } finally {
+    await context.close();
+  }
+});
+
+test('a remote server without an account token: the bar says which token is missing and how to give it', async ({ page }) => {
+  const serverDir = tempDir('flow-noacct');
+  const server = await startServer(serverDir);
+  cleanup.push(server.proc);
+  const app = await startApp(tempDir('flow-noacct-app'), ['--server-url', server.url]);
+  cleanup.push(app.proc);
+  await page.goto(app.launchUrl);
+  await expect(page.getByRole('region', { name: 'Balance' })).toContainText(`No account token for the credits server at ${server.url}`, { timeout: 15_000 });
+  await expect(page.getByRole('region', { name: 'Balance' })).toContainText('CREDITS_TOKEN=<token> (browser mode: --token <token>)');
+});
