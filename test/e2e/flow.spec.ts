@@ -141,3 +141,22 @@ test('a remote server without an account token: the bar says which token is miss
   await expect(page.getByRole('region', { name: 'Balance' })).toContainText(`No account token for the credits server at ${server.url}`, { timeout: 15_000 });
   await expect(page.getByRole('region', { name: 'Balance' })).toContainText('CREDITS_TOKEN=<token> (browser mode: --token <token>)');
 });
+
+test('the Generate draft is kept per model across navigation and a reload', async ({ page }) => {
+  const app = await startApp(tempDir('flow-draft'));
+  cleanup.push(app.proc);
+  await page.goto(app.launchUrl);
+  await expect(balance(page)).toHaveText('60', { timeout: 30_000 });
+  await page.getByLabel('Model').selectOption({ label: 'FLUX.1 Schnell — 1 / image' });
+  await page.getByLabel('Prompt').fill('a lighthouse, kept');
+  await page.getByLabel('Model').selectOption({ label: 'Veo 3 — 840 / second (2 a day on Free)' });
+  await page.getByLabel('Prompt').fill('a storm, kept for Veo');
+  await page.getByRole('link', { name: 'Wallet' }).click();
+  await expect(page.getByRole('heading', { name: 'Wallet' })).toBeVisible();
+  await page.getByRole('link', { name: 'Generate' }).click();
+  await expect(page.getByLabel('Prompt')).toHaveValue('a storm, kept for Veo');
+  await page.reload();
+  await expect(page.getByLabel('Prompt')).toHaveValue('a storm, kept for Veo', { timeout: 15_000 });
+  await page.getByLabel('Model').selectOption({ label: 'FLUX.1 Schnell — 1 / image' });
+  await expect(page.getByLabel('Prompt')).toHaveValue('a lighthouse, kept');
+});
