@@ -234,6 +234,8 @@ export class GenerationsCore extends EventEmitter {
   track(g: Generation): void {
     const held = this.recent.get(g.id);
     if (held && !isSameOrNewerGeneration(g, held)) return;
+    // the engine's finish estimate comes on the stream only: an answer or a list read of the same running run keeps it
+    if (held?.expectedFinishMs !== undefined && g.expectedFinishMs === undefined && g.status === 'running') g = { ...g, expectedFinishMs: held.expectedFinishMs };
     this.recent.delete(g.id);
     this.recent.set(g.id, g);
     while (this.recent.size > MAX_RECENT) this.recent.delete(this.recent.keys().next().value!);

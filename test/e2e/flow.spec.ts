@@ -160,3 +160,22 @@ test('the Generate draft is kept per model across navigation and a reload', asyn
   await page.getByLabel('Model').selectOption({ label: 'FLUX.1 Schnell — 1 / image' });
   await expect(page.getByLabel('Prompt')).toHaveValue('a lighthouse, kept');
 });
+
+test('progress moves smoothly with the time left when the local engine can tell how long a run takes', async ({ page }) => {
+  const app = await startApp(tempDir('flow-progress'), ['--server-arg=--engine-latency-ms=5000']);
+  cleanup.push(app.proc);
+  await page.goto(app.launchUrl);
+  await expect(balance(page)).toHaveText('60', { timeout: 30_000 });
+  await page.getByLabel('Model').selectOption({ label: 'FLUX.1 Schnell — 1 / image' });
+  await page.getByLabel('Prompt').fill('a slow lighthouse');
+  await page.getByRole('button', { name: 'Generate, up to 1 credit' }).click();
+  const card = page.getByRole('listitem', { name: /FLUX.1 Schnell: Running/ });
+  await expect(card.getByTestId('run-progress')).toHaveText(/^\d+% · about \d s left$/, { timeout: 10_000 });
+  const bar = card.getByRole('progressbar');
+  const first = Number(await bar.getAttribute('aria-valuenow'));
+  await page.waitForTimeout(1_500);
+  const second = Number(await bar.getAttribute('aria-valuenow'));
+  expect(second - first).toBeGreaterThanOrEqual(15); // about 30 points in 1.5 s of a 5 s run, not a jump that sits
+  expect(second).toBeLessThan(100);
+  await expect(page.getByRole('listitem', { name: /FLUX.1 Schnell: Done/ })).toBeVisible({ timeout: 20_000 });
+});
