@@ -179,3 +179,23 @@ test('progress moves smoothly with the time left when the local engine can tell 
   expect(second).toBeLessThan(100);
   await expect(page.getByRole('listitem', { name: /FLUX.1 Schnell: Done/ })).toBeVisible({ timeout: 20_000 });
 });
+
+test('Settings refuse an out-of-range value with the allowed range in credits, and keep the saved one', async ({ page }) => {
+  const app = await startApp(tempDir('flow-settings'));
+  cleanup.push(app.proc);
+  await page.goto(app.launchUrl);
+  await expect(balance(page)).toHaveText('60', { timeout: 30_000 });
+  await page.getByRole('link', { name: 'Settings' }).click();
+  const field = page.getByLabel('Auto-approve runs up to (credits)');
+  await expect(field).toHaveValue('5');
+  await field.fill('2000000');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('alert')).toHaveText('The auto-approve limit may be at most 1,000,000 credits');
+  await page.getByLabel('Warn when the balance falls below (credits)').fill('5000000');
+  await field.fill('3');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('alert')).toHaveText('The low-balance warning level may be at most 1,000,000 credits');
+  await page.reload();
+  await page.getByRole('link', { name: 'Settings' }).click();
+  await expect(page.getByLabel('Auto-approve runs up to (credits)')).toHaveValue('5', { timeout: 10_000 }); // nothing was saved, nothing clamped
+});
