@@ -19,6 +19,7 @@ test('after a top-up the insufficient-credits refusal goes away and Generate is 
   cleanup.push(app.proc);
   await page.goto(app.launchUrl);
   await expect(balance(page)).toHaveText('60', { timeout: 30_000 });
+  await expect(page.getByRole('region', { name: 'Balance' }).getByTestId('plan-name')).toHaveText('Free plan'); // the user's plan, named where the balance is
   await page.getByLabel('Model').selectOption({ label: 'Veo 3 — 840 / second (2 a day on Free)' });
   await page.getByLabel('Prompt').fill('a storm over the sea');
   await expect(page.getByRole('alert')).toContainText(/can cost up to 4,200 credits; you have 60 credits available/);
@@ -198,4 +199,42 @@ test('Settings refuse an out-of-range value with the allowed range in credits, a
   await page.reload();
   await page.getByRole('link', { name: 'Settings' }).click();
   await expect(page.getByLabel('Auto-approve runs up to (credits)')).toHaveValue('5', { timeout: 10_000 }); // nothing was saved, nothing clamped
+});
+
+test('at 900×600 with many grants the balance bar stays on screen, and Details lists them in separate columns', async ({ page }) => {
+  await page.setViewportSize({ width: 900, height: 600 });
+  const dataDir = tempDir('flow-small');
+  const app = await startApp(dataDir);
+  cleanup.push(app.proc);
+  await page.goto(app.launchUrl);
+  await expect(balance(page)).toHaveText('60', { timeout: 30_000 });
+  for (let i = 1; i <= 6; i++) adminCli(['grant', '--data-dir', path.join(dataDir, 'server'), '--account', 'local', '--credits', String(i), '--note', `Bonus ${i}`]);
+  await expect(balance(page)).toHaveText('81', { timeout: 10_000 });
+  const bar = page.getByRole('region', { name: 'Balance' });
+  await expect(bar.getByTestId('grants-more')).toHaveText('and 5 more (see Details)');
+  for (const name of ['Refresh balance', 'Balance details']) {
+    const box = (await bar.getByRole('button', { name }).boundingBox())!;
+    expect(box.y + box.height).toBeLessThanOrEqual(600);
+  }
+  const barBox = (await bar.boundingBox())!;
+  expect(barBox.y).toBeGreaterThanOrEqual(0);
+  expect(barBox.y + barBox.height).toBeLessThanOrEqual(600);
+  await page.screenshot({ path: screenshotPath('16-small-window-many-grants') });
+
+  await bar.getByRole('button', { name: 'Balance details' }).click();
+  const table = page.getByRole('dialog', { name: 'Balance details' }).getByRole('table');
+  const cells = table.getByRole('row').nth(1).getByRole('cell');
+  const a = (await cells.nth(0).boundingBox())!;
+  const b = (await cells.nth(1).boundingBox())!;
+  // where each cell's text ends and starts (not the cells' boxes, which touch)
+  const textEdge = (el: unknown, side: string) => {
+    const doc = (globalThis as unknown as { document: { createRange(): { selectNodeContents(n: unknown): void; getBoundingClientRect(): Record<'left' | 'right', number> } } }).document;
+    const r = doc.createRange();
+    r.selectNodeContents(el);
+    return r.getBoundingClientRect()[side as 'left' | 'right'];
+  };
+  const textA = await cells.nth(0).evaluate(textEdge, 'right');
+  const textB = await cells.nth(1).evaluate(textEdge, 'left');
+  expect(b.x).toBeGreaterThanOrEqual(a.x + a.width - 1);
+  expect(textB - textA).toBeGreaterThanOrEqual(8); // a visible gap between one column's text and the next
 });

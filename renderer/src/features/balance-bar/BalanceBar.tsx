@@ -3,9 +3,13 @@ import { useId, useState } from 'react';
 import { useAppStore } from '../../stores/app-store';
 import { BalancePopover } from './BalancePopover';
 import type { WalletView } from '../../../../shared/ipc/contract';
+import { findPlan } from '../../../../shared/catalog/schema';
 import { age, clockTime, countdown, expiryDate, formatCredits, GRANT_KIND_LABELS } from '../../lib/format';
 import { useServerNow } from '../../lib/use-server-now';
 import { useWalletStore } from '../../stores/wallet-store';
+
+/** grants listed in the bar itself; the rest are in Details, so many grants never push the bar out of a small window */
+const MAX_BAR_GRANTS = 3;
 
 function statusText(view: WalletView, serverNowMs: number): { label: string; tone: 'ok' | 'warn' | 'muted' } {
   const asOf = view.asOfServerMs;
@@ -26,8 +30,10 @@ export function BalanceBar() {
   const breakdownId = useId();
   const [open, setOpen] = useState(false);
   const expiring = useAppStore((s) => s.warnings.expiring);
+  const catalog = useAppStore((s) => s.catalogView?.catalog ?? null);
   const wallet = view?.wallet ?? null;
   const status = view ? statusText(view, serverNow) : { label: 'Connecting…', tone: 'muted' as const };
+  const planName = wallet ? ((catalog && findPlan(catalog, wallet.planId)?.name) ?? wallet.planId) : null;
   const total = wallet ? wallet.grants.reduce((s, g) => s + g.remainingMc, 0) : 0;
 
   return (
@@ -37,6 +43,11 @@ export function BalanceBar() {
           {(wallet?.displayName ?? '?').slice(0, 1).toUpperCase()}
         </span>
         <span className="user-name">{wallet?.displayName ?? '—'}</span>
+        {planName && (
+          <span className="user-plan" data-testid="plan-name">
+            {planName} plan
+          </span>
+        )}
       </div>
       <div className="balance-amount" aria-live="polite">
         <span className="amount" data-testid="available-credits">
@@ -55,7 +66,7 @@ export function BalanceBar() {
       )}
       {wallet && (
         <ul className="grant-list" id={breakdownId} aria-label="Credits by grant">
-          {wallet.grants.map((g) => (
+          {wallet.grants.slice(0, MAX_BAR_GRANTS).map((g) => (
             <li key={g.id} className="grant-row">
               <span className={`dot kind-${g.kind}`} aria-hidden="true" />
               <span className="grant-kind">{GRANT_KIND_LABELS[g.kind]}</span>
@@ -63,6 +74,11 @@ export function BalanceBar() {
               <span className="grant-expiry">{g.expiresAtMs === null ? 'no expiry' : g.kind === 'daily' ? 'today' : `until ${expiryDate(g.expiresAtMs)}`}</span>
             </li>
           ))}
+          {wallet.grants.length > MAX_BAR_GRANTS && (
+            <li className="grant-more" data-testid="grants-more">
+              and {wallet.grants.length - MAX_BAR_GRANTS} more (see Details)
+            </li>
+          )}
         </ul>
       )}
       {expiring && (
