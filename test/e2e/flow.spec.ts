@@ -238,3 +238,28 @@ test('at 900×600 with many grants the balance bar stays on screen, and Details 
   expect(b.x).toBeGreaterThanOrEqual(a.x + a.width - 1);
   expect(textB - textA).toBeGreaterThanOrEqual(8); // a visible gap between one column's text and the next
 });
+
+test('the spend chart in History has axes with units and a tooltip per bar', async ({ page }) => {
+  const app = await startApp(tempDir('flow-chart'));
+  cleanup.push(app.proc);
+  await page.goto(app.launchUrl);
+  await expect(balance(page)).toHaveText('60', { timeout: 30_000 });
+  await page.getByLabel('Model').selectOption({ label: 'FLUX.1 Schnell — 1 / image' });
+  await page.getByLabel('Prompt').fill('one for the chart');
+  await page.getByRole('button', { name: 'Generate, up to 1 credit' }).click();
+  await expect(page.getByRole('listitem', { name: /FLUX.1 Schnell: Done/ })).toBeVisible({ timeout: 20_000 });
+  await page.getByRole('link', { name: 'History' }).click();
+  const chart = page.locator('figure.spend-chart');
+  await expect(chart.getByTestId('spend-summary')).toHaveText('1 credit spent in the last 30 days; most on FLUX.1 Schnell.', { timeout: 10_000 });
+  await expect(chart.locator('.recharts-label')).toContainText('credits'); // the y axis's unit
+  const today = new Date().toLocaleDateString('en-US', { month: 'short', day: 'numeric', timeZone: 'UTC' });
+  const ticks = await chart.locator('.recharts-cartesian-axis-tick-value').allTextContents();
+  expect(ticks).toContain(today); // the x axis: days
+  expect(ticks).toContain('1'); // the y axis: credits
+  await expect(chart.locator('.recharts-legend-wrapper')).toContainText('FLUX.1 Schnell');
+  const bar = chart.locator('.recharts-bar-rectangle path, .recharts-bar-rectangle rect').last();
+  await bar.hover();
+  await expect(chart.locator('.recharts-tooltip-wrapper')).toContainText(today);
+  await expect(chart.locator('.recharts-tooltip-wrapper')).toContainText('FLUX.1 Schnell : 1 credit');
+  await page.screenshot({ path: screenshotPath('17-history-spend-chart') });
+});
