@@ -64,23 +64,7 @@ export function BalanceBar() {
             ))}
         </div>
       )}
-      {wallet && (
-        <ul className="grant-list" id={breakdownId} aria-label="Credits by grant">
-          {wallet.grants.slice(0, MAX_BAR_GRANTS).map((g) => (
-            <li key={g.id} className="grant-row">
-              <span className={`dot kind-${g.kind}`} aria-hidden="true" />
-              <span className="grant-kind">{GRANT_KIND_LABELS[g.kind]}</span>
-              <span className="grant-remaining">{formatCredits(g.remainingMc)}</span>
-              <span className="grant-expiry">{g.expiresAtMs === null ? 'no expiry' : g.kind === 'daily' ? 'today' : `until ${expiryDate(g.expiresAtMs)}`}</span>
-            </li>
-          ))}
-          {wallet.grants.length > MAX_BAR_GRANTS && (
-            <li className="grant-more" data-testid="grants-more">
-              and {wallet.grants.length - MAX_BAR_GRANTS} more (see Details)
-            </li>
-          )}
-        </ul>
-      )}
+      {wallet && <GrantList wallet={wallet} id={breakdownId} />}
       {expiring && (
         <p className="expiring-line" data-testid="expiring-line">
           {formatCredits(expiring.totalMc)} credits expire {expiryDate(expiring.firstExpiresAtMs)}
@@ -125,5 +109,26 @@ function StatusDetail({ view }: { view: WalletView }) {
         </p>
       )}
     </>
+  );
+}
+
+/** The grants in the bar: the first MAX_BAR_GRANTS, then how many more are in Details. */
+function GrantList({ wallet, id }: { wallet: NonNullable<WalletView['wallet']>; id: string }) {
+  return (
+    <ul className="grant-list" id={id} aria-label="Credits by grant">
+      {wallet.grants.slice(0, MAX_BAR_GRANTS).map((g) => (
+        <li key={g.id} className="grant-row">
+          <span className={`dot kind-${g.kind}`} aria-hidden="true" />
+          <span className="grant-kind">{GRANT_KIND_LABELS[g.kind]}</span>
+          <span className="grant-remaining">{formatCredits(g.remainingMc)}</span>
+          <span className="grant-expiry">{g.expiresAtMs === null ? 'no expiry' : g.kind === 'daily' ? 'today' : `until ${expiryDate(g.expiresAtMs)}`}</span>
+        </li>
+      ))}
+      {wallet.grants.length > MAX_BAR_GRANTS && (
+        <li className="grant-more" data-testid="grants-more">
+          and {wallet.grants.length - MAX_BAR_GRANTS} more (see Details)
+        </li>
+      )}
+    </ul>
   );
 }
