@@ -9,6 +9,12 @@ const CALL_TIMEOUT_MS = 30_000;
 /** reconnecting to the host (it is on this machine: start soon, never wait long) */
 const RECONNECT_BACKOFF: BackoffPolicy = { initialMs: 500, maxMs: 5_000 };
 const MAX_PENDING_CALLS = 1_000;
+/** the host's close code for a socket without this launch's token */
+const NOT_ALLOWED_CLOSE_CODE = 4401;
+const NO_TOKEN_MESSAGE =
+  'This page was opened without its launch token, so it cannot reach Credits Desk. Open the full address browser mode printed when it started (it ends in #token=…), or start it again (npm start, or node out/web/host.cjs) for a new one.';
+const REFUSED_TOKEN_MESSAGE =
+  "This page's launch token was refused (it belongs to an earlier start of browser mode). Open the address browser mode printed when it last started (it ends in #token=…).";
 
 function launchToken(): string {
   const fromHash = new URLSearchParams(location.hash.slice(1)).get('token');
@@ -28,8 +34,19 @@ function createBridge(): CreditsBridge {
   let socket: WebSocket | null = null;
   let nextId = 1;
   let attempt = 0;
+  // why calls cannot work at all (no token, or a refused one): every call answers with it at once instead of waiting
+  let problem: string | null = token ? null : NO_TOKEN_MESSAGE;
+
+  const refuseAll = () => {
+    for (const [id, p] of pending) {
+      pending.delete(id);
+      clearTimeout(p.timer);
+      p.resolve({ ok: false, error: { code: 'no_launch_token', message: problem ?? '' } });
+    }
+  };
 
   const connect = () => {
+    if (problem) return;
     const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${BRIDGE_PATH}?token=${encodeURIComponent(token)}`);
     socket = ws;
     ws.onopen = () => {
@@ -54,8 +71,14 @@ function createBridge(): CreditsBridge {
         for (const l of listeners.get(msg.event) ?? []) l(msg.payload);
       }
     };
-    ws.onclose = () => {
+    ws.onclose = (ev) => {
       socket = null;
+      if (ev.code === NOT_ALLOWED_CLOSE_CODE) {
+        problem = REFUSED_TOKEN_MESSAGE;
+        sessionStorage.removeItem('credits.launchToken');
+        refuseAll();
+        return;
+      }
       setTimeout(connect, backoffDelayMs(attempt++, RECONNECT_BACKOFF));
     };
   };
@@ -63,6 +86,10 @@ function createBridge(): CreditsBridge {
 
   const call = (method: string, input: unknown): Promise<IpcResult<unknown>> =>
     new Promise((resolve) => {
+      if (problem) {
+        resolve({ ok: false, error: { code: 'no_launch_token', message: problem } });
+        return;
+      }
       if (pending.size >= MAX_PENDING_CALLS) {
         resolve({ ok: false, error: { code: 'busy', message: 'too many requests in flight' } });
         return;
@@ -80,6 +107,12 @@ function createBridge(): CreditsBridge {
 
   const bridge: Record<string, unknown> = {};
   for (const m of IPC_METHOD_NAMES) bridge[m] = (input?: unknown) => call(m, input);
+  addListenerFunctions(bridge, listeners);
+  return Object.freeze(bridge) as CreditsBridge;
+}
+
+/** window.credits.onX(listener) for every event: registers the listener and returns its removal. */
+function addListenerFunctions(bridge: Record<string, unknown>, listeners: Map<string, Set<(p: unknown) => void>>): void {
   for (const e of IPC_EVENT_NAMES) {
     bridge[eventListenerName(e)] = (listener: (p: unknown) => void) => {
       let set = listeners.get(e);
@@ -88,7 +121,6 @@ function createBridge(): CreditsBridge {
       return () => set.delete(listener);
     };
   }
-  return Object.freeze(bridge) as CreditsBridge;
 }
 
 (window as unknown as { credits: CreditsBridge }).credits = createBridge();

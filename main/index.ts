@@ -7,6 +7,7 @@ import Store from 'electron-store';
 import { IPC_EVENT_NAMES, IPC_METHOD_NAMES, ipcChannel, ipcEventChannel } from '../shared/ipc/contract';
 import { AppCore, type ServerChoice } from './core/app-core';
 import { dispatch } from './core/ipc-dispatch';
+import { parseTimeouts } from './core/http';
 import { ensurePrivateDir, makePrivate, privateStoreOptions } from './core/private-files';
 import type { KeyValueStore } from './core/stores';
 import type { Spawner } from './core/supervisor';
@@ -90,6 +91,7 @@ async function main(): Promise<void> {
   const store = electronStore as unknown as KeyValueStore;
   const tokenStore = new EncryptedTokenStore(path.join(dataDir, 'account-token.bin'), safeStorage);
   if (tokenStore.storage === 'memory') console.warn('safeStorage cannot encrypt here: the account token is kept in memory for this run only');
+  if (process.env.CREDITS_TOKEN) tokenStore.set(process.env.CREDITS_TOKEN);
   const remoteUrl = process.env.CREDITS_SERVER_URL;
   const server: ServerChoice = remoteUrl
     ? { kind: 'remote', url: remoteUrl }
@@ -100,6 +102,7 @@ async function main(): Promise<void> {
     tokenStore,
     server,
     catalogKey: process.env.CREDITS_CATALOG_KEY,
+    timeouts: parseTimeouts(process.env.CREDITS_REQUEST_TIMEOUT_MS, process.env.CREDITS_STREAM_IDLE_MS),
     outputUrl: (id, name) => `${OUTPUT_SCHEME}://run/${encodeURIComponent(id)}/${encodeURIComponent(name)}`,
     openExternal: (url) => openExternalIfAllowed(url, externalOrigins, (u) => shell.openExternal(u)),
   });

@@ -66,6 +66,8 @@ export interface AppOptions {
   trainingsDir?: string;
   /** how many times faster than real time training jobs run (1: 20 to 40 minutes a job) */
   trainingSpeed?: number;
+  /** the event stream's heartbeat (a comment line) interval; SSE_HEARTBEAT_MS when absent */
+  sseHeartbeatMs?: number;
 }
 
 export interface CreditsApp {
@@ -237,7 +239,7 @@ export function buildApp(opts: AppOptions): CreditsApp {
   const typed = app.withTypeProvider<ZodTypeProvider>();
   typed.get('/health', async () => ({ ok: true as const, serverTimeMs: clock.now(), version: SERVER_VERSION, storage: database.kind }));
   void typed.register(catalogRoutes(ctx, catalogKey));
-  void typed.register(walletRoutes(ctx, streams));
+  void typed.register(walletRoutes(ctx, streams, opts.sseHeartbeatMs));
   void typed.register(accountRoutes(ctx));
   void typed.register(generationRoutes(ctx, runner, engines, opts.outputsDir, ownsCustomModel));
   void typed.register(trainingRoutes(ctx, { trainer, trainingsDir, speed: trainingSpeed, publishTraining }));

@@ -18,6 +18,8 @@ export interface ServerConfig {
   enginesPath: string | undefined;
   engineLatencyMs: number | undefined;
   engineFailureRate: number | undefined;
+  /** how often an open event stream gets a comment line, so a client can tell a quiet server from a hung one */
+  sseHeartbeatMs: number | undefined;
   /** how many times faster than real time training jobs run: 1 (20 to 40 minutes a job) unless set, e.g. 600 for tests */
   trainingSpeed: number;
   /** pino's level: info by default, warn for the app's embedded server (its output goes to the app's log) */
@@ -64,6 +66,7 @@ export function parseServerConfig(argv: string[], env: NodeJS.ProcessEnv): Serve
       engines: { type: 'string' },
       'engine-latency-ms': { type: 'string' },
       'engine-failure-rate': { type: 'string' },
+      'sse-heartbeat-ms': { type: 'string' },
       'training-speed': { type: 'string' },
       'log-level': { type: 'string' },
       /** the old switch: --log is --log-level info */
@@ -90,6 +93,9 @@ export function parseServerConfig(argv: string[], env: NodeJS.ProcessEnv): Serve
   const rateText = values['engine-failure-rate'] ?? env.CREDITS_ENGINE_FAILURE_RATE;
   const engineFailureRate = rateText === undefined ? undefined : Number(rateText);
   if (engineFailureRate !== undefined && !(engineFailureRate >= 0 && engineFailureRate <= 1)) throw new ConfigError(`--engine-failure-rate must be between 0 and 1, got ${rateText}`);
+  const heartbeatText = values['sse-heartbeat-ms'] ?? env.CREDITS_SSE_HEARTBEAT_MS;
+  const sseHeartbeatMs = heartbeatText === undefined ? undefined : Number(heartbeatText);
+  if (sseHeartbeatMs !== undefined && !(Number.isInteger(sseHeartbeatMs) && sseHeartbeatMs >= 100 && sseHeartbeatMs <= 60_000)) throw new ConfigError(`--sse-heartbeat-ms must be 100-60000, got ${heartbeatText}`);
   const speedText = values['training-speed'] ?? env.CREDITS_TRAINING_SPEED ?? '1';
   const trainingSpeed = Number(speedText);
   if (!(Number.isFinite(trainingSpeed) && trainingSpeed >= 1 && trainingSpeed <= 100_000)) throw new ConfigError(`--training-speed must be 1-100000, got ${speedText}`);
@@ -108,6 +114,7 @@ export function parseServerConfig(argv: string[], env: NodeJS.ProcessEnv): Serve
     enginesPath: values.engines ?? env.CREDITS_ENGINES ?? undefined,
     engineLatencyMs,
     engineFailureRate,
+    sseHeartbeatMs,
     trainingSpeed,
     logLevel: levelText as LogLevel,
     payments: parsePayments(values, env),

@@ -120,6 +120,7 @@ async function main(): Promise<void> {
   const { app } = buildApp({
     database, catalog, clock, adminToken, log: { level: config.logLevel }, engines, outputsDir: path.join(config.dataDir, 'outputs'), catalogKey,
     trainingsDir: path.join(config.dataDir, 'trainings'), trainingSpeed: config.trainingSpeed,
+    ...(config.sseHeartbeatMs !== undefined ? { sseHeartbeatMs: config.sseHeartbeatMs } : {}),
     payments: { provider: providerFromConfig(config.payments), publicUrl: config.payments.publicUrl },
   });
 

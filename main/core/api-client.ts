@@ -10,7 +10,7 @@ import {
 } from '../../shared/api/index';
 import { MAX_MESSAGE_BYTES } from '../../shared/ipc/bridge-protocol';
 import { clockOffsetMs } from '../../shared/rules/schedule';
-import { createHttp, eventStreamFetch, isTimeout, networkErrorCode, OUTPUT_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from './http';
+import { createHttp, eventStreamFetch, isTimeout, networkErrorCode, OUTPUT_TIMEOUT_MS, REQUEST_TIMEOUT_MS, STREAM_IDLE_TIMEOUT_MS } from './http';
 
 export type ApiClientErrorCode = 'offline' | 'timeout' | 'unauthorized' | 'bad_response' | 'server_error' | 'rejected';
 
@@ -53,6 +53,8 @@ export class CreditsApiClient {
     private token: string | null,
     private readonly now: () => number = Date.now,
     private readonly timeoutMs = REQUEST_TIMEOUT_MS,
+    /** an open event stream with no byte (not even the heartbeat) for this long is a server not answering */
+    private readonly streamIdleMs = STREAM_IDLE_TIMEOUT_MS,
   ) {
     this.http = createHttp(baseUrl, timeoutMs);
   }
@@ -80,7 +82,7 @@ export class CreditsApiClient {
       });
     } catch (e) {
       const what = opts.purpose ? ` ${opts.purpose}` : '';
-      if (isTimeout(e)) throw new ApiClientError('timeout', `The credits server did not answer${what} within ${Math.round((opts.timeoutMs ?? this.timeoutMs) / 1000)} s. Showing your last known balance; retrying automatically.`);
+      if (isTimeout(e)) throw new ApiClientError('timeout', `The credits server is not answering (nothing${what} within ${Math.round((opts.timeoutMs ?? this.timeoutMs) / 100) / 10} s). Showing your last known balance; retrying automatically.`);
       throw new ApiClientError('offline', `Can't reach the credits server${what} (${networkErrorCode(e)}). Showing your last known balance; retrying automatically.`);
     }
   }
@@ -111,7 +113,7 @@ export class CreditsApiClient {
       const id = lastEventId();
       return { ...this.authHeader(), ...(id !== null ? { 'last-event-id': String(id) } : {}) };
     };
-    return { url: `${this.baseUrl}/v1/wallet/events`, fetch: eventStreamFetch(this.http, headers) };
+    return { url: `${this.baseUrl}/v1/wallet/events`, fetch: eventStreamFetch(this.http, headers, this.streamIdleMs) };
   }
 
   /** The price catalog, conditionally: null when unchanged since `etag`. The document is validated by the caller. */

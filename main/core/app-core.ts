@@ -14,6 +14,7 @@ import { WarningsCore } from './warnings';
 import { PurchasesCore } from './purchases';
 import { cacheSecret } from './stores';
 import { CreditsApiClient } from './api-client';
+import type { Timeouts } from './http';
 import type { IpcHandlers } from './ipc-dispatch';
 import type { KeyValueStore, TokenStore } from './stores';
 import { ServerSupervisor, type Spawner } from './supervisor';
@@ -37,6 +38,8 @@ export interface AppCoreOptions {
   catalogKey?: string | undefined;
   /** opens a checkout in the system browser (Electron); browser mode leaves it to the page */
   openExternal?: ((url: string) => boolean) | undefined;
+  /** how long a request, and an open event stream without a byte, may take before the server counts as not answering */
+  timeouts?: Timeouts | undefined;
 }
 
 /** Emits the IPC events for the renderer ('walletView', 'catalogView', 'generation', 'notice', 'warnings', 'historyChanged') and 'notify'. */
@@ -154,16 +157,22 @@ export class AppCore extends EventEmitter {
     };
   }
 
+  /** A client for the server at `url`, with the configured time limits. */
+  private newClient(url: string, token: string | null): CreditsApiClient {
+    const t = this.opts.timeouts;
+    return new CreditsApiClient(url, token, this.opts.now, t?.requestMs, t?.streamIdleMs);
+  }
+
   /** The cached wallet is available at once; the server connection follows in the background. */
   start(): void {
     const { server } = this.opts;
     if (server.kind === 'remote') {
       const token = this.opts.tokenStore.get();
       if (!token) {
-        this.sync.markDown('no account token is configured for the remote credits server; start the app with --token once');
+        this.sync.markDown(`No account token for the credits server at ${server.url}. Start the app once with CREDITS_TOKEN=<token> (browser mode: --token <token>); the server's operator creates one with npm run admin -- create-account.`);
         return;
       }
-      void this.sync.useClient(new CreditsApiClient(server.url, token, this.opts.now));
+      void this.sync.useClient(this.newClient(server.url, token));
       return;
     }
     const sup = this.supervisor!;
@@ -211,7 +220,7 @@ export class AppCore extends EventEmitter {
     try {
       if (info.localAccount) this.opts.tokenStore.set(checkLocalAccount(info.localAccount.accountId, info.localAccount.token));
       const token = this.opts.tokenStore.get() ?? (await this.issueLocalToken());
-      await this.sync.useClient(new CreditsApiClient(info.url, token, this.opts.now));
+      await this.sync.useClient(this.newClient(info.url, token));
     } catch (e) {
       this.sync.markDown(`cannot sign in to the embedded credits server: ${(e as Error).message}`);
     }
@@ -233,7 +242,7 @@ export class AppCore extends EventEmitter {
     this.opts.tokenStore.clear();
     try {
       const token = await this.issueLocalToken();
-      await this.sync.useClient(new CreditsApiClient(current.url, token, this.opts.now));
+      await this.sync.useClient(this.newClient(current.url, token));
     } catch (e) {
       this.sync.markDown(`cannot sign in to the embedded credits server: ${(e as Error).message}`);
     }

@@ -3,6 +3,7 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { stableJson } from '../../shared/api/canonical-json';
 import { FINISHED_STATUSES, type Generation } from '../../shared/api/index';
 import { findPlan } from '../../shared/catalog/schema';
 import { checkEntitlements, EntitlementError } from '../../shared/rules/entitlements';
@@ -21,6 +22,9 @@ export const MAX_RECENT = 50;
 /** runs read from the server on every connection, to show the latest ones */
 export const RECENT_ON_CONNECT = 20;
 export const DEFAULT_AUTO_APPROVE_MC = 5_000;
+/** the same request started again within this window is a double click, not a second run */
+export const DUPLICATE_START_WINDOW_MS = 1_500;
+const MAX_RECENT_STARTS = 100;
 
 const pendingSchema = z.array(
   z.object({
@@ -46,6 +50,8 @@ export interface GenerationsOptions {
 export class GenerationsCore extends EventEmitter {
   private readonly recent = new Map<string, Generation>();
   private pending: Pending[];
+  /** when each request (stable JSON) was last started: main's own double-click gate, whatever the renderer does */
+  private readonly recentStarts = new Map<string, number>();
 
   constructor(private readonly opts: GenerationsOptions) {
     super();
@@ -115,7 +121,8 @@ export class GenerationsCore extends EventEmitter {
       return { ...result, refusal: { code: 'insufficient_credits', message: `This run can cost up to ${credits(est.maxMc)}; you have ${credits(Math.max(0, availableMc))} available${this.inFlightMc() > 0 ? ' after the runs in progress' : ''}.` } };
     }
     if (wv.connection !== 'online') {
-      return { ...result, refusal: { code: 'offline', message: "You're offline. The estimate is from your saved price list; running needs the credits server." } };
+      const why = wv.notAnswering ? 'The credits server is not answering.' : "You're offline.";
+      return { ...result, refusal: { code: 'offline', message: `${why} The estimate is from your saved price list; running needs the credits server.` } };
     }
     return result;
   }
@@ -134,6 +141,7 @@ export class GenerationsCore extends EventEmitter {
       throw new UserFacingError('approval_too_low', `This run can cost up to ${credits(check.estimate!.maxMc)}; approve that amount to run it.`, { estimateMaxMc: check.estimate!.maxMc });
     }
     const client = this.client();
+    this.refuseDuplicate(request);
     if (this.pending.length >= MAX_PENDING) throw new UserFacingError('too_many_pending', 'Too many runs are waiting to be confirmed; try again in a moment.');
     const entry: Pending = { key: `run-${randomUUID()}`, request: runRequestSchema.parse(request), approvedMc, createdAtMs: this.now(), generationId: null };
     this.pending.push(entry);
@@ -147,6 +155,7 @@ export class GenerationsCore extends EventEmitter {
     } catch (e) {
       if (e instanceof ApiClientError && (e.code === 'offline' || e.code === 'timeout' || e.code === 'server_error')) {
         // We cannot know whether the server took it: keep the key and look it up later rather than resend.
+        if (e.code === 'timeout') throw new UserFacingError('unconfirmed', "The credits server is not answering, so we couldn't confirm the run reached it. It will be checked when the server answers again; you will not be charged twice.");
         throw new UserFacingError('unconfirmed', "We couldn't confirm the run reached the server. It will be checked when the connection is back; you will not be charged twice.");
       }
       this.pending = this.pending.filter((p) => p.key !== entry.key);
@@ -159,6 +168,20 @@ export class GenerationsCore extends EventEmitter {
       if (e instanceof ApiClientError) throw new UserFacingError(e.serverCode ?? e.code, e.message, (e.details ?? undefined) as Record<string, unknown> | undefined);
       throw e;
     }
+  }
+
+  /** One click starts one run: the same request started again while the first is being sent, or just after, is refused. */
+  private refuseDuplicate(request: RunRequest): void {
+    const key = stableJson(runRequestSchema.parse(request));
+    const now = this.now();
+    const sending = this.pending.some((p) => p.generationId === null && stableJson(p.request) === key);
+    const last = this.recentStarts.get(key);
+    if (sending || (last !== undefined && now - last < DUPLICATE_START_WINDOW_MS)) {
+      throw new UserFacingError('duplicate_start', 'This run was just started; one click starts one run. Change the prompt or wait a moment to run it again.');
+    }
+    this.recentStarts.delete(key);
+    this.recentStarts.set(key, now);
+    for (const [k, at] of this.recentStarts) if (now - at >= DUPLICATE_START_WINDOW_MS || this.recentStarts.size > MAX_RECENT_STARTS) this.recentStarts.delete(k);
   }
 
   async cancel(id: string): Promise<GenerationView> {
@@ -211,6 +234,8 @@ export class GenerationsCore extends EventEmitter {
   track(g: Generation): void {
     const held = this.recent.get(g.id);
     if (held && !isSameOrNewerGeneration(g, held)) return;
+    // the engine's finish estimate comes on the stream only: an answer or a list read of the same running run keeps it
+    if (held?.expectedFinishMs !== undefined && g.expectedFinishMs === undefined && g.status === 'running') g = { ...g, expectedFinishMs: held.expectedFinishMs };
     this.recent.delete(g.id);
     this.recent.set(g.id, g);
     while (this.recent.size > MAX_RECENT) this.recent.delete(this.recent.keys().next().value!);

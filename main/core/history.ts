@@ -7,6 +7,8 @@ import { ledgerEntrySchema, type LedgerEntry } from '../../shared/api/index';
 import type { HistoryFilter } from '../../shared/ipc/contract';
 import { formatCredits } from '../../shared/rules/money';
 import { MS_PER_DAY, startOfUtcDay, utcDayKey } from '../../shared/rules/schedule';
+import { GRANT_KIND_LABELS, LEDGER_KIND_LABELS } from '../../shared/rules/labels';
+import type { GrantKind } from '../../shared/rules/grants';
 import type { CreditsApiClient } from './api-client';
 
 export const MAX_HISTORY = 100_000;
@@ -162,7 +164,7 @@ export class HistoryStore {
 
   /** CSV of what the filters show, newest first, with a header; amounts in credits with up to 3 decimals. */
   csv(f: HistoryFilter): string {
-    const header = ['id', 'time_utc', 'kind', 'amount_credits', 'held_or_released_credits', 'model', 'label', 'prompt', 'generation', 'grant', 'grant_kind', 'note'];
+    const header = ['id', 'time_utc', 'kind', 'kind_label', 'amount_credits', 'held_or_released_credits', 'model', 'label', 'prompt', 'generation', 'grant', 'grant_kind', 'grant_kind_label', 'note'];
     const lines = [header.join(',')];
     for (const e of this.filtered(f)) {
       const d = e.details;
@@ -172,6 +174,7 @@ export class HistoryStore {
           String(e.id),
           new Date(e.atMs).toISOString(),
           e.kind,
+          LEDGER_KIND_LABELS[e.kind],
           formatCredits(e.amountMc).replace(/,/g, ''),
           formatCredits(side as number).replace(/,/g, ''),
           str(d.modelId),
@@ -180,6 +183,7 @@ export class HistoryStore {
           str(d.generationId),
           e.grantId ?? '',
           str(d.grantKind),
+          GRANT_KIND_LABELS[str(d.grantKind) as GrantKind] ?? '',
           str(d.note),
         ]
           .map(csvField)

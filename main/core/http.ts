@@ -13,6 +13,28 @@ export const OUTPUT_TIMEOUT_MS = 60_000;
 /** an open event stream with no byte for this long is dead: the server sends a heartbeat every 15 s */
 export const STREAM_IDLE_TIMEOUT_MS = 45_000;
 export const MAX_RESPONSE_BYTES = 5 * 1024 * 1024;
+const MIN_TIMEOUT_MS = 200;
+const MAX_TIMEOUT_MS = 300_000;
+
+/** The two limits that decide how soon a hung server is called "not answering": configurable, so tests take seconds. */
+export interface Timeouts {
+  requestMs: number;
+  streamIdleMs: number;
+}
+
+/**
+ * The limits from flags or the environment (CREDITS_REQUEST_TIMEOUT_MS, CREDITS_STREAM_IDLE_MS), the defaults otherwise.
+ * A value out of range is refused with the range, never clamped.
+ */
+export function parseTimeouts(request: string | undefined, streamIdle: string | undefined): Timeouts {
+  const one = (text: string | undefined, name: string, fallback: number) => {
+    if (text === undefined || text === '') return fallback;
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < MIN_TIMEOUT_MS || n > MAX_TIMEOUT_MS) throw new Error(`${name} must be a whole number of milliseconds from ${MIN_TIMEOUT_MS} to ${MAX_TIMEOUT_MS}, got ${text}`);
+    return n;
+  };
+  return { requestMs: one(request, 'the request timeout', REQUEST_TIMEOUT_MS), streamIdleMs: one(streamIdle, 'the stream idle limit', STREAM_IDLE_TIMEOUT_MS) };
+}
 
 // The retry schedules of main. The backoff function itself is shared/rules/backoff.ts, because the browser page's bridge (which
 // may import only shared/) reconnects with the same one.

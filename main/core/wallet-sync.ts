@@ -74,7 +74,7 @@ export class WalletSync extends EventEmitter {
   markDown(reason: string): void {
     this.closeStream();
     this.client = null;
-    this.update({ connection: 'offline', source: this.view.wallet ? 'cache' : 'none', lastError: reason });
+    this.update({ connection: 'offline', source: this.view.wallet ? 'cache' : 'none', lastError: reason, notAnswering: false });
   }
 
   /** Fetches the wallet now; resolves with the view after the attempt, whether it worked or not. */
@@ -119,7 +119,7 @@ export class WalletSync extends EventEmitter {
       this.opts.cache.clear();
     }
     this.opts.cache.save(this.opts.serverIdentity, wallet, clockOffsetMs, this.now());
-    this.update({ wallet, source: 'live', connection: 'online', asOfServerMs: wallet.serverTimeMs, clockOffsetMs, lastError: null });
+    this.update({ wallet, source: 'live', connection: 'online', asOfServerMs: wallet.serverTimeMs, clockOffsetMs, lastError: null, notAnswering: false });
     this.scheduleResetRefresh(wallet, clockOffsetMs);
   }
 
@@ -136,7 +136,7 @@ export class WalletSync extends EventEmitter {
     this.closeStream();
     const err = e instanceof ApiClientError ? e : new ApiClientError('offline', e instanceof Error ? e.message : String(e));
     const state: ConnectionState = err.code === 'offline' || err.code === 'timeout' ? 'offline' : 'reconnecting';
-    this.update({ connection: state, source: this.view.wallet ? 'cache' : 'none', lastError: err.message });
+    this.update({ connection: state, source: this.view.wallet ? 'cache' : 'none', lastError: err.message, notAnswering: err.code === 'timeout' });
     if (err.code === 'unauthorized') this.emit('unauthorized', err);
     this.scheduleRetry();
   }

@@ -10,6 +10,7 @@ import Conf from 'conf';
 import { IPC_EVENT_NAMES } from '../../shared/ipc/contract';
 import { AppCore, type ServerChoice } from '../core/app-core';
 import { dispatch } from '../core/ipc-dispatch';
+import { parseTimeouts, type Timeouts } from '../core/http';
 import { FileTokenStore, type KeyValueStore } from '../core/stores';
 import { ensurePrivateDir, makePrivate, privateStoreOptions } from '../core/private-files';
 import { nodeSpawner } from '../core/supervisor';
@@ -36,6 +37,7 @@ export interface HostOptions {
   /** the remote server's catalog signing key (base64 SPKI), if known from configuration */
   catalogKey?: string | undefined;
   serverArgs?: string[];
+  timeouts?: Timeouts;
 }
 
 /** The wallet cache, catalog and settings (conf, electron-store's file format) in a folder and a file only this user can read. */
@@ -65,6 +67,7 @@ function createCore(opts: HostOptions, outputsKey: string): AppCore {
     server,
     log: (l) => process.stderr.write(`${l}\n`),
     catalogKey: opts.catalogKey,
+    timeouts: opts.timeouts,
     outputUrl: (id, name) => `${OUTPUTS_PATH}/${encodeURIComponent(id)}/${encodeURIComponent(name)}?k=${outputsKey}`,
   });
 }
@@ -166,6 +169,8 @@ async function main(): Promise<void> {
       token: { type: 'string' },
       'catalog-key': { type: 'string' },
       'server-arg': { type: 'string', multiple: true },
+      'request-timeout-ms': { type: 'string' },
+      'stream-idle-ms': { type: 'string' },
     },
     strict: true,
   });
@@ -185,6 +190,7 @@ async function main(): Promise<void> {
     token: values.token ?? process.env.CREDITS_TOKEN,
     catalogKey: values['catalog-key'] ?? process.env.CREDITS_CATALOG_KEY,
     serverArgs: values['server-arg'] ?? [],
+    timeouts: parseTimeouts(values['request-timeout-ms'] ?? process.env.CREDITS_REQUEST_TIMEOUT_MS, values['stream-idle-ms'] ?? process.env.CREDITS_STREAM_IDLE_MS),
   });
   process.stdout.write(`Credits Desk (browser mode) at ${host.launchUrl}\n`);
   const stop = () => void host.close().finally(() => process.exit(0));

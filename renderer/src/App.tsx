@@ -80,6 +80,7 @@ export function App() {
             ))}
           </div>
         )}
+        <BridgeProblem />
         <WarningBanners />
         {page === 'generate' && <GeneratePage />}
         {page === 'plan' && <PlanPage />}
@@ -89,6 +90,17 @@ export function App() {
         {page === 'settings' && <SettingsPage />}
         {page === 'store' && <StorePage />}
       </div>
+    </div>
+  );
+}
+
+/** When this window cannot reach Credits Desk at all (no launch token, a refused one, no bridge): what is missing and how to fix it. */
+function BridgeProblem() {
+  const bridgeError = useWalletStore((s) => s.bridgeError);
+  if (!bridgeError) return null;
+  return (
+    <div role="alert" className="notice level-error bridge-problem">
+      <span>{bridgeError}</span>
     </div>
   );
 }

@@ -37,6 +37,17 @@ export class LocalEngine implements Engine {
   readonly name = 'local';
   constructor(private readonly opts: LocalEngineOptions = {}) {}
 
+  /** The simulated work: the latency per delivered unit, as run() sleeps it. */
+  expectedDurationMs(runs: readonly ResolvedRun[]): number {
+    const latency = this.opts.latencyMs ?? 0;
+    let units = 0;
+    for (const run of runs) {
+      const p = run.model.pricing;
+      units += p.meter === 'image' || p.meter === 'action' ? run.count : p.meter === 'second' ? run.seconds : 1;
+    }
+    return latency * units;
+  }
+
   async run(job: EngineJob): Promise<EngineResult> {
     const random = this.opts.random ?? Math.random;
     const failAll = job.runs.some((r) => r.prompt.includes(FAIL_MARKER)) || random() < (this.opts.failureRate ?? 0);

@@ -39,6 +39,8 @@ export class EngineError extends Error {
 export interface Engine {
   readonly name: string;
   run(job: EngineJob): Promise<EngineResult>;
+  /** how long a run should take, when the engine can tell (null: it cannot, the app then says "working") */
+  expectedDurationMs?(runs: readonly ResolvedRun[]): number | null;
 }
 
 /** Waits `ms`, or rejects with a canceled EngineError when the signal aborts. */

@@ -216,11 +216,24 @@ export class GenerationRunner {
     this.opts.onWalletChanged(accountId);
   }
 
+  /** When a run that started at `startedAtMs` should finish, if its engine can tell (the app shows time left), else undefined. */
+  private expectedFinishMs(request: unknown, startedAtMs: number): number | undefined {
+    try {
+      const runs = expandRequest(runRequestSchema.parse(request), this.opts.catalog);
+      const duration = this.opts.engines.engineFor(runs).expectedDurationMs?.(runs) ?? null;
+      return duration !== null && duration > 0 ? startedAtMs + duration : undefined;
+    } catch {
+      return undefined; // no estimate: the app says "working"
+    }
+  }
+
   private async runOne(id: string): Promise<void> {
     const { db, catalog, clock, engines } = this.opts;
     const row = await db.transaction((tx) => claimGeneration(tx, id, this.lease, clock.now()));
     if (!row) return;
-    this.opts.onGeneration(row.accountId, generationView(row));
+    const expectedFinishMs = this.expectedFinishMs(row.request, row.startedAtMs ?? clock.now());
+    const withEta = (g: Generation): Generation => (expectedFinishMs !== undefined && g.status === 'running' ? { ...g, expectedFinishMs } : g);
+    this.opts.onGeneration(row.accountId, withEta(generationView(row)));
     const controller = new AbortController();
     this.running.set(id, controller);
     const dir = outputDirOf(this.opts.outputsDir, row.accountId, id);
@@ -242,7 +255,7 @@ export class GenerationRunner {
           lastPct = pct;
           void db
             .transaction((tx) => setProgress(tx, id, pct))
-            .then((r) => r && this.opts.onGeneration(r.accountId, generationView(r)))
+            .then((r) => r && this.opts.onGeneration(r.accountId, withEta(generationView(r))))
             .catch((e: unknown) => this.opts.log?.(`generation ${id}: progress not saved: ${(e as Error).message}`));
         },
       });

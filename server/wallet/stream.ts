@@ -33,7 +33,7 @@ function resumePoint(req: FastifyRequest): number | null {
  * Serves one stream. Ledger entries carry their id as the SSE id: a client that reconnects with Last-Event-ID gets exactly
  * the entries after it, in order, each once. Wallet and generation events carry no id.
  */
-export async function serveStream(ctx: ServerContext, streams: OpenStreams, req: FastifyRequest, reply: FastifyReply): Promise<void> {
+export async function serveStream(ctx: ServerContext, streams: OpenStreams, req: FastifyRequest, reply: FastifyReply, heartbeatMs = SSE_HEARTBEAT_MS): Promise<void> {
   const { db, events } = ctx;
   const accountId = req.accountId;
   const first = await ctx.wallet(accountId);
@@ -69,7 +69,7 @@ export async function serveStream(ctx: ServerContext, streams: OpenStreams, req:
   res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
   res.write(`retry: ${SSE_RETRY_MS}\n\n`);
   send({ type: 'wallet', wallet: first });
-  const heartbeat = setInterval(() => write(': ping\n\n'), SSE_HEARTBEAT_MS);
+  const heartbeat = setInterval(() => write(': ping\n\n'), heartbeatMs);
   const end = () => {
     if (closed) return;
     closed = true;

@@ -202,6 +202,8 @@ export const generationSchema = z.object({
   queue: z.object({ ahead: z.int().min(0), expectedStartMs: epochMs }).nullable().default(null),
   error: z.object({ code: z.string(), message: z.string() }).nullable(),
   progressPct: z.int().min(0).max(100),
+  /** while it runs, when the engine expects it to finish (server time), if the engine can estimate it (the local engine knows its latency); sent on the stream only */
+  expectedFinishMs: epochMs.optional(),
   createdAtMs: epochMs,
   startedAtMs: epochMs.nullable(),
   finishedAtMs: epochMs.nullable(),

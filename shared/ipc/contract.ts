@@ -26,6 +26,8 @@ export const walletViewSchema = z.object({
   clockOffsetMs: z.int(),
   /** a message for the user when the last sync failed */
   lastError: z.string().nullable(),
+  /** the server was reached but stopped answering (a request timed out, the event stream went silent): not the same as down */
+  notAnswering: z.boolean().optional(),
   serverKind: z.enum(['embedded', 'remote']),
 });
 export type WalletView = z.infer<typeof walletViewSchema>;
@@ -75,12 +77,23 @@ export type GenerationView = z.infer<typeof generationViewSchema>;
  */
 export const runAcknowledgedSchema = z.object({ id: z.string().min(1).max(80) });
 
+/** the largest credit amount a setting takes (1,000,000 credits), in millicredits */
+export const SETTINGS_MAX_MC = 1_000_000_000;
+const SETTING_RANGE = 'must be from 0 to 1,000,000 credits';
+const settingMc = () => z.int(`${SETTING_RANGE}, to the thousandth`).min(0, SETTING_RANGE).max(SETTINGS_MAX_MC, SETTING_RANGE);
+
 export const settingsSchema = z.object({
   /** runs whose estimate is at or under this many millicredits start without a confirmation */
-  autoApproveMc: z.int().min(0).max(1_000_000_000),
+  autoApproveMc: settingMc(),
   /** warn below this many millicredits; null = the plan's default (20% of its period credits, at least 10) */
-  lowBalanceThresholdMc: z.int().min(0).max(1_000_000_000).nullable(),
+  lowBalanceThresholdMc: settingMc().nullable(),
 });
+
+/** How an input field is named to a person in an error (the internal names never reach the user). */
+export const IPC_FIELD_LABELS: Readonly<Record<string, string>> = {
+  autoApproveMc: 'The auto-approve limit',
+  lowBalanceThresholdMc: 'The low-balance warning level',
+};
 export type Settings = z.infer<typeof settingsSchema>;
 
 /** Where main keeps the account token: encrypted by the OS keychain, in memory for this run only (no keychain), or a user-only file (browser mode). */

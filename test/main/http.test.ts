@@ -3,7 +3,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHttp, eventStreamFetch } from '../../main/core/http';
+import { createHttp, eventStreamFetch, parseTimeouts, REQUEST_TIMEOUT_MS, STREAM_IDLE_TIMEOUT_MS } from '../../main/core/http';
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -77,5 +77,14 @@ describe('eventStreamFetch', () => {
     await reader.read();
     controller.abort();
     await expect(reader.read()).rejects.toThrow();
+  });
+});
+
+describe('parseTimeouts', () => {
+  it('takes the defaults, or whole milliseconds in range, and refuses the rest with the range (never clamps)', () => {
+    expect(parseTimeouts(undefined, undefined)).toEqual({ requestMs: REQUEST_TIMEOUT_MS, streamIdleMs: STREAM_IDLE_TIMEOUT_MS });
+    expect(parseTimeouts('1500', '2000')).toEqual({ requestMs: 1500, streamIdleMs: 2000 });
+    expect(() => parseTimeouts('50', undefined)).toThrow('the request timeout must be a whole number of milliseconds from 200 to 300000, got 50');
+    expect(() => parseTimeouts(undefined, '1.5')).toThrow(/stream idle limit .* got 1.5/);
   });
 });

@@ -56,7 +56,11 @@ describe('dispatch', () => {
     expect(JSON.stringify(r)).not.toContain('secret');
   });
   it('validates inputs of methods that take them', async () => {
-    expect(await dispatch(handlers, 'updateSettings', { autoApproveMc: -5 })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    expect(await dispatch(handlers, 'updateSettings', { autoApproveMc: -5 })).toMatchObject({ ok: false, error: { code: 'invalid_input', message: 'The auto-approve limit must be from 0 to 1,000,000 credits.' } });
+    // out of range is refused in words and credits (not clamped, no internal names or millicredits)
+    const big = await dispatch(handlers, 'updateSettings', { autoApproveMc: 2_000, lowBalanceThresholdMc: 2_000_000_000 });
+    expect(big).toEqual({ ok: false, error: { code: 'invalid_input', message: 'The low-balance warning level must be from 0 to 1,000,000 credits.' } });
+    expect(JSON.stringify(big)).not.toMatch(/Mc|millicredit/);
     expect(await dispatch(handlers, 'updateSettings', { autoApproveMc: 2_000, extra: 1 })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
     expect(await dispatch(handlers, 'startGeneration', { request: { modelId: 'x', prompt: 'y'.repeat(100_001) }, approvedMc: 1 })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
     expect(await dispatch(handlers, 'updateSettings', { autoApproveMc: 2_000 })).toEqual({ ok: true, value: { autoApproveMc: 2_000, lowBalanceThresholdMc: null, tokenStorage: 'encrypted' } });

@@ -9,6 +9,7 @@ import Conf from 'conf';
 import { sql } from 'drizzle-orm';
 import { defaultCatalog } from '../../shared/catalog/index';
 import { parseCredits } from '../../shared/rules/money';
+import { LEDGER_KIND_LABELS } from '../../shared/rules/labels';
 import { countdown } from '../../renderer/src/lib/format';
 import type { LedgerEntry } from '../../shared/api/index';
 import { buildApp } from '../../server/app';
@@ -250,7 +251,8 @@ describe('CSV export', () => {
     await history.sync(client, accountId);
     const rows = parseCsv(history.csv({}));
     const [header, ...data] = rows;
-    expect(header).toEqual(['id', 'time_utc', 'kind', 'amount_credits', 'held_or_released_credits', 'model', 'label', 'prompt', 'generation', 'grant', 'grant_kind', 'note']);
+    // a stable machine column (kind, grant_kind) beside each human label (kind_label, grant_kind_label)
+    expect(header).toEqual(['id', 'time_utc', 'kind', 'kind_label', 'amount_credits', 'held_or_released_credits', 'model', 'label', 'prompt', 'generation', 'grant', 'grant_kind', 'grant_kind_label', 'note']);
     const truth = (await serverLedger(client)).reverse(); // the export is newest first
     expect(data).toHaveLength(truth.length);
     data.forEach((r, i) => {
@@ -258,13 +260,16 @@ describe('CSV export', () => {
       expect(Number(r[0])).toBe(e.id);
       expect(Date.parse(r[1]!)).toBe(e.atMs);
       expect(r[2]).toBe(e.kind);
-      expect(parseCredits(r[3]!, { allowNegative: true })).toBe(e.amountMc);
+      expect(r[3]).toBe(LEDGER_KIND_LABELS[e.kind]);
+      expect(parseCredits(r[4]!, { allowNegative: true })).toBe(e.amountMc);
     });
-    const prompts = data.map((r) => r[7]);
+    const prompts = data.map((r) => r[8]);
     expect(prompts).toContain('with, comma');
     expect(prompts).toContain('line\nbreak');
     expect(prompts).toContain(`'=HYPERLINK("x")`);
-    expect(data.map((r) => r[11])).toContain('a "quoted", note');
+    expect(data.map((r) => r[13])).toContain('a "quoted", note');
+    const grantRow = data.find((r) => r[13] === 'a "quoted", note')!;
+    expect([grantRow[2], grantRow[3], grantRow[11], grantRow[12]]).toEqual(['grant', 'Credits added', 'bonus', 'Bonus']);
     // filtered export holds only what the filter shows
     const charges = parseCsv(history.csv({ kinds: ['capture'] })).slice(1);
     expect(charges).toHaveLength(4);

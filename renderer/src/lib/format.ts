@@ -1,18 +1,10 @@
 // Display helpers for the renderer: credits, grant kinds, countdowns and "as of" times, all from integer millicredits and epoch ms.
 import { formatCredits } from '../../../shared/rules/money';
-import type { GrantKind } from '../../../shared/rules/grants';
 import type { Usage } from '../../../shared/rules/pricing';
 
 export { formatCredits };
 
-export const GRANT_KIND_LABELS: Record<GrantKind, string> = {
-  daily: 'Daily free',
-  trial: 'Signup trial',
-  subscription: 'Subscription',
-  pack: 'Credit pack',
-  bonus: 'Bonus',
-  adjustment: 'Adjustment',
-};
+export { GRANT_KIND_LABELS } from '../../../shared/rules/labels';
 
 /** "11 h 58 min 02 s" until `targetMs`, from the server's now. */
 export function countdown(targetMs: number, serverNowMs: number): string {

@@ -30,7 +30,7 @@ export const useWalletStore = create<WalletState>((set, get) => ({
   init() {
     const credits = window.credits;
     if (!credits) {
-      set({ bridgeError: 'Credits Desk is not connected to this window. Open it from the app.' });
+      set({ bridgeError: 'Credits Desk is not connected to this window: it has no bridge to the app. Open Credits Desk itself (npm start), or browser mode at the address it printed.' });
       return () => {};
     }
     const off = credits.onWalletView((view) => set((s) => ({ view: newerView(s.view, view) })));

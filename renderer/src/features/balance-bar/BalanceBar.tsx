@@ -5,15 +5,20 @@ import type { Wallet } from '../../../../shared/api/index';
 import { useAppStore } from '../../stores/app-store';
 import { BalancePopover } from './BalancePopover';
 import type { WalletView } from '../../../../shared/ipc/contract';
+import { findPlan } from '../../../../shared/catalog/schema';
 import { age, clockTime, countdown, expiryDate, formatCredits, GRANT_KIND_LABELS } from '../../lib/format';
 import { useServerNow } from '../../lib/use-server-now';
 import { useWalletStore } from '../../stores/wallet-store';
+
+/** grants listed in the bar itself; the rest are in Details, so many grants never push the bar out of a small window */
+const MAX_BAR_GRANTS = 3;
 
 function statusText(view: WalletView, serverNowMs: number): { label: string; tone: 'ok' | 'warn' | 'muted' } {
   const asOf = view.asOfServerMs;
   if (view.connection === 'online' && view.source === 'live') return { label: 'Up to date', tone: 'ok' };
   if (!view.wallet) return { label: view.connection === 'offline' ? 'Offline, no balance yet' : 'Connecting…', tone: 'muted' };
   const when = asOf === null ? '' : `, as of ${clockTime(asOf)}${serverNowMs - asOf > 3_600_000 ? ` (${age(asOf, serverNowMs)})` : ''}`;
+  if (view.notAnswering && view.connection !== 'online') return { label: `Server not answering${when}`, tone: 'warn' };
   if (view.connection === 'offline') return { label: `Offline${when}`, tone: 'warn' };
   if (view.connection === 'reconnecting') return { label: `Reconnecting${when}`, tone: 'warn' };
   return { label: `Connecting${when}`, tone: 'muted' };
@@ -41,8 +46,10 @@ export function BalanceBar() {
   const serverNow = useServerNow(view?.clockOffsetMs ?? 0);
   const breakdownId = useId();
   const expiring = useAppStore((s) => s.warnings.expiring);
+  const catalog = useAppStore((s) => s.catalogView?.catalog ?? null);
   const wallet = view?.wallet ?? null;
   const status = view ? statusText(view, serverNow) : { label: 'Connecting…', tone: 'muted' as const };
+  const planName = wallet ? ((catalog && findPlan(catalog, wallet.planId)?.name) ?? wallet.planId) : null;
   const total = wallet ? wallet.grants.reduce((s, g) => s + g.remainingMc, 0) : 0;
 
   return (
@@ -52,6 +59,11 @@ export function BalanceBar() {
           {(wallet?.displayName ?? '?').slice(0, 1).toUpperCase()}
         </span>
         <span className="user-name">{wallet?.displayName ?? '—'}</span>
+        {planName && (
+          <span className="user-plan" data-testid="plan-name">
+            {planName} plan
+          </span>
+        )}
       </div>
       <div className="balance-amount" aria-live="polite">
         <span className="amount" data-testid="available-credits">
@@ -68,18 +80,7 @@ export function BalanceBar() {
             ))}
         </div>
       )}
-      {wallet && (
-        <ul className="grant-list" id={breakdownId} aria-label="Credits by grant">
-          {wallet.grants.map((g) => (
-            <li key={g.id} className="grant-row">
-              <span className={`dot kind-${g.kind}`} aria-hidden="true" />
-              <span className="grant-kind">{GRANT_KIND_LABELS[g.kind]}</span>
-              <span className="grant-remaining">{formatCredits(g.remainingMc)}</span>
-              <span className="grant-expiry">{g.expiresAtMs === null ? 'no expiry' : g.kind === 'daily' ? 'today' : `until ${expiryDate(g.expiresAtMs)}`}</span>
-            </li>
-          ))}
-        </ul>
-      )}
+      {wallet && <GrantList wallet={wallet} id={breakdownId} />}
       {expiring && (
         <p className="expiring-line" data-testid="expiring-line">
           {formatCredits(expiring.totalMc)} credits expire {expiryDate(expiring.firstExpiresAtMs)}
@@ -104,7 +105,43 @@ export function BalanceBar() {
           </button>
         </span>
       </div>
-      {view?.lastError && view.connection !== 'online' && <p className="status-detail">{view.lastError}</p>}
+      {view && <StatusDetail view={view} />}
     </section>
+  );
+}
+
+/** Why the bar is not live, and what still works without the server. */
+function StatusDetail({ view }: { view: WalletView }) {
+  if (view.connection === 'online') return null;
+  return (
+    <>
+      {view.lastError && <p className="status-detail">{view.lastError}</p>}
+      {view.connection === 'offline' && view.wallet && (
+        <p className="status-detail" data-testid="offline-works">
+          Still works offline: your last known balance, estimates from the saved price list, the cost planner and history. Running, buying and training need the server.
+        </p>
+      )}
+    </>
+  );
+}
+
+/** The grants in the bar: the first MAX_BAR_GRANTS, then how many more are in Details. */
+function GrantList({ wallet, id }: { wallet: NonNullable<WalletView['wallet']>; id: string }) {
+  return (
+    <ul className="grant-list" id={id} aria-label="Credits by grant">
+      {wallet.grants.slice(0, MAX_BAR_GRANTS).map((g) => (
+        <li key={g.id} className="grant-row">
+          <span className={`dot kind-${g.kind}`} aria-hidden="true" />
+          <span className="grant-kind">{GRANT_KIND_LABELS[g.kind]}</span>
+          <span className="grant-remaining">{formatCredits(g.remainingMc)}</span>
+          <span className="grant-expiry">{g.expiresAtMs === null ? 'no expiry' : g.kind === 'daily' ? 'today' : `until ${expiryDate(g.expiresAtMs)}`}</span>
+        </li>
+      ))}
+      {wallet.grants.length > MAX_BAR_GRANTS && (
+        <li className="grant-more" data-testid="grants-more">
+          and {wallet.grants.length - MAX_BAR_GRANTS} more (see Details)
+        </li>
+      )}
+    </ul>
   );
 }

@@ -1,5 +1,5 @@
 // The generation view: pick a model, set its parameters within the plan, see the estimate as a range, approve, and follow the run.
-import { useId, useMemo, useState } from 'react';
+import { useEffect, useId, useMemo, useState } from 'react';
 import { findPlan } from '../../../../shared/catalog/schema';
 import { MAX_PROMPT_CHARS } from '../../../../shared/rules/pricing';
 import { creditsText as credits } from '../../../../shared/rules/money';
@@ -10,23 +10,29 @@ import { EstimatePanel, ModelSelect, ParamFields } from './GenerateFields';
 import { CustomModelField } from './CustomModelField';
 import { RunCard } from './RunCard';
 import { Modal } from '../../ui/Modal';
+import { draftFor, loadDrafts, saveDraft } from './drafts';
 import { usePreflight, useStartRun, type Approval } from './use-run';
+
+const DEFAULT_FORM: FormState = { target: 'model:flux-schnell', prompt: '', count: 1, resolutionId: '', modeId: '', seconds: 5, maxOutputTokens: 1000, trainingImages: 10 };
 
 export function GeneratePage() {
   const catalogView = useAppStore((s) => s.catalogView);
-  const connection = useWalletStore((s) => s.view?.connection);
+  const walletView = useWalletStore((s) => s.view);
+  const connection = walletView?.connection;
   const catalog = catalogView?.catalog ?? null;
   const plan = catalog && catalogView?.planId ? (findPlan(catalog, catalogView.planId) ?? null) : null;
-  const [form, setForm] = useState<FormState>({ target: 'model:flux-schnell', prompt: '', count: 1, resolutionId: '', modeId: '', seconds: 5, maxOutputTokens: 1000, trainingImages: 10 });
+  // the last edited draft comes back after navigating away or restarting; each model keeps its own
+  const [form, setForm] = useState<FormState>(() => draftFor(loadDrafts()) ?? DEFAULT_FORM);
+  useEffect(() => saveDraft(form), [form]);
   const p = selectedModel(catalog, form.target)?.pricing;
   const request = useMemo(() => toRequest(catalog, form), [catalog, form]);
   const ids = { prompt: useId(), estimate: useId() };
-  const preflight = usePreflight(request, connection, catalogView);
+  const preflight = usePreflight(request, walletView, catalogView);
   const run = useStartRun(request);
   const est = preflight?.estimate ?? null;
 
   const pick = (target: string) => {
-    setForm((f) => ({ ...f, target, ...defaultsFor(selectedModel(catalog, target)) }));
+    setForm((f) => draftFor(loadDrafts(), target) ?? { ...f, target, ...defaultsFor(selectedModel(catalog, target)) });
     run.setError(null);
   };
   const onGenerate = () => {

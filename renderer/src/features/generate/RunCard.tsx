@@ -16,6 +16,8 @@ const STATUS_LABELS: Record<GenerationView['status'], string> = {
   canceled: 'Canceled',
 };
 const MAX_TEXT_CHARS = 20_000;
+/** how often a smooth progress bar moves */
+const SMOOTH_TICK_MS = 250;
 
 function TextOutput({ url }: { url: string }) {
   const [text, setText] = useState<string | null>(null);
@@ -50,6 +52,45 @@ function QueuePlace({ ahead, expectedStartMs }: { ahead: number; expectedStartMs
   );
 }
 
+/** Time left as words: "about 12 s left", "about 3 min left", "finishing". */
+export function timeLeftText(leftMs: number): string {
+  if (leftMs <= 500) return 'finishing';
+  const s = Math.ceil(leftMs / 1000);
+  return s < 60 ? `about ${s} s left` : `about ${Math.round(s / 60)} min left`;
+}
+
+/**
+ * The progress of a run: smooth, with time left, when its engine said when it should finish; the engine's own steps when it
+ * reported some; otherwise an honest "Working…" (an indeterminate bar) rather than a number that sits.
+ */
+export function progressOf(run: Pick<GenerationView, 'status' | 'progressPct' | 'startedAtMs' | 'expectedFinishMs'>, serverNowMs: number): { pct: number | null; label: string } {
+  if (run.status === 'queued') return { pct: null, label: 'Waiting to start' };
+  const start = run.startedAtMs;
+  const end = run.expectedFinishMs;
+  if (start !== null && end !== undefined && end > start) {
+    const pct = Math.max(run.progressPct, Math.min(99, Math.floor(((serverNowMs - start) / (end - start)) * 100)));
+    return { pct, label: `${pct}% · ${timeLeftText(end - serverNowMs)}` };
+  }
+  if (run.progressPct > 0) return { pct: run.progressPct, label: `${run.progressPct}% · working…` };
+  return { pct: null, label: 'Working…' };
+}
+
+function RunProgress({ run }: { run: GenerationView }) {
+  const offsetMs = useWalletStore((s) => s.view?.clockOffsetMs ?? 0);
+  const serverNowMs = useServerNow(offsetMs, run.expectedFinishMs !== undefined ? SMOOTH_TICK_MS : undefined);
+  const p = progressOf(run, serverNowMs);
+  return (
+    <>
+      <div role="progressbar" aria-label="Progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={p.pct ?? undefined} aria-valuetext={p.label} className={`bar${p.pct === null ? ' indeterminate' : ''}`}>
+        <span style={{ width: `${p.pct ?? 100}%` }} />
+      </div>
+      <span className="progress-text" data-testid="run-progress">
+        {p.label}
+      </span>
+    </>
+  );
+}
+
 export function RunCard({ run }: { run: GenerationView }) {
   const inProgress = run.status === 'queued' || run.status === 'running';
   const used = usageText(run.usage, run.outputs[0]?.kind === 'audio' ? 'clip' : run.outputs[0]?.kind === 'text' ? 'reply' : 'image');
@@ -68,9 +109,7 @@ export function RunCard({ run }: { run: GenerationView }) {
       {run.status === 'queued' && run.queue && <QueuePlace ahead={run.queue.ahead} expectedStartMs={run.queue.expectedStartMs} />}
       {inProgress && (
         <div className="run-progress">
-          <div role="progressbar" aria-label="Progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={run.progressPct} className="bar">
-            <span style={{ width: `${run.progressPct}%` }} />
-          </div>
+          <RunProgress run={run} />
           <button
             type="button"
             disabled={canceling}

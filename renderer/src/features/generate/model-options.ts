@@ -1,7 +1,7 @@
 // Pure helpers for the generation form: unit prices, plan access labels, and turning form fields into a run request.
 import type { Catalog, CatalogModel, Plan } from '../../../../shared/catalog/schema';
 import { accessFor, levelRank } from '../../../../shared/rules/entitlements';
-import { formatCredits } from '../../../../shared/rules/money';
+import { creditsText, formatCredits } from '../../../../shared/rules/money';
 import type { RunRequest } from '../../../../shared/rules/pricing';
 
 export const MODALITY_LABELS: Record<CatalogModel['modality'], string> = {
@@ -34,6 +34,17 @@ export function unitPrice(m: CatalogModel): string {
     case 'trainingImage':
       return `${formatCredits(p.mcPerImage)} / training image`;
   }
+}
+
+/** How a per-block token price is billed, in words (null for other meters and proportional token prices). */
+export function blockPricingNote(p: CatalogModel['pricing'] | undefined): string | null {
+  if (p?.meter !== 'tokens' || p.rounding !== 'perBlock') return null;
+  const block = p.blockTokens.toLocaleString('en-US');
+  const price =
+    p.inputMcPerBlock === p.outputMcPerBlock
+      ? `${creditsText(p.inputMcPerBlock)} a block, prompt and reply counted together`
+      : `${creditsText(p.inputMcPerBlock)} a block of prompt, ${creditsText(p.outputMcPerBlock)} a block of reply`;
+  return `Billed per started ${block}-token block: ${price}. A short prompt still pays for a whole block.`;
 }
 
 /** "" when fully included; otherwise how the plan limits the model. */

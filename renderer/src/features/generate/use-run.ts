@@ -1,17 +1,22 @@
 // The generation page's conversations with main: the debounced pre-flight of the request being edited, and starting an approved run.
 import { useEffect, useRef, useState } from 'react';
-import type { CatalogView, PreflightResult } from '../../../../shared/ipc/contract';
+import type { CatalogView, PreflightResult, WalletView } from '../../../../shared/ipc/contract';
 import type { RunRequest } from '../../../../shared/rules/pricing';
 
 const ESTIMATE_DEBOUNCE_MS = 120;
+/** how long Generate stays busy after a start was answered: longer than a double click */
+const CLICK_GUARD_MS = 400;
 
 export interface Approval {
   amountMc: number;
   reason: 'confirm' | 'price_changed';
 }
 
-/** The pre-flight of `request`, asked again when the connection or the catalog changes (they change what may run). */
-export function usePreflight(request: RunRequest | null, connection: string | undefined, catalogView: CatalogView | null): PreflightResult | null {
+/**
+ * The pre-flight of `request`, asked again when the wallet view (balance, connection) or the catalog changes: they change what may
+ * run, so a refusal follows the live wallet (a top-up lifts "insufficient credits" without a refresh).
+ */
+export function usePreflight(request: RunRequest | null, walletView: WalletView | null | undefined, catalogView: CatalogView | null): PreflightResult | null {
   const [preflight, setPreflight] = useState<PreflightResult | null>(null);
   const seq = useRef(0);
   useEffect(() => {
@@ -28,7 +33,7 @@ export function usePreflight(request: RunRequest | null, connection: string | un
       });
     }, ESTIMATE_DEBOUNCE_MS);
     return () => clearTimeout(t);
-  }, [request, connection, catalogView]);
+  }, [request, walletView, catalogView]);
   return preflight;
 }
 
@@ -37,8 +42,11 @@ export function useStartRun(request: RunRequest | null) {
   const [approval, setApproval] = useState<Approval | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  // set synchronously, before React re-renders the disabled button: a second click in the same frame is ignored here
+  const starting = useRef(false);
   async function start(approvedMc: number) {
-    if (!request || !window.credits) return;
+    if (!request || !window.credits || starting.current) return;
+    starting.current = true;
     setBusy(true);
     setError(null);
     try {
@@ -52,7 +60,11 @@ export function useStartRun(request: RunRequest | null) {
         setError(r.error.message);
       }
     } finally {
-      setBusy(false);
+      // stay busy a moment after main answers, so a fast second click on the re-enabled button does not start a second run
+      setTimeout(() => {
+        starting.current = false;
+        setBusy(false);
+      }, CLICK_GUARD_MS);
     }
   }
   return { approval, setApproval, busy, error, setError, start };

@@ -1,12 +1,38 @@
-// Credits spent per day by model over the last 30 days (server time), as stacked bars with a text summary for assistive technology.
-import { useEffect, useState } from 'react';
+// Credits spent per day by model over the last 30 days (server time): stacked bars (recharts) with axes, units and tooltips,
+// and a text summary for assistive technology.
+import { useEffect, useMemo, useState } from 'react';
+import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { formatCredits } from '../../lib/format';
+import { creditsText } from '../../../../shared/rules/money';
 import { useAppStore } from '../../stores/app-store';
 
 type Chart = { day: string; byModel: Record<string, number>; totalMc: number }[];
-const COLORS = ['#4f5bd5', '#2fa37a', '#e0a030', '#d56a9b', '#4f9bd5', '#8a7ad6'];
+const COLORS = ['#4f5bd5', '#2fa37a', '#b7791f', '#c2417c', '#2f7fc1', '#7a6ad0'];
 const TOP_MODELS = 5;
-const HEIGHT = 120;
+const OTHER = 'Other';
+const CHART_HEIGHT_PX = 220;
+
+/** "2026-11-03" → "Nov 3" (the day is a UTC day of the server's clock) */
+export function dayLabel(day: string): string {
+  return new Date(`${day}T00:00:00Z`).toLocaleDateString('en-US', { month: 'short', day: 'numeric', timeZone: 'UTC' });
+}
+
+/** The chart's rows: one per day, millicredits per series (the top models, then the rest as "Other"), and the series in order. */
+export function chartRows(chart: Chart): { rows: Record<string, string | number>[]; series: string[]; top: string[] } {
+  const totals = new Map<string, number>();
+  for (const d of chart) for (const [m, v] of Object.entries(d.byModel)) totals.set(m, (totals.get(m) ?? 0) + v);
+  const top = [...totals].sort((a, b) => b[1] - a[1]).slice(0, TOP_MODELS).map(([m]) => m);
+  const series = [...top, ...(totals.size > TOP_MODELS ? [OTHER] : [])];
+  const rows = chart.map((d) => {
+    const row: Record<string, string | number> = { day: d.day };
+    for (const m of top) row[m] = d.byModel[m] ?? 0;
+    if (series.includes(OTHER)) row[OTHER] = Object.entries(d.byModel).filter(([k]) => !top.includes(k)).reduce((s, [, x]) => s + x, 0);
+    return row;
+  });
+  return { rows, series, top };
+}
+
+const creditsTick = (mc: number) => formatCredits(Math.round(mc));
 
 export function SpendChart() {
   const historyVersion = useAppStore((s) => s.historyVersion);
@@ -14,37 +40,29 @@ export function SpendChart() {
   useEffect(() => {
     void window.credits?.getSpendChart().then((r) => r.ok && setChart(r.value));
   }, [historyVersion]);
-  if (!chart) return null;
-  const totals = new Map<string, number>();
-  for (const d of chart) for (const [m, v] of Object.entries(d.byModel)) totals.set(m, (totals.get(m) ?? 0) + v);
-  const top = [...totals].sort((a, b) => b[1] - a[1]).slice(0, TOP_MODELS).map(([m]) => m);
-  const series = [...top, ...(totals.size > TOP_MODELS ? ['Other'] : [])];
-  const max = Math.max(1, ...chart.map((d) => d.totalMc));
+  const data = useMemo(() => (chart ? chartRows(chart) : null), [chart]);
+  if (!chart || !data) return null;
   const sum = chart.reduce((s, d) => s + d.totalMc, 0);
-  const barW = 100 / chart.length;
-  const summary = sum === 0 ? 'No credits spent in the last 30 days.' : `${formatCredits(sum)} credits spent in the last 30 days; most on ${top.slice(0, 3).join(', ')}.`;
+  const summary = sum === 0 ? 'No credits spent in the last 30 days.' : `${creditsText(sum)} spent in the last 30 days; most on ${data.top.slice(0, 3).join(', ')}.`;
   return (
     <figure className="spend-chart">
-      <figcaption>Credits spent per day, last 30 days</figcaption>
-      <svg viewBox={`0 0 100 ${HEIGHT}`} preserveAspectRatio="none" role="img" aria-label={summary}>
-        {chart.map((d, i) => {
-          let y = HEIGHT;
-          return series.map((m, si) => {
-            const v = m === 'Other' ? Object.entries(d.byModel).filter(([k]) => !top.includes(k)).reduce((s, [, x]) => s + x, 0) : (d.byModel[m] ?? 0);
-            if (!v) return null;
-            const h = (v / max) * (HEIGHT - 4);
-            y -= h;
-            return <rect key={`${d.day}-${m}`} x={i * barW + barW * 0.15} width={barW * 0.7} y={y} height={h} fill={COLORS[si % COLORS.length]}><title>{`${d.day} ${m}: ${formatCredits(v)}`}</title></rect>;
-          });
-        })}
-      </svg>
-      <div className="legend">
-        {series.map((m, i) => (
-          <span key={m}>
-            <span className="swatch" style={{ background: COLORS[i % COLORS.length] }} /> {m}
-          </span>
-        ))}
-        {series.length === 0 && <span className="muted">{summary}</span>}
+      <figcaption>Credits spent per day, last 30 days (UTC days)</figcaption>
+      <p className="spend-summary muted" data-testid="spend-summary">
+        {summary}
+      </p>
+      <div className="spend-chart-plot" aria-hidden="true">
+        <ResponsiveContainer width="100%" height={CHART_HEIGHT_PX}>
+          <BarChart data={data.rows} margin={{ top: 8, right: 8, bottom: 4, left: 8 }} accessibilityLayer={false}>
+            <CartesianGrid strokeDasharray="3 3" vertical={false} />
+            <XAxis dataKey="day" tickFormatter={dayLabel} minTickGap={16} fontSize={11} />
+            <YAxis tickFormatter={creditsTick} allowDecimals={false} fontSize={11} width={56} label={{ value: 'credits', angle: -90, position: 'insideLeft', fontSize: 11 }} />
+            <Tooltip formatter={(v) => creditsText(Math.round(Number(v)))} labelFormatter={(d) => dayLabel(String(d))} />
+            {data.series.length > 0 && <Legend wrapperStyle={{ fontSize: 12 }} />}
+            {data.series.map((m, i) => (
+              <Bar key={m} dataKey={m} name={m} stackId="spend" fill={COLORS[i % COLORS.length]} isAnimationActive={false} />
+            ))}
+          </BarChart>
+        </ResponsiveContainer>
       </div>
     </figure>
   );

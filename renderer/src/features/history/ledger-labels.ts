@@ -1,18 +1,9 @@
 // How a ledger entry reads to a person: the kind's label, what it was about, and the amount it changed.
 import type { LedgerEntry } from '../../../../shared/api/index';
 import { formatCredits } from '../../lib/format';
+import { LEDGER_KIND_LABELS } from '../../../../shared/rules/labels';
 
-export const KIND_LABELS: Record<LedgerEntry['kind'], string> = {
-  grant: 'Credits added',
-  expiry: 'Expired',
-  hold: 'Held for a run',
-  capture: 'Charged',
-  release: 'Returned',
-  void: 'Refunded',
-  refund: 'Taken back (refund)',
-  purchase: 'Purchase',
-  adjustment: 'Adjustment',
-};
+export const KIND_LABELS = LEDGER_KIND_LABELS;
 
 export const text = (v: unknown) => (typeof v === 'string' ? v : '');
 export const num = (v: unknown) => (typeof v === 'number' ? v : null);

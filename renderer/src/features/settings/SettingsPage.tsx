@@ -1,7 +1,7 @@
 // Settings: the auto-approve limit under which runs start without a confirmation, the low-balance level, and where the sign-in is kept.
 import { useEffect, useId, useState } from 'react';
 import { CreditAmountError, formatCredits, parseCredits } from '../../../../shared/rules/money';
-import type { TokenStorage } from '../../../../shared/ipc/contract';
+import { SETTINGS_MAX_MC, type TokenStorage } from '../../../../shared/ipc/contract';
 import { useAppStore } from '../../stores/app-store';
 
 const TOKEN_STORAGE_TEXT: Record<TokenStorage, { warn: boolean; text: string }> = {
@@ -37,8 +37,9 @@ export function SettingsPage() {
           let mc: number;
           let lowMc: number | null;
           try {
-            mc = parseCredits(text);
-            lowMc = lowText.trim() === '' ? null : parseCredits(lowText);
+            // out of range is refused with the range, never clamped; the same limits main checks
+            mc = parseCredits(text, { maxMc: SETTINGS_MAX_MC, subjectAndVerb: 'The auto-approve limit may be' });
+            lowMc = lowText.trim() === '' ? null : parseCredits(lowText, { maxMc: SETTINGS_MAX_MC, subjectAndVerb: 'The low-balance warning level may be' });
           } catch (err) {
             setMessage({ ok: false, text: err instanceof CreditAmountError ? err.message : 'not a credit amount' });
             return;
@@ -50,14 +51,14 @@ export function SettingsPage() {
           <label htmlFor={id}>Auto-approve runs up to (credits)</label>
           <input id={id} inputMode="decimal" value={text} onChange={(e) => setText(e.target.value)} aria-describedby={`${id}-hint`} />
           <span className="hint" id={`${id}-hint`}>
-            Runs whose estimate is at or under this start at once; above it you are asked to approve. 0 asks every time.
+            From 0 to 1,000,000 credits. Runs whose estimate is at or under this start at once; above it you are asked to approve. 0 asks every time.
           </span>
         </div>
         <div className="field">
           <label htmlFor={lowId}>Warn when the balance falls below (credits)</label>
           <input id={lowId} inputMode="decimal" value={lowText} placeholder="plan default" onChange={(e) => setLowText(e.target.value)} aria-describedby={`${lowId}-hint`} />
           <span className="hint" id={`${lowId}-hint`}>
-            Empty uses your plan's default: 20% of its credits per period, at least 10. You are warned once each time the balance drops below it.
+            From 0 to 1,000,000 credits. Empty uses your plan's default: 20% of its credits per period, at least 10. You are warned once each time the balance drops below it.
           </span>
         </div>
         <button type="submit" className="primary">

@@ -10,11 +10,6 @@ export function WalletPage() {
   return (
     <main className="page" aria-labelledby="wallet-heading">
       <h1 id="wallet-heading">Wallet</h1>
-      {bridgeError && (
-        <p role="alert" className="alert">
-          {bridgeError}
-        </p>
-      )}
       {!wallet && !bridgeError && <p className="muted">{view?.connection === 'offline' ? 'The credits server cannot be reached and no balance has been saved on this computer yet.' : 'Loading your balance…'}</p>}
       {wallet && (
         <>
