@@ -149,9 +149,11 @@ export class GenerationRunner {
 
   /** Tells the owners of waiting runs whose place changed where they stand now (a bounded number per tick). */
   private announcePlaces(): void {
+    if (this.waiting.size === 0) return;
     let told = 0;
+    const places = this.queue.places();
     for (const [id, w] of this.waiting) {
-      const place = this.queue.place(id);
+      const place = places.get(id);
       if (!place) {
         this.waiting.delete(id);
         continue;

@@ -106,6 +106,9 @@ describe('fair scheduler', () => {
     expect(s.place(items[2]!.id)).toEqual({ ahead: 0, expectedStartMs: now() + 5_000 });
     expect(s.place(items[5]!.id)).toEqual({ ahead: 3, expectedStartMs: now() + 10_000 });
     expect(s.place(items[0]!.id)).toBeNull();
+    // all places at once agree with each one asked alone
+    const all = s.places();
+    for (const it of items.slice(2)) expect(all.get(it.id)).toEqual(s.place(it.id));
     expect(s.remove(items[2]!.id)).toBe(true);
     expect(s.place(items[5]!.id)?.ahead).toBe(2);
   });

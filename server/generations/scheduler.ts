@@ -136,8 +136,18 @@ export class FairScheduler {
     if (!item) return null;
     const e = this.engine(item.engine);
     const nowMs = this.now();
-    const order = this.order(e.queue, nowMs);
-    const ahead = order.indexOf(item);
+    return this.placeAt(e, this.order(e.queue, nowMs).indexOf(item), nowMs);
+  }
+
+  /** Every queued run's place, each engine's queue ordered once (for telling all owners in one pass). */
+  places(): Map<string, QueuePlace> {
+    const nowMs = this.now();
+    const out = new Map<string, QueuePlace>();
+    for (const e of this.engines.values()) this.order(e.queue, nowMs).forEach((item, ahead) => out.set(item.id, this.placeAt(e, ahead, nowMs)));
+    return out;
+  }
+
+  private placeAt(e: EngineState, ahead: number, nowMs: number): QueuePlace {
     const waves = Math.floor(ahead / Math.max(1, e.limits.concurrency)) + (e.running >= e.limits.concurrency ? 1 : 0);
     let expectedStartMs = nowMs + waves * e.avgRunMs;
     if (e.limits.perMinute !== null) expectedStartMs = Math.max(expectedStartMs, nowMs + Math.floor(ahead / e.limits.perMinute) * MINUTE_MS);
