@@ -2,12 +2,12 @@
 import { findPlan, type Catalog } from '../../shared/catalog/schema';
 import type { CreateEstimateBody, EstimateAnswer, EstimateRefusal } from '../../shared/api/index';
 import { checkEntitlements, EntitlementError } from '../../shared/rules/entitlements';
-import { estimate, expandRequest, MAX_RUN_MC, PricingError, runRequestSchema, type Estimate } from '../../shared/rules/pricing';
-import { amountTooLarge, creditsText } from '../../shared/rules/money';
+import { estimate, expandRequest, PricingError, runRequestSchema, type Estimate } from '../../shared/rules/pricing';
+import { creditsText } from '../../shared/rules/money';
 import type { Db } from '../db/open';
 import { ApiError } from '../http/errors';
 import { getAccount } from '../accounts/service';
-import { refuseOverInFlightLimit, runsToday } from './service';
+import { pricingRefusal, refuseApprovalOverLimit, refuseOverInFlightLimit, runsToday } from './service';
 
 export interface EstimateContext {
   catalog: Catalog;
@@ -24,10 +24,7 @@ export interface EstimateContext {
  */
 export async function estimateGeneration(db: Db, ctx: EstimateContext, accountId: string, body: CreateEstimateBody): Promise<EstimateAnswer> {
   const { catalog } = ctx;
-  if (body.approvedMc !== undefined && body.approvedMc > MAX_RUN_MC) {
-    const e = amountTooLarge('an approval may be', MAX_RUN_MC);
-    throw new ApiError(400, e.code, e.message, { limitMc: MAX_RUN_MC });
-  }
+  refuseApprovalOverLimit(body.approvedMc);
   const account = await getAccount(db, accountId);
   const plan = findPlan(catalog, account.planId);
   if (!plan) throw new ApiError(409, 'unknown_plan', `your plan ${account.planId} is not in the price catalog`);
@@ -36,7 +33,7 @@ export async function estimateGeneration(db: Db, ctx: EstimateContext, accountId
   try {
     est = estimate(request, catalog, plan.id);
   } catch (e) {
-    if (e instanceof PricingError) throw new ApiError(e.code === 'invalid_request' || e.code === 'amount_too_large' ? 400 : 404, e.code, e.message);
+    if (e instanceof PricingError) throw pricingRefusal(e);
     throw e;
   }
   const availableMc = await ctx.availableMc(accountId);

@@ -13,7 +13,7 @@ import { adoptQueued, claimGeneration, lapsedRunIds, lockLapsedRun, releaseQueue
 import { hash32 } from '../engines/media';
 import { findPlan } from '../../shared/catalog/schema';
 import { PRIORITY_RANK } from '../../shared/rules/queue';
-import { FairScheduler, type EngineLimits, type QueueItem, type QueuePlace } from './scheduler';
+import { FairScheduler, type EngineLimits, type QueueItem } from './scheduler';
 
 /** runs waiting on one instance, all accounts and engines together */
 export const MAX_QUEUE = 10_000;
@@ -132,11 +132,6 @@ export class GenerationRunner {
     this.queue.add(item);
     if (view && this.waiting.size < MAX_QUEUE) this.waiting.set(item.id, { view, accountId: item.accountId, ahead: -1 });
     this.pump();
-  }
-
-  /** Where a queued run of this instance stands; null if it is not waiting here. */
-  place(id: string): QueuePlace | null {
-    return this.queue.place(id);
   }
 
   /** A run's record with its place in this instance's queue (null when it is not waiting here). */

@@ -101,10 +101,7 @@ export async function acceptGeneration(tx: Tx, ctx: AcceptContext, accountId: st
   const account = await lockAccount(tx, accountId);
   const nowMs = ctx.now();
   await materialize(tx, account, catalog, nowMs);
-  if (body.approvedMc > MAX_RUN_MC) {
-    const e = amountTooLarge('an approval may be', MAX_RUN_MC);
-    throw new ApiError(400, e.code, e.message, { limitMc: MAX_RUN_MC });
-  }
+  refuseApprovalOverLimit(body.approvedMc);
   const plan = findPlan(catalog, account.planId);
   if (!plan) throw new ApiError(409, 'unknown_plan', `your plan ${account.planId} is not in the price catalog`);
   const request = runRequestSchema.parse(body.request);
@@ -116,7 +113,7 @@ export async function acceptGeneration(tx: Tx, ctx: AcceptContext, accountId: st
     refuseOverInFlightLimit(plan, counts.inFlight, ctx.retryAfterMs(accountId));
     est = estimate(request, catalog, plan.id);
   } catch (e) {
-    if (e instanceof PricingError) throw new ApiError(e.code === 'invalid_request' || e.code === 'amount_too_large' ? 400 : 404, e.code, e.message);
+    if (e instanceof PricingError) throw pricingRefusal(e);
     if (e instanceof EntitlementError) throw new ApiError(403, e.code, e.message);
     throw e;
   }
@@ -148,6 +145,18 @@ export async function acceptGeneration(tx: Tx, ctx: AcceptContext, accountId: st
   }
   if (ctx.accepted) ctx.accepted(plan.id, await walletOf(tx, account, nowMs));
   return generationView(row!);
+}
+
+/** An approval above the largest run is refused before anything else (generations and estimates alike). */
+export function refuseApprovalOverLimit(approvedMc: number | undefined): void {
+  if (approvedMc === undefined || approvedMc <= MAX_RUN_MC) return;
+  const e = amountTooLarge('an approval may be', MAX_RUN_MC);
+  throw new ApiError(400, e.code, e.message, { limitMc: MAX_RUN_MC });
+}
+
+/** A request the catalog cannot price, as the API answers it: a bad or too large request is a 400, an unknown model or plan a 404. */
+export function pricingRefusal(e: PricingError): ApiError {
+  return new ApiError(e.code === 'invalid_request' || e.code === 'amount_too_large' ? 400 : 404, e.code, e.message);
 }
 
 /** One account may have only so many runs queued and running (by plan), so that it cannot starve the others. */
