@@ -15,6 +15,8 @@ export interface EstimateContext {
   retryAfterMs(accountId: string): number;
   /** the account's available credits now, as the wallet reads them (resets and expiries materialised) */
   availableMc(accountId: string): Promise<number>;
+  /** whether the account owns a finished trained model (the check the generation route makes); absent = none are owned */
+  customModelOwned?: (db: Db, accountId: string, customModelId: string) => Promise<boolean>;
 }
 
 /**
@@ -59,7 +61,7 @@ interface RefusalInput {
   approvedMc: number | undefined;
 }
 
-/** The first refusal `POST /v1/generations` would answer, in the order it checks: plan, runs in flight, approval, credits. */
+/** The first refusal `POST /v1/generations` would answer, in the order it checks: plan, runs in flight, trained model, approval, credits. */
 async function refusalFor(db: Db, ctx: EstimateContext, r: RefusalInput): Promise<EstimateRefusal | null> {
   const counts = await runsToday(db, r.accountId, ctx.now());
   try {
@@ -69,6 +71,9 @@ async function refusalFor(db: Db, ctx: EstimateContext, r: RefusalInput): Promis
     if (e instanceof EntitlementError) return { status: 403, code: e.code, message: e.message };
     if (e instanceof ApiError) return { status: e.status, code: e.code, message: e.message, details: e.details as Record<string, unknown> };
     throw e;
+  }
+  if (r.request.customModelId && !(await ctx.customModelOwned?.(db, r.accountId, r.request.customModelId))) {
+    return { status: 404, code: 'unknown_custom_model', message: `you have no trained model ${r.request.customModelId}` };
   }
   if (r.approvedMc !== undefined && r.est.maxMc > r.approvedMc) {
     return { status: 409, code: 'price_changed', message: 'the price changed since you approved it; please approve the new estimate', details: { estimateMaxMc: r.est.maxMc, estimateTypicalMc: r.est.typicalMc, approvedMc: r.approvedMc } };

@@ -53,7 +53,7 @@ export function generationRoutes(ctx: ServerContext, runner: GenerationRunner, e
 
     /** What a generation with this body would cost now and whether it would be accepted; holds nothing, needs no key. */
     app.post('/v1/estimates', { schema: { body: createEstimateBodySchema } }, async (req) =>
-      estimateGeneration(db, { catalog, now: () => clock.now(), retryAfterMs: (id) => runner.retryAfterMs(id), availableMc: async (id) => (await ctx.wallet(id)).availableMc }, req.accountId, req.body),
+      estimateGeneration(db, { catalog, now: () => clock.now(), retryAfterMs: (id) => runner.retryAfterMs(id), availableMc: async (id) => (await ctx.wallet(id)).availableMc, ...(customModelOwned ? { customModelOwned } : {}) }, req.accountId, req.body),
     );
 
     app.get('/v1/generations', { schema: { querystring: generationListQuerySchema } }, async (req) => listGenerations(db, req.accountId, req.query.limit, req.query.cursor));

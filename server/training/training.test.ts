@@ -219,6 +219,14 @@ describe.each(DRIVERS)('training on %s', (driver) => {
     const other = await s.newAccount('max');
     await s.admin('POST', `/admin/accounts/${other.accountId}/grants`, { credits: '50', kind: 'bonus' });
     expect((await gen('flux-schnell', done.model!.id, other.token)).body.error.code).toBe('unknown_custom_model');
+    // an estimate answers what the generation route answers: the owner's model is allowed, anyone else's is refused as unknown
+    const est = (customModelId: string, tok: string) => s.as(tok, 'POST', '/v1/estimates', { request: { modelId: 'flux-schnell', prompt: 'in my style', customModelId } });
+    expect((await est(done.model!.id, token)).body).toMatchObject({ allowed: true, refusal: null });
+    for (const [id, tok] of [[done.model!.id, other.token], ['lora:trn_nope', token]] as const) {
+      const e = await est(id, tok);
+      expect(e.status).toBe(200);
+      expect(e.body).toMatchObject({ allowed: false, refusal: { status: 404, code: 'unknown_custom_model' } });
+    }
     await s.credits.runner.idle();
   });
 
