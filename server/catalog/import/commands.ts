@@ -68,29 +68,53 @@ export function loadCatalogFile(file: string | undefined): Catalog {
 }
 
 /** Ids or patterns with *, compared without regard to case. */
+function patternOf(p: string): RegExp {
+  return new RegExp(`^${p.trim().split('*').map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'i');
+}
+
 function selector(patterns: string | undefined): (id: string) => boolean {
   if (!patterns) return () => true;
-  const res = patterns.split(',').map((p) => new RegExp(`^${p.trim().split('*').map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'i'));
+  const res = patterns.split(',').map(patternOf);
   return (id) => res.some((r) => r.test(id));
 }
 
-function convertGenai(list: GenaiList, v: Values, s: ImportSettings): Converted[] {
+/** The --model names and patterns that match none of the ids taken, each a line of the diff: a typo must not pass unseen. */
+function unmatchedLines(patterns: string | undefined, takenIds: readonly string[], providers: string): string[] {
+  if (!patterns) return [];
+  return patterns
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '' && !takenIds.some((id) => patternOf(p).test(id)))
+    .map((p) => `! ${p}: no model of ${providers} in the list matches it (nothing imported for it)`);
+}
+
+/** The models taken from the list, and the list ids they were taken from. */
+interface Taken {
+  converted: Converted[];
+  listIds: string[];
+}
+
+function convertGenai(list: GenaiList, v: Values, s: ImportSettings): Taken {
   const wanted = selector(v.model);
-  const out: Converted[] = [];
+  const taken: Taken = { converted: [], listIds: [] };
   for (const id of need(v, 'provider').split(',').map((x) => x.trim())) {
     const p = list.providers.find((x) => x.id === id);
     if (!p) throw new PriceListError(`genai-prices has no provider "${id}" (it has ${list.providers.map((x) => x.id).join(', ')})`);
     // Deprecated models come in only when named in full, not through a pattern.
     const named = new Set((v.model ?? '').split(',').map((x) => x.trim().toLowerCase()));
-    out.push(...p.models.filter((m) => wanted(m.id) && (!m.deprecated || named.has(m.id.toLowerCase()))).map((m) => fromGenai(p, m, s)));
+    for (const m of p.models.filter((m) => wanted(m.id) && (!m.deprecated || named.has(m.id.toLowerCase())))) {
+      taken.converted.push(fromGenai(p, m, s));
+      taken.listIds.push(m.id);
+    }
   }
-  return out;
+  return taken;
 }
 
-function convertLitellm(list: LitellmList, v: Values, s: ImportSettings): Converted[] {
+function convertLitellm(list: LitellmList, v: Values, s: ImportSettings): Taken {
   const wanted = selector(v.model);
   const providers = new Set(need(v, 'provider').split(',').map((x) => x.trim()));
-  return [...list.rows].filter(([key, row]) => providers.has(row.litellm_provider) && wanted(key)).map(([key, row]) => fromLitellm(key, row, s));
+  const rows = [...list.rows].filter(([key, row]) => providers.has(row.litellm_provider) && wanted(key));
+  return { converted: rows.map(([key, row]) => fromLitellm(key, row, s)), listIds: rows.map(([key]) => key) };
 }
 
 /** Writes the file whole or not at all. */
@@ -110,12 +134,13 @@ export async function importPrices(v: Values): Promise<string> {
   const list = from === 'genai-prices' ? await loadGenaiPrices(v.file) : loadLitellm(need(v, 'file'));
   const importedOn = new Date().toISOString().slice(0, 10);
   const settings: ImportSettings = { exchange: x, atMs, tier, edition: list.edition, importedOn };
-  const converted = 'providers' in list ? convertGenai(list, v, settings) : convertLitellm(list, v, settings);
+  const { converted, listIds } = 'providers' in list ? convertGenai(list, v, settings) : convertLitellm(list, v, settings);
   if (converted.length === 0) throw new PriceListError('no model of the list matches --provider and --model');
+  const missing = unmatchedLines(v.model, listIds, need(v, 'provider'));
   const plan = mergeImported(current, converted, importedOn);
   const c = plan.counts;
   const head = `${list.edition}, read for ${new Date(atMs).toISOString()}: 1 credit = $${decText(x.usdPerCredit)}, markup ×${decText(x.markup)}`;
-  const summary = `${c.added} new, ${c.changed} changed, ${c.unchanged} unchanged, ${c.skipped} skipped; catalog version ${current.version} → ${plan.catalog.version}`;
+  const summary = `${c.added} new, ${c.changed} changed, ${c.unchanged} unchanged, ${c.skipped + missing.length} skipped; catalog version ${current.version} → ${plan.catalog.version}`;
   const target = v.out ?? v.catalog;
   let tail = 'nothing written (add --write to write it)';
   if (v.write) {
@@ -123,7 +148,7 @@ export async function importPrices(v: Values): Promise<string> {
     writeAtomically(target, `${JSON.stringify(plan.catalog, null, 1)}\n`);
     tail = `written to ${target}`;
   }
-  return `${[head, ...plan.lines, summary, tail].join('\n')}\n`;
+  return `${[head, ...plan.lines, ...missing, summary, tail].join('\n')}\n`;
 }
 
 function catalogModelFor(catalog: Catalog, list: string, provider: string, model: string, explicit: string | undefined): CatalogModel | undefined {

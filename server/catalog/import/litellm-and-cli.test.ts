@@ -121,6 +121,16 @@ describe('operator CLI: import-prices and price', () => {
     await expect(run(['price', '--from', 'genai-prices', '--provider', 'openai', '--model', 'no-such-model', '--input-tokens', '1', '--output-tokens', '1'])).rejects.toThrow(/no price for openai no-such-model/);
   });
 
+  it('names every --model that matched nothing, beside the ones it imports', async () => {
+    for (const from of [['--from', 'genai-prices'], ['--from', 'litellm', '--file', FIXTURE]]) {
+      const out = (await run(['import-prices', ...from, '--provider', 'openai', '--model', 'gpt-4o,gtp-4o-typo,o9*', '--usd-per-credit', '0.04'])) as string;
+      expect(out).toContain('+ openai/gpt-4o ');
+      expect(out).toContain('! gtp-4o-typo: no model of openai in the list matches it (nothing imported for it)');
+      expect(out).toContain('! o9*: no model of openai in the list matches it');
+      expect(out).toMatch(/1 new, 0 changed, 0 unchanged, 2 skipped/);
+    }
+  });
+
   it('the catalog charges an imported model from a usage with cached tokens', () => {
     const m = imported('gpt-4o');
     if (m.pricing.meter !== 'tokens') throw new Error('meter');
