@@ -1,7 +1,7 @@
 // Bearer tokens of accounts: issued once (only their hash is stored), named by id, listed without secrets, revoked, and checked on every request.
 import { and, count, desc, eq, isNull, lt, or } from 'drizzle-orm';
 import { TOKEN_ALREADY_ISSUED, TOKEN_LIST_MAX, type TokenView } from '../../shared/api/index';
-import { apiTokens } from '../db/schema';
+import { accounts, apiTokens } from '../db/schema';
 import type { Db, Tx } from '../db/open';
 import { ApiError, notFound } from '../http/errors';
 import { newId, newToken, sha256 } from '../util';
@@ -40,6 +40,8 @@ export async function issueToken(tx: Tx, accountId: string, nowMs: number, label
 export interface TokenOwner {
   accountId: string;
   tokenId: string;
+  /** the account's plan as this read found it (read in the same statement, for checks that need no lock) */
+  planId: string;
 }
 
 /**
@@ -50,8 +52,9 @@ export async function accountForToken(db: Db, token: string, nowMs: number): Pro
   if (!token || token.length > MAX_TOKEN_CHARS) return null;
   const tokenHash = sha256(token);
   const [row] = await db
-    .select({ accountId: apiTokens.accountId, tokenId: apiTokens.id, lastUsedAtMs: apiTokens.lastUsedAtMs })
+    .select({ accountId: apiTokens.accountId, tokenId: apiTokens.id, lastUsedAtMs: apiTokens.lastUsedAtMs, planId: accounts.planId })
     .from(apiTokens)
+    .innerJoin(accounts, eq(accounts.id, apiTokens.accountId))
     .where(and(eq(apiTokens.tokenHash, tokenHash), isNull(apiTokens.revokedAtMs)));
   if (!row) return null;
   if (row.lastUsedAtMs === null || nowMs - row.lastUsedAtMs >= LAST_USED_STEP_MS) {
@@ -61,7 +64,7 @@ export async function accountForToken(db: Db, token: string, nowMs: number): Pro
       .set({ lastUsedAtMs: nowMs })
       .where(and(eq(apiTokens.tokenHash, tokenHash), or(isNull(apiTokens.lastUsedAtMs), lt(apiTokens.lastUsedAtMs, nowMs - LAST_USED_STEP_MS + 1))));
   }
-  return { accountId: row.accountId, tokenId: row.tokenId };
+  return { accountId: row.accountId, tokenId: row.tokenId, planId: row.planId };
 }
 
 /** An account's tokens, newest first, without their secrets (which are not stored) or hashes. */

@@ -1,4 +1,5 @@
 // The fair queue through the API, on PGlite and PostgreSQL: a per-account limit of runs in flight with Retry-After, places in the queue, engines apart.
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IN_FLIGHT_LIMIT } from '../../shared/rules/queue';
 import { EngineRouter, enginesConfigSchema } from '../engines/router';
@@ -53,6 +54,32 @@ describe.each(DRIVERS)('fair queue on %s', (driver) => {
     expect(running).toMatchObject({ status: 'running', queue: null });
     const page = (await s.as(busy.token, 'GET', '/v1/generations?limit=100')).body.items as { id: string; status: string }[];
     for (const g of page) if (g.status === 'queued' || g.status === 'running') await s.as(busy.token, 'POST', `/v1/generations/${g.id}/cancel`, {});
+  });
+
+  it.runIf(driver === 'postgres')('refuses an account at its limit before waiting for its lock: a flood of refused runs takes no lock and no transaction', async () => {
+    const busy = await s.newAccount();
+    const request = { modelId: 'flux-schnell', prompt: 'flood' };
+    for (let i = 0; i < LIMIT; i++) expect((await s.as(busy.token, 'POST', '/v1/generations', { request, approvedMc: 1_000 })).status).toBe(201);
+    // another connection holds the account's row lock, as a long transaction of this account would
+    const locker = new pg.Client({ connectionString: s.database.connectionString });
+    await locker.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query('SELECT id FROM accounts WHERE id = $1 FOR UPDATE', [busy.accountId]);
+      const t0 = Date.now();
+      const answers = await Promise.race([
+        Promise.all(Array.from({ length: 20 }, () => s.as(busy.token, 'POST', '/v1/generations', { request, approvedMc: 1_000 }))),
+        new Promise<null>((r) => setTimeout(() => r(null), 5_000)),
+      ]);
+      expect(answers, 'the refusals waited for the account lock').not.toBeNull();
+      for (const a of answers!) expect([a.status, a.body.error.code]).toEqual([429, 'too_many_runs']);
+      expect(Date.now() - t0).toBeLessThan(5_000);
+    } finally {
+      await locker.query('ROLLBACK');
+      await locker.end();
+      const page = (await s.as(busy.token, 'GET', '/v1/generations?limit=100')).body.items as { id: string; status: string }[];
+      for (const g of page) if (g.status === 'queued' || g.status === 'running') await s.as(busy.token, 'POST', `/v1/generations/${g.id}/cancel`, {});
+    }
   });
 
   it('serves the waiting light account before the rest of a heavy one', async () => {

@@ -13,7 +13,8 @@ import { ApiError, notFound } from '../http/errors';
 import { idempotencyKeyOf, idempotent, storedAnswer } from '../http/idempotency';
 import { outputDirOf, type GenerationRunner } from './runner';
 import { estimateGeneration } from './estimates';
-import { acceptGeneration, type AcceptContext, getGeneration, listGenerations, voidGeneration } from './service';
+import { acceptGeneration, type AcceptContext, getGeneration, listGenerations, refuseOverInFlightLimit, voidGeneration } from './service';
+import { findPlan } from '../../shared/catalog/schema';
 
 export function generationRoutes(ctx: ServerContext, runner: GenerationRunner, engines: EngineRouter, outputsDir: string, customModelOwned?: AcceptContext['customModelOwned']): FastifyPluginAsyncZod {
   const { db, catalog, clock } = ctx;
@@ -39,7 +40,13 @@ export function generationRoutes(ctx: ServerContext, runner: GenerationRunner, e
         wallet = w;
       };
       const accept: AcceptContext = { catalog, now: () => clock.now(), engineFor: engineNameOrRefuse, lease: runner.lease, retryAfterMs: (id: string) => runner.retryAfterMs(id), accepted, ...(customModelOwned ? { customModelOwned } : {}) };
-      const answer = await idempotent(db, `gen:${accountId}`, key, req.body, clock.now(), async (tx) => ({ status: 201, body: await acceptGeneration(tx, accept, accountId, req.body) }));
+      // An account already at its limit on this instance alone is refused before its lock is asked for: a flood of refused runs
+      // (one account's 64 clients) then costs no transaction and does not queue on the lock ahead of other accounts' holds.
+      const atLimitHere = () => {
+        const plan = findPlan(catalog, req.planId);
+        if (plan) refuseOverInFlightLimit(plan, runner.inFlightHere(accountId), runner.retryAfterMs(accountId));
+      };
+      const answer = await idempotent(db, `gen:${accountId}`, key, req.body, clock.now(), async (tx) => ({ status: 201, body: await acceptGeneration(tx, accept, accountId, req.body) }), undefined, atLimitHere);
       if (answer.replayed) reply.header('idempotent-replayed', 'true');
       else {
         const g = answer.body as Generation;

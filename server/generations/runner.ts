@@ -160,6 +160,17 @@ export class GenerationRunner {
     }
   }
 
+  /** The account's runs queued or running on this instance (a lower bound of its runs in flight: others may run elsewhere). */
+  inFlightHere(accountId: string): number {
+    return this.queue.inFlightOf(accountId);
+  }
+
+  /** The engine finished with a run (it still settles): its slot goes to the next waiting run at once, not after the settle. */
+  private engineDone(id: string): void {
+    this.queue.done(id);
+    this.pump();
+  }
+
   /** How long an account at its limit of runs in flight should wait before trying again. */
   retryAfterMs(accountId: string): number {
     return this.queue.retryAfterMs(accountId);
@@ -182,7 +193,7 @@ export class GenerationRunner {
         .catch((e: unknown) => this.opts.log?.(`generation ${id} failed unexpectedly: ${(e as Error).stack ?? String(e)}`))
         .finally(() => {
           this.active--;
-          this.queue.done(id);
+          this.queue.finished(id);
           if (this.active === 0 && this.queue.size === 0) for (const w of this.idleWaiters.splice(0)) w();
           this.pump();
         });
@@ -242,20 +253,21 @@ export class GenerationRunner {
       const runs = expandRequest(request, catalog);
       const engine = engines.engineFor(runs);
       const result = await engine.run({
-        generationId: id,
-        runs,
-        seed: hash32(id),
-        outputDir: dir,
-        signal: controller.signal,
-        onProgress: (pct) => {
-          if (pct - lastPct < PROGRESS_MIN_STEP || pct >= 100) return;
-          lastPct = pct;
-          void db
-            .transaction((tx) => setProgress(tx, id, pct))
-            .then((r) => r && this.opts.onGeneration(r.accountId, withEta(generationView(r))))
-            .catch((e: unknown) => this.opts.log?.(`generation ${id}: progress not saved: ${(e as Error).message}`));
-        },
-      });
+          generationId: id,
+          runs,
+          seed: hash32(id),
+          outputDir: dir,
+          signal: controller.signal,
+          onProgress: (pct) => {
+            if (pct - lastPct < PROGRESS_MIN_STEP || pct >= 100) return;
+            lastPct = pct;
+            void db
+              .transaction((tx) => setProgress(tx, id, pct))
+              .then((r) => r && this.opts.onGeneration(r.accountId, withEta(generationView(r))))
+              .catch((e: unknown) => this.opts.log?.(`generation ${id}: progress not saved: ${(e as Error).message}`));
+          },
+        })
+        .finally(() => this.engineDone(id));
       if (result.outputs.length === 0) throw new EngineError('engine_failed', 'the engine delivered nothing');
       const settled = await db.transaction((tx) => settleGeneration(tx, catalog, id, { usage: result.usage, outputs: result.outputs, undelivered: result.undelivered, partialReason: result.partialReason }, () => clock.now()));
       this.announce(settled.accountId, settled.generation);

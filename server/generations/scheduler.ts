@@ -46,6 +46,9 @@ export class FairScheduler {
   /** when each account was last served, as a sequence number: the least recently served goes first among equals */
   private readonly lastServed = new Map<string, number>();
   private served = 0;
+  /** runs queued or running here, until they finish (settled or voided): their owners, and how many each account has */
+  private readonly ownerOf = new Map<string, string>();
+  private readonly inFlightByAccount = new Map<string, number>();
 
   constructor(
     private readonly limitsOf: (engine: string) => EngineLimits,
@@ -72,6 +75,10 @@ export class FairScheduler {
     if (this.has(item.id)) return;
     this.byId.set(item.id, item);
     this.engine(item.engine).queue.push(item);
+    if (!this.ownerOf.has(item.id)) {
+      this.ownerOf.set(item.id, item.accountId);
+      this.inFlightByAccount.set(item.accountId, (this.inFlightByAccount.get(item.accountId) ?? 0) + 1);
+    }
   }
 
   /** Drops a queued run (canceled, or no longer this instance's); true if it was queued here. */
@@ -81,7 +88,28 @@ export class FairScheduler {
     this.byId.delete(id);
     const q = this.engine(item.engine).queue;
     q.splice(q.indexOf(item), 1);
+    this.untrack(id);
     return true;
+  }
+
+  /** Runs of this account queued or running on this instance: never more than the account has in all (other instances may hold more). */
+  inFlightOf(accountId: string): number {
+    return this.inFlightByAccount.get(accountId) ?? 0;
+  }
+
+  /** A run ended (settled or voided): its engine slot is free if it was not freed already, and it no longer counts as in flight. */
+  finished(id: string): void {
+    this.done(id);
+    this.untrack(id);
+  }
+
+  private untrack(id: string): void {
+    const accountId = this.ownerOf.get(id);
+    if (accountId === undefined) return;
+    this.ownerOf.delete(id);
+    const n = (this.inFlightByAccount.get(accountId) ?? 1) - 1;
+    if (n <= 0) this.inFlightByAccount.delete(accountId);
+    else this.inFlightByAccount.set(accountId, n);
   }
 
   /** The runs to start now, each engine up to its concurrency and per-minute budget, in fair order; they count as running until `done`. */
@@ -105,7 +133,7 @@ export class FairScheduler {
     return out;
   }
 
-  /** A started run ended: its slot is free and its time feeds the engine's average. */
+  /** A started run's engine work ended (it may still be settling): its slot is free and its time feeds the engine's average. */
   done(id: string): void {
     const s = this.startedAt.get(id);
     if (!s) return;

@@ -13,6 +13,8 @@ declare module 'fastify' {
     accountId: string;
     /** the id (never the secret) of the token it authenticated with */
     tokenId: string;
+    /** the account's plan when it authenticated (checks that must be exact read it again under the account's lock) */
+    planId: string;
   }
 }
 
@@ -32,6 +34,7 @@ export function accountAuth(db: Db, clock: Clock) {
     if (!owner) throw new ApiError(401, 'unauthorized', 'unknown or revoked token');
     req.accountId = owner.accountId;
     req.tokenId = owner.tokenId;
+    req.planId = owner.planId;
   };
 }
 

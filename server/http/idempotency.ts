@@ -73,10 +73,13 @@ export async function idempotent(
   nowMs: number,
   fn: (tx: Tx) => Promise<Answer>,
   replayAs: (first: Answer) => Answer = (first) => first,
+  /** checked after a replay is ruled out and before the transaction begins: a refusal that needs no lock costs no transaction */
+  beforeChange?: () => void,
 ): Promise<StoredAnswer> {
   const requestHash = requestHashOf(request);
   const first = await stored(db, scope, key, requestHash);
   if (first) return first;
+  beforeChange?.();
   try {
     return await db.transaction(async (tx) => {
       const answer = await fn(tx);
