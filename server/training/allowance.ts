@@ -55,6 +55,11 @@ export async function allowanceEntries(tx: Db | Tx, accountId: string, limit = 1
 
 /** The wallet with its training allowance, read at the wallet's own server time. */
 export async function withTrainingAllowance(db: Db, catalog: Catalog, wallet: Wallet): Promise<Wallet> {
+  // The wallet's plan was read with it: a plan without any training allowance needs no read (its subscription's plan is the same).
+  const plan = findPlan(catalog, wallet.planId);
+  if (plan && !((plan.trainingAllowance.perWeek ?? 0) > 0 || (plan.trainingAllowance.perYear ?? 0) > 0)) {
+    return { ...wallet, training: allowanceState(null, 0, 0, wallet.serverTimeMs) };
+  }
   const { window: _w, ...training } = await allowanceOf(db, wallet.accountId, catalog, wallet.serverTimeMs);
   return { ...wallet, training };
 }

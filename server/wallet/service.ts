@@ -1,5 +1,5 @@
 // Wallet service: writes grants, materialises the day's free grant and due expiries exactly once, and reads the wallet.
-import { and, desc, eq, gt, isNull, lte, or, sql, getTableColumns, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gt, lte, sql, getTableColumns, type SQL } from 'drizzle-orm';
 import type { Catalog } from '../../shared/catalog/schema';
 import { findPlan, type Plan } from '../../shared/catalog/schema';
 import { utcMonthOf } from '../../shared/rules/subscriptions';
@@ -145,22 +145,53 @@ export async function insertGrant(tx: Tx, g: NewGrant, nowMs: number, onDuplicat
   return id;
 }
 
+interface ListedRow {
+  id: string;
+  kind: string;
+  amount_mc: string | number;
+  remaining_mc: string | number;
+  effective_at_ms: string | number;
+  expires_at_ms: string | number | null;
+  priority: number;
+  paid: boolean;
+  note: string | null;
+  pinned_mc: string | number;
+  revision: string | number | null;
+}
+
+const num = (v: string | number): number => Number(v);
+
 /**
- * The grants a wallet lists, in burn order: those holding credits that are in force or past their expiry but pinned (after
- * materialising, a grant past its expiry holds only pinned credits), and the newest spent grants still in force.
+ * The grants a wallet lists, in burn order, and the wallet's revision, in one statement: those holding credits that are in
+ * force or past their expiry but pinned (after materialising, a grant past its expiry holds only pinned credits), and the
+ * newest spent grants still in force.
  */
-async function listedGrants(tx: Tx, accountId: string, nowMs: number): Promise<GrantView[]> {
-  const holding = await loadGrants(tx, accountId, and(lte(grants.effectiveAtMs, nowMs), gt(grants.remainingMc, 0)));
-  const spent = await loadGrants(tx, accountId, and(lte(grants.effectiveAtMs, nowMs), eq(grants.remainingMc, 0), or(isNull(grants.expiresAtMs), gt(grants.expiresAtMs, nowMs))), { newestFirst: true, limit: WALLET_SPENT_GRANTS_LISTED });
-  for (const g of holding) {
-    if (!isInForce(g, nowMs) && g.remainingMc !== g.pinnedMc) throw new Error(`grant ${g.id} is past its expiry with unpinned credits: materialise before reading`);
+async function listedGrants(tx: Tx, accountId: string, nowMs: number): Promise<{ grants: GrantView[]; revision: number }> {
+  const pinned = sql`coalesce((select sum(p.amount_mc) from ${holdPins} p where p.grant_id = g.id), 0)`;
+  const revision = sql`(select max(l.id) from ${ledgerEntries} l where l.account_id = ${accountId})`;
+  const cols = sql`g.id, g.kind, g.amount_mc, g.remaining_mc, g.effective_at_ms, g.expires_at_ms, g.priority, g.paid, g.note, ${pinned} as pinned_mc, ${revision} as revision`;
+  const result = await tx.execute(sql`
+    (select ${cols} from ${grants} g where g.account_id = ${accountId} and g.effective_at_ms <= ${nowMs} and g.remaining_mc > 0)
+    union all
+    (select ${cols} from ${grants} g where g.account_id = ${accountId} and g.effective_at_ms <= ${nowMs} and g.remaining_mc = 0
+       and (g.expires_at_ms is null or g.expires_at_ms > ${nowMs})
+     order by g.effective_at_ms desc, g.id desc limit ${WALLET_SPENT_GRANTS_LISTED})`);
+  const rows = (result as unknown as { rows: ListedRow[] }).rows;
+  const listed: GrantView[] = rows.map((r) => ({
+    id: r.id, kind: r.kind as GrantKind, amountMc: num(r.amount_mc), remainingMc: num(r.remaining_mc), effectiveAtMs: num(r.effective_at_ms),
+    expiresAtMs: r.expires_at_ms === null ? null : num(r.expires_at_ms), priority: r.priority, paid: r.paid, pinnedMc: num(r.pinned_mc), note: r.note,
+  }));
+  for (const g of listed) {
+    if (g.remainingMc > 0 && !isInForce(g, nowMs) && g.remainingMc !== g.pinnedMc) throw new Error(`grant ${g.id} is past its expiry with unpinned credits: materialise before reading`);
   }
-  return [...holding, ...spent].sort(compareBurnOrder);
+  // no grant listed: the revision needs its own read
+  const rev = rows.length > 0 ? Number(rows[0]!.revision ?? 0) : await latestLedgerId(tx, accountId);
+  return { grants: listed.sort(compareBurnOrder), revision: rev };
 }
 
 /** Reads the wallet inside a transaction that already holds the account lock and has materialised at `nowMs`. Every number comes from shared/rules. */
 export async function walletOf(tx: Tx, account: AccountRow, nowMs: number): Promise<Wallet> {
-  const live = await listedGrants(tx, account.id, nowMs);
+  const { grants: live, revision } = await listedGrants(tx, account.id, nowMs);
   return {
     accountId: account.id,
     displayName: account.displayName,
@@ -170,7 +201,7 @@ export async function walletOf(tx: Tx, account: AccountRow, nowMs: number): Prom
     heldMc: heldMc(live),
     grants: live,
     nextDailyResetMs: nextUtcMidnight(nowMs),
-    revision: await latestLedgerId(tx, account.id),
+    revision,
   };
 }
 

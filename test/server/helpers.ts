@@ -158,6 +158,9 @@ export interface StartOptions {
   log?: AppOptions['log'];
   /** the payment provider (the test provider when absent) */
   payments?: AppOptions['payments'];
+  /** the runner's timers (sweeps of expired holds and lapsed leases, lease heartbeats); long ones keep a statement count exact */
+  sweepIntervalMs?: number;
+  heartbeatIntervalMs?: number;
 }
 
 export async function startServer(kind: StorageKind, opts: StartOptions = {}): Promise<TestServer> {
@@ -172,6 +175,8 @@ export async function startServer(kind: StorageKind, opts: StartOptions = {}): P
     ...(opts.log ? { log: opts.log } : {}),
     ...(opts.payments ? { payments: opts.payments } : {}),
     ...(opts.trainingSpeed ? { trainingSpeed: opts.trainingSpeed } : {}),
+    ...(opts.sweepIntervalMs !== undefined ? { sweepIntervalMs: opts.sweepIntervalMs } : {}),
+    ...(opts.heartbeatIntervalMs !== undefined ? { heartbeatIntervalMs: opts.heartbeatIntervalMs } : {}),
   });
   const url = await credits.app.listen({ host: '127.0.0.1', port: 0 });
   const request = async (token: string, method: string, route: string, body?: unknown, headers: Record<string, string> = {}) => {
