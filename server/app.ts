@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Catalog } from '../shared/catalog/schema';
 import type { ErrorBody, Training, Wallet } from '../shared/api/index';
+import { AccountTurns } from './accounts/account-queue';
 import { accountRoutes } from './accounts/routes';
 import { adminRoutes } from './admin/routes';
 import { catalogRoutes } from './catalog/routes';
@@ -149,8 +150,8 @@ function makeTrainer(opts: AppOptions, app: FastifyInstance, runner: GenerationR
 }
 
 /** The wallet as every answer and stream shows it: credits, and the training allowance. */
-async function walletWithAllowance(opts: AppOptions, accountId: string): Promise<{ wallet: Wallet; changed: boolean }> {
-  const r = await readWallet(opts.database.db, accountId, opts.catalog, () => opts.clock.now());
+async function walletWithAllowance(opts: AppOptions, turns: AccountTurns, accountId: string): Promise<{ wallet: Wallet; changed: boolean }> {
+  const r = await turns.run(accountId, () => readWallet(opts.database.db, accountId, opts.catalog, () => opts.clock.now()));
   return { wallet: await withTrainingAllowance(opts.database.db, opts.catalog, r.wallet), changed: r.changed };
 }
 
@@ -172,6 +173,7 @@ function makeRunner(opts: AppOptions, app: FastifyInstance, ctx: ServerContext, 
     exclusive: database.kind === 'pglite',
     onGeneration: ctx.publishGeneration,
     onWalletChanged: (accountId) => fanout.walletChanged(accountId),
+    accountTurns: ctx.accountTurns,
     // the runner logs stacks as text: a failed query's parameters (a prompt) are cut out of it
     log: (m) => app.log.error(scrubText(m)),
   });
@@ -185,7 +187,8 @@ export function buildApp(opts: AppOptions): CreditsApp {
   const events = new WalletEvents();
   const streams = new OpenStreams();
   const catalogKey = opts.catalogKey ?? ephemeralCatalogKey();
-  const readFullWallet = (accountId: string) => walletWithAllowance(opts, accountId);
+  const accountTurns = new AccountTurns();
+  const readFullWallet = (accountId: string) => walletWithAllowance(opts, accountTurns, accountId);
   const fanout = new EventFanout({
     events,
     database,
@@ -200,6 +203,7 @@ export function buildApp(opts: AppOptions): CreditsApp {
     catalog,
     clock,
     events,
+    accountTurns,
     publishWallet: (accountId, wallet) => fanout.publish(accountId, { type: 'wallet', wallet }),
     completeWallet: (wallet) => withTrainingAllowance(database.db, catalog, wallet),
     publishGeneration: (accountId, generation) => fanout.publish(accountId, { type: 'generation', generation }),

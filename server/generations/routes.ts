@@ -2,12 +2,13 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { createEstimateBodySchema, createGenerationBodySchema, emptyBodySchema, generationIdParamsSchema, generationListQuerySchema, idempotencyKeyParamsSchema, outputParamsSchema, type Generation, type Wallet } from '../../shared/api/index';
+import { createEstimateBodySchema, createGenerationBodySchema, type CreateGenerationBody, emptyBodySchema, generationIdParamsSchema, generationListQuerySchema, idempotencyKeyParamsSchema, outputParamsSchema, type Generation, type Wallet } from '../../shared/api/index';
 import { expandRequest, type RunRequest } from '../../shared/rules/pricing';
 import type { EngineRouter } from '../engines/router';
 import { EngineError } from '../engines/types';
-import { accountAuth } from '../http/auth';
+import { accountAuth, bearerOf } from '../http/auth';
 import type { ServerContext } from '../http/context';
 import { ApiError, notFound } from '../http/errors';
 import { idempotencyKeyOf, idempotent, storedAnswer } from '../http/idempotency';
@@ -15,6 +16,38 @@ import { outputDirOf, type GenerationRunner } from './runner';
 import { estimateGeneration } from './estimates';
 import { acceptGeneration, type AcceptContext, getGeneration, listGenerations, refuseOverInFlightLimit, voidGeneration } from './service';
 import { findPlan } from '../../shared/catalog/schema';
+
+/** Account auth; a client retrying in a tight loop while at its limit of runs in flight is refused from memory first, before any database read. */
+function authRemembering429(ctx: ServerContext, runner: GenerationRunner) {
+  const auth = accountAuth(ctx.db, ctx.clock);
+  return async (req: FastifyRequest): Promise<void> => {
+    if (req.method === 'POST' && req.routeOptions.url === '/v1/generations') runner.refusals.check(bearerOf(req));
+    await auth(req);
+  };
+}
+
+/**
+ * Accepts a run idempotently in the account's turn. An account already at its limit on this instance alone is refused before
+ * its lock is asked for (a flood of refused runs costs no transaction and does not queue ahead of other accounts' holds), and
+ * the refusal is remembered for a moment for the token's next tries.
+ */
+async function acceptInTurn(ctx: ServerContext, runner: GenerationRunner, req: FastifyRequest<{ Body: CreateGenerationBody }>, key: string, accept: AcceptContext) {
+  const { accountId } = req;
+  const atLimitHere = () => {
+    const plan = findPlan(ctx.catalog, req.planId);
+    if (plan) refuseOverInFlightLimit(plan, runner.inFlightHere(accountId), runner.retryAfterMs(accountId));
+  };
+  try {
+    // in the account's turn: its other requests wait in memory, not on its row lock with a pool connection each
+    return await idempotent(ctx.db, `gen:${accountId}`, key, req.body, ctx.clock.now(), async (tx) => ({ status: 201, body: await acceptGeneration(tx, accept, accountId, req.body) }), undefined, {
+      beforeChange: atLimitHere,
+      inTurn: (work) => ctx.accountTurns.run(accountId, work),
+    });
+  } catch (e) {
+    runner.refusals.remember(bearerOf(req), accountId, e);
+    throw e;
+  }
+}
 
 export function generationRoutes(ctx: ServerContext, runner: GenerationRunner, engines: EngineRouter, outputsDir: string, customModelOwned?: AcceptContext['customModelOwned']): FastifyPluginAsyncZod {
   const { db, catalog, clock } = ctx;
@@ -27,7 +60,7 @@ export function generationRoutes(ctx: ServerContext, runner: GenerationRunner, e
     }
   };
   return async (app) => {
-    app.addHook('onRequest', accountAuth(db, clock));
+    app.addHook('onRequest', authRemembering429(ctx, runner));
 
     app.post('/v1/generations', { schema: { body: createGenerationBodySchema } }, async (req, reply) => {
       const { accountId } = req;
@@ -40,13 +73,7 @@ export function generationRoutes(ctx: ServerContext, runner: GenerationRunner, e
         wallet = w;
       };
       const accept: AcceptContext = { catalog, now: () => clock.now(), engineFor: engineNameOrRefuse, lease: runner.lease, retryAfterMs: (id: string) => runner.retryAfterMs(id), accepted, ...(customModelOwned ? { customModelOwned } : {}) };
-      // An account already at its limit on this instance alone is refused before its lock is asked for: a flood of refused runs
-      // (one account's 64 clients) then costs no transaction and does not queue on the lock ahead of other accounts' holds.
-      const atLimitHere = () => {
-        const plan = findPlan(catalog, req.planId);
-        if (plan) refuseOverInFlightLimit(plan, runner.inFlightHere(accountId), runner.retryAfterMs(accountId));
-      };
-      const answer = await idempotent(db, `gen:${accountId}`, key, req.body, clock.now(), async (tx) => ({ status: 201, body: await acceptGeneration(tx, accept, accountId, req.body) }), undefined, atLimitHere);
+      const answer = await acceptInTurn(ctx, runner, req, key, accept);
       if (answer.replayed) reply.header('idempotent-replayed', 'true');
       else {
         const g = answer.body as Generation;
@@ -79,7 +106,7 @@ export function generationRoutes(ctx: ServerContext, runner: GenerationRunner, e
       idempotencyKeyOf(req);
       const { id } = req.params;
       await getGeneration(db, accountId, id); // 404 unless it is the caller's
-      const r = await db.transaction((tx) => voidGeneration(tx, id, 'canceled', { code: 'canceled', message: 'you canceled this run; refunded in full' }, () => clock.now()));
+      const r = await ctx.accountTurns.run(accountId, () => db.transaction((tx) => voidGeneration(tx, id, 'canceled', { code: 'canceled', message: 'you canceled this run; refunded in full' }, () => clock.now())));
       // after the void, so the run's failure path finds nothing left to refund; a run on another instance stops at its next heartbeat
       runner.cancel(id);
       if (r.changed) {

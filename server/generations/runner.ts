@@ -14,6 +14,8 @@ import { hash32 } from '../engines/media';
 import { findPlan } from '../../shared/catalog/schema';
 import { PRIORITY_RANK } from '../../shared/rules/queue';
 import { FairScheduler, type EngineLimits, type QueueItem } from './scheduler';
+import { RefusalMemo } from './refusal-memo';
+import { AccountTurns } from '../accounts/account-queue';
 
 /** runs waiting on one instance, all accounts and engines together */
 export const MAX_QUEUE = 10_000;
@@ -48,6 +50,8 @@ export interface RunnerOptions {
   /** called after every change to a generation, and to the wallet of its account */
   onGeneration(accountId: string, generation: Generation): void;
   onWalletChanged(accountId: string): void;
+  /** one turn per account for work that takes its lock (settle, void); the app shares its own with the routes */
+  accountTurns?: AccountTurns;
   log?: (msg: string) => void;
 }
 
@@ -71,12 +75,16 @@ export class GenerationRunner {
   private idleWaiters: (() => void)[] = [];
   /** what this instance records on the runs it holds */
   readonly lease: Lease;
+  /** refusals for runs in flight, repeated from memory for a moment (real time, not the server clock: it only paces retries) */
+  readonly refusals = new RefusalMemo(() => performance.now());
+  private readonly turns: AccountTurns;
   private readonly heartbeatIntervalMs: number;
 
   constructor(private readonly opts: RunnerOptions) {
     this.lease = { ownerId: opts.instanceId, leaseMs: opts.leaseMs ?? DEFAULT_LEASE_MS };
     this.heartbeatIntervalMs = opts.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
-    this.queue = new FairScheduler(opts.limitsOf ?? ((engine) => opts.engines.limitsOf(engine)), () => opts.clock.now());
+    this.turns = opts.accountTurns ?? new AccountTurns();
+    this.queue = new FairScheduler(opts.limitsOf ?? ((engine) => opts.engines.limitsOf(engine)), () => opts.clock.now(), (accountId) => this.refusals.forgetAccount(accountId));
     if (!(this.lease.leaseMs > 0 && this.heartbeatIntervalMs > 0 && this.heartbeatIntervalMs * 2 <= this.lease.leaseMs)) {
       throw new RangeError(`the heartbeat (${this.heartbeatIntervalMs} ms) must come at least twice per lease (${this.lease.leaseMs} ms)`);
     }
@@ -252,7 +260,8 @@ export class GenerationRunner {
       const request = runRequestSchema.parse(row.request);
       const runs = expandRequest(request, catalog);
       const engine = engines.engineFor(runs);
-      const result = await engine.run({
+      const result = await engine
+        .run({
           generationId: id,
           runs,
           seed: hash32(id),
@@ -269,13 +278,14 @@ export class GenerationRunner {
         })
         .finally(() => this.engineDone(id));
       if (result.outputs.length === 0) throw new EngineError('engine_failed', 'the engine delivered nothing');
-      const settled = await db.transaction((tx) => settleGeneration(tx, catalog, id, { usage: result.usage, outputs: result.outputs, undelivered: result.undelivered, partialReason: result.partialReason }, () => clock.now()));
+      const settlement = { usage: result.usage, outputs: result.outputs, undelivered: result.undelivered, partialReason: result.partialReason };
+      const settled = await this.turns.run(row.accountId, () => db.transaction((tx) => settleGeneration(tx, catalog, id, settlement, () => clock.now())));
       this.announce(settled.accountId, settled.generation);
     } catch (e) {
       const err = e instanceof EngineError ? e : new EngineError('engine_failed', 'the run failed');
       if (!(e instanceof EngineError)) this.opts.log?.(`generation ${id}: ${(e as Error).stack ?? String(e)}`);
       const status = err.code === 'canceled' ? 'canceled' : 'failed';
-      const voided = await db.transaction((tx) => voidGeneration(tx, id, status, { code: err.code, message: `${err.message}; refunded in full` }, () => clock.now()));
+      const voided = await this.turns.run(row.accountId, () => db.transaction((tx) => voidGeneration(tx, id, status, { code: err.code, message: `${err.message}; refunded in full` }, () => clock.now())));
       if (voided.changed) this.announce(voided.accountId, voided.generation);
       await rm(dir, { recursive: true, force: true });
     } finally {

@@ -53,6 +53,8 @@ export class FairScheduler {
   constructor(
     private readonly limitsOf: (engine: string) => EngineLimits,
     private readonly now: () => number,
+    /** told when one of an account's runs stops counting as in flight here (it ended, or left the queue) */
+    private readonly onLeave: (accountId: string) => void = () => {},
   ) {}
 
   get size(): number {
@@ -110,6 +112,7 @@ export class FairScheduler {
     const n = (this.inFlightByAccount.get(accountId) ?? 1) - 1;
     if (n <= 0) this.inFlightByAccount.delete(accountId);
     else this.inFlightByAccount.set(accountId, n);
+    this.onLeave(accountId);
   }
 
   /** The runs to start now, each engine up to its concurrency and per-minute budget, in fair order; they count as running until `done`. */

@@ -18,6 +18,12 @@ declare module 'fastify' {
   }
 }
 
+/** The request's bearer token, or '' when it has none. */
+export function bearerOf(req: FastifyRequest): string {
+  const h = req.headers.authorization;
+  return typeof h === 'string' && h.startsWith('Bearer ') ? h.slice('Bearer '.length).trim() : '';
+}
+
 function bearer(req: FastifyRequest): string {
   const h = req.headers.authorization;
   if (typeof h !== 'string' || !h.startsWith('Bearer ')) throw new ApiError(401, 'unauthorized', 'missing bearer token');

@@ -4,6 +4,7 @@ import type { Generation, Wallet } from '../../shared/api/index';
 import type { Clock } from '../clock';
 import type { Database, Db } from '../db/open';
 import type { WalletEvents } from '../wallet/events';
+import type { AccountTurns } from '../accounts/account-queue';
 
 export interface ServerContext {
   database: Database;
@@ -11,6 +12,8 @@ export interface ServerContext {
   catalog: Catalog;
   clock: Clock;
   events: WalletEvents;
+  /** one turn at a time per account for work that takes its row lock, so waiting holds no database connection */
+  accountTurns: AccountTurns;
   /** reads an account's wallet (materialising resets and expiries) and publishes it if the read changed anything */
   wallet(accountId: string): Promise<Wallet>;
   /** a wallet read inside another domain's transaction, completed as every answer shows it (the training allowance) */

@@ -59,6 +59,14 @@ export async function storedAnswer(db: Db | Tx, scope: string, key: string): Pro
 
 type Answer = { status: number; body: unknown };
 
+/** What happens between ruling out a replay and the change's transaction. */
+export interface ChangeHooks {
+  /** a refusal that needs no lock, thrown before any transaction begins (a replay still gets its stored answer) */
+  beforeChange?: () => void;
+  /** runs the transaction in the account's turn, so that waiting for the account's lock holds no connection */
+  inTurn?: <T>(work: () => Promise<T>) => Promise<T>;
+}
+
 /**
  * Runs `fn` once per (scope, key). The answer is stored in the same transaction as the change, so a crash never leaves a
  * change without its answer; a concurrent duplicate waits on the key's unique index, then returns the stored answer.
@@ -73,20 +81,22 @@ export async function idempotent(
   nowMs: number,
   fn: (tx: Tx) => Promise<Answer>,
   replayAs: (first: Answer) => Answer = (first) => first,
-  /** checked after a replay is ruled out and before the transaction begins: a refusal that needs no lock costs no transaction */
-  beforeChange?: () => void,
+  hooks: ChangeHooks = {},
 ): Promise<StoredAnswer> {
   const requestHash = requestHashOf(request);
   const first = await stored(db, scope, key, requestHash);
   if (first) return first;
-  beforeChange?.();
+  hooks.beforeChange?.();
+  const inTurn = hooks.inTurn ?? ((work) => work());
   try {
-    return await db.transaction(async (tx) => {
-      const answer = await fn(tx);
-      const replay = replayAs(answer);
-      await tx.insert(idempotencyKeys).values({ scope, key, requestHash, status: replay.status, body: replay.body as object, createdAtMs: nowMs });
-      return { ...answer, replayed: false };
-    });
+    return await inTurn(() =>
+      db.transaction(async (tx) => {
+        const answer = await fn(tx);
+        const replay = replayAs(answer);
+        await tx.insert(idempotencyKeys).values({ scope, key, requestHash, status: replay.status, body: replay.body as object, createdAtMs: nowMs });
+        return { ...answer, replayed: false };
+      }),
+    );
   } catch (e) {
     if (isUniqueViolation(e)) {
       const again = await stored(db, scope, key, requestHash);
