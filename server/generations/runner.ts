@@ -245,7 +245,8 @@ export class GenerationRunner {
 
   private async runOne(id: string): Promise<void> {
     const { db, catalog, clock, engines } = this.opts;
-    const row = await db.transaction((tx) => claimGeneration(tx, id, this.lease, clock.now()));
+    // one UPDATE is atomic by itself: no BEGIN and COMMIT around it (two round trips while the run holds its engine slot)
+    const row = await claimGeneration(db, id, this.lease, clock.now());
     if (!row) return;
     const expectedFinishMs = this.expectedFinishMs(row.request, row.startedAtMs ?? clock.now());
     const withEta = (g: Generation): Generation => (expectedFinishMs !== undefined && g.status === 'running' ? { ...g, expectedFinishMs } : g);
@@ -270,8 +271,7 @@ export class GenerationRunner {
           onProgress: (pct) => {
             if (pct - lastPct < PROGRESS_MIN_STEP || pct >= 100) return;
             lastPct = pct;
-            void db
-              .transaction((tx) => setProgress(tx, id, pct))
+            void setProgress(db, id, pct)
               .then((r) => r && this.opts.onGeneration(r.accountId, withEta(generationView(r))))
               .catch((e: unknown) => this.opts.log?.(`generation ${id}: progress not saved: ${(e as Error).message}`));
           },
