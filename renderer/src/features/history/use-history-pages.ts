@@ -1,7 +1,7 @@
-// The history list's data: the filter (with a debounced prompt search), pages of entries fetched from main as they scroll into view.
+// The history list's data: the filter (with a debounced prompt search), pages of rows (runs and other entries) fetched from main as
+// they scroll into view.
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { LedgerEntry } from '../../../../shared/api/index';
-import type { HistoryFilter } from '../../../../shared/ipc/contract';
+import type { HistoryFilter, HistoryRow } from '../../../../shared/ipc/contract';
 import { useAppStore } from '../../stores/app-store';
 
 export const PAGE_SIZE = 200;
@@ -13,8 +13,9 @@ export function useHistoryPages() {
   const [filter, setFilter] = useState<HistoryFilter>({});
   const [search, setSearch] = useState('');
   const [total, setTotal] = useState<number | null>(null);
+  const [runs, setRuns] = useState(0);
   const [models, setModels] = useState<{ id: string; label: string }[]>([]);
-  const [pages, setPages] = useState<Map<number, LedgerEntry[]>>(new Map());
+  const [pages, setPages] = useState<Map<number, HistoryRow[]>>(new Map());
   const loading = useRef(new Set<number>());
   const generation = useRef(0);
 
@@ -31,6 +32,7 @@ export function useHistoryPages() {
         loading.current.delete(page);
         if (!r.ok || gen !== generation.current) return;
         setTotal(r.value.total);
+        setRuns(r.value.runs);
         setModels(r.value.models);
         setPages((prev) => {
           const next = new Map(prev);
@@ -59,6 +61,6 @@ export function useHistoryPages() {
     [pages, loadPage],
   );
 
-  const rowAt = (i: number) => pages.get(Math.floor(i / PAGE_SIZE))?.[i % PAGE_SIZE];
-  return { filter, setFilter, search, setSearch, total, models, rowAt, ensureRows };
+  const rowAt = useCallback((i: number) => pages.get(Math.floor(i / PAGE_SIZE))?.[i % PAGE_SIZE], [pages]);
+  return { filter, setFilter, search, setSearch, total, runs, models, rowAt, ensureRows };
 }
