@@ -60,8 +60,9 @@ function RunEntries({ id, row, selectedId, onSelect }: { id: string; row: Histor
           <li key={e.id}>
             <button type="button" className={`entry-button${selectedId === e.id ? ' selected' : ''}`} onClick={() => onSelect(e)}>
               <RowTime atMs={e.atMs} />
-              <span className={`row-kind k-${e.kind}`}>{KIND_LABELS[e.kind]}</span>
-              <span className="row-desc">Entry {e.id}</span>
+              <span className={`row-kind k-${e.kind}`}>
+                {KIND_LABELS[e.kind]} <span className="entry-id">· entry {e.id}</span>
+              </span>
               <span className={amountClass(e.amountMc)}>{amountText(e)}</span>
             </button>
           </li>
@@ -83,6 +84,7 @@ interface RunRowProps {
 /** A run: one button that shows what it cost and discloses its entries (Enter or Space toggles it, as any button). */
 export function RunRow({ row, expanded, onToggle, selectedId, onSelectEntry }: RunRowProps) {
   const panelId = useId();
+  const summary = runSummaryText(row);
   return (
     <>
       <button type="button" className="row-button run-row" aria-expanded={expanded} aria-controls={expanded ? panelId : undefined} onClick={onToggle}>
@@ -98,8 +100,8 @@ export function RunRow({ row, expanded, onToggle, selectedId, onSelectEntry }: R
           {row.prompt && <span className="row-prompt"> — {row.prompt}</span>}
         </span>
         <span className={amountClass(row.status === 'held' ? 0 : -row.chargedMc)}>{runAmountText(row)}</span>
-        <span className="row-summary" data-testid="run-summary">
-          {runSummaryText(row)}
+        <span className="row-summary" data-testid="run-summary" title={summary}>
+          {summary}
         </span>
       </button>
       {expanded && <RunEntries id={panelId} row={row} selectedId={selectedId} onSelect={onSelectEntry} />}
