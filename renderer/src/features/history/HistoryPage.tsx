@@ -48,7 +48,7 @@ export function HistoryPage() {
   return (
     <main className="page history" aria-labelledby="history-heading">
       <h1 id="history-heading">History</h1>
-      <SpendChart />
+      <SpendChart ready={total !== null} />
       <HistoryFilters filter={filter} setFilter={setFilter} search={search} setSearch={setSearch} models={models} />
       <p className="muted" aria-live="polite" data-testid="history-count">
         {countText(total, runs)}
