@@ -97,7 +97,8 @@ export function runRow(g: RunGroup): HistoryRunRow {
   const funding = new Map<GrantKind, FundingByKind>();
   const heldFrom = new Map<GrantKind, FundingByKind>();
   for (const e of g.entries) tallyEntry(row, t, e, funding, heldFrom);
-  row.status = t.voided ? 'refunded' : t.captured || t.released ? (t.undelivered > 0 ? 'partial' : 'settled') : 'held';
+  // only a hold and nothing after it is a run in progress (a run whose hold was dropped past MAX_HISTORY has ended)
+  row.status = t.voided ? 'refunded' : t.captured || t.released ? (t.undelivered > 0 ? 'partial' : 'settled') : t.held ? 'held' : 'settled';
   if (row.status === 'refunded') row.chargedMc = 0;
   row.funding = [...funding.values()];
   row.heldFrom = [...heldFrom.values()];

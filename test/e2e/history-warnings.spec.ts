@@ -80,7 +80,8 @@ test('history with 100,000 entries opens, scrolls, filters and shows details', a
 });
 
 test('a run is one row in History with its cost and funding, and expands to its ledger entries; a failed run is one refunded row', async ({ page }) => {
-  const app = await startApp(tempDir('history-run'));
+  const dataDir = tempDir('history-run');
+  const app = await startApp(dataDir);
   cleanup.push(app.proc);
   await page.goto(app.launchUrl);
   await expect(bar(page).getByTestId('available-credits')).toHaveText('60', { timeout: 30_000 });
@@ -115,6 +116,13 @@ test('a run is one row in History with its cost and funding, and expands to its 
   await expect(details).toContainText('a red kite over the dunes');
   await expect(details).toContainText('Funded by');
   await page.screenshot({ path: screenshotPath('25-history-run-expanded') });
+
+  // credits added while History is open arrive by the stream: one more row, and the open run stays open
+  adminCli(['grant', '--data-dir', path.join(dataDir, 'server'), '--account', 'local', '--credits', '5', '--note', 'Top-up while reading']);
+  await expect(page.getByTestId('history-count')).toHaveText('2 runs and 3 other entries', { timeout: 10_000 });
+  await expect(rows.first()).toContainText('Top-up while reading');
+  await expect(disclosure).toHaveAttribute('aria-expanded', 'true');
+  await expect(entries.getByRole('listitem')).toHaveCount(2);
 });
 
 test('low balance and expiring credits warn in a banner and the balance bar; the popover explains the balance', async ({ page }) => {

@@ -186,6 +186,9 @@ describe('history rows from made-up ledgers', () => {
     const rows = page(h).items;
     expect(rows).toHaveLength(2);
     expect(rows[1]).toMatchObject({ type: 'run', runId: 'gen_x', status: 'settled', chargedMc: 3_000, expiredMc: 1_000, entryIds: [1, 2, 4] });
+    // a run whose hold and charge were dropped (past MAX_HISTORY) and only its expiry is left has ended: it is not in progress
+    h.add([run('gen_y', 'expiry', -500, { grantKind: 'pack' })]);
+    expect(page(h).items[0]).toMatchObject({ type: 'run', runId: 'gen_y', status: 'settled', chargedMc: 0, expiredMc: 500 });
   });
 
   it('grouping entry by entry, with queries between, gives the same rows as grouping all at once, also past MAX_HISTORY', () => {

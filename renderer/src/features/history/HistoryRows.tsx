@@ -35,7 +35,7 @@ export function EntryRow({ entry, selected, onSelect }: { entry: LedgerEntry; se
 
 type EntriesState = { key: string; entries: LedgerEntry[] | null; error: string | null };
 
-/** The run's ledger entries, asked of main by id when the row opens (and again when an entry joins the run). */
+/** The run's ledger entries, asked of main by id when the row opens, and again when an entry joins the run (the ones shown stay until then). */
 function useRunEntries(ids: readonly number[]): EntriesState {
   const key = ids.join(',');
   const [state, setState] = useState<EntriesState>({ key, entries: null, error: null });
@@ -51,7 +51,7 @@ function useRunEntries(ids: readonly number[]): EntriesState {
     };
     // the ids are the key's: asked again only when they change
   }, [key]);
-  return state.key === key ? state : { key, entries: null, error: null };
+  return state;
 }
 
 function RunEntries({ id, row, selectedId, onSelect }: { id: string; row: HistoryRunRow; selectedId: number | null; onSelect: (e: LedgerEntry) => void }) {

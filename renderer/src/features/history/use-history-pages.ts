@@ -25,7 +25,8 @@ export function useHistoryPages() {
   }, [search]);
 
   const loadPage = useCallback(
-    (page: number, gen: number) => {
+    /** `fresh`: the first page of a new answer, which replaces every page held (they stay on screen until it comes) */
+    (page: number, gen: number, fresh = false) => {
       if (loading.current.has(page) || !window.credits) return;
       loading.current.add(page);
       void window.credits.queryHistory({ filter, offset: page * PAGE_SIZE, limit: PAGE_SIZE }).then((r) => {
@@ -35,7 +36,7 @@ export function useHistoryPages() {
         setRuns(r.value.runs);
         setModels(r.value.models);
         setPages((prev) => {
-          const next = new Map(prev);
+          const next = fresh ? new Map<number, HistoryRow[]>() : new Map(prev);
           next.set(page, r.value.items);
           while (next.size > MAX_PAGES_KEPT) next.delete(next.keys().next().value!);
           return next;
@@ -45,12 +46,12 @@ export function useHistoryPages() {
     [filter],
   );
 
-  // A new filter, or new entries from main: start over from the top.
+  // A new filter, or new entries from main: start over from the top, keeping the rows shown until the new ones come (an
+  // expanded run does not flicker shut on every entry the stream brings).
   useEffect(() => {
     const gen = ++generation.current;
     loading.current.clear();
-    setPages(new Map());
-    loadPage(0, gen);
+    loadPage(0, gen, true);
   }, [filter, historyVersion, loadPage]);
 
   /** Loads the pages covering rows first..last that are not held yet. */
