@@ -123,6 +123,11 @@ test('a run is one row in History with its cost and funding, and expands to its 
   await expect(rows.first()).toContainText('Top-up while reading');
   await expect(disclosure).toHaveAttribute('aria-expanded', 'true');
   await expect(entries.getByRole('listitem')).toHaveCount(2);
+  // the open run moved down a row and kept its height: the row after it starts below its entries
+  await expect(rows.nth(2)).toContainText('a red kite over the dunes');
+  const bottomOfKite = async () => { const b = (await rows.nth(2).boundingBox())!; return b.y + b.height; };
+  await expect.poll(async () => (await rows.nth(3).boundingBox())!.y - (await bottomOfKite())).toBeGreaterThanOrEqual(-1);
+  expect((await rows.nth(2).boundingBox())!.height).toBeGreaterThan(100);
 });
 
 test('low balance and expiring credits warn in a banner and the balance bar; the popover explains the balance', async ({ page }) => {

@@ -16,7 +16,8 @@ const ROW_HEIGHT_PX = 56;
 
 const rowKey = (r: HistoryRow | undefined, i: number): string | number => (r ? (r.type === 'run' ? `run:${r.runId}` : `entry:${r.entry.id}`) : i);
 
-const counted = (n: number, one: string, many: string) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+const COUNT = new Intl.NumberFormat('en-US');
+const counted = (n: number, one: string, many: string) => `${COUNT.format(n)} ${n === 1 ? one : many}`;
 
 /** "48,000 runs and 4,000 other entries", "1 run", "3 entries" */
 function countText(total: number | null, runs: number): string {
@@ -27,11 +28,15 @@ function countText(total: number | null, runs: number): string {
 }
 
 export function HistoryPage() {
-  const { filter, setFilter, search, setSearch, total, runs, models, rowAt, ensureRows } = useHistoryPages();
+  const { filter, setFilter, search, setSearch, total, runs, models, answer, rowAt, ensureRows } = useHistoryPages();
   const [selected, setSelected] = useState<LedgerEntry | null>(null);
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
   const parentRef = useRef<HTMLDivElement>(null);
-  const getItemKey = useCallback((i: number) => rowKey(rowAt(i), i), [rowAt]);
+  // Rows are keyed by what they are, so that an open run keeps its measured height when rows above it come or go. The key
+  // function changes (and the list places all 50,000 rows again) once per answer, not once per page loaded while scrolling.
+  const rowAtNow = useRef(rowAt);
+  rowAtNow.current = rowAt;
+  const getItemKey = useCallback((i: number) => rowKey(rowAtNow.current(i), i), [answer]);
   const virtualizer = useVirtualizer({ count: total ?? 0, getScrollElement: () => parentRef.current, estimateSize: () => ROW_HEIGHT_PX, getItemKey, overscan: 12 });
   const items = virtualizer.getVirtualItems();
   const first = items[0]?.index ?? 0;

@@ -14,6 +14,8 @@ export function useHistoryPages() {
   const [search, setSearch] = useState('');
   const [total, setTotal] = useState<number | null>(null);
   const [runs, setRuns] = useState(0);
+  /** counts the answers: a new filter or new entries (the rows' places change), not more pages of the same answer */
+  const [answer, setAnswer] = useState(0);
   const [models, setModels] = useState<{ id: string; label: string }[]>([]);
   const [pages, setPages] = useState<Map<number, HistoryRow[]>>(new Map());
   const loading = useRef(new Set<number>());
@@ -35,6 +37,7 @@ export function useHistoryPages() {
         setTotal(r.value.total);
         setRuns(r.value.runs);
         setModels(r.value.models);
+        if (fresh) setAnswer((n) => n + 1);
         setPages((prev) => {
           const next = fresh ? new Map<number, HistoryRow[]>() : new Map(prev);
           next.set(page, r.value.items);
@@ -63,5 +66,5 @@ export function useHistoryPages() {
   );
 
   const rowAt = useCallback((i: number) => pages.get(Math.floor(i / PAGE_SIZE))?.[i % PAGE_SIZE], [pages]);
-  return { filter, setFilter, search, setSearch, total, runs, models, rowAt, ensureRows };
+  return { filter, setFilter, search, setSearch, total, runs, models, answer, rowAt, ensureRows };
 }
