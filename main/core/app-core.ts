@@ -136,6 +136,7 @@ export class AppCore extends EventEmitter {
         return { ...next, tokenStorage: this.opts.tokenStore.storage };
       },
       queryHistory: ({ filter, offset, limit }) => ({ ...this.history.query(filter, offset, limit), models: this.history.models(), size: this.history.size }),
+      historyEntries: ({ ids }) => this.history.entriesByIds(ids),
       exportHistoryCsv: ({ filter }) => {
         const csv = this.history.csv(filter);
         const day = new Date(this.sync.serverNow()).toISOString().slice(0, 10);

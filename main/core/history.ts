@@ -1,15 +1,17 @@
 // Local history: the account's ledger, synced from the server by id and from the stream, kept in a validated file so it reads offline;
-// filters, search, CSV export and the 30-day spend chart are computed here, so the renderer only ever holds one window of rows.
+// rows (one per run, one per other entry), filters, search, CSV export (one line per entry) and the 30-day spend chart are computed
+// here, so the renderer only ever holds one window of rows.
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ledgerEntrySchema, type LedgerEntry } from '../../shared/api/index';
-import type { HistoryFilter } from '../../shared/ipc/contract';
+import type { HistoryFilter, HistoryRow } from '../../shared/ipc/contract';
 import { formatCredits } from '../../shared/rules/money';
 import { MS_PER_DAY, startOfUtcDay, utcDayKey } from '../../shared/rules/schedule';
 import { GRANT_KIND_LABELS, LEDGER_KIND_LABELS } from '../../shared/rules/labels';
 import type { GrantKind } from '../../shared/rules/grants';
 import type { CreditsApiClient } from './api-client';
+import { HistoryGrouping, matchesEntry, matchesGroup, prepareFilter, rowOf, type Group } from './history-rows';
 
 export const MAX_HISTORY = 100_000;
 export const SYNC_PAGE = 1_000;
@@ -25,7 +27,13 @@ export class HistoryStore {
   private entries: LedgerEntry[] = [];
   private accountId: string | null = null;
   private saveTimer: NodeJS.Timeout | null = null;
-  private lastQuery: { key: string; rows: LedgerEntry[] } | null = null;
+  /** the rows, kept up to date as entries arrive; null: to be built from the entries when next asked */
+  private grouping: HistoryGrouping | null = null;
+  /** the last filter's rows, newest first, so that scrolling through them pages without filtering again */
+  private lastQuery: { key: string; rows: Group[]; runs: number } | null = null;
+  /** model or workflow id → label, for the filter; the sorted list is kept until a new one appears */
+  private modelLabels = new Map<string, string>();
+  private modelList: { id: string; label: string }[] | null = null;
   private syncing: Promise<void> | null = null;
 
   constructor(
@@ -42,6 +50,7 @@ export class HistoryStore {
       if (parsed.success && parsed.data.serverIdentity === this.serverIdentity) {
         this.entries = parsed.data.entries.sort((a, b) => a.id - b.id);
         this.accountId = parsed.data.accountId;
+        for (const e of this.entries) this.noteModel(e);
       }
     } catch {
       this.entries = []; // corrupt: rebuilt from the server on the next sync
@@ -65,6 +74,9 @@ export class HistoryStore {
     if (this.accountId === accountId) return;
     this.accountId = accountId;
     this.entries = [];
+    this.grouping = null;
+    this.modelLabels.clear();
+    this.modelList = null;
     this.changed();
   }
 
@@ -76,12 +88,33 @@ export class HistoryStore {
         if (this.entries.some((x) => x.id === e.id)) continue;
         this.entries.push(e);
         this.entries.sort((a, b) => a.id - b.id);
-      } else this.entries.push(e);
+        this.grouping = null; // out of order: the rows are rebuilt when next asked
+      } else {
+        this.entries.push(e);
+        this.grouping?.append(e);
+      }
+      this.noteModel(e);
       added++;
     }
-    if (this.entries.length > MAX_HISTORY) this.entries.splice(0, this.entries.length - MAX_HISTORY);
+    if (this.entries.length > MAX_HISTORY) this.grouping?.dropOldest(this.entries.splice(0, this.entries.length - MAX_HISTORY));
     if (added) this.changed();
     return added;
+  }
+
+  private noteModel(e: LedgerEntry): void {
+    const id = str(e.details.modelId);
+    if (!id || this.modelLabels.has(id)) return;
+    this.modelLabels.set(id, str(e.details.label) || id);
+    this.modelList = null;
+  }
+
+  /** The rows, oldest first, built once from the entries and then kept up to date by `add`. */
+  private groups(): readonly Group[] {
+    if (!this.grouping) {
+      this.grouping = new HistoryGrouping();
+      this.grouping.rebuild(this.entries);
+    }
+    return this.grouping.all();
   }
 
   private changed(): void {
@@ -127,46 +160,69 @@ export class HistoryStore {
     return this.syncing;
   }
 
-  /** Filtered rows, newest first. The last result is kept so that scrolling through it pages without filtering again. */
-  private filtered(f: HistoryFilter): LedgerEntry[] {
+  /** Filtered rows, newest first, and how many of them are runs. The last result is kept so that scrolling pages through it. */
+  private filtered(f: HistoryFilter): { rows: Group[]; runs: number } {
     const key = JSON.stringify(f);
-    if (this.lastQuery?.key === key) return this.lastQuery.rows;
-    const kinds = f.kinds && f.kinds.length ? new Set(f.kinds) : null;
-    const search = f.search?.trim().toLowerCase() || null;
-    const rows: LedgerEntry[] = [];
-    for (let i = this.entries.length - 1; i >= 0; i--) {
-      const e = this.entries[i]!;
-      if (kinds && !kinds.has(e.kind)) continue;
-      if (f.modelId && str(e.details.modelId) !== f.modelId) continue;
-      if (f.fromMs !== undefined && e.atMs < f.fromMs) continue;
-      if (f.toMs !== undefined && e.atMs > f.toMs) continue;
-      if (search && !str(e.details.prompt).toLowerCase().includes(search) && !str(e.details.label).toLowerCase().includes(search) && !str(e.details.note).toLowerCase().includes(search)) continue;
-      rows.push(e);
+    if (this.lastQuery?.key === key) return this.lastQuery;
+    const p = prepareFilter(f);
+    const all = this.groups();
+    const rows: Group[] = [];
+    let runs = 0;
+    for (let i = all.length - 1; i >= 0; i--) {
+      const g = all[i]!;
+      if (!matchesGroup(g, p)) continue;
+      rows.push(g);
+      if (g.type === 'run') runs++;
     }
-    this.lastQuery = { key, rows };
-    return rows;
+    this.lastQuery = { key, rows, runs };
+    return this.lastQuery;
   }
 
-  query(f: HistoryFilter, offset: number, limit: number): { total: number; items: LedgerEntry[] } {
-    const rows = this.filtered(f);
-    return { total: rows.length, items: rows.slice(offset, offset + Math.min(limit, MAX_QUERY_LIMIT)) };
+  /** A page of rows: one per run (its entries by id), one per entry that belongs to no run; `total` counts rows. */
+  query(f: HistoryFilter, offset: number, limit: number): { total: number; runs: number; items: HistoryRow[] } {
+    const { rows, runs } = this.filtered(f);
+    return { total: rows.length, runs, items: rows.slice(offset, offset + Math.min(limit, MAX_QUERY_LIMIT)).map(rowOf) };
+  }
+
+  /** Entries by id, in the order asked; ids no longer held (dropped past MAX_HISTORY, another account's) are left out. */
+  entriesByIds(ids: readonly number[]): LedgerEntry[] {
+    const out: LedgerEntry[] = [];
+    for (const id of ids) {
+      let lo = 0;
+      let hi = this.entries.length - 1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1;
+        const at = this.entries[mid]!.id;
+        if (at === id) {
+          out.push(this.entries[mid]!);
+          break;
+        }
+        if (at < id) lo = mid + 1;
+        else hi = mid - 1;
+      }
+    }
+    return out;
   }
 
   /** The models (and workflows) that appear in history, for the filter. */
   models(): { id: string; label: string }[] {
-    const seen = new Map<string, string>();
-    for (const e of this.entries) {
-      const id = str(e.details.modelId);
-      if (id && !seen.has(id)) seen.set(id, str(e.details.label) || id);
-    }
-    return [...seen].map(([id, label]) => ({ id, label })).sort((a, b) => a.label.localeCompare(b.label));
+    this.modelList ??= [...this.modelLabels].map(([id, label]) => ({ id, label })).sort((a, b) => a.label.localeCompare(b.label));
+    return this.modelList;
+  }
+
+  /** The entries the filters show, newest first: what the CSV export writes, one line each. */
+  private filteredEntries(f: HistoryFilter): LedgerEntry[] {
+    const p = prepareFilter(f);
+    const out: LedgerEntry[] = [];
+    for (let i = this.entries.length - 1; i >= 0; i--) if (matchesEntry(this.entries[i]!, p)) out.push(this.entries[i]!);
+    return out;
   }
 
   /** CSV of what the filters show, newest first, with a header; amounts in credits with up to 3 decimals. */
   csv(f: HistoryFilter): string {
     const header = ['id', 'time_utc', 'kind', 'kind_label', 'amount_credits', 'held_or_released_credits', 'model', 'label', 'prompt', 'generation', 'grant', 'grant_kind', 'grant_kind_label', 'note'];
     const lines = [header.join(',')];
-    for (const e of this.filtered(f)) {
+    for (const e of this.filteredEntries(f)) {
       const d = e.details;
       const side = typeof d.heldMc === 'number' && e.kind === 'hold' ? d.heldMc : typeof d.releasedMc === 'number' ? d.releasedMc : 0;
       lines.push(

@@ -26,19 +26,25 @@ async function main(): Promise<void> {
   try {
     const now = Date.now();
     const models = MODELS.map((m, i) => `(${i}, '${m[0]}', '${m[1]}', ${m[2]})`).join(',');
-    // Each synthetic run is a hold, then a capture; every 25th a bonus grant. Times spread evenly over the last days.
+    // Every 25th entry is a bonus grant; the 24 between are 12 synthetic runs, each a hold then its capture (same run id, model and
+    // prompt), as the server writes them. Times spread evenly over the last days.
     await database.db.execute(sql.raw(`
       WITH m(i, id, label, cost) AS (VALUES ${models}),
-      s AS (SELECT g, (g % 5) AS mi, ${now} - ((${n} - g)::bigint * ${daysBack * 86_400_000} / ${n}) AS at FROM generate_series(1, ${n}) AS g)
+      s AS (SELECT g, (g % 25) AS b, (g / 25) * 12 + ((g % 25) - 1) / 2 + 1 AS run, ${now} - ((${n} - g)::bigint * ${daysBack * 86_400_000} / ${n}) AS at FROM generate_series(1, ${n}) AS g)
       INSERT INTO ledger_entries (account_id, kind, amount_mc, grant_id, ref, at_ms, details)
       SELECT '${account}',
-        CASE WHEN s.g % 25 = 0 THEN 'grant' WHEN s.g % 2 = 0 THEN 'capture' ELSE 'hold' END,
-        CASE WHEN s.g % 25 = 0 THEN 5000 WHEN s.g % 2 = 0 THEN -m.cost ELSE 0 END,
-        NULL, 'seed-' || s.g, s.at,
-        CASE WHEN s.g % 25 = 0 THEN jsonb_build_object('grantKind', 'bonus', 'note', 'Seeded bonus ' || s.g, 'synthetic', true)
-             ELSE jsonb_build_object('generationId', 'gen_seed' || (s.g / 2), 'label', m.label, 'modelId', m.id, 'prompt', 'seeded prompt number ' || s.g,
-                                     'heldMc', m.cost, 'estimateMaxMc', m.cost, 'finalMc', m.cost, 'synthetic', true) END
-      FROM s JOIN m ON m.i = s.mi`));
+        CASE WHEN s.b = 0 THEN 'grant' WHEN s.b % 2 = 0 THEN 'capture' ELSE 'hold' END,
+        CASE WHEN s.b = 0 THEN 5000 WHEN s.b % 2 = 0 THEN -m.cost ELSE 0 END,
+        NULL,
+        CASE WHEN s.b = 0 THEN 'seed-' || s.g ELSE 'gen_seed' || s.run END, s.at,
+        CASE WHEN s.b = 0 THEN jsonb_build_object('grantKind', 'bonus', 'note', 'Seeded bonus ' || s.g, 'synthetic', true)
+             WHEN s.b % 2 = 1 THEN jsonb_build_object('generationId', 'gen_seed' || s.run, 'label', m.label, 'modelId', m.id, 'prompt', 'seeded prompt number ' || s.run,
+                                     'heldMc', m.cost, 'estimateMaxMc', m.cost, 'synthetic', true,
+                                     'pins', jsonb_build_array(jsonb_build_object('grantId', 'seed-bonus', 'amountMc', m.cost, 'kind', 'bonus')))
+             ELSE jsonb_build_object('generationId', 'gen_seed' || s.run, 'label', m.label, 'modelId', m.id, 'prompt', 'seeded prompt number ' || s.run,
+                                     'heldMc', m.cost, 'estimateMaxMc', m.cost, 'finalMc', m.cost, 'outputCount', 1, 'commercialUse', false, 'synthetic', true,
+                                     'funding', jsonb_build_array(jsonb_build_object('grantId', 'seed-bonus', 'kind', 'bonus', 'amountMc', m.cost, 'paid', false))) END
+      FROM s JOIN m ON m.i = s.run % 5`));
     process.stdout.write(`seeded ${n} ledger entries for ${account}\n`);
   } finally {
     await database.close();

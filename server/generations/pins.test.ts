@@ -110,7 +110,23 @@ describe.each(DRIVERS)('pinned holds on %s', (driver) => {
     expect(g).toMatchObject({ status: 'partial', chargedMc: 4_000, refundedMc: 4_000 });
     const entries = (await s.database.db.select().from(ledgerEntries).where(eq(ledgerEntries.accountId, accountId))).filter((e) => e.kind !== 'grant');
     expect(entries.map((e) => [e.kind, e.amountMc])).toEqual([['hold', 0], ['capture', -4_000], ['release', 0], ['expiry', -4_000]]);
+    // every entry names the run, the expiry it caused too (History groups them into the run's row)
+    expect(entries.map((e) => e.details.generationId)).toEqual([id, id, id, id]);
     expect(await wallet(token)).toMatchObject({ availableMc: 0, heldMc: 0 });
+    await conserved(accountId);
+  });
+
+  it('the hold names the kind of each grant it pinned; the charge says its outputs, what was not delivered and the kinds it came from', async () => {
+    const { accountId, token } = await account([['3', 10 * MINUTE, 'bonus'], ['10', null, 'pack']]);
+    const id = await start(token, { modelId: 'flux-dev', count: 2, prompt: 'two boats [partial]' }, 8_000);
+    const g = await finish(token, id);
+    expect(g).toMatchObject({ status: 'partial', chargedMc: 4_000, refundedMc: 4_000 });
+    const entries = (await s.database.db.select().from(ledgerEntries).where(eq(ledgerEntries.accountId, accountId))).filter((e) => e.kind !== 'grant');
+    const hold = entries.find((e) => e.kind === 'hold')!;
+    expect(hold.details.pins).toEqual([expect.objectContaining({ amountMc: 3_000, kind: 'bonus' }), expect.objectContaining({ amountMc: 5_000, kind: 'pack' })]);
+    const capture = entries.find((e) => e.kind === 'capture')!;
+    expect(capture.details).toMatchObject({ generationId: id, outputCount: 1, undelivered: 1, usage: { delivered: 1 } });
+    expect(capture.details.funding).toEqual([expect.objectContaining({ kind: 'bonus', amountMc: 3_000 }), expect.objectContaining({ kind: 'pack', amountMc: 1_000 })]);
     await conserved(accountId);
   });
 
@@ -123,6 +139,7 @@ describe.each(DRIVERS)('pinned holds on %s', (driver) => {
     expect(g).toMatchObject({ status: 'failed', chargedMc: 0, refundedMc: 4_000 });
     const entries = (await s.database.db.select().from(ledgerEntries).where(eq(ledgerEntries.accountId, accountId))).filter((e) => e.kind !== 'grant');
     expect(entries.map((e) => [e.kind, e.amountMc])).toEqual([['hold', 0], ['void', 0], ['expiry', -4_000]]);
+    expect(entries.map((e) => e.details.generationId)).toEqual([id, id, id]);
     expect(await wallet(token)).toMatchObject({ availableMc: 10_000, heldMc: 0 });
     await conserved(accountId);
   });

@@ -199,7 +199,7 @@ export async function settleGeneration(tx: Tx, catalog: Catalog, id: string, inp
   await materialize(tx, account, catalog, nowMs);
   const final = finalCost(request, input.usage, catalog, account.planId);
   const about = { generationId: id, label: gen.label, modelId: gen.modelId ?? gen.workflowId, prompt: gen.prompt.slice(0, 200) };
-  const closed = await closeHold(tx, hold, { kind: 'capture', captureMc: settleHold(hold.amountMc, final).captureMc, details: about, captureDetails: { finalMc: final, estimateMaxMc: gen.estimateMaxMc, usage } }, nowMs);
+  const closed = await closeHold(tx, hold, { kind: 'capture', captureMc: settleHold(hold.amountMc, final).captureMc, details: about, captureDetails: { finalMc: final, estimateMaxMc: gen.estimateMaxMc, usage, outputCount: input.outputs.length, undelivered: input.undelivered } }, nowMs);
   const status: GenerationStatus = input.undelivered > 0 ? 'partial' : 'succeeded';
   const [row] = await tx
     .update(generations)

@@ -31,10 +31,13 @@ export function holdableGrants(tx: Tx, accountId: string, nowMs: number): Promis
  * available) when the unpinned credits in force cannot cover it; nothing is written then.
  */
 export async function placeHold(tx: Tx, h: NewHold, nowMs: number): Promise<Pin[]> {
-  const pins = allocatePins(await holdableGrants(tx, h.accountId, nowMs), h.amountMc, nowMs);
+  const inForce = await holdableGrants(tx, h.accountId, nowMs);
+  const pins = allocatePins(inForce, h.amountMc, nowMs);
   const holdId = newId('hold');
   const pinRows = JSON.stringify(pins.map((p) => ({ grant_id: p.grantId, amount_mc: p.amountMc })));
-  const details = JSON.stringify({ ...h.details, heldMc: h.amountMc, pins });
+  // each pin says its grant's kind, so History can tell what a run in progress holds ("from daily credits, then pack")
+  const kinds = new Map(inForce.map((g) => [g.id, g.kind]));
+  const details = JSON.stringify({ ...h.details, heldMc: h.amountMc, pins: pins.map((p) => ({ ...p, kind: kinds.get(p.grantId) })) });
   // the hold, its pins and its ledger entry in one statement: one round trip on the hold path
   await tx.execute(sql`
     WITH placed AS (
@@ -113,7 +116,8 @@ export async function closeHold(tx: Tx, hold: HoldRow, how: CloseHow, nowMs: num
   } else {
     await tx.insert(ledgerEntries).values({ ...entry, kind: 'void', amountMc: 0, details: { ...how.details, releasedMc: hold.amountMc } });
   }
-  await recordExpiries(tx, hold.accountId, settled.expiries, (e) => `expiry:${e.grantId}:${hold.id}`);
+  // these expiries are the run's doing (its hold kept the credits past their grant's expiry): they name the run
+  await recordExpiries(tx, hold.accountId, settled.expiries, (e) => `expiry:${e.grantId}:${hold.id}`, { generationId: hold.generationId });
   const { grants: _after, ...rest } = settled;
   return { ...rest, releaseMc, funding, commercialUse };
 }

@@ -41,8 +41,8 @@ export async function loadGrants(tx: Db | Tx, accountId: string, where?: SQL, op
   return rows.map(grantFromRow);
 }
 
-/** Writes expiries: each takes its credits from the grant (never more than it holds) and leaves a ledger entry. */
-export async function recordExpiries(tx: Tx, accountId: string, expiries: readonly Expiry[], ref: (e: Expiry) => string): Promise<void> {
+/** Writes expiries: each takes its credits from the grant (never more than it holds) and leaves a ledger entry (with `about`: the run that caused it). */
+export async function recordExpiries(tx: Tx, accountId: string, expiries: readonly Expiry[], ref: (e: Expiry) => string, about: Record<string, unknown> = {}): Promise<void> {
   for (const e of expiries) {
     const updated = await tx
       .update(grants)
@@ -52,7 +52,7 @@ export async function recordExpiries(tx: Tx, accountId: string, expiries: readon
     if (updated.length !== 1) throw new Error(`expiry of ${e.expiredMc} mc from grant ${e.grantId} would overdraw it`);
     await tx.insert(ledgerEntries).values({
       accountId, kind: 'expiry', amountMc: -e.expiredMc, grantId: e.grantId, ref: ref(e), atMs: e.atMs,
-      details: { grantKind: e.kind, expiredMc: e.expiredMc, expiresAtMs: e.expiresAtMs },
+      details: { ...about, grantKind: e.kind, expiredMc: e.expiredMc, expiresAtMs: e.expiresAtMs },
     });
   }
 }

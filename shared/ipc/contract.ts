@@ -1,13 +1,15 @@
 // The renderer↔main contract: every method's input and output schema and the events main pushes; the preload and browser bridge are built from it.
 import { z } from 'zod';
-import { BILLING_PERIODS, createTrainingBodySchema, generationSchema, ledgerEntrySchema, LEDGER_KINDS, purchaseSchema, subscriptionChangeAnswerSchema, subscriptionViewSchema, trainingSchema, walletSchema } from '../api/index';
+import { BILLING_PERIODS, createTrainingBodySchema, generationSchema, purchaseSchema, subscriptionChangeAnswerSchema, subscriptionViewSchema, trainingSchema, walletSchema } from '../api/index';
 import { GRANT_KINDS } from '../rules/grants';
 import { catalogSchema } from '../catalog/schema';
 import { runRequestSchema } from '../rules/pricing';
 import type { IpcEventName, IpcMethodName } from './names';
+import { historyEntriesInputSchema, historyEntriesSchema, historyFilterSchema, historyPageSchema } from './history-contract';
 import { planInputSchema, planViewSchema } from './planner-contract';
 
 export { planInputSchema, planViewSchema, type PlanInput, type PlanView } from './planner-contract';
+export * from './history-contract';
 
 export { IPC_EVENT_NAMES, IPC_METHOD_NAMES, eventListenerName, ipcChannel, ipcEventChannel, type IpcEventName, type IpcMethodName } from './names';
 
@@ -104,27 +106,6 @@ export type TokenStorage = (typeof TOKEN_STORAGES)[number];
 export const settingsViewSchema = settingsSchema.extend({ tokenStorage: z.enum(TOKEN_STORAGES) });
 export type SettingsView = z.infer<typeof settingsViewSchema>;
 
-export const historyFilterSchema = z
-  .object({
-    kinds: z.array(z.enum(LEDGER_KINDS)).max(LEDGER_KINDS.length).optional(),
-    modelId: z.string().max(80).optional(),
-    fromMs: z.int().min(0).optional(),
-    toMs: z.int().min(0).optional(),
-    search: z.string().max(200).optional(),
-  })
-  .strict();
-export type HistoryFilter = z.infer<typeof historyFilterSchema>;
-
-export const historyPageSchema = z.object({
-  total: z.int().min(0),
-  items: z.array(ledgerEntrySchema).max(500),
-  /** models and workflows present in history, for the filter */
-  models: z.array(z.object({ id: z.string(), label: z.string() })),
-  /** entries held locally in all */
-  size: z.int().min(0),
-});
-export type HistoryPage = z.infer<typeof historyPageSchema>;
-
 export const spendChartSchema = z.array(z.object({ day: z.string(), byModel: z.record(z.string(), z.int()), totalMc: z.int() })).max(366);
 
 export const warningsSchema = z.object({
@@ -173,6 +154,8 @@ export const ipcMethods = {
   getSettings: { input: noInput, output: settingsViewSchema },
   updateSettings: { input: settingsSchema.partial().strict(), output: settingsViewSchema },
   queryHistory: { input: z.object({ filter: historyFilterSchema, offset: z.int().min(0).max(1_000_000), limit: z.int().min(1).max(500) }).strict(), output: historyPageSchema },
+  /** a run row's ledger entries, by id (those still held locally) */
+  historyEntries: { input: historyEntriesInputSchema, output: historyEntriesSchema },
   exportHistoryCsv: { input: z.object({ filter: historyFilterSchema }).strict(), output: z.object({ csv: z.string(), fileName: z.string(), rows: z.int().min(0) }) },
   getSpendChart: { input: noInput, output: spendChartSchema },
   getWarnings: { input: noInput, output: warningsSchema },

@@ -10,6 +10,7 @@ export const IPC_METHOD_NAMES = [
   'getSettings',
   'updateSettings',
   'queryHistory',
+  'historyEntries',
   'exportHistoryCsv',
   'getSpendChart',
   'getWarnings',

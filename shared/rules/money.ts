@@ -72,13 +72,16 @@ export function parseCredits(text: string, opts: { allowNegative?: boolean; maxM
 }
 
 /** Formats millicredits as a decimal credit string with no trailing zeros: 9800 → "9.8". */
+/** one formatter for every amount: building one per call (what toLocaleString does) costs more than the rest of the work */
+const GROUPED = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+
 export function formatCredits(mc: number): string {
   assertMc(mc, 'amount', { allowNegative: true });
   const sign = mc < 0 ? '-' : '';
   const abs = Math.abs(mc);
   const whole = Math.floor(abs / MC_PER_CREDIT);
   const frac = abs % MC_PER_CREDIT;
-  const wholeText = whole.toLocaleString('en-US');
+  const wholeText = GROUPED.format(whole);
   if (frac === 0) return `${sign}${wholeText}`;
   return `${sign}${wholeText}.${String(frac).padStart(3, '0').replace(/0+$/, '')}`;
 }

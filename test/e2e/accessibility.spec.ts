@@ -95,6 +95,13 @@ test('axe: no serious or critical violation on any page, the balance popover or 
         await page.getByRole('link', { name, exact: true }).click();
         await expect(page.getByRole('heading', { level: 1, name })).toBeVisible();
         await check(page, name, theme, size, problems);
+        if (name === 'History') {
+          // and with the run's row expanded to its ledger entries
+          const list = page.getByRole('list', { name: 'History entries' });
+          await list.getByRole('button', { expanded: false }).first().click();
+          await expect(list.getByRole('list', { name: /^Ledger entries of/ }).getByRole('listitem')).toHaveCount(2);
+          await check(page, 'History expanded run', theme, size, problems);
+        }
       }
       await bar(page).getByRole('button', { name: 'Balance details' }).click();
       await expect(page.getByRole('dialog', { name: 'Balance details' })).toBeVisible();
@@ -177,14 +184,24 @@ test('keyboard only: pick a model, write a prompt, see the estimate, generate, a
   await expect(card.getByTestId('run-cost')).toContainText('Charged 1 credit');
   await expect(bar(page).getByTestId('available-credits')).toHaveText('59');
 
-  // History: the charge is there, and its details open from the keyboard
+  // History: the run is one row with its charge; Enter and Space open and close it, and an entry's details open from the keyboard
   await tabTo(page, page.getByRole('link', { name: 'History', exact: true }), 'Shift+Tab');
   await page.keyboard.press('Enter');
   const list = page.getByRole('list', { name: 'History entries' });
-  const run = list.getByRole('listitem').filter({ hasText: /FLUX.1 Schnell/ }).filter({ hasText: /Charged/ }).first();
-  await expect(run).toBeVisible();
+  const run = list.locator('.history-row').filter({ hasText: /FLUX.1 Schnell/ });
+  await expect(run).toHaveCount(1);
+  await expect(run).toContainText('Charged 1 credit');
   const row = run.getByRole('button').first();
+  await expect(row).toHaveAttribute('aria-expanded', 'false');
   await tabTo(page, row);
+  await page.keyboard.press('Enter');
+  await expect(row).toHaveAttribute('aria-expanded', 'true');
+  await page.keyboard.press('Space');
+  await expect(row).toHaveAttribute('aria-expanded', 'false');
+  await page.keyboard.press('Space');
+  await expect(row).toHaveAttribute('aria-expanded', 'true');
+  const charge = run.getByRole('list', { name: 'Ledger entries of FLUX.1 Schnell' }).getByRole('button', { name: /Charged/ });
+  await tabTo(page, charge);
   await page.keyboard.press('Enter');
   await expect(page.getByRole('complementary')).toContainText('Charged');
 });

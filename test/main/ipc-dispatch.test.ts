@@ -19,6 +19,7 @@ const handlers: IpcHandlers = {
   getSettings: () => settings,
   updateSettings: (p) => ({ ...settings, ...p }),
   queryHistory: notUsed,
+  historyEntries: notUsed,
   exportHistoryCsv: notUsed,
   getSpendChart: () => [],
   getWarnings: () => ({ lowBalance: null, expiring: null }),

@@ -23,10 +23,12 @@ export function clockTime(ms: number): string {
   return new Date(ms).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
 }
 
+const EXPIRY_DATE = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short', year: 'numeric' });
+
 /** "28 Feb 2027" — or "never" for credits that do not expire. */
 export function expiryDate(ms: number | null): string {
   if (ms === null) return 'never';
-  return new Date(ms).toLocaleDateString(undefined, { day: 'numeric', month: 'short', year: 'numeric' });
+  return EXPIRY_DATE.format(new Date(ms));
 }
 
 /** How long ago, in words, for the age of a cached wallet. */

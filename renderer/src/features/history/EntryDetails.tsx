@@ -1,6 +1,7 @@
 // The details of one ledger entry: when, what, the estimate, final cost, refund, commercial use and the grants that funded it.
 import type { LedgerEntry } from '../../../../shared/api/index';
-import { formatCredits, usageText, type UsageLike } from '../../lib/format';
+import { usageText, type UsageLike } from '../../lib/format';
+import { creditsText } from '../../../../shared/rules/money';
 import { KIND_LABELS, num, text } from './ledger-labels';
 
 export function EntryDetails({ entry, onClose }: { entry: LedgerEntry; onClose: () => void }) {
@@ -12,16 +13,16 @@ export function EntryDetails({ entry, onClose }: { entry: LedgerEntry; onClose: 
   ];
   if (text(d.label)) rows.push(['Run', text(d.label)]);
   if (text(d.prompt)) rows.push(['Prompt', text(d.prompt)]);
-  if (num(d.estimateMaxMc) !== null) rows.push(['Estimate (most)', `${formatCredits(num(d.estimateMaxMc)!)} credits`]);
-  if (num(d.heldMc) !== null) rows.push(['Held', `${formatCredits(num(d.heldMc)!)} credits`]);
-  if (num(d.finalMc) !== null) rows.push(['Final cost', `${formatCredits(num(d.finalMc)!)} credits`]);
+  if (num(d.estimateMaxMc) !== null) rows.push(['Estimate (most)', creditsText(num(d.estimateMaxMc)!)]);
+  if (num(d.heldMc) !== null) rows.push(['Held', creditsText(num(d.heldMc)!)]);
+  if (num(d.finalMc) !== null) rows.push(['Final cost', creditsText(num(d.finalMc)!)]);
   const used = d.usage && typeof d.usage === 'object' ? usageText(d.usage as UsageLike, 'item') : null;
   if (used) rows.push(['Used', used]);
-  if (entry.kind === 'capture') rows.push(['Charged', `${formatCredits(-entry.amountMc)} credits`]);
-  if (num(d.releasedMc) !== null) rows.push([entry.kind === 'void' ? 'Refunded' : 'Returned', `${formatCredits(num(d.releasedMc)!)} credits`]);
+  if (entry.kind === 'capture') rows.push(['Charged', creditsText(-entry.amountMc)]);
+  if (num(d.releasedMc) !== null) rows.push([entry.kind === 'void' ? 'Refunded' : 'Returned', creditsText(num(d.releasedMc)!)]);
   if (text(d.reason)) rows.push(['Reason', text(d.reason)]);
   if (typeof d.commercialUse === 'boolean') rows.push(['Commercial use', d.commercialUse ? 'Yes (paid credits funded it)' : 'No']);
-  if (entry.kind === 'grant' || entry.kind === 'expiry') rows.push(['Amount', `${formatCredits(entry.amountMc)} credits`]);
+  if (entry.kind === 'grant' || entry.kind === 'expiry') rows.push(['Amount', creditsText(entry.amountMc)]);
   return (
     <aside className="entry-details" aria-labelledby="entry-details-heading">
       <div className="details-head">
@@ -44,7 +45,7 @@ export function EntryDetails({ entry, onClose }: { entry: LedgerEntry; onClose: 
           <ul className="funding">
             {funding.map((f) => (
               <li key={f.grantId}>
-                {f.kind} grant: {formatCredits(f.amountMc)} credits{f.paid ? ' (paid)' : ''}
+                {f.kind} grant: {creditsText(f.amountMc)}{f.paid ? ' (paid)' : ''}
               </li>
             ))}
           </ul>

@@ -1,56 +1,73 @@
-// History: every ledger entry (grants, holds, charges, releases, refunds, expiries), filtered and searched in main, shown in a
-// virtualized list so 100,000 entries scroll smoothly; one entry opens its details; CSV export and a 30-day spend chart.
-import { useEffect, useRef, useState } from 'react';
+// History: one row per run (its cost, funding and outputs, expanding to its ledger entries) and one per other entry (grants,
+// purchases, expiries...), filtered and searched in main, shown in a virtualized list of rows of changing height so that 100,000
+// entries scroll smoothly; an entry opens its details; CSV export (one line per entry) and a 30-day spend chart.
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { LedgerEntry } from '../../../../shared/api/index';
+import type { HistoryRow } from '../../../../shared/ipc/contract';
 import { EntryDetails } from './EntryDetails';
 import { HistoryFilters } from './HistoryFilters';
-import { amountText, describe, KIND_LABELS } from './ledger-labels';
+import { EntryRow, RunRow } from './HistoryRows';
 import { SpendChart } from './SpendChart';
 import { useHistoryPages } from './use-history-pages';
 
-const ROW_HEIGHT_PX = 46;
+/** a collapsed row's height (CSS gives every collapsed row this height; an expanded one is measured) */
+const ROW_HEIGHT_PX = 56;
 
-function Row({ entry, selected, onSelect }: { entry: LedgerEntry; selected: boolean; onSelect: () => void }) {
-  return (
-    <button type="button" className={`row-button${selected ? ' selected' : ''}`} onClick={onSelect}>
-      {/* named by what it shows (an aria-label that differs from the visible text confuses voice control) */}
-      <time className="row-time" dateTime={new Date(entry.atMs).toISOString()} title={new Date(entry.atMs).toLocaleString()}>
-        {new Date(entry.atMs).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' })}
-      </time>
-      <span className={`row-kind k-${entry.kind}`}>{KIND_LABELS[entry.kind]}</span>
-      <span className="row-desc">{describe(entry)}</span>
-      <span className={`row-amount${entry.amountMc > 0 ? ' plus' : entry.amountMc < 0 ? ' minus' : ''}`}>{amountText(entry)}</span>
-    </button>
-  );
+const rowKey = (r: HistoryRow | undefined, i: number): string | number => (r ? (r.type === 'run' ? `run:${r.runId}` : `entry:${r.entry.id}`) : i);
+
+const COUNT = new Intl.NumberFormat('en-US');
+const counted = (n: number, one: string, many: string) => `${COUNT.format(n)} ${n === 1 ? one : many}`;
+
+/** "48,000 runs and 4,000 other entries", "1 run", "3 entries" */
+function countText(total: number | null, runs: number): string {
+  if (total === null) return 'Loading history…';
+  const others = total - runs;
+  if (runs && others) return `${counted(runs, 'run', 'runs')} and ${counted(others, 'other entry', 'other entries')}`;
+  return runs ? counted(runs, 'run', 'runs') : counted(others, 'entry', 'entries');
 }
 
 export function HistoryPage() {
-  const { filter, setFilter, search, setSearch, total, models, rowAt, ensureRows } = useHistoryPages();
+  const { filter, setFilter, search, setSearch, total, runs, models, answer, rowAt, ensureRows } = useHistoryPages();
   const [selected, setSelected] = useState<LedgerEntry | null>(null);
+  const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
   const parentRef = useRef<HTMLDivElement>(null);
-  const virtualizer = useVirtualizer({ count: total ?? 0, getScrollElement: () => parentRef.current, estimateSize: () => ROW_HEIGHT_PX, overscan: 12 });
+  // Rows are keyed by what they are, so that an open run keeps its measured height when rows above it come or go. The key
+  // function changes (and the list places all 50,000 rows again) once per answer, not once per page loaded while scrolling.
+  const rowAtNow = useRef(rowAt);
+  rowAtNow.current = rowAt;
+  const getItemKey = useCallback((i: number) => rowKey(rowAtNow.current(i), i), [answer]);
+  const virtualizer = useVirtualizer({ count: total ?? 0, getScrollElement: () => parentRef.current, estimateSize: () => ROW_HEIGHT_PX, getItemKey, overscan: 12 });
   const items = virtualizer.getVirtualItems();
   const first = items[0]?.index ?? 0;
   const last = items[items.length - 1]?.index ?? 0;
   useEffect(() => ensureRows(first, last), [first, last, ensureRows]);
+  const toggle = (runId: string) =>
+    setExpanded((prev) => {
+      const next = new Set(prev);
+      if (next.has(runId)) next.delete(runId);
+      else next.add(runId);
+      return next;
+    });
 
   return (
     <main className="page history" aria-labelledby="history-heading">
       <h1 id="history-heading">History</h1>
-      <SpendChart />
+      <SpendChart ready={total !== null} />
       <HistoryFilters filter={filter} setFilter={setFilter} search={search} setSearch={setSearch} models={models} />
       <p className="muted" aria-live="polite" data-testid="history-count">
-        {total === null ? 'Loading history…' : `${total.toLocaleString('en-US')} ${total === 1 ? 'entry' : 'entries'}`}
+        {countText(total, runs)}
       </p>
       <div className="history-body">
         <div ref={parentRef} className="history-scroll" role="list" aria-label="History entries" tabIndex={0}>
           <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
             {items.map((v) => {
-              const e = rowAt(v.index);
+              const r = rowAt(v.index);
               return (
-                <div key={v.key} role="listitem" className="history-row" style={{ transform: `translateY(${v.start}px)`, height: ROW_HEIGHT_PX }}>
-                  {e ? <Row entry={e} selected={selected?.id === e.id} onSelect={() => setSelected(e)} /> : <span className="row-loading">…</span>}
+                <div key={v.key} ref={virtualizer.measureElement} data-index={v.index} role="listitem" className="history-row" style={{ transform: `translateY(${v.start}px)` }}>
+                  {!r && <span className="row-loading">…</span>}
+                  {r?.type === 'entry' && <EntryRow entry={r.entry} selected={selected?.id === r.entry.id} onSelect={() => setSelected(r.entry)} />}
+                  {r?.type === 'run' && <RunRow row={r} expanded={expanded.has(r.runId)} onToggle={() => toggle(r.runId)} selectedId={selected?.id ?? null} onSelectEntry={setSelected} />}
                 </div>
               );
             })}

@@ -12,9 +12,17 @@ const TOP_MODELS = 5;
 const OTHER = 'Other';
 const CHART_HEIGHT_PX = 220;
 
-/** "2026-11-03" → "Nov 3" (the day is a UTC day of the server's clock) */
+const DAY_FORMAT = new Intl.DateTimeFormat('en-US', { month: 'short', day: 'numeric', timeZone: 'UTC' });
+const dayLabels = new Map<string, string>();
+
+/** "2026-11-03" → "Nov 3" (the day is a UTC day of the server's clock); kept, as the chart asks again for every tick it measures */
 export function dayLabel(day: string): string {
-  return new Date(`${day}T00:00:00Z`).toLocaleDateString('en-US', { month: 'short', day: 'numeric', timeZone: 'UTC' });
+  let label = dayLabels.get(day);
+  if (label === undefined) {
+    label = DAY_FORMAT.format(new Date(`${day}T00:00:00Z`));
+    if (dayLabels.size < 1_000) dayLabels.set(day, label);
+  }
+  return label;
 }
 
 /** The chart's rows: one per day, millicredits per series (the top models, then the rest as "Other"), and the series in order. */
@@ -34,14 +42,26 @@ export function chartRows(chart: Chart): { rows: Record<string, string | number>
 
 const creditsTick = (mc: number) => formatCredits(Math.round(mc));
 
-export function SpendChart() {
+/** The chart's frame at its final size while its numbers load, so that the list below does not jump when it appears. */
+function ChartPlaceholder() {
+  return (
+    <figure className="spend-chart" aria-busy="true">
+      <figcaption>Credits spent per day, last 30 days (UTC days)</figcaption>
+      <p className="spend-summary muted">Loading…</p>
+      <div className="spend-chart-plot" style={{ height: CHART_HEIGHT_PX }} />
+    </figure>
+  );
+}
+
+/** `ready`: asked for and drawn only once the history list has its first rows, so that the list, which the page opens for, is painted first. */
+export function SpendChart({ ready }: { ready: boolean }) {
   const historyVersion = useAppStore((s) => s.historyVersion);
   const [chart, setChart] = useState<Chart | null>(null);
   useEffect(() => {
-    void window.credits?.getSpendChart().then((r) => r.ok && setChart(r.value));
-  }, [historyVersion]);
+    if (ready) void window.credits?.getSpendChart().then((r) => r.ok && setChart(r.value));
+  }, [historyVersion, ready]);
   const data = useMemo(() => (chart ? chartRows(chart) : null), [chart]);
-  if (!chart || !data) return null;
+  if (!chart || !data) return <ChartPlaceholder />;
   const sum = chart.reduce((s, d) => s + d.totalMc, 0);
   const summary = sum === 0 ? 'No credits spent in the last 30 days.' : `${creditsText(sum)} spent in the last 30 days; most on ${data.top.slice(0, 3).join(', ')}.`;
   return (

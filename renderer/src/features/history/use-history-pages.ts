@@ -1,7 +1,7 @@
-// The history list's data: the filter (with a debounced prompt search), pages of entries fetched from main as they scroll into view.
+// The history list's data: the filter (with a debounced prompt search), pages of rows (runs and other entries) fetched from main as
+// they scroll into view.
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { LedgerEntry } from '../../../../shared/api/index';
-import type { HistoryFilter } from '../../../../shared/ipc/contract';
+import type { HistoryFilter, HistoryRow } from '../../../../shared/ipc/contract';
 import { useAppStore } from '../../stores/app-store';
 
 export const PAGE_SIZE = 200;
@@ -13,8 +13,11 @@ export function useHistoryPages() {
   const [filter, setFilter] = useState<HistoryFilter>({});
   const [search, setSearch] = useState('');
   const [total, setTotal] = useState<number | null>(null);
+  const [runs, setRuns] = useState(0);
+  /** counts the answers: a new filter or new entries (the rows' places change), not more pages of the same answer */
+  const [answer, setAnswer] = useState(0);
   const [models, setModels] = useState<{ id: string; label: string }[]>([]);
-  const [pages, setPages] = useState<Map<number, LedgerEntry[]>>(new Map());
+  const [pages, setPages] = useState<Map<number, HistoryRow[]>>(new Map());
   const loading = useRef(new Set<number>());
   const generation = useRef(0);
 
@@ -24,16 +27,19 @@ export function useHistoryPages() {
   }, [search]);
 
   const loadPage = useCallback(
-    (page: number, gen: number) => {
+    /** `fresh`: the first page of a new answer, which replaces every page held (they stay on screen until it comes) */
+    (page: number, gen: number, fresh = false) => {
       if (loading.current.has(page) || !window.credits) return;
       loading.current.add(page);
       void window.credits.queryHistory({ filter, offset: page * PAGE_SIZE, limit: PAGE_SIZE }).then((r) => {
         loading.current.delete(page);
         if (!r.ok || gen !== generation.current) return;
         setTotal(r.value.total);
+        setRuns(r.value.runs);
         setModels(r.value.models);
+        if (fresh) setAnswer((n) => n + 1);
         setPages((prev) => {
-          const next = new Map(prev);
+          const next = fresh ? new Map<number, HistoryRow[]>() : new Map(prev);
           next.set(page, r.value.items);
           while (next.size > MAX_PAGES_KEPT) next.delete(next.keys().next().value!);
           return next;
@@ -43,12 +49,12 @@ export function useHistoryPages() {
     [filter],
   );
 
-  // A new filter, or new entries from main: start over from the top.
+  // A new filter, or new entries from main: start over from the top, keeping the rows shown until the new ones come (an
+  // expanded run does not flicker shut on every entry the stream brings).
   useEffect(() => {
     const gen = ++generation.current;
     loading.current.clear();
-    setPages(new Map());
-    loadPage(0, gen);
+    loadPage(0, gen, true);
   }, [filter, historyVersion, loadPage]);
 
   /** Loads the pages covering rows first..last that are not held yet. */
@@ -59,6 +65,6 @@ export function useHistoryPages() {
     [pages, loadPage],
   );
 
-  const rowAt = (i: number) => pages.get(Math.floor(i / PAGE_SIZE))?.[i % PAGE_SIZE];
-  return { filter, setFilter, search, setSearch, total, models, rowAt, ensureRows };
+  const rowAt = useCallback((i: number) => pages.get(Math.floor(i / PAGE_SIZE))?.[i % PAGE_SIZE], [pages]);
+  return { filter, setFilter, search, setSearch, total, runs, models, answer, rowAt, ensureRows };
 }
