@@ -110,7 +110,9 @@ async function main(): Promise<void> {
   const catalog = config.catalogPath ? parseCatalog(JSON.parse(readFileSync(config.catalogPath, 'utf8'))) : defaultCatalog;
   const clock = config.testClockMs !== undefined ? new TestClock(config.testClockMs) : systemClock;
   const migrationsDir = process.env.CREDITS_MIGRATIONS_DIR ?? path.join(__dirname, 'migrations');
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrationsDir });
+  // a first start copies the migrated template the build made, instead of creating and migrating a database
+  const pgliteTemplate = process.env.CREDITS_PGLITE_TEMPLATE ?? path.join(__dirname, 'migrated-pglite.tar.gz');
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrationsDir, pgliteTemplate });
   const adminToken = adminTokenFor(config.dataDir, config.adminToken);
   const engines = new EngineRouter(loadEnginesConfig(config.enginesPath), {
     ...(config.engineLatencyMs !== undefined ? { latencyMs: config.engineLatencyMs } : {}),

@@ -1,5 +1,5 @@
 // Opens the server's database on one of two drivers (embedded PGlite file, or PostgreSQL when a URL is given) and runs the migrations.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
@@ -35,8 +35,28 @@ export interface OpenOptions {
   maxConnections?: number;
   /** start an in-memory PGlite from this dump of a migrated database instead of an empty one (tests: migrate once, copy often) */
   pgliteDump?: Blob;
+  /** a new PGlite data directory starts as a copy of this migrated template (a .tar.gz made by the build), when it exists */
+  pgliteTemplate?: string | undefined;
   /** where a PostgreSQL pool's background errors go (a dropped idle connection must not crash the process) */
   onPoolError?: (e: Error) => void;
+}
+
+/**
+ * A PGlite data directory: a new one starts as a copy of the migrated template when there is one (migrations newer than the
+ * template are applied after); a template that cannot be loaded is set aside and the database is created as before.
+ */
+async function openPgliteDir(dir: string, template: string | undefined): Promise<PGlite> {
+  const isNew = !existsSync(path.join(dir, 'PG_VERSION'));
+  if (!isNew || !template || !existsSync(template)) return new PGlite(dir);
+  try {
+    const client = new PGlite(dir, { loadDataDir: new Blob([readFileSync(template)]) });
+    await client.waitReady;
+    return client;
+  } catch (e) {
+    process.stderr.write(`the database template ${template} could not be loaded (${(e as Error).message}); creating the database instead\n`);
+    for (const f of readdirSync(dir)) rmSync(path.join(dir, f), { recursive: true, force: true });
+    return new PGlite(dir);
+  }
 }
 
 /** Opens and migrates. A PGlite data directory is created if missing; in-memory when no dataDir is given. */
@@ -65,7 +85,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     dir = path.join(opts.dataDir, 'pgdata');
     mkdirSync(dir, { recursive: true });
   }
-  const client = dir ? new PGlite(dir) : opts.pgliteDump ? new PGlite({ loadDataDir: opts.pgliteDump }) : new PGlite();
+  const client = dir ? await openPgliteDir(dir, opts.pgliteTemplate) : opts.pgliteDump ? new PGlite({ loadDataDir: opts.pgliteDump }) : new PGlite();
   await client.waitReady;
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   try {
