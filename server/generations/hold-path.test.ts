@@ -40,11 +40,13 @@ describe.skipIf(!PG_URL)('the hold path on PostgreSQL', () => {
     const statements = await statementsOf(async () => {
       expect((await s.as(token, 'POST', '/v1/generations', { request, approvedMc: 1_000 })).status).toBe(201);
     });
-    console.log(`hold path: ${statements.length} statements\n${statements.join('\n')}`);
+    // Notices to the other instances leave after the answer, in batches from the relay's outbox, so whether one falls inside
+    // this window (the warm-up's, or this run's) is a matter of timing: they are not counted as the request's statements.
+    const own = statements.filter((q) => !/^select pg_notify\(/.test(q.trim()));
+    console.log(`hold path: ${own.length} statements (and ${statements.length - own.length} notices sent meanwhile)\n${own.join('\n')}`);
     // token (with the plan), idempotency key, begin, account lock, due expiries, runs today and in flight, the run, grants in
     // force, the hold with its pins and ledger entry, the wallet (grants holding, newest spent and revision in one statement),
-    // the stored answer, commit; then the notices (run, wallet: one statement when they leave together). A plan without a
-    // training allowance needs no read for it.
-    expect(statements.length).toBeLessThanOrEqual(14);
+    // the stored answer, commit. A plan without a training allowance needs no read for it.
+    expect(own.length).toBeLessThanOrEqual(12);
   });
 });
