@@ -167,15 +167,15 @@ const num = (v: string | number): number => Number(v);
  * newest spent grants still in force.
  */
 async function listedGrants(tx: Tx, accountId: string, nowMs: number): Promise<{ grants: GrantView[]; revision: number }> {
-  const pinned = sql`coalesce((select sum(p.amount_mc) from ${holdPins} p where p.grant_id = g.id), 0)`;
-  const revision = sql`(select max(l.id) from ${ledgerEntries} l where l.account_id = ${accountId})`;
-  const cols = sql`g.id, g.kind, g.amount_mc, g.remaining_mc, g.effective_at_ms, g.expires_at_ms, g.priority, g.paid, g.note, ${pinned} as pinned_mc, ${revision} as revision`;
+  const revision = sql`(select max(${ledgerEntries.id}) from ${ledgerEntries} where ${ledgerEntries.accountId} = ${accountId})`;
+  // the grant's pinned credits by the same expression every grant read uses (pinnedOf)
+  const cols = sql`${grants.id}, ${grants.kind}, ${grants.amountMc}, ${grants.remainingMc}, ${grants.effectiveAtMs}, ${grants.expiresAtMs}, ${grants.priority}, ${grants.paid}, ${grants.note}, ${pinnedOf} as pinned_mc, ${revision} as revision`;
   const result = await tx.execute(sql`
-    (select ${cols} from ${grants} g where g.account_id = ${accountId} and g.effective_at_ms <= ${nowMs} and g.remaining_mc > 0)
+    (select ${cols} from ${grants} where ${grants.accountId} = ${accountId} and ${grants.effectiveAtMs} <= ${nowMs} and ${grants.remainingMc} > 0)
     union all
-    (select ${cols} from ${grants} g where g.account_id = ${accountId} and g.effective_at_ms <= ${nowMs} and g.remaining_mc = 0
-       and (g.expires_at_ms is null or g.expires_at_ms > ${nowMs})
-     order by g.effective_at_ms desc, g.id desc limit ${WALLET_SPENT_GRANTS_LISTED})`);
+    (select ${cols} from ${grants} where ${grants.accountId} = ${accountId} and ${grants.effectiveAtMs} <= ${nowMs} and ${grants.remainingMc} = 0
+       and (${grants.expiresAtMs} is null or ${grants.expiresAtMs} > ${nowMs})
+     order by ${grants.effectiveAtMs} desc, ${grants.id} desc limit ${WALLET_SPENT_GRANTS_LISTED})`);
   const rows = (result as unknown as { rows: ListedRow[] }).rows;
   const listed: GrantView[] = rows.map((r) => ({
     id: r.id, kind: r.kind as GrantKind, amountMc: num(r.amount_mc), remainingMc: num(r.remaining_mc), effectiveAtMs: num(r.effective_at_ms),
