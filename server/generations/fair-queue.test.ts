@@ -3,7 +3,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IN_FLIGHT_LIMIT } from '../../shared/rules/queue';
 import { EngineRouter, enginesConfigSchema } from '../engines/router';
-import { DRIVERS, startServer, type TestServer } from '../../test/server/helpers';
+import { DRIVERS, startServer, statementsOf, type TestServer } from '../../test/server/helpers';
 
 const LIMIT = IN_FLIGHT_LIMIT.standard;
 
@@ -75,19 +75,10 @@ describe.each(DRIVERS)('fair queue on %s', (driver) => {
       for (const a of answers!) expect([a.status, a.body.error.code]).toEqual([429, 'too_many_runs']);
       expect(Date.now() - t0).toBeLessThan(5_000);
       // and a client retrying at once is refused from memory: not even its token is read again
-      const seen: string[] = [];
-      const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
-      const original = proto.query;
-      proto.query = function (this: unknown, ...args: unknown[]) {
-        seen.push(String((args[0] as { text?: string })?.text ?? args[0]).slice(0, 60));
-        return original.apply(this, args);
-      };
-      try {
+      const seen = await statementsOf(async () => {
         const again = await s.as(busy.token, 'POST', '/v1/generations', { request, approvedMc: 1_000 });
         expect([again.status, again.body.error.code]).toEqual([429, 'too_many_runs']);
-      } finally {
-        proto.query = original;
-      }
+      });
       expect(seen.filter((q) => /api_tokens|idempotency|accounts/.test(q))).toEqual([]);
     } finally {
       await locker.query('ROLLBACK');

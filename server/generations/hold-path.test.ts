@@ -1,25 +1,6 @@
 // The hold path's database round trips, counted on PostgreSQL: a run is accepted in a bounded number of statements.
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PG_URL, startServer, type TestServer } from '../../test/server/helpers';
-
-/** Counts every statement any pg client sends while `fn` runs, with its first words. */
-async function statementsOf(fn: () => Promise<unknown>): Promise<string[]> {
-  const seen: string[] = [];
-  const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
-  const original = proto.query;
-  proto.query = function (this: unknown, ...args: unknown[]) {
-    const q = args[0] as string | { text?: string };
-    seen.push((typeof q === 'string' ? q : (q?.text ?? '')).replace(/\s+/g, ' ').slice(0, 90));
-    return original.apply(this, args);
-  };
-  try {
-    await fn();
-  } finally {
-    proto.query = original;
-  }
-  return seen;
-}
+import { PG_URL, startServer, statementsOf, type TestServer } from '../../test/server/helpers';
 
 describe.skipIf(!PG_URL)('the hold path on PostgreSQL', () => {
   let s: TestServer;
