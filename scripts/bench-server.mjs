@@ -21,6 +21,8 @@ const { values: flags } = parseArgs({
     'pgledger-dir': { type: 'string', default: '/work/.mirror/pgr0ss+pgledger/repo' },
     storage: { type: 'string', default: 'postgres,pglite' },
     loads: { type: 'string', default: 'holds,hot,provider,light,events' },
+    // writes a V8 CPU profile of each server started into this folder (open it in Chrome's DevTools)
+    'cpu-prof-dir': { type: 'string' },
   },
 });
 const LOADS = new Set(flags.loads.split(',').map((x) => x.trim()));
@@ -39,7 +41,8 @@ if (!existsSync(ENTRY)) {
 // ---- the server under test ----
 async function startServer({ databaseUrl, dataDir, latencyMs = 0, engines }) {
   const port = await freePort();
-  const args = [ENTRY, '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir, '--engine-latency-ms', String(latencyMs), '--log-level', 'warn'];
+  const profile = flags['cpu-prof-dir'] ? ['--cpu-prof', '--cpu-prof-dir', flags['cpu-prof-dir']] : [];
+  const args = [...profile, ENTRY, '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir, '--engine-latency-ms', String(latencyMs), '--log-level', 'warn'];
   if (databaseUrl) args.push('--database-url', databaseUrl);
   if (engines) {
     const file = path.join(dataDir, 'engines.json');

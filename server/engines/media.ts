@@ -1,4 +1,5 @@
 // Deterministic media for the local engine: PNG images (pngjs), WAV audio, animated GIF video (gifenc), all drawn from a seed.
+import { endianness } from 'node:os';
 import { PNG } from 'pngjs';
 import { GIFEncoder, applyPalette, quantize } from 'gifenc';
 
@@ -84,18 +85,32 @@ export function gifVideo(width: number, height: number, seconds: number, fps: nu
   return Buffer.from(gif.bytes());
 }
 
-/** 16-bit mono PCM WAV: a few notes chosen by the seed. */
+/** 16-bit mono PCM WAV: a few notes chosen by the seed. Each note's sine is stepped by rotation (no Math.sin per sample). */
 export function wavAudio(durationMs: number, seed: number, sampleRate = 22_050): Buffer {
   const rand = prng(seed);
   const samples = Math.round((durationMs / 1000) * sampleRate);
   const notes = Array.from({ length: 8 }, () => 220 * 2 ** (Math.floor(rand() * 24) / 12));
   const data = Buffer.alloc(samples * 2);
-  for (let i = 0; i < samples; i++) {
-    const t = i / sampleRate;
-    const note = notes[Math.floor((i / samples) * notes.length)]!;
-    const env = Math.min(1, (i % (samples / notes.length)) / 400) * 0.3;
-    data.writeInt16LE(Math.round(Math.sin(2 * Math.PI * note * t) * env * 32767), i * 2);
+  const pcm = new Int16Array(data.buffer, data.byteOffset, samples);
+  const perNote = samples / notes.length;
+  for (let n = 0; n < notes.length; n++) {
+    const from = Math.ceil(n * perNote);
+    const to = Math.min(samples, Math.ceil((n + 1) * perNote));
+    const step = (2 * Math.PI * notes[n]!) / sampleRate;
+    const cosStep = Math.cos(step);
+    const sinStep = Math.sin(step);
+    // the phase at the note's first sample, then a rotation by one step per sample
+    let re = Math.cos(step * from);
+    let im = Math.sin(step * from);
+    for (let i = from; i < to; i++) {
+      const env = Math.min(1, (i % perNote) / 400) * 0.3;
+      pcm[i] = Math.round(im * env * 32767);
+      const r = re * cosStep - im * sinStep;
+      im = re * sinStep + im * cosStep;
+      re = r;
+    }
   }
+  if (endianness() === 'BE') data.swap16(); // WAV is little-endian; Int16Array is the machine's order
   const header = Buffer.alloc(44);
   header.write('RIFF', 0);
   header.writeUInt32LE(36 + data.length, 4);
