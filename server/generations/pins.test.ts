@@ -2,10 +2,12 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
 import { generationSchema } from '../../shared/api/index';
-import { ledgerEntries } from '../db/schema';
+import { defaultCatalog } from '../../shared/catalog/index';
+import { grants, holdPins, holds, ledgerEntries } from '../db/schema';
 import { EngineRouter, enginesConfigSchema } from '../engines/router';
 import type { EngineJob, EngineResult } from '../engines/types';
 import { ledgerTotals } from '../wallet/ledger';
+import { settleGeneration } from './service';
 import { DRIVERS, startServer, type TestServer } from '../../test/server/helpers';
 
 const MINUTE = 60_000;
@@ -141,6 +143,24 @@ describe.each(DRIVERS)('pinned holds on %s', (driver) => {
     expect(entries.map((e) => [e.kind, e.amountMc])).toEqual([['hold', 0], ['void', 0], ['expiry', -4_000]]);
     expect(entries.map((e) => e.details.generationId)).toEqual([id, id, id]);
     expect(await wallet(token)).toMatchObject({ availableMc: 10_000, heldMc: 0 });
+    await conserved(accountId);
+  });
+
+  it('a capture that would overdraw its grant writes nothing: the hold, its pins, the grant and the ledger stay as they were', async () => {
+    const { accountId, token } = await account([['10', null, 'pack']]);
+    const id = await start(token, { modelId: 'flux-dev', prompt: 'a quay' }, 4_000);
+    // the grant loses credits behind the hold's back (what a bug elsewhere would do): the capture must not take it below zero
+    await s.database.db.update(grants).set({ remainingMc: 1_000 }).where(eq(grants.accountId, accountId));
+    const [hold] = await s.database.db.select().from(holds).where(eq(holds.generationId, id));
+    const entriesBefore = await s.database.db.select().from(ledgerEntries).where(eq(ledgerEntries.accountId, accountId));
+    const settle = s.database.db.transaction((tx) => settleGeneration(tx, defaultCatalog, id, { usage: { delivered: 1 }, outputs: [], undelivered: 0 }, () => s.clock.now()));
+    await expect(settle).rejects.toThrow(/must not be negative|would overdraw/);
+    expect((await s.database.db.select().from(holds).where(eq(holds.id, hold!.id)))[0]).toMatchObject({ status: 'active', settledAtMs: null });
+    expect(await s.database.db.select().from(holdPins).where(eq(holdPins.holdId, hold!.id))).toEqual([expect.objectContaining({ amountMc: 4_000 })]);
+    expect((await s.database.db.select().from(grants).where(eq(grants.accountId, accountId))).map((g) => g.remainingMc)).toEqual([1_000]);
+    expect(await s.database.db.select().from(ledgerEntries).where(eq(ledgerEntries.accountId, accountId))).toEqual(entriesBefore);
+    await s.database.db.update(grants).set({ remainingMc: 10_000 }).where(eq(grants.accountId, accountId));
+    expect(await finish(token, id)).toMatchObject({ status: 'succeeded', chargedMc: 4_000 });
     await conserved(accountId);
   });
 });

@@ -13,7 +13,7 @@ import { accounts, generations, holds } from '../db/schema';
 import type { Tx } from '../db/open';
 import { ApiError, notFound } from '../http/errors';
 import { lockAccount, type AccountRow } from '../accounts/service';
-import { closeHold, placeHold } from '../wallet/holds';
+import { closeHold, holdWrites } from '../wallet/holds';
 import { expireDue, materialize, walletOf } from '../wallet/service';
 import { newId } from '../util';
 import { leaseColumns, type Lease } from './leases';
@@ -127,22 +127,25 @@ export async function acceptGeneration(tx: Tx, ctx: AcceptContext, accountId: st
   const id = newId('gen');
   const deadlineMs = nowMs + catalog.policies.holdTimeoutMs;
   const label = est.lines.length === 1 ? est.lines[0]!.label : (catalog.workflows.find((w) => w.id === request.workflowId)?.name ?? 'Workflow');
+  const engine = ctx.engineFor(request);
+  const details = { generationId: id, label, modelId: request.modelId ?? request.workflowId ?? null, prompt: request.prompt.slice(0, 200), estimateMaxMc: est.maxMc };
+  let hold;
+  try {
+    hold = await holdWrites(tx, { accountId, generationId: id, amountMc: heldMc, deadlineMs, details }, nowMs);
+  } catch (e) {
+    if (!(e instanceof InsufficientCreditsError)) throw e;
+    throw new ApiError(402, 'insufficient_credits', `this run needs up to ${creditsText(heldMc)}; you have ${creditsText(e.availableMc)} available`, { neededMc: heldMc, availableMc: e.availableMc });
+  }
+  // the run, its hold, the hold's pins and its ledger entry: one statement
   const [row] = await tx
+    .with(...hold)
     .insert(generations)
     .values({
       id, accountId, status: 'queued', request: request as Record<string, unknown>, modelId: request.modelId ?? null, workflowId: request.workflowId ?? null,
-      label, prompt: request.prompt.slice(0, 2_000), engine: ctx.engineFor(request), approvedMc: body.approvedMc, heldMc,
+      label, prompt: request.prompt.slice(0, 2_000), engine, approvedMc: body.approvedMc, heldMc,
       estimateMaxMc: est.maxMc, estimateTypicalMc: est.typicalMc, deadlineMs, createdAtMs: nowMs, ...leaseColumns(ctx.lease),
     })
     .returning();
-  try {
-    const details = { generationId: id, label, modelId: request.modelId ?? request.workflowId ?? null, prompt: request.prompt.slice(0, 200), estimateMaxMc: est.maxMc };
-    await placeHold(tx, { accountId, generationId: id, amountMc: heldMc, deadlineMs, details }, nowMs);
-  } catch (e) {
-    if (!(e instanceof InsufficientCreditsError)) throw e;
-    // the transaction, and the row above, roll back
-    throw new ApiError(402, 'insufficient_credits', `this run needs up to ${creditsText(heldMc)}; you have ${creditsText(e.availableMc)} available`, { neededMc: heldMc, availableMc: e.availableMc });
-  }
   if (ctx.accepted) ctx.accepted(plan.id, await walletOf(tx, account, nowMs));
   return generationView(row!);
 }
@@ -166,13 +169,20 @@ export function refuseOverInFlightLimit(plan: Plan, inFlight: number, retryAfter
   throw new ApiError(429, 'too_many_runs', `you have ${inFlight} runs queued or running, the most your plan (${plan.name}) allows at once; try again when one finishes`, { limit, inFlight, retryAfterMs });
 }
 
+/**
+ * The run, its account locked and its hold, in two statements: the lock first (the account found from the run, whose owner
+ * never changes), then the run and its hold read after it, so that what an earlier holder of the lock committed is seen.
+ */
 async function lockedGeneration(tx: Tx, id: string): Promise<{ gen: GenerationRow; account: AccountRow; hold: typeof holds.$inferSelect | undefined }> {
-  const [gen] = await tx.select().from(generations).where(eq(generations.id, id));
-  if (!gen) throw notFound(`generation ${id}`);
-  const account = await lockAccount(tx, gen.accountId);
-  const [fresh] = await tx.select().from(generations).where(eq(generations.id, id));
-  const [hold] = await tx.select().from(holds).where(eq(holds.generationId, id));
-  return { gen: fresh!, account, hold };
+  const [account] = await tx
+    .select()
+    .from(accounts)
+    .where(sql`${accounts.id} = (select ${generations.accountId} from ${generations} where ${generations.id} = ${id})`)
+    .for('update');
+  if (!account) throw notFound(`generation ${id}`);
+  const [row] = await tx.select({ gen: generations, hold: holds }).from(generations).leftJoin(holds, eq(holds.generationId, generations.id)).where(eq(generations.id, id));
+  if (!row) throw notFound(`generation ${id}`);
+  return { gen: row.gen, account, hold: row.hold ?? undefined };
 }
 
 export interface SettleInput {

@@ -32,7 +32,7 @@ export function grantFromRow(r: GrantRow & { pinnedMc: number }): Grant & { note
 }
 
 /** Σ of a grant's pins, read in the same statement as the grant. */
-const pinnedOf = sql<number>`coalesce((select sum(${holdPins.amountMc}) from ${holdPins} where ${holdPins.grantId} = ${grants.id}), 0)`.mapWith(Number);
+export const pinnedOf = sql<number>`coalesce((select sum(${holdPins.amountMc}) from ${holdPins} where ${holdPins.grantId} = ${grants.id}), 0)`.mapWith(Number);
 
 /** An account's grants (all, or those matching `where`) with what active holds pin of each, in one statement. */
 export async function loadGrants(tx: Db | Tx, accountId: string, where?: SQL, opts: { newestFirst?: boolean; limit?: number } = {}): Promise<(Grant & { note: string | null })[]> {
