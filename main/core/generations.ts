@@ -26,6 +26,15 @@ export const DEFAULT_AUTO_APPROVE_MC = 5_000;
 export const DUPLICATE_START_WINDOW_MS = 1_500;
 const MAX_RECENT_STARTS = 100;
 
+/** A refusal that says when to try again (a limit of runs at once, a busy server) says it in the message too, in seconds or minutes. */
+export function withRetryHint(message: string, details: unknown): string {
+  const ms = (details as { retryAfterMs?: unknown } | null | undefined)?.retryAfterMs;
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms <= 0) return message;
+  const s = Math.max(1, Math.ceil(ms / 1000));
+  const when = s < 90 ? `${s} s` : `${Math.ceil(s / 60)} min`;
+  return `${message.replace(/[.\s]+$/, '')} (about ${when}).`;
+}
+
 const pendingSchema = z.array(
   z.object({
     key: z.string(),
@@ -153,7 +162,9 @@ export class GenerationsCore extends EventEmitter {
       this.track(g);
       return this.view(g);
     } catch (e) {
-      if (e instanceof ApiClientError && (e.code === 'offline' || e.code === 'timeout' || e.code === 'server_error')) {
+      // a server that says it is busy refused the run before taking it: nothing to look up later
+      const refusedBusy = e instanceof ApiClientError && e.serverCode === 'busy';
+      if (e instanceof ApiClientError && !refusedBusy && (e.code === 'offline' || e.code === 'timeout' || e.code === 'server_error')) {
         // We cannot know whether the server took it: keep the key and look it up later rather than resend.
         if (e.code === 'timeout') throw new UserFacingError('unconfirmed', "The credits server is not answering, so we couldn't confirm the run reached it. It will be checked when the server answers again; you will not be charged twice.");
         throw new UserFacingError('unconfirmed', "We couldn't confirm the run reached the server. It will be checked when the connection is back; you will not be charged twice.");
@@ -165,7 +176,7 @@ export class GenerationsCore extends EventEmitter {
         void this.refreshCatalog();
         throw new UserFacingError('price_changed', `The price changed: this run now costs up to ${credits(d.estimateMaxMc ?? 0)}. Please approve the new amount.`, { estimateMaxMc: d.estimateMaxMc ?? null });
       }
-      if (e instanceof ApiClientError) throw new UserFacingError(e.serverCode ?? e.code, e.message, (e.details ?? undefined) as Record<string, unknown> | undefined);
+      if (e instanceof ApiClientError) throw new UserFacingError(e.serverCode ?? e.code, withRetryHint(e.message, e.details), (e.details ?? undefined) as Record<string, unknown> | undefined);
       throw e;
     }
   }

@@ -42,7 +42,7 @@ describe('logging', () => {
       const records = sink.records();
       const failure = records.find((l) => l.level === 50 && l.reqId === requestId);
       expect(failure, sink.lines.join('\n')).toBeDefined();
-      expect(failure!.err.stack).toMatch(/Failed query: insert into "generations"[\s\S]*\n\s+at /);
+      expect(failure!.err.stack).toMatch(/Failed query: with "placed_hold"[\s\S]*insert into "generations"[\s\S]*\n\s+at /);
       expect(failure!.err.cause.message).toMatch(/logging_test_boom/);
       // every line about a request names it
       for (const l of records.filter((x) => x.req || x.res || x.err)) expect(l.reqId).toEqual(expect.any(String));

@@ -6,7 +6,7 @@ import { defaultCatalog } from '../../shared/catalog/index';
 import type { Catalog } from '../../shared/catalog/schema';
 import { CreditsApiClient } from '../../main/core/api-client';
 import { CatalogStore } from '../../main/core/catalog-store';
-import { GenerationsCore } from '../../main/core/generations';
+import { GenerationsCore, withRetryHint } from '../../main/core/generations';
 import { UserFacingError } from '../../main/core/ipc-dispatch';
 import { MemoryStore } from '../../main/core/stores';
 import { WalletCache } from '../../main/core/wallet-cache';
@@ -21,8 +21,8 @@ afterEach(async () => {
   for (const s of servers.splice(0)) await s.close().catch(() => {});
 });
 
-async function setup(opts: { catalog?: Catalog; store?: MemoryStore } = {}) {
-  const s = await startServer('pglite', opts.catalog ? { catalog: opts.catalog } : {});
+async function setup(opts: { catalog?: Catalog; store?: MemoryStore; runnerConcurrency?: number } = {}) {
+  const s = await startServer('pglite', { ...(opts.catalog ? { catalog: opts.catalog } : {}), ...(opts.runnerConcurrency !== undefined ? { runnerConcurrency: opts.runnerConcurrency } : {}) });
   servers.push(s);
   const { accountId, token } = await s.newAccount();
   const store = opts.store ?? new MemoryStore();
@@ -187,5 +187,25 @@ describe('one money core: the app and the server estimate alike', () => {
       ),
       { numRuns: 60 },
     );
+  });
+
+  it("at the plan's limit of runs at once, the refusal says which limit and about when to try again; nothing is left pending", async () => {
+    const { gens, sync, client, catalog, store } = await setup({ runnerConcurrency: 0 });
+    await sync.useClient(client);
+    await catalog.sync(client, Date.now());
+    // the Free plan's 8 runs at once, queued (no run starts on this server)
+    for (let i = 0; i < 8; i++) await client.createGeneration({ request: { modelId: 'flux-schnell', prompt: `queued ${i}` }, approvedMc: 1_000 }, `run-queued-${i}`);
+    const err = await gens.start({ modelId: 'flux-schnell', prompt: 'one more' }, 1_000).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UserFacingError);
+    expect(err).toMatchObject({ code: 'too_many_runs', details: { limit: 8, inFlight: 8 } });
+    expect((err as Error).message).toMatch(/8 runs queued or running.*\(about \d+ (s|min)\)\.$/);
+    expect(store.get('pendingRuns')).toEqual([]);
+  });
+
+  it('says a retry time in seconds or minutes, and leaves a message without one as it is', () => {
+    expect(withRetryHint('try again when one finishes', { retryAfterMs: 4_200 })).toBe('try again when one finishes (about 5 s).');
+    expect(withRetryHint('busy; try again.', { retryAfterMs: 60_000 })).toBe('busy; try again (about 60 s).');
+    expect(withRetryHint('busy', { retryAfterMs: 600_000 })).toBe('busy (about 10 min).');
+    for (const details of [undefined, null, {}, { retryAfterMs: -1 }, { retryAfterMs: Number.NaN }, { retryAfterMs: '5' }]) expect(withRetryHint('as is', details)).toBe('as is');
   });
 });
