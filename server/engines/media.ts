@@ -103,8 +103,10 @@ export function wavAudio(durationMs: number, seed: number, sampleRate = 22_050):
     let re = Math.cos(step * from);
     let im = Math.sin(step * from);
     for (let i = from; i < to; i++) {
-      const env = Math.min(1, (i % perNote) / 400) * 0.3;
-      pcm[i] = Math.round(im * env * 32767);
+      // the note fades in over its first 400 samples, then holds at 0.3 of full scale
+      const k = i - from + (from - n * perNote);
+      const amplitude = (k < 400 ? k / 400 : 1) * 0.3 * 32767;
+      pcm[i] = Math.round(im * amplitude);
       const r = re * cosStep - im * sinStep;
       im = re * sinStep + im * cosStep;
       re = r;
