@@ -12,7 +12,7 @@ export type AccountRow = typeof accounts.$inferSelect;
 
 /** Takes the account's row lock for the rest of the transaction: every change to one account is serialised here. */
 export async function lockAccount(tx: Tx, accountId: string): Promise<AccountRow> {
-  const rows = await tx.select().from(accounts).where(eq(accounts.id, accountId)).for('update');
+  const rows = await tx.select().from(accounts).where(eq(accounts.id, accountId)).for('update').prepare('lock_account').execute();
   const row = rows[0];
   if (!row) throw notFound(`account ${accountId}`);
   return row;

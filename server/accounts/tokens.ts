@@ -55,7 +55,9 @@ export async function accountForToken(db: Db, token: string, nowMs: number): Pro
     .select({ accountId: apiTokens.accountId, tokenId: apiTokens.id, lastUsedAtMs: apiTokens.lastUsedAtMs, planId: accounts.planId })
     .from(apiTokens)
     .innerJoin(accounts, eq(accounts.id, apiTokens.accountId))
-    .where(and(eq(apiTokens.tokenHash, tokenHash), isNull(apiTokens.revokedAtMs)));
+    .where(and(eq(apiTokens.tokenHash, tokenHash), isNull(apiTokens.revokedAtMs)))
+    .prepare('token_owner')
+    .execute();
   if (!row) return null;
   if (row.lastUsedAtMs === null || nowMs - row.lastUsedAtMs >= LAST_USED_STEP_MS) {
     // conditional, so that concurrent requests (or servers) write it once

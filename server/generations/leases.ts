@@ -36,7 +36,9 @@ export async function claimGeneration(tx: Tx, id: string, lease: Lease, nowMs: n
     .update(generations)
     .set({ status: 'running', startedAtMs: nowMs, ...leaseColumns(lease) })
     .where(and(eq(generations.id, id), eq(generations.status, 'queued')))
-    .returning();
+    .returning()
+    .prepare('claim_run')
+    .execute();
   return rows[0] ?? null;
 }
 

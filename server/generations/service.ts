@@ -145,7 +145,9 @@ export async function acceptGeneration(tx: Tx, ctx: AcceptContext, accountId: st
       label, prompt: request.prompt.slice(0, 2_000), engine, approvedMc: body.approvedMc, heldMc,
       estimateMaxMc: est.maxMc, estimateTypicalMc: est.typicalMc, deadlineMs, createdAtMs: nowMs, ...leaseColumns(ctx.lease),
     })
-    .returning();
+    .returning()
+    .prepare('accept_run')
+    .execute();
   if (ctx.accepted) ctx.accepted(plan.id, await walletOf(tx, account, nowMs));
   return generationView(row!);
 }
@@ -178,9 +180,11 @@ async function lockedGeneration(tx: Tx, id: string): Promise<{ gen: GenerationRo
     .select()
     .from(accounts)
     .where(sql`${accounts.id} = (select ${generations.accountId} from ${generations} where ${generations.id} = ${id})`)
-    .for('update');
+    .for('update')
+    .prepare('lock_account_of_run')
+    .execute();
   if (!account) throw notFound(`generation ${id}`);
-  const [row] = await tx.select({ gen: generations, hold: holds }).from(generations).leftJoin(holds, eq(holds.generationId, generations.id)).where(eq(generations.id, id));
+  const [row] = await tx.select({ gen: generations, hold: holds }).from(generations).leftJoin(holds, eq(holds.generationId, generations.id)).where(eq(generations.id, id)).prepare('run_with_hold').execute();
   if (!row) throw notFound(`generation ${id}`);
   return { gen: row.gen, account, hold: row.hold ?? undefined };
 }
@@ -218,7 +222,9 @@ export async function settleGeneration(tx: Tx, catalog: Catalog, id: string, inp
       progressPct: 100, finishedAtMs: nowMs, errorCode: input.undelivered > 0 ? 'partly_delivered' : null, errorMessage: input.undelivered > 0 ? (input.partialReason ?? 'part of the batch was not delivered') : null,
     })
     .where(eq(generations.id, id))
-    .returning();
+    .returning()
+    .prepare('settle_run')
+    .execute();
   return { generation: generationView(row!), accountId: gen.accountId };
 }
 
@@ -238,7 +244,9 @@ export async function voidGeneration(tx: Tx, id: string, status: 'failed' | 'exp
     .update(generations)
     .set({ status, chargedMc: 0, refundedMc: hold.amountMc, finalMc: 0, errorCode: error.code, errorMessage: error.message, finishedAtMs: nowMs })
     .where(eq(generations.id, id))
-    .returning();
+    .returning()
+    .prepare('void_run')
+    .execute();
   return { generation: generationView(row!), accountId: gen.accountId, changed: true };
 }
 

@@ -38,7 +38,7 @@ export function idempotencyKeyOf(req: FastifyRequest): string {
 }
 
 async function storedRow(db: Db | Tx, scope: string, key: string) {
-  const rows = await db.select().from(idempotencyKeys).where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key)));
+  const rows = await db.select().from(idempotencyKeys).where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key))).prepare('idempotency_key').execute();
   return rows[0];
 }
 
@@ -93,7 +93,7 @@ export async function idempotent(
       db.transaction(async (tx) => {
         const answer = await fn(tx);
         const replay = replayAs(answer);
-        await tx.insert(idempotencyKeys).values({ scope, key, requestHash, status: replay.status, body: replay.body as object, createdAtMs: nowMs });
+        await tx.insert(idempotencyKeys).values({ scope, key, requestHash, status: replay.status, body: replay.body as object, createdAtMs: nowMs }).prepare('idempotency_store').execute();
         return { ...answer, replayed: false };
       }),
     );

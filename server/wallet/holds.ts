@@ -23,7 +23,7 @@ export interface NewHold {
 
 /** The account's grants in force, with their pins: what a hold can be placed on (the caller holds the account's lock). */
 export function holdableGrants(tx: Tx, accountId: string, nowMs: number): Promise<Grant[]> {
-  return loadGrants(tx, accountId, inForceWithCredits(nowMs));
+  return loadGrants(tx, accountId, inForceWithCredits(nowMs), { name: 'grants_holdable' });
 }
 
 /**
@@ -62,7 +62,9 @@ async function pinsOf(tx: Tx, hold: HoldRow, nowMs: number): Promise<{ grants: G
     .from(holdPins)
     .innerJoin(grants, eq(grants.id, holdPins.grantId))
     .where(eq(holdPins.holdId, hold.id))
-    .orderBy(grants.id);
+    .orderBy(grants.id)
+    .prepare('hold_pins_with_grants')
+    .execute();
   if (rows.length === 0 && hold.amountMc > 0) {
     const inForce = await holdableGrants(tx, hold.accountId, nowMs);
     const pins = allocatePinsUpTo(inForce, hold.amountMc, nowMs);

@@ -34,10 +34,15 @@ export function grantFromRow(r: GrantRow & { pinnedMc: number }): Grant & { note
 /** Σ of a grant's pins, read in the same statement as the grant. */
 export const pinnedOf = sql<number>`coalesce((select sum(${holdPins.amountMc}) from ${holdPins} where ${holdPins.grantId} = ${grants.id}), 0)`.mapWith(Number);
 
-/** An account's grants (all, or those matching `where`) with what active holds pin of each, in one statement. */
-export async function loadGrants(tx: Db | Tx, accountId: string, where?: SQL, opts: { newestFirst?: boolean; limit?: number } = {}): Promise<(Grant & { note: string | null })[]> {
+/**
+ * An account's grants (all, or those matching `where`) with what active holds pin of each, in one statement. `name` runs it as
+ * a named statement, planned once per connection: only for a caller whose `where` and options never change shape (a name
+ * must always carry the same text; server/db/named-statements.test.ts checks that each name is given in one place).
+ */
+export async function loadGrants(tx: Db | Tx, accountId: string, where?: SQL, opts: { newestFirst?: boolean; limit?: number; name?: string } = {}): Promise<(Grant & { note: string | null })[]> {
   const q = tx.select({ ...getTableColumns(grants), pinnedMc: pinnedOf }).from(grants).where(and(eq(grants.accountId, accountId), where));
-  const rows = await (opts.newestFirst ? q.orderBy(desc(grants.effectiveAtMs), desc(grants.id)) : q).limit(opts.limit ?? 1_000_000);
+  const limited = (opts.newestFirst ? q.orderBy(desc(grants.effectiveAtMs), desc(grants.id)) : q).limit(opts.limit ?? 1_000_000);
+  const rows = await (opts.name ? limited.prepare(opts.name).execute() : limited);
   return rows.map(grantFromRow);
 }
 
@@ -59,7 +64,7 @@ export async function recordExpiries(tx: Tx, accountId: string, expiries: readon
 
 /** Expires the unpinned credits of grants whose time has passed (under the account's lock); pinned credits wait for their holds. */
 export async function expireDue(tx: Tx, accountId: string, nowMs: number): Promise<boolean> {
-  const due = await loadGrants(tx, accountId, and(lte(grants.expiresAtMs, nowMs), gt(grants.remainingMc, 0)));
+  const due = await loadGrants(tx, accountId, and(lte(grants.expiresAtMs, nowMs), gt(grants.remainingMc, 0)), { name: 'grants_due' });
   const expiries = dueExpiries(due, nowMs);
   await recordExpiries(tx, accountId, expiries, (e) => `expiry:${e.grantId}`);
   return expiries.length > 0;
