@@ -112,4 +112,24 @@ describe('fair scheduler', () => {
     expect(s.remove(items[2]!.id)).toBe(true);
     expect(s.place(items[5]!.id)?.ahead).toBe(2);
   });
+
+  it("a run's place, counted alone, is where it stands in the whole queue's order, ties and all", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ account: fc.constantFrom('a', 'b', 'c', 'd'), rank: fc.integer({ min: 0, max: TOP_RANK }), waitMs: fc.constantFrom(0, 0, 1, QUEUE_AGING_MS) }), { minLength: 1, maxLength: 40 }),
+        fc.integer({ min: 0, max: 4 }),
+        (runs, started) => {
+          const { s, add, advance } = setup({ local: { concurrency: started, perMinute: null } });
+          for (const r of runs) {
+            add(r.account, 'local', r.rank);
+            advance(r.waitMs);
+          }
+          s.take(); // some accounts have runs going, which moves the others ahead
+          const all = s.places();
+          for (const id of s.queuedIds()) expect(s.place(id)).toEqual(all.get(id));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
 });

@@ -167,7 +167,14 @@ export class FairScheduler {
     if (!item) return null;
     const e = this.engine(item.engine);
     const nowMs = this.now();
-    return this.placeAt(e, this.order(e.queue, nowMs).indexOf(item), nowMs);
+    // counted in one pass (the queue may hold thousands): the runs that sort before it, ties in arrival order as order() keeps them
+    let ahead = 0;
+    let earlier = true;
+    for (const other of e.queue) {
+      if (other === item) earlier = false;
+      else if (this.before(other, item, nowMs) || (earlier && !this.before(item, other, nowMs))) ahead++;
+    }
+    return this.placeAt(e, ahead, nowMs);
   }
 
   /** Every queued run's place, each engine's queue ordered once (for telling all owners in one pass). */
