@@ -129,16 +129,16 @@ export async function acceptGeneration(tx: Tx, ctx: AcceptContext, accountId: st
   const label = est.lines.length === 1 ? est.lines[0]!.label : (catalog.workflows.find((w) => w.id === request.workflowId)?.name ?? 'Workflow');
   const engine = ctx.engineFor(request);
   const details = { generationId: id, label, modelId: request.modelId ?? request.workflowId ?? null, prompt: request.prompt.slice(0, 200), estimateMaxMc: est.maxMc };
-  let hold;
+  let holdCtes;
   try {
-    hold = await holdWrites(tx, { accountId, generationId: id, amountMc: heldMc, deadlineMs, details }, nowMs);
+    holdCtes = await holdWrites(tx, { accountId, generationId: id, amountMc: heldMc, deadlineMs, details }, nowMs);
   } catch (e) {
     if (!(e instanceof InsufficientCreditsError)) throw e;
     throw new ApiError(402, 'insufficient_credits', `this run needs up to ${creditsText(heldMc)}; you have ${creditsText(e.availableMc)} available`, { neededMc: heldMc, availableMc: e.availableMc });
   }
   // the run, its hold, the hold's pins and its ledger entry: one statement
   const [row] = await tx
-    .with(...hold)
+    .with(...holdCtes)
     .insert(generations)
     .values({
       id, accountId, status: 'queued', request: request as Record<string, unknown>, modelId: request.modelId ?? null, workflowId: request.workflowId ?? null,
