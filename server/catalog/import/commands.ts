@@ -9,7 +9,8 @@ import { creditsOf, dec, decText, exchange, PriceListError, type Dec } from './d
 import { findModel, findProvider, loadGenaiPrices, pricesAt, effectiveFrom, usdOfUsage, type GenaiList, type TokenUsage } from './genai-prices';
 import { findRow, loadLitellm, usdOfRowUsage, type LitellmList } from './litellm';
 import { mergeImported } from './merge';
-import { fromGenai, fromLitellm, type Converted, type ImportSettings } from './to-catalog';
+import { fromLitellm } from './litellm-to-catalog';
+import { fromGenai, type Converted, type ImportSettings } from './to-catalog';
 
 export const PRICE_COMMANDS_USAGE = `
 price lists (offline; they read and write catalog files, not a server):

@@ -9,7 +9,8 @@ import { finalCost, tokenCostMc } from '../../../shared/rules/pricing';
 import { run } from '../../admin/cli';
 import { exchange } from './decimal';
 import { findRow, loadLitellm, usdOfRowUsage } from './litellm';
-import { fromLitellm, type ImportSettings } from './to-catalog';
+import { fromLitellm } from './litellm-to-catalog';
+import type { ImportSettings } from './to-catalog';
 
 const FIXTURE = path.resolve(__dirname, '../../../test/fixtures/litellm-prices.json');
 const list = loadLitellm(FIXTURE);
