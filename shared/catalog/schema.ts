@@ -1,6 +1,7 @@
 // The price catalog document: zod schema for models and their meters, workflows, plans, packs and policies (CREDIT-RULES §4, §6, §8, §9).
 import { z } from 'zod';
 import { MAX_GRANT_MC } from '../rules/money';
+import { EXTRA_UNIT_KEYS, isTokenUnit, joinOf, overlaps, type UnitKey } from '../rules/usage-units';
 
 const mc = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
 /** credits the catalog grants (signup, daily, per period, per pack): no more than one grant may carry */
@@ -33,6 +34,8 @@ export const tokenTierSchema = z.object({
   outputMcPerBlock: mc,
   cacheReadMcPerBlock: mc.optional(),
   cacheWriteMcPerBlock: mc.optional(),
+  /** the tier's prices of the other units the meter prices (the same units as the meter's own `units`) */
+  units: z.partialRecord(z.enum(EXTRA_UNIT_KEYS), mc).optional(),
 });
 export type TokenTier = z.infer<typeof tokenTierSchema>;
 
@@ -48,6 +51,15 @@ export const tokensMeterSchema = z.object({
   cacheWriteMcPerBlock: mc.optional(),
   /** ascending thresholds (proportional only): the highest one a run's input tokens exceed prices all of that run's tokens */
   tiers: z.array(tokenTierSchema).min(1).max(10).optional(),
+  /**
+   * every other unit the provider bills (proportional only), in millicredits per the unit's own quantity (per million tokens,
+   * per thousand searches or requests, per hour of audio…: USAGE_UNITS' `per`); a unit not priced counts as the unit containing it
+   */
+  units: z.partialRecord(z.enum(EXTRA_UNIT_KEYS), mc).optional(),
+  /** the most of each priced unit other than tokens (searches, seconds, pages…) one run is charged for: the estimate's bound */
+  unitLimits: z.partialRecord(z.enum(EXTRA_UNIT_KEYS), z.int().min(1).max(1_000_000_000)).optional(),
+  /** a unit charged at least this much whenever a run uses any of it (Groq bills every transcription as at least 10 s) */
+  unitMinimums: z.partialRecord(z.enum(EXTRA_UNIT_KEYS), z.int().min(1).max(1_000_000_000)).optional(),
   maxPromptChars: z.int().min(1).max(1_000_000),
   /** tokens the provider adds around every prompt (system text, chat template) */
   promptOverheadTokens: z.int().min(0).max(100_000),
@@ -279,11 +291,41 @@ export type Catalog = z.infer<typeof catalogSchema>;
 
 function checkTokensMeter(modelId: string, p: z.infer<typeof tokensMeterSchema>, issue: (message: string) => void): void {
   if (p.defaultOutputTokens > p.maxOutputTokens) issue(`model ${modelId}: default output tokens exceed the maximum`);
-  const extras = p.cacheReadMcPerBlock !== undefined || p.cacheWriteMcPerBlock !== undefined || p.tiers !== undefined;
-  if (extras && p.rounding !== 'proportional') issue(`model ${modelId}: cache prices and tiers need proportional rounding`);
+  const extras = p.cacheReadMcPerBlock !== undefined || p.cacheWriteMcPerBlock !== undefined || p.tiers !== undefined || p.units !== undefined;
+  if (extras && p.rounding !== 'proportional') issue(`model ${modelId}: cache prices, tiers and other units need proportional rounding`);
   const tiers = p.tiers ?? [];
   for (let i = 1; i < tiers.length; i++) {
     if (tiers[i]!.aboveInputTokens <= tiers[i - 1]!.aboveInputTokens) issue(`model ${modelId}: tier thresholds must ascend`);
+  }
+  checkUnits(modelId, p, issue);
+}
+
+/** The units a token meter prices: input and output always, the cache units when priced, and its other units. */
+export function pricedUnitsOf(p: Pick<TokenTier, 'cacheReadMcPerBlock' | 'cacheWriteMcPerBlock' | 'units'>): UnitKey[] {
+  return [
+    'input_tokens', 'output_tokens',
+    ...(p.cacheReadMcPerBlock !== undefined ? ['cache_read_tokens' as const] : []),
+    ...(p.cacheWriteMcPerBlock !== undefined ? ['cache_write_tokens' as const] : []),
+    ...(Object.keys(p.units ?? {}) as UnitKey[]),
+  ];
+}
+
+function checkUnits(modelId: string, p: z.infer<typeof tokensMeterSchema>, issue: (message: string) => void): void {
+  const keys = Object.keys(p.units ?? {}).sort().join(',');
+  for (const t of p.tiers ?? []) if (Object.keys(t.units ?? {}).sort().join(',') !== keys) issue(`model ${modelId}: each tier prices the same other units as the meter (${keys || 'none'})`);
+  for (const rates of [p, ...(p.tiers ?? [])]) {
+    const priced = pricedUnitsOf(rates);
+    for (const a of priced) for (const b of priced) {
+      const join = a < b && overlaps(a, b) ? joinOf(a, b) : undefined;
+      if (a < b && overlaps(a, b) && (!join || !priced.includes(join))) issue(`model ${modelId}: ${a} and ${b} can count the same tokens, so ${join ?? 'their join'} needs a price too`);
+    }
+  }
+  for (const k of Object.keys(p.units ?? {}) as (keyof NonNullable<typeof p.units>)[]) {
+    if (!isTokenUnit(k) && k !== 'requests' && p.unitLimits?.[k] === undefined) issue(`model ${modelId}: ${k} needs a limit per run in unitLimits (the estimate's bound)`);
+  }
+  for (const [k, min] of Object.entries(p.unitMinimums ?? {}) as [keyof NonNullable<typeof p.unitMinimums>, number][]) {
+    const limit = p.unitLimits?.[k];
+    if (limit !== undefined && min > limit) issue(`model ${modelId}: the minimum of ${k} exceeds its limit`);
   }
 }
 

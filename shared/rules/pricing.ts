@@ -1,12 +1,13 @@
 // Estimates (upper bound and typical) and final costs of runs from the catalog, per plan (CREDIT-RULES §4, §5).
 import { z } from 'zod';
 import { addMc, CreditAmountError, formatCredits, MAX_BALANCE_MC, productDivCeil } from './money';
-import { tokenCostBoundMc, tokenCostMc } from './token-cost';
+import { clampTokenCounts, tokenCostBoundMc, tokenCostMc, type UnitCounts } from './token-cost';
+import { EXTRA_UNIT_KEYS } from './usage-units';
 import { findModel, findPlan, type Catalog, type CatalogModel, type Multiplier, type Plan } from '../catalog/schema';
 import { accessFor } from './access';
 import { safeString } from '../api/text';
 
-export { tokenCostBoundMc, tokenCostMc, ratesFor, type TokensMeter, type TokenRates } from './token-cost';
+export { clampTokenCounts, tokenCostBoundMc, tokenCostMc, ratesFor, unitLimitOf, type TokensMeter, type TokenRates, type TokenCounts, type UnitCounts } from './token-cost';
 
 export class PricingError extends Error {
   constructor(
@@ -49,6 +50,8 @@ export const usageSchema = z
     /** of the input tokens, those the provider read from or wrote to its prompt cache */
     cacheReadTokens: z.int().min(0).optional(),
     cacheWriteTokens: z.int().min(0).optional(),
+    /** the other units the provider billed, by genai-prices' names (input_audio_tokens, output_image_tokens, web_searches, …) */
+    units: z.partialRecord(z.enum(EXTRA_UNIT_KEYS), z.int().min(0).max(Number.MAX_SAFE_INTEGER)).optional(),
     /** images, actions or uses delivered */
     delivered: z.int().min(0).optional(),
     /** video output delivered, in ms */
@@ -63,6 +66,7 @@ export interface Usage {
   outputTokens?: number | undefined;
   cacheReadTokens?: number | undefined;
   cacheWriteTokens?: number | undefined;
+  units?: UnitCounts | undefined;
   delivered?: number | undefined;
   deliveredMs?: number | undefined;
   trainingImages?: number | undefined;
@@ -204,6 +208,9 @@ interface Metered {
   outputTokens: number;
   cacheReadTokens: number;
   cacheWriteTokens: number;
+  units: UnitCounts;
+  /** an estimate's bound counts every other unit at its limit; a typical run counts none but its request */
+  otherUnits: boolean;
   delivered: number;
   deliveredMs: number;
   trainingImages: number;
@@ -217,7 +224,7 @@ function meteredCostMc(r: ResolvedRun, u: Metered, asBound = false): number {
   const p = r.model.pricing;
   switch (p.meter) {
     case 'tokens':
-      return asBound ? tokenCostBoundMc(p, u.inputTokens, u.outputTokens) : tokenCostMc(p, u.inputTokens, u.outputTokens, u);
+      return asBound ? tokenCostBoundMc(p, u.inputTokens, u.outputTokens, { otherUnits: u.otherUnits }) : tokenCostMc(p, u.inputTokens, u.outputTokens, u);
     case 'image':
       return productDivCeil([p.mcPerImage, r.resolution?.multiplierPermille ?? 1000, modeOf(r), u.delivered], 1_000_000);
     case 'second':
@@ -237,6 +244,8 @@ function bounds(r: ResolvedRun): Metered {
     outputTokens: r.maxOutputTokens,
     cacheReadTokens: 0,
     cacheWriteTokens: 0,
+    units: {},
+    otherUnits: true,
     delivered: r.count,
     deliveredMs: r.seconds * 1000,
     trainingImages: r.trainingImages,
@@ -303,7 +312,7 @@ function estimateUnbounded(raw: RunRequest, catalog: Catalog, planId: string): E
     const b = bounds(r);
     const maxMc = unlimited ? 0 : meteredCostMc(r, b, true);
     const typicalOut = r.model.pricing.meter === 'tokens' ? Math.min(r.maxOutputTokens, Math.ceil(r.maxOutputTokens / 2)) : 0;
-    const typicalMc = unlimited ? 0 : Math.min(maxMc, meteredCostMc(r, { ...b, inputTokens: typicalInputTokens(r.model, r.prompt), outputTokens: typicalOut }, true));
+    const typicalMc = unlimited ? 0 : Math.min(maxMc, meteredCostMc(r, { ...b, inputTokens: typicalInputTokens(r.model, r.prompt), outputTokens: typicalOut, otherUnits: false }, true));
     return { modelId: r.model.id, label: r.model.name, maxMc, typicalMc, unlimited };
   });
   return { maxMc: addMc(...lines.map((l) => l.maxMc)), typicalMc: addMc(...lines.map((l) => l.typicalMc)), lines };
@@ -316,21 +325,23 @@ function checkUsage(r: ResolvedRun, u: Usage): Metered {
     outputTokens: u.outputTokens ?? 0,
     cacheReadTokens: u.cacheReadTokens ?? 0,
     cacheWriteTokens: u.cacheWriteTokens ?? 0,
+    units: { ...u.units },
+    otherUnits: true,
     delivered: u.delivered ?? 0,
     deliveredMs: u.deliveredMs ?? 0,
     trainingImages: u.trainingImages ?? 0,
   };
-  for (const [k, v] of Object.entries(got)) {
+  const { units, otherUnits: _all, ...counts } = got;
+  for (const [k, v] of [...Object.entries(counts), ...Object.entries(units)]) {
     if (!Number.isSafeInteger(v) || v < 0) throw new PricingError('invalid_usage', `usage ${k} must be a non-negative integer`);
   }
   const b = bounds(r);
   // An engine that reports more than the request allowed is clamped to the request: the user never pays for it.
   if (p.meter === 'tokens') {
-    // Cached tokens are part of the input: never more of them than the (clamped) input.
-    const inputTokens = Math.min(got.inputTokens, b.inputTokens);
-    const cacheReadTokens = Math.min(got.cacheReadTokens, inputTokens);
-    const cacheWriteTokens = Math.min(got.cacheWriteTokens, inputTokens - cacheReadTokens);
-    return { ...got, inputTokens, outputTokens: Math.min(got.outputTokens, b.outputTokens), cacheReadTokens, cacheWriteTokens };
+    // Cached, audio and image tokens are part of the input: never more of them than the (clamped) input; searches and seconds
+    // no more than the meter's limits.
+    const held = clampTokenCounts(p, got, b.inputTokens, b.outputTokens);
+    return { ...got, ...held, cacheReadTokens: held.cacheReadTokens ?? 0, cacheWriteTokens: held.cacheWriteTokens ?? 0, units: held.units ?? {} };
   }
   return {
     ...got,

@@ -50,7 +50,7 @@ describe('token costs with cache prices and tiers', () => {
     const doc = structuredClone(defaultCatalogDocument) as { models: { id: string; pricing: Record<string, unknown> }[] };
     const gpt = doc.models.find((m) => m.id === 'gpt-4o')!;
     gpt.pricing.cacheReadMcPerBlock = 1;
-    expect(() => parseCatalog(doc)).toThrow(/cache prices and tiers need proportional rounding/);
+    expect(() => parseCatalog(doc)).toThrow(/cache prices, tiers and other units need proportional rounding/);
     Object.assign(gpt.pricing, { rounding: 'proportional', tiers: [{ aboveInputTokens: 10, inputMcPerBlock: 1, outputMcPerBlock: 1 }, { aboveInputTokens: 5, inputMcPerBlock: 1, outputMcPerBlock: 1 }] });
     expect(() => parseCatalog(doc)).toThrow(/tier thresholds must ascend/);
   });
