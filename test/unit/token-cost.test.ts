@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { defaultCatalog, parseCatalog, defaultCatalogDocument, type Catalog, type CatalogModel } from '../../shared/catalog/index';
 import { textProblem } from '../../shared/api/text';
-import { estimate, finalCost, ratesFor, tokenCostBoundMc, tokenCostMc, type TokensMeter } from '../../shared/rules/pricing';
+import { estimate, finalCost, ratesFor, tokenCostBoundMc, tokenCostMc, type TokensMeter, type UnitCounts } from '../../shared/rules/pricing';
+import { EXTRA_UNIT_KEYS, isTokenUnit, joinOf, overlaps, type ExtraUnitKey, type UnitKey } from '../../shared/rules/usage-units';
 
 /** Claude Sonnet 4.5 as imported at $0.04 a credit: $3 / $15 / $0.30 / $3.75 per million tokens, doubled-ish above 200k input tokens. */
 const sonnet: TokensMeter = {
@@ -74,7 +75,56 @@ const meter: fc.Arbitrary<TokensMeter> = fc
     } as TokensMeter;
   });
 
+/** A set of other units closed under joins (with the cache units the prices name), as the catalog requires. */
+function closedUnits(picked: ExtraUnitKey[], p: Pick<TokensMeter, 'cacheReadMcPerBlock' | 'cacheWriteMcPerBlock'>): ExtraUnitKey[] {
+  const set = new Set<UnitKey>([...picked, 'input_tokens', 'output_tokens', ...(p.cacheReadMcPerBlock !== undefined ? ['cache_read_tokens' as const] : []), ...(p.cacheWriteMcPerBlock !== undefined ? ['cache_write_tokens' as const] : [])]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const a of [...set]) for (const b of [...set]) {
+      const j = overlaps(a, b) ? joinOf(a, b) : undefined;
+      if (j && !set.has(j)) {
+        set.add(j);
+        grew = true;
+      }
+    }
+  }
+  return [...set].filter((k): k is ExtraUnitKey => (EXTRA_UNIT_KEYS as readonly string[]).includes(k));
+}
+
+/** Any proportional meter that also prices some of every other unit: audio, image and video tokens, searches, seconds, requests. */
+const meterWithUnits: fc.Arbitrary<TokensMeter> = fc
+  .tuple(meter, fc.subarray(EXTRA_UNIT_KEYS, { maxLength: 6 }), fc.array(rate, { minLength: 80, maxLength: 80 }), fc.array(fc.integer({ min: 1, max: 30 }), { minLength: 80, maxLength: 80 }))
+  .map(([p, picked, prices, limits]) => {
+    // a tier that names no cache price takes the input price, so the join rule holds for every tier only when the base's cache units are the tiers' too
+    const tiers = (p.tiers ?? []).map((t) => ({ ...t, cacheReadMcPerBlock: p.cacheReadMcPerBlock === undefined ? undefined : (t.cacheReadMcPerBlock ?? t.inputMcPerBlock), cacheWriteMcPerBlock: p.cacheWriteMcPerBlock === undefined ? undefined : (t.cacheWriteMcPerBlock ?? t.inputMcPerBlock) }));
+    const keys = closedUnits(picked, p);
+    if (keys.length === 0) return { ...p, tiers: tiers.length ? tiers : undefined };
+    const priced = (offset: number) => Object.fromEntries(keys.map((k, i) => [k, prices[(i + offset) % prices.length]!]));
+    const limited = keys.filter((k) => !isTokenUnit(k) && k !== 'requests');
+    return {
+      ...p, units: priced(0), ...(tiers.length ? { tiers: tiers.map((t, i) => ({ ...t, units: priced(i * 7 + 3) })) } : {}),
+      ...(limited.length ? { unitLimits: Object.fromEntries(limited.map((k, i) => [k, limits[i]!])) } : {}),
+    } as TokensMeter;
+  });
+
+/** A usage of any units, as a provider may report it: within or beyond the request, adding up or not. */
+const unitUsage: fc.Arbitrary<UnitCounts> = fc.dictionary(fc.constantFrom(...EXTRA_UNIT_KEYS), fc.nat({ max: 6_000 }), { maxKeys: 12 }) as fc.Arbitrary<UnitCounts>;
+
 describe('properties', () => {
+  it('for any meter pricing any units, and any usage of any units, the estimate is never below the final charge', () => {
+    fc.assert(
+      fc.property(meterWithUnits, fc.nat({ max: 3_000 }), fc.integer({ min: 1, max: 4_000 }), fc.nat(), fc.nat(), fc.nat(), fc.nat(), unitUsage, (pricing, promptChars, maxOut, a, b, c, d, units) => {
+        const cat = catalogWith(pricing);
+        const req = { modelId: 'gpt-4o', prompt: 'x'.repeat(promptChars), maxOutputTokens: maxOut };
+        const e = estimate(req, cat, 'max');
+        const inputTokens = a % 4_000;
+        const usage = { inputTokens, outputTokens: b % (maxOut + 10), cacheReadTokens: c % (inputTokens + 5), cacheWriteTokens: d % (inputTokens + 5), units };
+        expect(finalCost(req, usage, cat, 'max')).toBeLessThanOrEqual(e.maxMc);
+        expect(e.typicalMc).toBeLessThanOrEqual(e.maxMc);
+      }),
+      { numRuns: 500 },
+    );
+  });
   it('for any meter with cache prices and tiers, and any usage a request allows, the estimate is never below the final charge', () => {
     fc.assert(
       fc.property(meter, fc.string({ maxLength: 3_000, unit: 'binary' }).filter((t) => textProblem(t) === null), fc.integer({ min: 1, max: 4_000 }), fc.nat(), fc.nat(), fc.nat(), fc.nat(), (pricing, prompt, maxOut, a, b, c, d) => {

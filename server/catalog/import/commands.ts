@@ -1,72 +1,18 @@
 // The operator's price commands: import-prices (a public price list into a catalog file, diff first) and price (one usage in dollars and credits).
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { defaultCatalogDocument, parseCatalog } from '../../../shared/catalog/index';
-import { MODEL_TIERS, type Catalog, type CatalogModel, type ModelTier } from '../../../shared/catalog/schema';
-import { formatCredits } from '../../../shared/rules/money';
-import { tokenCostMc } from '../../../shared/rules/pricing';
-import { creditsOf, dec, decText, exchange, PriceListError, type Dec } from './decimal';
-import { findModel, findProvider, loadGenaiPrices, pricesAt, effectiveFrom, usdOfUsage, type GenaiList, type TokenUsage } from './genai-prices';
-import { findRow, loadLitellm, usdOfRowUsage, type LitellmList } from './litellm';
-import { mergeImported } from './merge';
+import { MODEL_TIERS, type ModelTier } from '../../../shared/catalog/schema';
+import { decText, exchange, PriceListError } from './decimal';
+import { fromGenai } from './genai-to-catalog';
+import { loadGenaiPrices, type GenaiList } from './genai-prices';
+import { loadLitellm, type LitellmList } from './litellm';
 import { fromLitellm } from './litellm-to-catalog';
-import { fromGenai, type Converted, type ImportSettings } from './to-catalog';
+import { mergeImported } from './merge';
+import { atMsOf, listOf, loadCatalogFile, need, OPTIONS, type Values } from './options';
+import { priceUsage } from './price-usage';
+import type { Converted, ImportSettings } from './to-catalog';
 
-export const PRICE_COMMANDS_USAGE = `
-price lists (offline; they read and write catalog files, not a server):
-  import-prices --from genai-prices|litellm [--file FILE] --provider P[,P…] [--model M[,M…]]
-                --usd-per-credit D [--markup D] [--at ISO] [--tier T] [--catalog FILE] [--out FILE] [--write]
-                shows what would change in the catalog; writes it only with --write (to --out, else --catalog)
-  price --from genai-prices|litellm [--file FILE] --provider P --model M --input-tokens N --output-tokens N
-        [--cache-read-tokens N] [--cache-write-tokens N] [--at ISO] [--catalog FILE] [--catalog-model ID]
-                one usage in dollars as the list computes it and in credits as the catalog charges it
-  --file: genai-prices v2 data.json (default: the installed @pydantic/genai-prices), or LiteLLM's
-          model_prices_and_context_window.json (required); --model takes ids or patterns with *
-`;
-
-const OPTIONS = {
-  from: { type: 'string' }, file: { type: 'string' }, provider: { type: 'string' }, model: { type: 'string' },
-  'usd-per-credit': { type: 'string' }, markup: { type: 'string' }, at: { type: 'string' }, tier: { type: 'string' },
-  catalog: { type: 'string' }, out: { type: 'string' }, write: { type: 'boolean' }, 'catalog-model': { type: 'string' },
-  'input-tokens': { type: 'string' }, 'output-tokens': { type: 'string' }, 'cache-read-tokens': { type: 'string' }, 'cache-write-tokens': { type: 'string' },
-} as const;
-type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values'];
-
-function need(v: Values, name: keyof Values): string {
-  const x = v[name];
-  if (typeof x !== 'string' || x === '') throw new PriceListError(`--${name} is required`);
-  return x;
-}
-
-function listOf(v: Values): 'genai-prices' | 'litellm' {
-  const from = need(v, 'from');
-  if (from !== 'genai-prices' && from !== 'litellm') throw new PriceListError(`--from takes genai-prices or litellm, not "${from}"`);
-  return from;
-}
-
-function atMsOf(v: Values): number {
-  if (v.at === undefined) return Date.now();
-  const ms = Date.parse(v.at);
-  if (!Number.isFinite(ms)) throw new PriceListError(`--at takes an ISO date or time (2026-11-26 or 2026-11-26T15:00:00Z), not "${v.at}"`);
-  return ms;
-}
-
-function tokens(v: Values, name: keyof Values, required: boolean): number {
-  const x = v[name];
-  if (x === undefined && !required) return 0;
-  const n = Number(need(v, name));
-  if (!Number.isSafeInteger(n) || n < 0) throw new PriceListError(`--${name} must be a whole number of tokens, got ${String(x)}`);
-  return n;
-}
-
-export function loadCatalogFile(file: string | undefined): Catalog {
-  if (!file) return parseCatalog(defaultCatalogDocument);
-  try {
-    return parseCatalog(JSON.parse(readFileSync(file, 'utf8')));
-  } catch (e) {
-    throw new PriceListError(`cannot read the catalog ${file}: ${(e as Error).message}`);
-  }
-}
+export { PRICE_COMMANDS_USAGE } from './options';
 
 /** Ids or patterns with *, compared without regard to case. */
 function patternOf(p: string): RegExp {
@@ -104,7 +50,7 @@ function convertGenai(list: GenaiList, v: Values, s: ImportSettings): Taken {
     // Deprecated models come in only when named in full, not through a pattern.
     const named = new Set((v.model ?? '').split(',').map((x) => x.trim().toLowerCase()));
     for (const m of p.models.filter((m) => wanted(m.id) && (!m.deprecated || named.has(m.id.toLowerCase())))) {
-      taken.converted.push(fromGenai(p, m, s));
+      taken.converted.push(fromGenai(p, m, s, { allowPartial: v['allow-partial'] === true }));
       taken.listIds.push(m.id);
     }
   }
@@ -150,52 +96,6 @@ export async function importPrices(v: Values): Promise<string> {
     tail = `written to ${target}`;
   }
   return `${[head, ...plan.lines, ...missing, summary, tail].join('\n')}\n`;
-}
-
-function catalogModelFor(catalog: Catalog, list: string, provider: string, model: string, explicit: string | undefined): CatalogModel | undefined {
-  if (explicit) {
-    const m = catalog.models.find((x) => x.id === explicit);
-    if (!m) throw new PriceListError(`the catalog has no model ${explicit}`);
-    return m;
-  }
-  return catalog.models.find((m) => m.priceSource?.list === list && m.priceSource.provider === provider && m.priceSource.model === model);
-}
-
-function creditsLine(m: CatalogModel | undefined, usdTotal: Dec, u: TokenUsage): Record<string, unknown> {
-  if (!m) return { catalogModel: null, reason: 'no catalog model carries these prices: import them with import-prices, or name one with --catalog-model' };
-  if (m.pricing.meter !== 'tokens') throw new PriceListError(`${m.id} is not priced by tokens`);
-  const chargedMc = tokenCostMc(m.pricing, u.inputTokens, u.outputTokens, u);
-  const ps = m.priceSource;
-  const fromUsd = ps ? creditsOf(usdTotal, { usdPerCredit: dec(ps.usdPerCredit), markup: dec(ps.markup) }) : undefined;
-  return { catalogModel: m.id, chargedMc, charged: formatCredits(chargedMc), ...(fromUsd ? { fromUsd: decText(fromUsd), usdPerCredit: ps!.usdPerCredit, markup: ps!.markup } : {}) };
-}
-
-export async function priceUsage(v: Values): Promise<Record<string, unknown>> {
-  const from = listOf(v);
-  const atMs = atMsOf(v);
-  const provider = need(v, 'provider');
-  const reported = need(v, 'model');
-  const u: TokenUsage = { inputTokens: tokens(v, 'input-tokens', true), outputTokens: tokens(v, 'output-tokens', true), cacheReadTokens: tokens(v, 'cache-read-tokens', false), cacheWriteTokens: tokens(v, 'cache-write-tokens', false) };
-  const catalog = loadCatalogFile(v.catalog);
-  const base = { list: from, provider, model: reported, usage: u, pricedAt: new Date(atMs).toISOString() };
-  if (from === 'genai-prices') {
-    const list = await loadGenaiPrices(v.file);
-    const p = findProvider(list.providers, provider);
-    if (!p) throw new PriceListError(`genai-prices has no provider "${provider}"`);
-    const found = findModel(list.providers, p, reported);
-    if (!found) throw new PriceListError(`genai-prices has no price for ${provider} ${reported}`);
-    const chosen = pricesAt(found.model, atMs);
-    const usd = usdOfUsage(chosen.prices, u);
-    const matched = { provider: found.provider.id, model: found.model.id, ...(found.fallbackFrom ? { fallbackFrom: found.fallbackFrom } : {}), ...(effectiveFrom(chosen) ? { effectiveFrom: effectiveFrom(chosen) } : {}) };
-    const credits = creditsLine(catalogModelFor(catalog, from, found.provider.id, found.model.id, v['catalog-model']), usd.total, u);
-    return { ...base, edition: list.edition, matched, usd: { input: decText(usd.input), output: decText(usd.output), ...(usd.other.isZero() ? {} : { other: decText(usd.other) }), total: decText(usd.total) }, credits };
-  }
-  const list = loadLitellm(need(v, 'file'));
-  const found = findRow(list, provider, reported);
-  if (!found) throw new PriceListError(`LiteLLM's list has no ${provider} row for ${reported}`);
-  const usd = usdOfRowUsage(found.row, provider, u);
-  const credits = creditsLine(catalogModelFor(catalog, from, provider, found.key, v['catalog-model']), usd.total, u);
-  return { ...base, edition: list.edition, matched: { provider, model: found.key }, usd: { input: decText(usd.input), output: decText(usd.output), total: decText(usd.total) }, credits };
 }
 
 /** Runs import-prices or price with their own options. */

@@ -9,9 +9,10 @@ import { defaultCatalog, parseCatalog } from '../../../shared/catalog/index';
 import type { CatalogModel } from '../../../shared/catalog/schema';
 import { estimate, finalCost, tokenCostMc } from '../../../shared/rules/pricing';
 import { Dec, exchange } from './decimal';
-import { findModel, findProvider, loadGenaiPrices, pricesAt, usdOfUsage, type GenaiList } from './genai-prices';
+import { findModel, findProvider, loadGenaiPrices, pricesAt, unitUsageOf, usdOfUsage, type GenaiList } from './genai-prices';
 import { mergeImported } from './merge';
-import { fromGenai, type ImportSettings } from './to-catalog';
+import { fromGenai } from './genai-to-catalog';
+import type { ImportSettings } from './to-catalog';
 
 let list: GenaiList;
 beforeAll(async () => {
@@ -28,7 +29,7 @@ function imported(p: string, m: string, over: Partial<ImportSettings> = {}): Cat
 }
 const usd = (p: string, reported: string, u: { inputTokens: number; outputTokens: number; cacheReadTokens?: number; cacheWriteTokens?: number }, atMs = Date.parse('2026-11-26T12:00:00Z')) => {
   const found = findModel(list.providers, provider(p), reported)!;
-  return { found, ...usdOfUsage(pricesAt(found.model, atMs).prices, { cacheReadTokens: 0, cacheWriteTokens: 0, ...u }) };
+  return { found, ...usdOfUsage(pricesAt(found.model, atMs).prices, unitUsageOf({ cacheReadTokens: 0, cacheWriteTokens: 0, ...u })) };
 };
 
 describe('genai-prices: reading and matching as the list does', () => {
@@ -132,10 +133,11 @@ describe('genai-prices: catalog models and their credits', () => {
     const odd = imported('anthropic', 'claude-haiku-4-5', { exchange: exchange('0.07') }); // $1 ÷ 0.07 = 14.285714… credits
     expect(odd.pricing).toMatchObject({ inputMcPerBlock: 14_286 });
   });
-  it('refuses models priced by usage chat cannot report, and imports the rest with a note', () => {
-    const refused = list.providers.flatMap((p) => p.models.filter((m) => !Array.isArray(m.prices) && m.prices.requests_kcount !== undefined).map((m) => fromGenai(p, m, settings())));
-    expect(refused.length).toBeGreaterThan(0);
-    for (const r of refused) expect(r).toMatchObject({ ok: false, reason: expect.stringMatching(/requests_kcount/) });
+  it('imports models priced per request too (Perplexity Sonar): the request is charged once per run', () => {
+    const m = imported('perplexity', 'sonar');
+    expect(m.pricing).toMatchObject({ inputMcPerBlock: 25_000, outputMcPerBlock: 25_000, units: { requests: 300_000 } }); // $12 per 1,000 requests
+    if (m.pricing.meter !== 'tokens') throw new Error('meter');
+    expect(tokenCostMc(m.pricing, 1_000, 1_000)).toBe(350); // 2,000 tokens at $1/M = $0.002 = 50 mc, and $0.012 a request = 300 mc
   });
   it('property: for imported models and any usage and hour, the credits charged are never below the dollars converted', () => {
     const models = [['anthropic', 'claude-sonnet-4-5'], ['google', 'gemini-2.5-pro'], ['openai', 'gpt-4o-mini'], ['deepseek', 'deepseek-chat']] as const;

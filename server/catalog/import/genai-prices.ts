@@ -4,6 +4,8 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { z } from 'zod';
+import type { UnitCounts } from '../../../shared/rules/token-cost';
+import { contains, overlaps, joinOf, specificFirst, unitOfPriceKey, USAGE_UNITS, type UnitKey } from '../../../shared/rules/usage-units';
 import { Dec, dec, PriceListError, type Dec as Decimal } from './decimal';
 
 export type MatchLogic =
@@ -50,8 +52,19 @@ const modelInfo = z.object({
 });
 export type GenaiModel = z.infer<typeof modelInfo>;
 
+/** How the list reads a provider's usage out of its answer: a path of keys (or array items matched by a field) for each unit. */
+const extractPath = z.union([z.string(), z.array(z.union([z.string(), z.object({ type: z.literal('array-match'), field: z.string(), match: matchLogic })]))]);
+const extractor = z.object({
+  api_flavor: z.string(),
+  root: extractPath,
+  model_path: extractPath,
+  mappings: z.array(z.object({ dest: z.string(), path: extractPath, required: z.boolean() })),
+});
+
 const provider = z.object({
   id: z.string().min(1),
+  api_pattern: z.string().optional(),
+  extractors: z.array(extractor).optional(),
   name: z.string(),
   pricing_urls: z.array(z.string()).optional(),
   model_match: matchLogic.optional(),
@@ -199,26 +212,117 @@ export function priceFor(value: ModelPrice[string] | undefined, inputTokens: num
   return dec(p);
 }
 
+/** A usage by unit, as genai-prices counts it: input_tokens are every input token, input_audio_tokens the audio ones among them. */
+export type UnitUsage = Partial<Record<UnitKey, number>>;
+
+/** A usage as the catalog names it: the four token counts with fields of their own, and the other units by name. */
 export interface TokenUsage {
   inputTokens: number;
   outputTokens: number;
   cacheReadTokens: number;
   cacheWriteTokens: number;
+  units?: UnitCounts | undefined;
+}
+export function unitUsageOf(u: TokenUsage): UnitUsage {
+  return { ...u.units, input_tokens: u.inputTokens, output_tokens: u.outputTokens, cache_read_tokens: u.cacheReadTokens, cache_write_tokens: u.cacheWriteTokens };
+}
+
+/** The list's price keys that no unit of the registry charges (the package skips them: they cost nothing there). */
+export function unknownPriceKeys(prices: ModelPrice): string[] {
+  return Object.keys(prices).filter((k) => prices[k] !== undefined && !unitOfPriceKey(k));
+}
+
+/** The units a price set charges. */
+export function pricedUnits(prices: ModelPrice): UnitKey[] {
+  return Object.keys(prices).flatMap((k) => (prices[k] !== undefined && unitOfPriceKey(k) ? [unitOfPriceKey(k)!] : []));
 }
 
 /**
- * Dollars for a usage, by the list's arithmetic in exact decimals: each unit's tokens × its price ÷ 1,000,000, where input tokens
- * are what is left after the cached tokens the model prices apart; requests_kcount is charged once per request.
+ * The list's own consistency rules for a price set, as the package checks them before pricing: a priced unit's containers are priced
+ * (cache_audio_read_mtok needs cache_read_mtok, input_audio_mtok and input_mtok), and two priced units that can count the same
+ * tokens have their join priced. Returns what is wrong, or nothing.
  */
-export function usdOfUsage(prices: ModelPrice, u: TokenUsage): { input: Decimal; output: Decimal; other: Decimal; total: Decimal } {
-  const at = (key: string) => priceFor(prices[key], u.inputTokens);
-  const read = at('cache_read_mtok');
-  const write = at('cache_write_mtok');
-  const fresh = u.inputTokens - (read ? u.cacheReadTokens : 0) - (write ? u.cacheWriteTokens : 0);
-  if (fresh < 0) throw new PriceListError(`cached tokens (${u.cacheReadTokens} read, ${u.cacheWriteTokens} written) cannot exceed the input tokens (${u.inputTokens})`);
-  const perM = (tokens: number, p: Decimal | undefined) => (p ? p.times(tokens).dividedBy(1_000_000) : new Dec(0));
-  const input = perM(fresh, at('input_mtok')).plus(perM(u.cacheReadTokens, read)).plus(perM(u.cacheWriteTokens, write));
-  const output = perM(u.outputTokens, at('output_mtok'));
-  const other = prices.requests_kcount !== undefined ? at('requests_kcount')!.dividedBy(1000) : new Dec(0);
-  return { input, output, other, total: input.plus(output).plus(other) };
+export function priceSetProblems(prices: ModelPrice): string[] {
+  const units = pricedUnits(prices);
+  const problems: string[] = [];
+  for (const u of units) for (const a of UNIT_KEYS_CONTAINING(u)) if (!units.includes(a)) problems.push(`${USAGE_UNITS[u].priceKey} needs ${USAGE_UNITS[a].priceKey}`);
+  for (let i = 0; i < units.length; i++) for (let j = i + 1; j < units.length; j++) {
+    const a = units[i]!;
+    const b = units[j]!;
+    if (!overlaps(a, b)) continue;
+    const join = joinOf(a, b);
+    if (!join || !units.includes(join)) problems.push(`${USAGE_UNITS[a].priceKey} and ${USAGE_UNITS[b].priceKey} need ${join ? USAGE_UNITS[join].priceKey : 'a join unit'}`);
+  }
+  return problems;
+}
+
+function UNIT_KEYS_CONTAINING(u: UnitKey): UnitKey[] {
+  return (Object.keys(USAGE_UNITS) as UnitKey[]).filter((a) => contains(a, u));
+}
+
+/** A unit's count in a usage, the package's way: a unit not reported is 0, unless a unit it contains, or two that it joins, were used. */
+function reported(u: UnitUsage, key: UnitKey): number {
+  const v = u[key];
+  if (v !== undefined) {
+    if (!Number.isFinite(v) || v < 0) throw new PriceListError(`the usage's ${key} must be a non-negative number, got ${v}`);
+    return v;
+  }
+  const used = (Object.keys(u) as UnitKey[]).filter((k) => k in USAGE_UNITS && k !== 'requests' && (u[k] ?? 0) > 0);
+  const part = used.find((k) => contains(key, k));
+  if (part) throw new PriceListError(`the usage says ${part} but not ${key}, which contains it`);
+  for (const a of used) for (const b of used) {
+    if (a < b && overlaps(a, b) && joinOf(a, b) === key) throw new PriceListError(`the usage says ${a} and ${b} but not ${key}, how many were both`);
+  }
+  return 0;
+}
+
+/** Each priced unit's own part of a usage: its count less the parts of the priced units it contains, most specific first. */
+function partsOfUsage(units: UnitKey[], u: UnitUsage): Map<UnitKey, number> {
+  const parts = new Map<UnitKey, number>();
+  for (const k of [...units].filter((x) => x !== 'requests').sort(specificFirst)) {
+    const total = reported(u, k);
+    let own = total;
+    for (const [d, v] of parts) if (contains(k, d)) own -= v;
+    if (own < 0) throw new PriceListError(`invalid usage: the units within ${k} add up to ${total - own}, more than its ${total}`);
+    parts.set(k, own);
+  }
+  if (units.includes('requests')) parts.set('requests', 1);
+  return parts;
+}
+
+/** The package's one special case: Groq bills a Whisper transcription as at least 10 seconds. */
+export function groqMinimumSeconds(providerId: string, modelId: string): number | undefined {
+  return providerId === 'groq' && (modelId === 'whisper-large-v3' || modelId === 'whisper-large-v3-turbo') ? 10 : undefined;
+}
+
+function withMinimumSeconds(u: UnitUsage, min: number | undefined): UnitUsage {
+  if (min === undefined) return u;
+  const d = u.audio_seconds === 0 ? u.input_audio_seconds : (u.audio_seconds ?? u.input_audio_seconds);
+  if (d === undefined) return u;
+  const s = d > 0 ? Math.max(d, min) : 0;
+  return { ...u, audio_seconds: s, input_audio_seconds: s };
+}
+
+/**
+ * Dollars for a usage by the list's arithmetic, in exact decimals: each priced unit's own part × its price ÷ its quantity (a tiered
+ * price at the tier the input tokens reach), a priced request once; input, output and the rest (searches, requests) apart.
+ */
+export function usdOfUsage(prices: ModelPrice, usage: UnitUsage, opts: { minimumSeconds?: number | undefined } = {}): { input: Decimal; output: Decimal; other: Decimal; total: Decimal } {
+  const problems = priceSetProblems(prices);
+  if (problems.length > 0) throw new PriceListError(`the list's prices do not add up: ${problems.join('; ')}`);
+  const u = withMinimumSeconds(usage, opts.minimumSeconds);
+  const units = pricedUnits(prices);
+  const tiered = units.some((k) => typeof prices[USAGE_UNITS[k].priceKey] === 'object');
+  const inputTokens = tiered ? reported(u, 'input_tokens') : 0;
+  const parts = partsOfUsage(units, u);
+  const sum = { input: new Dec(0), output: new Dec(0), other: new Dec(0) };
+  for (const k of units) {
+    const part = parts.get(k) ?? 0;
+    if (part <= 0) continue;
+    const usd = priceFor(prices[USAGE_UNITS[k].priceKey], inputTokens)!.times(part).dividedBy(USAGE_UNITS[k].per);
+    const dir = USAGE_UNITS[k].dims as Record<string, string>;
+    const side = dir.direction === 'input' ? 'input' : dir.direction === 'output' ? 'output' : 'other';
+    sum[side] = sum[side].plus(usd);
+  }
+  return { ...sum, total: sum.input.plus(sum.output).plus(sum.other) };
 }

@@ -2,6 +2,7 @@
 import { parseCatalog } from '../../../shared/catalog/index';
 import type { Catalog, CatalogModel } from '../../../shared/catalog/schema';
 import { formatCredits } from '../../../shared/rules/money';
+import { USAGE_UNITS, type ExtraUnitKey } from '../../../shared/rules/usage-units';
 import { stableJson } from '../../util';
 import type { Converted } from './to-catalog';
 
@@ -16,17 +17,43 @@ function perMillion(mc: number, blockTokens: number): string {
   return formatCredits(Math.round((mc * 1_000_000) / blockTokens));
 }
 
+const PER_WORDS: Record<number, string> = { 1_000: '1k', 1_000_000_000: '1G', 3_600: 'hour' };
+
+/**
+ * The other units' prices in words: tokens per million like in and out ("input audio 200 · output image 750"), the rest per
+ * their own quantity ("web searches 312.5 / 1k · audio 4.5 / hour").
+ */
+function unitsSummary(units: Partial<Record<ExtraUnitKey, number>> | undefined, tokens: boolean): string[] {
+  return (Object.entries(units ?? {}) as [ExtraUnitKey, number][]).flatMap(([k, mc]) => {
+    const u = USAGE_UNITS[k];
+    if ((u.dims.family === 'tokens') !== tokens) return [];
+    if (tokens) return [`${k.replace(/_tokens$/, '').replaceAll('_', ' ')} ${formatCredits(mc)}`];
+    return [`${k.replace(/_seconds$/, '').replaceAll('_', ' ')} ${formatCredits(mc)} / ${PER_WORDS[u.per] ?? u.per.toLocaleString('en-US')}`];
+  });
+}
+
+/** The other units beside tokens, credits per their own quantity: the base's, then a tier's where it differs. */
+function otherUnitsSummary(p: Extract<CatalogModel['pricing'], { meter: 'tokens' }>): string {
+  const base = unitsSummary(p.units, false);
+  const tiers = (p.tiers ?? []).flatMap((t) => {
+    const own = unitsSummary(t.units, false).filter((x) => !base.includes(x));
+    return own.length > 0 ? [`above ${t.aboveInputTokens.toLocaleString('en-US')} input tokens: ${own.join(' · ')}`] : [];
+  });
+  return base.length > 0 ? `; ${[base.join(' · '), ...tiers].join('; ')} credits` : '';
+}
+
 /** A model's prices in words: credits per million tokens (with cache and tier prices), per image or per second. */
 export function priceSummary(p: CatalogModel['pricing']): string {
   switch (p.meter) {
     case 'tokens': {
-      const rates = (r: { inputMcPerBlock: number; outputMcPerBlock: number; cacheReadMcPerBlock?: number | undefined; cacheWriteMcPerBlock?: number | undefined }) =>
+      const rates = (r: { inputMcPerBlock: number; outputMcPerBlock: number; cacheReadMcPerBlock?: number | undefined; cacheWriteMcPerBlock?: number | undefined; units?: Partial<Record<ExtraUnitKey, number>> | undefined }) =>
         [`in ${perMillion(r.inputMcPerBlock, p.blockTokens)}`, `out ${perMillion(r.outputMcPerBlock, p.blockTokens)}`,
           ...(r.cacheReadMcPerBlock !== undefined ? [`cache read ${perMillion(r.cacheReadMcPerBlock, p.blockTokens)}`] : []),
-          ...(r.cacheWriteMcPerBlock !== undefined ? [`cache write ${perMillion(r.cacheWriteMcPerBlock, p.blockTokens)}`] : [])].join(' · ');
+          ...(r.cacheWriteMcPerBlock !== undefined ? [`cache write ${perMillion(r.cacheWriteMcPerBlock, p.blockTokens)}`] : []),
+          ...unitsSummary(r.units, true)].join(' · ');
       const tiers = (p.tiers ?? []).map((t) => `; above ${t.aboveInputTokens.toLocaleString('en-US')} input tokens: ${rates(t)}`).join('');
       const unit = p.rounding === 'perBlock' ? ` per started ${p.blockTokens.toLocaleString('en-US')} tokens` : ' credits / 1M tokens';
-      return `${rates(p)}${tiers}${unit}`;
+      return `${rates(p)}${tiers}${unit}${otherUnitsSummary(p)}`;
     }
     case 'image':
       return `${formatCredits(p.mcPerImage)} credits / image`;
@@ -47,7 +74,9 @@ function keepEdits(existing: CatalogModel, imported: CatalogModel): CatalogModel
   const a = existing.pricing;
   const b = imported.pricing;
   if (a.meter === 'tokens' && b.meter === 'tokens') {
-    merged.pricing = { ...b, maxPromptChars: a.maxPromptChars, promptOverheadTokens: a.promptOverheadTokens, maxOutputTokens: a.maxOutputTokens, defaultOutputTokens: a.defaultOutputTokens };
+    // A limit the operator set on a unit the new prices still charge is kept.
+    const kept = Object.fromEntries(Object.entries(b.unitLimits ?? {}).map(([k, limit]) => [k, a.unitLimits?.[k as ExtraUnitKey] ?? limit]));
+    merged.pricing = { ...b, ...(b.unitLimits ? { unitLimits: kept } : {}), maxPromptChars: a.maxPromptChars, promptOverheadTokens: a.promptOverheadTokens, maxOutputTokens: a.maxOutputTokens, defaultOutputTokens: a.defaultOutputTokens };
   } else if (a.meter === 'image' && b.meter === 'image') {
     merged.pricing = { ...b, resolutions: a.resolutions, modes: a.modes, maxCount: a.maxCount };
   } else if (a.meter === 'second' && b.meter === 'second') {

@@ -1,8 +1,8 @@
 // Turns rows of a public price list into catalog models: exact dollars to millicredits at the operator's rate and markup, rounded up.
 import type { CatalogModel, ModelTier, PriceSource } from '../../../shared/catalog/schema';
 import type { TokensMeter } from '../../../shared/rules/pricing';
-import { Dec, decText, mcCeil, type Dec as Decimal, type Exchange } from './decimal';
-import { effectiveFrom, pricesAt, priceFor, priceSetsOfDay, type GenaiModel, type GenaiProvider, type ModelPrice } from './genai-prices';
+import { USAGE_UNITS, type ExtraUnitKey } from '../../../shared/rules/usage-units';
+import { decText, mcCeil, type Dec as Decimal, type Exchange } from './decimal';
 
 export interface ImportSettings {
   exchange: Exchange;
@@ -29,6 +29,8 @@ export interface UsdLevel {
   output: Decimal;
   cacheRead?: Decimal | undefined;
   cacheWrite?: Decimal | undefined;
+  /** dollars per the unit's own quantity (USAGE_UNITS' `per`) of every other unit the model prices; the same units at every level */
+  units?: Partial<Record<ExtraUnitKey, Decimal>> | undefined;
 }
 
 /** A catalog id from the list's provider and model: lower case, only the characters ids allow. */
@@ -40,7 +42,13 @@ export function catalogIdOf(provider: string, model: string): string {
 type TierRates = NonNullable<TokensMeter['tiers']>[number];
 
 function sameRates(a: TierRates, b: TierRates): boolean {
-  return a.inputMcPerBlock === b.inputMcPerBlock && a.outputMcPerBlock === b.outputMcPerBlock && a.cacheReadMcPerBlock === b.cacheReadMcPerBlock && a.cacheWriteMcPerBlock === b.cacheWriteMcPerBlock;
+  const same = a.inputMcPerBlock === b.inputMcPerBlock && a.outputMcPerBlock === b.outputMcPerBlock && a.cacheReadMcPerBlock === b.cacheReadMcPerBlock && a.cacheWriteMcPerBlock === b.cacheWriteMcPerBlock;
+  return same && JSON.stringify(a.units ?? {}) === JSON.stringify(b.units ?? {});
+}
+
+function unitsMc(units: UsdLevel['units'], x: Exchange): NonNullable<TierRates['units']> | undefined {
+  const entries = Object.entries(units ?? {}) as [ExtraUnitKey, Decimal][];
+  return entries.length > 0 ? Object.fromEntries(entries.sort(([a], [b]) => a.localeCompare(b)).map(([k, usd]) => [k, mcCeil(usd, x)])) : undefined;
 }
 
 /** A proportional meter priced per million tokens, so each price is a whole number of millicredits per million tokens. */
@@ -51,6 +59,7 @@ export function tokensMeter(levels: UsdLevel[], x: Exchange): Omit<TokensMeter, 
     outputMcPerBlock: mcCeil(l.output, x),
     ...(l.cacheRead ? { cacheReadMcPerBlock: mcCeil(l.cacheRead, x) } : {}),
     ...(l.cacheWrite ? { cacheWriteMcPerBlock: mcCeil(l.cacheWrite, x) } : {}),
+    ...(l.units && Object.keys(l.units).length > 0 ? { units: unitsMc(l.units, x)! } : {}),
   });
   const [base, ...above] = levels.map(rates);
   const { aboveInputTokens: _base, ...baseRates } = base!;
@@ -68,63 +77,29 @@ export function priceSource(list: PriceSource['list'], provider: string, model: 
   };
 }
 
-const GENAI_TOKEN_KEYS = ['input_mtok', 'output_mtok', 'cache_read_mtok', 'cache_write_mtok'] as const;
-/** Usage the OpenAI-compatible engine never reports (audio, images, video, documents, tool calls, hour-long cache writes). */
-const GENAI_NEVER_REPORTED = /^(input|output|cache)_(audio|image|video|document|annotated_document)|^cache_write_1h_mtok$|searches_kcount$|_hours$|_kpages$/;
-
-function genaiLevels(sets: ModelPrice[]): UsdLevel[] {
-  const thresholds = new Set<number>();
-  for (const set of sets) for (const k of GENAI_TOKEN_KEYS) {
-    const v = set[k];
-    if (v !== undefined && typeof v !== 'number') for (const t of v.tiers) thresholds.add(t.start);
+/**
+ * The most of a unit other than tokens one imported run is charged for (an operator can edit them; a new import keeps the edits):
+ * searches and other tool calls 10, seconds an hour, pages 1,000, characters the longest prompt, pixels 100 million, messages 100.
+ */
+export function defaultUnitLimit(key: ExtraUnitKey): number {
+  switch (USAGE_UNITS[key].dims.family) {
+    case 'durations':
+      return 3_600;
+    case 'document_pages':
+      return 1_000;
+    case 'characters':
+      return TEXT_LIMITS.maxPromptChars;
+    case 'pixels':
+      return 100_000_000;
+    case 'messages':
+      return 100;
+    default:
+      return 10;
   }
-  const maxOf = (values: (Decimal | undefined)[]) => values.reduce<Decimal>((m, v) => (v && v.greaterThan(m) ? v : m), new Dec(0));
-  const hasRead = sets.some((s) => s.cache_read_mtok !== undefined);
-  const hasWrite = sets.some((s) => s.cache_write_mtok !== undefined);
-  return [0, ...[...thresholds].sort((a, b) => a - b)].map((above) => {
-    const at = above === 0 ? 0 : above + 1;
-    const input = (s: ModelPrice) => priceFor(s.input_mtok, at);
-    return {
-      aboveInputTokens: above,
-      input: maxOf(sets.map(input)),
-      output: maxOf(sets.map((s) => priceFor(s.output_mtok, at))),
-      cacheRead: hasRead ? maxOf(sets.map((s) => priceFor(s.cache_read_mtok, at) ?? input(s))) : undefined,
-      cacheWrite: hasWrite ? maxOf(sets.map((s) => priceFor(s.cache_write_mtok, at) ?? input(s))) : undefined,
-    };
-  });
 }
 
-function usdRecord(prices: ModelPrice, label = ''): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(prices)) {
-    if (typeof v === 'number') out[`${label}${k}`] = decText(new Dec(String(v)));
-    else {
-      out[`${label}${k}`] = decText(new Dec(String(v.base)));
-      for (const t of v.tiers) out[`${label}${k} above ${t.start}`] = decText(new Dec(String(t.price)));
-    }
-  }
-  return out;
-}
-
-/** One genai-prices model as a catalog text model, or why it cannot be one. */
-export function fromGenai(p: GenaiProvider, m: GenaiModel, s: ImportSettings): Converted {
-  const id = catalogIdOf(p.id, m.id);
-  const { sets, upcoming } = priceSetsOfDay(m, s.atMs);
-  const notes: string[] = [];
-  const keys = new Set(sets.flatMap((c) => Object.keys(c.prices)));
-  const foreign = [...keys].filter((k) => !(GENAI_TOKEN_KEYS as readonly string[]).includes(k));
-  const refused = foreign.filter((k) => !GENAI_NEVER_REPORTED.test(k));
-  if (refused.length > 0) return { ok: false, id, reason: `priced by ${refused.join(', ')}, which chat usage cannot charge` };
-  if (!keys.has('input_mtok') && !keys.has('output_mtok')) return { ok: false, id, reason: 'no token prices' };
-  if (foreign.length > 0) notes.push(`not charged (the engine never asks for them): ${foreign.join(', ')}`);
-  if (sets.length > 1) notes.push(`${sets.length} time-of-day prices: each price is the highest of them`);
-  for (const d of upcoming) notes.push(`the list changes this price on ${d}: import again then`);
-  const usd = sets.length === 1 ? usdRecord(sets[0]!.prices) : Object.assign({}, ...sets.map((c, i) => usdRecord(c.prices, c.constraint?.type === 'time_of_date' ? `${c.constraint.start_time}-${c.constraint.end_time} ` : `#${i} `)));
-  const model: CatalogModel = {
-    id, name: (m.name ?? m.id).slice(0, 80), provider: p.id, modality: 'text', tier: s.tier,
-    pricing: { ...tokensMeter(genaiLevels(sets.map((c) => c.prices)), s.exchange), ...TEXT_LIMITS },
-    source: `${p.name} prices from genai-prices, ${s.importedOn}`.slice(0, 200),
-    priceSource: priceSource('genai-prices', p.id, m.id, usd, s, { effectiveFrom: effectiveFrom(pricesAt(m, s.atMs)), notes }),
-  };
-  return { ok: true, model, notes };
+/** Limits for every priced unit that is not a token and not the run's one request. */
+export function unitLimitsFor(keys: readonly ExtraUnitKey[]): Partial<Record<ExtraUnitKey, number>> | undefined {
+  const limited = keys.filter((k) => USAGE_UNITS[k].dims.family !== 'tokens' && k !== 'requests');
+  return limited.length > 0 ? Object.fromEntries(limited.map((k) => [k, defaultUnitLimit(k)])) : undefined;
 }
