@@ -11,7 +11,7 @@ import type { Catalog } from '../../shared/catalog/schema';
 import { exchange } from '../catalog/import/decimal';
 import { findProvider, loadGenaiPrices } from '../catalog/import/genai-prices';
 import { mergeImported } from '../catalog/import/merge';
-import { fromGenai } from '../catalog/import/to-catalog';
+import { fromGenai } from '../catalog/import/genai-to-catalog';
 
 /** A tiny OpenAI-compatible provider: behaviour chosen by the prompt. */
 function provider(): Promise<{ url: string; close(): Promise<void>; seen: { path: string; auth: string | undefined; body: any }[] }> {
@@ -35,6 +35,14 @@ function provider(): Promise<{ url: string; close(): Promise<void>; seen: { path
           ? { prompt_tokens: 1200, completion_tokens: 300, prompt_tokens_details: { cached_tokens: 1000 } }
           : { prompt_tokens: 1200, completion_tokens: 300, prompt_tokens_details: null, cache_read_input_tokens: 600, cache_creation_input_tokens: 400 };
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ choices: [{ message: { content: 'From the cache.' } }], usage }));
+      } else if (req.url === '/v1/chat/completions' && prompt.startsWith('units')) {
+        // what Gemini (through its OpenAI-compatible API) and Perplexity report beyond text tokens
+        const usage = body.model === 'gemini-2.0-flash'
+          ? { prompt_tokens: 1200, completion_tokens: 300, prompt_tokens_details: { cached_tokens: 500, audio_tokens: 400 } }
+          : body.model === 'gemini-2.5-flash-image'
+            ? { prompt_tokens: 20, completion_tokens: 1300, completion_tokens_details: { image_tokens: 1290, reasoning_tokens: null } }
+            : { prompt_tokens: 12, completion_tokens: 7, num_search_queries: 2 };
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ choices: [{ message: { content: 'Units.' } }], usage }));
       } else if (req.url === '/v1/chat/completions') {
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ choices: [{ message: { content: 'Hello from the provider.' } }], usage: { prompt_tokens: 12, completion_tokens: 7 } }));
       } else if (req.url === '/v1/images/generations') {
@@ -138,9 +146,11 @@ describe('OpenAI-compatible engine with imported prices', () => {
     const list = await loadGenaiPrices();
     const settings = { exchange: exchange('0.04'), atMs: Date.parse('2026-11-26T12:00:00Z'), tier: 'ga' as const, edition: list.edition, importedOn: '2026-11-26' };
     const pick = (pid: string, mid: string) => fromGenai(findProvider(list.providers, pid)!, findProvider(list.providers, pid)!.models.find((m) => m.id === mid)!, settings);
-    catalog = parseCatalog(mergeImported(defaultCatalog, [pick('openai', 'gpt-4o-mini'), pick('anthropic', 'claude-haiku-4-5')], '2026-11-26').catalog);
+    const picked = [pick('openai', 'gpt-4o-mini'), pick('anthropic', 'claude-haiku-4-5'), pick('google', 'gemini-2.0-flash'), pick('google', 'gemini-2.5-flash-image'), pick('perplexity', 'sonar')];
+    catalog = parseCatalog(mergeImported(defaultCatalog, picked, '2026-11-26').catalog);
     p = await provider();
-    const engines = new EngineRouter(enginesConfigSchema.parse({ openai: { baseUrl: p.url, timeoutMs: 1_500 }, routes: { openai: ['openai/gpt-4o-mini', 'anthropic/claude-haiku-4-5'] } }));
+    const routes = ['openai/gpt-4o-mini', 'anthropic/claude-haiku-4-5', 'google/gemini-2.0-flash', 'google/gemini-2.5-flash-image', 'perplexity/sonar'];
+    const engines = new EngineRouter(enginesConfigSchema.parse({ openai: { baseUrl: p.url, timeoutMs: 1_500 }, routes: { openai: routes } }));
     s = await startServer('pglite', { engines, catalog });
     const acct = await s.newAccount('pro');
     token = acct.token;
@@ -151,8 +161,8 @@ describe('OpenAI-compatible engine with imported prices', () => {
     await p.close();
   });
 
-  const run = async (modelId: string) => {
-    const request = { modelId, prompt: `cached ${'x'.repeat(1_100)}`, maxOutputTokens: 500 };
+  const run = async (modelId: string, prompt = `cached ${'x'.repeat(1_100)}`, maxOutputTokens = 500) => {
+    const request = { modelId, prompt, maxOutputTokens };
     const r = await s.as(token, 'POST', '/v1/generations', { request, approvedMc: estimate(request, catalog, 'pro').maxMc });
     expect(r.status, JSON.stringify(r.body)).toBe(201);
     await s.credits.runner.idle();
@@ -171,5 +181,24 @@ describe('OpenAI-compatible engine with imported prices', () => {
     // $1 / $0.10 / $1.25 / $5 per million at $0.04: 200 × 25,000 + 600 × 2,500 + 400 × 31,250 + 300 × 125,000 = 56.5 mc
     expect(g).toMatchObject({ status: 'succeeded', finalMc: 57 });
     expect(p.seen.at(-1)!.body.model).toBe('claude-haiku-4-5');
+  });
+
+  it('charges audio tokens at the audio price, and reads an unreported cached-audio count at its dearer end', async () => {
+    const g = await run('google/gemini-2.0-flash', `units ${'x'.repeat(1_100)}`);
+    // $0.10 / $0.025 / $0.40 / $0.70 audio / $0.175 cached audio per million at $0.04. None of the 400 audio tokens cached
+    // (dearer than all of them): 300 × 2,500 + 500 × 625 + 400 × 17,500 + 300 × 10,000 = 11.06 mc; as text alone it was 6
+    expect(g).toMatchObject({ status: 'succeeded', finalMc: 12, usage: { inputTokens: 1200, cacheReadTokens: 500, units: { input_audio_tokens: 400 } } });
+  });
+
+  it('charges image output tokens at the image price ($30 per million), not the text one', async () => {
+    const g = await run('google/gemini-2.5-flash-image', 'units: a cat', 1_500);
+    // 20 × 7,500 + 10 × 62,500 + 1,290 × 750,000 = 968.275 mc: the list's $0.038731 at $0.04 a credit
+    expect(g).toMatchObject({ status: 'succeeded', finalMc: 969, usage: { units: { output_image_tokens: 1290 } } });
+  });
+
+  it('charges a per-request price once per run', async () => {
+    const g = await run('perplexity/sonar', 'units: search', 100);
+    // 19 tokens at $1 per million (0.475 mc) + $12 per 1,000 requests (300 mc); the 2 searches are not priced for Sonar
+    expect(g).toMatchObject({ status: 'succeeded', finalMc: 301, usage: { units: { web_searches: 2 } } });
   });
 });

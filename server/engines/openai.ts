@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import type { GenerationOutput } from '../../shared/api/index';
-import type { ResolvedRun, Usage } from '../../shared/rules/pricing';
+import type { ResolvedRun, UnitCounts, Usage } from '../../shared/rules/pricing';
 import { EngineError, type Engine, type EngineJob, type EngineResult } from './types';
 
 export const openAiConfigSchema = z
@@ -24,29 +24,49 @@ export const openAiConfigSchema = z
   .strict();
 export type OpenAiConfig = z.infer<typeof openAiConfigSchema>;
 
+const count = z.int().min(0).nullish();
 const chatResponse = z.object({
   choices: z.array(z.object({ message: z.object({ content: z.string().nullable() }) })).min(1),
   usage: z.object({
-    /** every input token, the cached ones included */
+    /** every input token, the cached, audio and image ones included */
     prompt_tokens: z.int().min(0),
+    /** every output token, the reasoning, audio and image ones included */
     completion_tokens: z.int().min(0),
-    /** OpenAI: cached_tokens read from the prompt cache; OpenRouter also cache_write_tokens */
-    prompt_tokens_details: z.object({ cached_tokens: z.int().min(0).nullish(), cache_write_tokens: z.int().min(0).nullish() }).nullish(),
-    /** gateways that pass Anthropic's counts through (LiteLLM's proxy) */
-    cache_read_input_tokens: z.int().min(0).nullish(),
-    cache_creation_input_tokens: z.int().min(0).nullish(),
+    /** OpenAI: cached and audio tokens among the input; OpenRouter also cache_write_tokens; gateways image and video tokens */
+    prompt_tokens_details: z.object({ cached_tokens: count, cache_write_tokens: count, audio_tokens: count, image_tokens: count, video_tokens: count }).nullish(),
+    completion_tokens_details: z.object({ reasoning_tokens: count, audio_tokens: count, image_tokens: count }).nullish(),
+    /** gateways that pass Anthropic's counts through (LiteLLM's proxy), its web searches among them */
+    cache_read_input_tokens: count,
+    cache_creation_input_tokens: count,
+    server_tool_use: z.object({ web_search_requests: count }).nullish(),
+    /** Perplexity: the searches a run made */
+    num_search_queries: count,
   }),
 });
 
-/** What a chat completion used, cached input tokens apart, in the shape the catalog charges. */
+/**
+ * What a chat completion used, in the units the catalog charges: genai-prices' OpenAI chat extractor (cached, cache-written, audio
+ * and reasoning tokens), plus what OpenAI-compatible gateways add (image and video tokens, web searches).
+ */
 export function chatUsage(u: z.infer<typeof chatResponse>['usage']): Usage {
   const cacheReadTokens = u.prompt_tokens_details?.cached_tokens ?? u.cache_read_input_tokens ?? 0;
   const cacheWriteTokens = u.prompt_tokens_details?.cache_write_tokens ?? u.cache_creation_input_tokens ?? 0;
+  const units: UnitCounts = {
+    input_audio_tokens: u.prompt_tokens_details?.audio_tokens ?? 0,
+    input_image_tokens: u.prompt_tokens_details?.image_tokens ?? 0,
+    input_video_tokens: u.prompt_tokens_details?.video_tokens ?? 0,
+    output_audio_tokens: u.completion_tokens_details?.audio_tokens ?? 0,
+    output_image_tokens: u.completion_tokens_details?.image_tokens ?? 0,
+    output_reasoning_tokens: u.completion_tokens_details?.reasoning_tokens ?? 0,
+    web_searches: u.server_tool_use?.web_search_requests ?? u.num_search_queries ?? 0,
+  };
+  const used = Object.entries(units).filter(([, n]) => n > 0);
   return {
     inputTokens: u.prompt_tokens,
     outputTokens: u.completion_tokens,
     ...(cacheReadTokens > 0 ? { cacheReadTokens } : {}),
     ...(cacheWriteTokens > 0 ? { cacheWriteTokens } : {}),
+    ...(used.length > 0 ? { units: Object.fromEntries(used) } : {}),
   };
 }
 const imageResponse = z.object({ data: z.array(z.object({ b64_json: z.string() })) });

@@ -45,4 +45,8 @@ describe('usageText', () => {
     expect(usageText({ trainingImages: 12 })).toBe('12 training images');
     expect(usageText({ blocks: [{ inputTokens: 10, outputTokens: 5 }, { delivered: 1 }] }, 'image')).toBe('10 tokens in · 5 out; 1 image');
   });
+  it('names every other unit a provider billed', () => {
+    expect(usageText({ inputTokens: 1_200, outputTokens: 300, units: { input_audio_tokens: 400, web_searches: 1, output_image_tokens: 0 } })).toBe('1,200 tokens in · 300 out · 400 input audio tokens · 1 web search');
+    expect(usageText({ inputTokens: 10, outputTokens: 1, units: { web_searches: 2, input_audio_seconds: 1 } })).toBe('10 tokens in · 1 out · 2 web searches · 1 input audio second');
+  });
 });

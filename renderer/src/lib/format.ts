@@ -46,6 +46,12 @@ export type UsageLike = Usage;
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 
+/** "400 input audio tokens", "1 web search": a count of one of the other units a provider bills, in words. */
+export function unitCountText(unit: string, n: number): string {
+  const words = unit.replaceAll('_', ' ');
+  return `${n.toLocaleString('en-US')} ${n === 1 ? words.replace(/ches$/, 'ch').replace(/s$/, '') : words}`;
+}
+
 /** "412 tokens in · 180 out · 120 cached", "2 images", "8.0 s of video": what a run used, in words; null when nothing was reported. */
 export function usageText(usage: UsageLike | null | undefined, deliveredNoun = 'item'): string | null {
   if (!usage) return null;
@@ -58,6 +64,7 @@ export function usageText(usage: UsageLike | null | undefined, deliveredNoun = '
   if (usage.outputTokens !== undefined) parts.push(`${usage.outputTokens.toLocaleString('en-US')} out`);
   if (usage.cacheReadTokens) parts.push(`${usage.cacheReadTokens.toLocaleString('en-US')} cached`);
   if (usage.cacheWriteTokens) parts.push(`${usage.cacheWriteTokens.toLocaleString('en-US')} written to cache`);
+  for (const [unit, n] of Object.entries(usage.units ?? {})) if (n) parts.push(unitCountText(unit, n));
   if (usage.delivered !== undefined) parts.push(plural(usage.delivered, deliveredNoun));
   if (usage.deliveredMs !== undefined) parts.push(`${(usage.deliveredMs / 1000).toFixed(1)} s of video`);
   if (usage.trainingImages !== undefined) parts.push(plural(usage.trainingImages, 'training image'));
