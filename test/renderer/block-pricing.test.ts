@@ -1,6 +1,6 @@
 // The per-block text price explained where that meter applies: why a 100-token prompt costs a whole 5,000-token block.
 import { describe, expect, it } from 'vitest';
-import { blockPricingNote } from '../../renderer/src/features/generate/model-options';
+import { blockPricingNote, otherUnitsNote } from '../../renderer/src/features/generate/model-options';
 import { defaultCatalog } from '../../shared/catalog/index';
 import { tokenCostMc } from '../../shared/rules/token-cost';
 
@@ -19,5 +19,14 @@ describe('per-block text pricing note', () => {
     const proportional = defaultCatalog.models.find((m) => m.pricing.meter === 'tokens' && m.pricing.rounding === 'proportional');
     if (proportional) expect(blockPricingNote(proportional.pricing)).toBeNull();
     expect(blockPricingNote(undefined)).toBeNull();
+  });
+});
+
+describe('other units a model is billed for', () => {
+  it('names each with its price and limit, and says the most shown counts them all', () => {
+    const p = { ...pricing('gpt-4o'), rounding: 'proportional' as const, blockTokens: 1_000_000, units: { input_audio_tokens: 800_000, web_searches: 250_000, requests: 300_000 }, unitLimits: { web_searches: 10 } };
+    expect(otherUnitsNote(p)).toBe('Also billed as the provider reports them: input audio 800 credits per 1M tokens; web searches 0.25 credits each, up to 10 a run; 0.3 credits per run. The most shown counts them all.');
+    expect(otherUnitsNote(pricing('gpt-4o'))).toBeNull();
+    expect(otherUnitsNote(pricing('flux-schnell'))).toBeNull();
   });
 });

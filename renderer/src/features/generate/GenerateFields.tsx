@@ -4,7 +4,7 @@ import { MODALITIES, type Catalog, type CatalogModel, type Plan } from '../../..
 import type { PreflightResult } from '../../../../shared/ipc/contract';
 import { creditsText as credits } from '../../../../shared/rules/money';
 import { formatCredits } from '../../lib/format';
-import { accessLabel, blockPricingNote, levelAllows, MODALITY_LABELS, unitPrice, type FormState } from './model-options';
+import { accessLabel, blockPricingNote, levelAllows, MODALITY_LABELS, otherUnitsNote, unitPrice, type FormState } from './model-options';
 import { smallestPackCovering } from '../../../../shared/rules/purchases';
 import { useAppStore } from '../../stores/app-store';
 
@@ -104,10 +104,15 @@ export function ParamFields({ pricing: p, plan, form, setForm }: ParamProps) {
       {p?.meter === 'tokens' && (
         <div className="field small">
           <label htmlFor={ids.tokens}>Maximum output tokens</label>
-          <input id={ids.tokens} type="number" min={1} max={p.maxOutputTokens} value={form.maxOutputTokens} onChange={(e) => set({ maxOutputTokens: clampInt(e.target.value, 1, p.maxOutputTokens) })} aria-describedby={blockPricingNote(p) ? `${ids.tokens}-blocks` : undefined} />
+          <input id={ids.tokens} type="number" min={1} max={p.maxOutputTokens} value={form.maxOutputTokens} onChange={(e) => set({ maxOutputTokens: clampInt(e.target.value, 1, p.maxOutputTokens) })} aria-describedby={[blockPricingNote(p) ? `${ids.tokens}-blocks` : '', otherUnitsNote(p) ? `${ids.tokens}-units` : ''].join(' ').trim() || undefined} />
           {blockPricingNote(p) && (
             <span className="hint" id={`${ids.tokens}-blocks`} data-testid="block-pricing">
               {blockPricingNote(p)}
+            </span>
+          )}
+          {otherUnitsNote(p) && (
+            <span className="hint" id={`${ids.tokens}-units`} data-testid="other-units">
+              {otherUnitsNote(p)}
             </span>
           )}
         </div>

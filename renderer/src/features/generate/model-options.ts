@@ -3,6 +3,7 @@ import type { Catalog, CatalogModel, Plan } from '../../../../shared/catalog/sch
 import { accessFor, levelRank } from '../../../../shared/rules/entitlements';
 import { creditsText, formatCredits } from '../../../../shared/rules/money';
 import type { RunRequest } from '../../../../shared/rules/pricing';
+import { USAGE_UNITS, type ExtraUnitKey } from '../../../../shared/rules/usage-units';
 
 export const MODALITY_LABELS: Record<CatalogModel['modality'], string> = {
   text: 'Text',
@@ -45,6 +46,27 @@ export function blockPricingNote(p: CatalogModel['pricing'] | undefined): string
       ? `${creditsText(p.inputMcPerBlock)} a block, prompt and reply counted together`
       : `${creditsText(p.inputMcPerBlock)} a block of prompt, ${creditsText(p.outputMcPerBlock)} a block of reply`;
   return `Billed per started ${block}-token block: ${price}. A short prompt still pays for a whole block.`;
+}
+
+const PER_WORDS: Record<number, string> = { 1: 'each', 1_000: 'per 1,000', 3_600: 'an hour', 1_000_000: 'per 1M', 1_000_000_000: 'per billion' };
+
+/**
+ * The units besides text tokens a model is billed for, in words ("Also billed as the provider reports them: input audio 800 per
+ * 1M tokens; web searches 0.25 credits each, up to 10 a run"), and that the most shown counts them all; null where there are none.
+ */
+export function otherUnitsNote(p: CatalogModel['pricing'] | undefined): string | null {
+  if (p?.meter !== 'tokens' || !p.units || Object.keys(p.units).length === 0) return null;
+  const parts = Object.entries(p.units).map(([unit, mc]) => {
+    const per = USAGE_UNITS[unit as ExtraUnitKey].per;
+    const isTokens = unit.endsWith('_tokens');
+    const name = unit.replace(/_tokens$/, '').replaceAll('_', ' ');
+    if (unit === 'requests') return `${creditsText(Math.ceil(mc / per))} per run`;
+    if (isTokens) return `${name} ${creditsText(mc)} per 1M tokens`;
+    const limit = p.unitLimits?.[unit as ExtraUnitKey];
+    const each = per === 1_000 ? `${creditsText(Math.ceil(mc / 1_000))} each` : `${creditsText(mc)} ${PER_WORDS[per] ?? `per ${per.toLocaleString('en-US')}`}`;
+    return `${name} ${each}${limit ? `, up to ${limit.toLocaleString('en-US')} a run` : ''}`;
+  });
+  return `Also billed as the provider reports them: ${parts.join('; ')}. The most shown counts them all.`;
 }
 
 /** "" when fully included; otherwise how the plan limits the model. */
