@@ -61,7 +61,7 @@ function convertLitellm(list: LitellmList, v: Values, s: ImportSettings): Taken 
   const wanted = selector(v.model);
   const providers = new Set(need(v, 'provider').split(',').map((x) => x.trim()));
   const rows = [...list.rows].filter(([key, row]) => providers.has(row.litellm_provider) && wanted(key));
-  return { converted: rows.map(([key, row]) => fromLitellm(key, row, s)), listIds: rows.map(([key]) => key) };
+  return { converted: rows.map(([key, row]) => fromLitellm(key, row, s, { allowPartial: v['allow-partial'] === true })), listIds: rows.map(([key]) => key) };
 }
 
 /** Writes the file whole or not at all. */

@@ -24,7 +24,7 @@ const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'import-prices-'));
 
 describe('LiteLLM: rows into catalog models', () => {
   it('reads model rows and leaves out sample_spec and rule blocks', () => {
-    expect(list.rows.size).toBe(9);
+    expect(list.rows.size).toBe(26);
     expect(list.skipped).toEqual(['sample_spec', 'fallback_generalizations']);
     expect(list.edition).toMatch(/^LiteLLM litellm-prices\.json sha256:[0-9a-f]{12}$/);
   });
@@ -54,6 +54,8 @@ describe('LiteLLM: rows into catalog models', () => {
     const found = findRow(list, 'bedrock_converse', 'global.anthropic.claude-sonnet-4-5-20250929-v1:0')!;
     const u = { inputTokens: 250_000, outputTokens: 2_000, cacheReadTokens: 100_000, cacheWriteTokens: 50_000 };
     expect(usdOfRowUsage(found.row, 'bedrock_converse', u).total.toFixed()).toBe('1.08');
+    // the same writes, 20k of them kept an hour: 30k × $7.50 + 20k × $12 above the threshold instead of 50k × $7.50
+    expect(usdOfRowUsage(found.row, 'bedrock_converse', { ...u, units: { cache_write_1h_tokens: 20_000 } }).total.toFixed()).toBe('1.17');
     expect(usdOfRowUsage(found.row, 'bedrock_converse', { ...u, inputTokens: 200_000 }).total.toFixed()).toBe('0.3975'); // at the threshold, base prices: 50k fresh × 3 + 100k × 0.3 + 50k × 3.75 + 2k × 15
     expect(findRow(list, 'openai', 'openai/gpt-4o')?.key).toBe('gpt-4o');
     expect(findRow(list, 'azure', 'gpt-4o')).toBeUndefined();
@@ -74,7 +76,8 @@ describe('operator CLI: import-prices and price', () => {
     const args = ['import-prices', '--from', 'genai-prices', '--provider', 'anthropic,openai', '--model', 'claude-sonnet-4-5,gpt-4o-mini', '--usd-per-credit', '0.04', '--markup', '1.25', '--out', out];
     const dry = (await run(args)) as string;
     expect(dry).toContain('@pydantic/genai-prices 0.1.8');
-    expect(dry).toContain('+ anthropic/claude-sonnet-4-5 (Claude Sonnet 4.5): in 93.75 · out 468.75 · cache read 9.375 · cache write 117.188; above 200,000 input tokens');
+    expect(dry).toContain('+ anthropic/claude-sonnet-4-5 (Claude Sonnet 4.5): in 93.75 · out 468.75 · cache read 9.375 · cache write 117.188 · cache write 1h 187.5; above 200,000 input tokens');
+    expect(dry).toContain('credits / 1M tokens; web searches 312.5 / 1k credits');
     expect(dry).toMatch(/2 new, 0 changed, 0 unchanged, 0 skipped; catalog version 2026-11-22\.1 → \d{4}-\d{2}-\d{2}\.1/);
     expect(dry).toContain('nothing written');
     expect(() => readFileSync(out)).toThrow();

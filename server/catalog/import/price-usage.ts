@@ -115,7 +115,8 @@ export async function priceUsage(v: Values): Promise<Record<string, unknown>> {
   const found = findRow(list, provider, model);
   if (!found) throw new PriceListError(`LiteLLM's list has no ${provider} row for ${model}`);
   const units = Object.fromEntries(Object.entries(usage).filter(([k]) => !(CORE_UNIT_KEYS as readonly string[]).includes(k as UnitKey)));
-  const usd = usdOfRowUsage(found.row, provider, { inputTokens: usage.input_tokens ?? 0, outputTokens: usage.output_tokens ?? 0, cacheReadTokens: usage.cache_read_tokens ?? 0, cacheWriteTokens: usage.cache_write_tokens ?? 0, units });
+  const usd = usdOfRowUsage(found.row, provider, { inputTokens: usage.input_tokens ?? 0, outputTokens: usage.output_tokens ?? 0, cacheReadTokens: usage.cache_read_tokens ?? 0, cacheWriteTokens: usage.cache_write_tokens ?? 0, units }, { key: found.key });
   const credits = creditsLine(catalogModelFor(catalog, from, provider, found.key, v['catalog-model']), usd.total, usage);
-  return { ...base, edition: list.edition, matched: { provider, model: found.key }, usd: usdText(usd), credits };
+  // units LiteLLM's calculator for this provider does not read (it counts them as text, or not at all): said, not hidden
+  return { ...base, edition: list.edition, matched: { provider, model: found.key }, usd: usdText(usd), ...(usd.unread.length > 0 ? { notReadByList: usd.unread } : {}), credits };
 }
