@@ -12,6 +12,7 @@ import { adminAuth } from '../http/auth';
 import type { ServerContext } from '../http/context';
 import { ApiError } from '../http/errors';
 import { adminGrant } from '../wallet/grants';
+import { adminSpendLimitRoutes } from '../wallet/spend-limit-routes';
 import { signUp } from '../wallet/signup';
 import { operatorOnce } from './once';
 import { adminTokenRoutes } from './token-routes';
@@ -24,6 +25,7 @@ export function adminRoutes(ctx: ServerContext, runner: GenerationRunner, adminT
   return async (app) => {
     app.addHook('onRequest', adminAuth(adminToken));
     await app.register(adminTokenRoutes(ctx, once));
+    await app.register(adminSpendLimitRoutes(ctx));
 
     app.get('/admin/accounts', async () => {
       const rows = await listAccounts(db, MAX_ACCOUNTS_LISTED);

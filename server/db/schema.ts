@@ -1,6 +1,7 @@
 // The credits server's database schema (drizzle): one schema for PGlite and PostgreSQL; times are epoch ms, credits are millicredits.
 import { sql } from 'drizzle-orm';
 import { bigint, bigserial, boolean, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import type { SpendLimit } from '../../shared/rules/spend-limits';
 
 const ms = (name: string) => bigint(name, { mode: 'number' });
 const mc = (name: string) => bigint(name, { mode: 'number' });
@@ -10,6 +11,8 @@ export const accounts = pgTable('accounts', {
   displayName: text('display_name').notNull(),
   planId: text('plan_id').notNull(),
   createdAtMs: ms('created_at_ms').notNull(),
+  /** the user's and the operator's spend limits (shared/rules/spend-limits.ts), read with the account's lock by every hold */
+  spendLimits: jsonb('spend_limits').$type<SpendLimit[]>().notNull().default(sql`'[]'::jsonb`),
 });
 
 export const apiTokens = pgTable(
@@ -155,7 +158,7 @@ export const holds = pgTable(
     createdAtMs: ms('created_at_ms').notNull(),
     settledAtMs: ms('settled_at_ms'),
   },
-  (t) => [index('holds_account_status_idx').on(t.accountId, t.status), index('holds_deadline_idx').on(t.status, t.deadlineMs), uniqueIndex('holds_generation_idx').on(t.generationId)],
+  (t) => [index('holds_account_status_idx').on(t.accountId, t.status), index('holds_deadline_idx').on(t.status, t.deadlineMs), uniqueIndex('holds_generation_idx').on(t.generationId), index('holds_account_settled_idx').on(t.accountId, t.settledAtMs)],
 );
 
 /** The credits an active hold reserves, grant by grant (pinned in burn order when the hold is placed); deleted when it settles or is voided. */
@@ -181,7 +184,7 @@ export const purchases = pgTable(
     accountId: text('account_id')
       .notNull()
       .references(() => accounts.id),
-    /** pack | subscription */
+    /** pack | subscription (a plan's checkout) | renewal (a subscription's next period, paid by the provider's billing) */
     kind: text('kind').notNull(),
     packId: text('pack_id'),
     planId: text('plan_id'),
@@ -205,6 +208,16 @@ export const purchases = pgTable(
     createdAtMs: ms('created_at_ms').notNull(),
     updatedAtMs: ms('updated_at_ms').notNull(),
     paidAtMs: ms('paid_at_ms'),
+    /** the card that paid (or was declined), as the provider reported it: its brand (visa, mastercard…) and last 4 digits */
+    paymentBrand: text('payment_brand'),
+    paymentLast4: text('payment_last4'),
+    /** the billing address's country, as the provider reported it */
+    billingCountry: text('billing_country'),
+    /** when the credits it granted expire (as granted: a refund ends the grant sooner) */
+    grantExpiresAtMs: ms('grant_expires_at_ms'),
+    /** a refund (or a country refusal's): when, and how much money was given back */
+    refundedAtMs: ms('refunded_at_ms'),
+    refundedMinor: bigint('refunded_minor', { mode: 'number' }),
   },
   (t) => [index('purchases_account_idx').on(t.accountId, t.createdAtMs), uniqueIndex('purchases_payment_idx').on(t.provider, t.providerPaymentId)],
 );

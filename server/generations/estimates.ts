@@ -7,6 +7,8 @@ import { creditsText } from '../../shared/rules/money';
 import type { Db } from '../db/open';
 import { ApiError } from '../http/errors';
 import { getAccount } from '../accounts/service';
+import type { SpendLimit } from '../../shared/rules/spend-limits';
+import { refuseOverSpendLimit, runScopeOf } from '../wallet/spend-limits';
 import { pricingRefusal, refuseApprovalOverLimit, refuseOverInFlightLimit, runsToday } from './service';
 
 export interface EstimateContext {
@@ -39,7 +41,7 @@ export async function estimateGeneration(db: Db, ctx: EstimateContext, accountId
     throw e;
   }
   const availableMc = await ctx.availableMc(accountId);
-  const refusal = await refusalFor(db, ctx, { accountId, plan, request, est, availableMc, approvedMc: body.approvedMc });
+  const refusal = await refusalFor(db, ctx, { accountId, plan, request, est, availableMc, approvedMc: body.approvedMc, spendLimits: account.spendLimits });
   return {
     typicalMc: est.typicalMc,
     maxMc: est.maxMc,
@@ -59,9 +61,10 @@ interface RefusalInput {
   est: Estimate;
   availableMc: number;
   approvedMc: number | undefined;
+  spendLimits: SpendLimit[];
 }
 
-/** The first refusal `POST /v1/generations` would answer, in the order it checks: plan, runs in flight, trained model, approval, credits. */
+/** The first refusal `POST /v1/generations` would answer, in the order it checks: plan, runs in flight, trained model, approval, spend limits, credits. */
 async function refusalFor(db: Db, ctx: EstimateContext, r: RefusalInput): Promise<EstimateRefusal | null> {
   const counts = await runsToday(db, r.accountId, ctx.now());
   try {
@@ -77,6 +80,12 @@ async function refusalFor(db: Db, ctx: EstimateContext, r: RefusalInput): Promis
   }
   if (r.approvedMc !== undefined && r.est.maxMc > r.approvedMc) {
     return { status: 409, code: 'price_changed', message: 'the price changed since you approved it; please approve the new estimate', details: { estimateMaxMc: r.est.maxMc, estimateTypicalMc: r.est.typicalMc, approvedMc: r.approvedMc } };
+  }
+  try {
+    await refuseOverSpendLimit(db, ctx.catalog, r.accountId, r.spendLimits, runScopeOf(ctx.catalog, r.request.modelId ?? null, r.request.workflowId ?? null), r.est.maxMc, ctx.now());
+  } catch (e) {
+    if (e instanceof ApiError) return { status: e.status, code: e.code, message: e.message, details: e.details as Record<string, unknown> };
+    throw e;
   }
   if (r.est.maxMc > r.availableMc) {
     return { status: 402, code: 'insufficient_credits', message: `this run needs up to ${creditsText(r.est.maxMc)}; you have ${creditsText(r.availableMc)} available`, details: { neededMc: r.est.maxMc, availableMc: r.availableMc } };

@@ -17,6 +17,7 @@ import { closeHold, holdWrites } from '../wallet/holds';
 import { expireDue, materialize, walletOf } from '../wallet/service';
 import { newId } from '../util';
 import { leaseColumns, type Lease } from './leases';
+import { refuseOverSpendLimit, runScopeOf } from '../wallet/spend-limits';
 
 type GenerationRow = typeof generations.$inferSelect;
 
@@ -123,6 +124,7 @@ export async function acceptGeneration(tx: Tx, ctx: AcceptContext, accountId: st
   if (est.maxMc > body.approvedMc) {
     throw new ApiError(409, 'price_changed', 'the price changed since you approved it; please approve the new estimate', { estimateMaxMc: est.maxMc, estimateTypicalMc: est.typicalMc, approvedMc: body.approvedMc });
   }
+  await refuseOverSpendLimit(tx, catalog, accountId, account.spendLimits, runScopeOf(catalog, request.modelId ?? null, request.workflowId ?? null), est.maxMc, nowMs);
   const heldMc = est.maxMc;
   const id = newId('gen');
   const deadlineMs = nowMs + catalog.policies.holdTimeoutMs;
@@ -148,7 +150,7 @@ export async function acceptGeneration(tx: Tx, ctx: AcceptContext, accountId: st
     .returning()
     .prepare('accept_run')
     .execute();
-  if (ctx.accepted) ctx.accepted(plan.id, await walletOf(tx, account, nowMs));
+  if (ctx.accepted) ctx.accepted(plan.id, await walletOf(tx, account, nowMs, catalog));
   return generationView(row!);
 }
 

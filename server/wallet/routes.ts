@@ -4,11 +4,13 @@ import { ledgerQuerySchema } from '../../shared/api/index';
 import { accountAuth } from '../http/auth';
 import type { ServerContext } from '../http/context';
 import { ledgerAfter } from './ledger';
+import { spendLimitRoutes } from './spend-limit-routes';
 import { serveStream, SSE_HEARTBEAT_MS, type OpenStreams } from './stream';
 
 export function walletRoutes(ctx: ServerContext, streams: OpenStreams, heartbeatMs = SSE_HEARTBEAT_MS): FastifyPluginAsyncZod {
   return async (app) => {
     app.addHook('onRequest', accountAuth(ctx.db, ctx.clock));
+    await app.register(spendLimitRoutes(ctx));
     app.get('/v1/wallet', async (req) => ctx.wallet(req.accountId));
     app.get('/v1/wallet/events', (req, reply) => serveStream(ctx, streams, req, reply, heartbeatMs));
     app.get('/v1/ledger', { schema: { querystring: ledgerQuerySchema } }, async (req) => {

@@ -13,6 +13,7 @@ import type { Db, Tx } from '../db/open';
 import { newId } from '../util';
 import { latestLedgerId } from './ledger';
 import { isKnownGranted, rememberGranted } from './grant-memo';
+import { spendStates } from './spend-limits';
 
 type GrantRow = typeof grants.$inferSelect;
 
@@ -195,8 +196,9 @@ async function listedGrants(tx: Tx, accountId: string, nowMs: number): Promise<{
 }
 
 /** Reads the wallet inside a transaction that already holds the account lock and has materialised at `nowMs`. Every number comes from shared/rules. */
-export async function walletOf(tx: Tx, account: AccountRow, nowMs: number): Promise<Wallet> {
+export async function walletOf(tx: Tx, account: AccountRow, nowMs: number, catalog?: Catalog): Promise<Wallet> {
   const { grants: live, revision } = await listedGrants(tx, account.id, nowMs);
+  const limits = catalog ? await spendStates(tx, catalog, account.id, account.spendLimits, nowMs) : [];
   return {
     accountId: account.id,
     displayName: account.displayName,
@@ -207,6 +209,7 @@ export async function walletOf(tx: Tx, account: AccountRow, nowMs: number): Prom
     grants: live,
     nextDailyResetMs: nextUtcMidnight(nowMs),
     revision,
+    ...(limits.length > 0 ? { spendLimits: limits } : {}),
   };
 }
 
@@ -220,6 +223,6 @@ export async function readWallet(db: Db | Tx, accountId: string, catalog: Catalo
     const account = await lockAccount(tx, accountId);
     const nowMs = now();
     const changed = await materialize(tx, account, catalog, nowMs);
-    return { wallet: await walletOf(tx, account, nowMs), changed };
+    return { wallet: await walletOf(tx, account, nowMs, catalog), changed };
   });
 }

@@ -3,8 +3,11 @@ import { z } from 'zod';
 import { GRANT_KINDS } from '../rules/grants';
 import { runRequestSchema, usageSchema } from '../rules/pricing';
 import { safeString } from './text';
+import { spendLimitStateSchema } from './spend-limits';
 import { trainingAllowanceSchema } from './training';
+import { walletSubscriptionSchema } from './payments';
 
+export * from './spend-limits';
 export * from './training';
 
 const mc = z.int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
@@ -66,6 +69,10 @@ export const walletSchema = z.object({
   revision: z.int().min(0),
   /** the plan's training allowance in its current period (absent from servers before training) */
   training: trainingAllowanceSchema.optional(),
+  /** the live subscription, and what its period's end will bring; null: none (absent from servers before it) */
+  subscription: walletSubscriptionSchema.nullable().optional(),
+  /** the account's spend limits with their windows' spend (absent from servers before them; empty: none set) */
+  spendLimits: z.array(spendLimitStateSchema).max(20).optional(),
 });
 export type Wallet = z.infer<typeof walletSchema>;
 
@@ -85,7 +92,8 @@ export const catalogResponseSchema = z.object({
 export const catalogKeySchema = z.object({ publicKey: z.string().max(200), keyId: z.string().max(64) });
 
 // ---- ledger ----
-export const LEDGER_KINDS = ['grant', 'expiry', 'hold', 'capture', 'release', 'void', 'refund', 'purchase', 'adjustment'] as const;
+/** payment_failed: a payment that did not go through (no credits change; its details say what, how much and why) */
+export const LEDGER_KINDS = ['grant', 'expiry', 'hold', 'capture', 'release', 'void', 'refund', 'purchase', 'adjustment', 'payment_failed'] as const;
 export const LEDGER_PAGE_MAX = 1000;
 export const ledgerEntrySchema = z.object({
   id: z.int().min(1),
