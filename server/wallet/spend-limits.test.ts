@@ -14,7 +14,7 @@ const SLOW = '[slow]';
 class SlowWhenAsked extends EngineRouter {
   private readonly slow = new LocalEngine({ latencyMs: 60_000 });
   constructor() {
-    super(enginesConfigSchema.parse({}));
+    super(enginesConfigSchema.parse({ local: { concurrency: 64 } })); // slow runs never keep the others waiting
   }
   override engineFor(runs: readonly ResolvedRun[]): Engine {
     return runs.some((r) => r.prompt.includes(SLOW)) ? this.slow : super.engineFor(runs);
