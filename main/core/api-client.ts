@@ -7,6 +7,7 @@ import {
   purchasePageSchema, purchaseSchema, subscriptionChangeAnswerSchema, subscriptionViewSchema,
   type CreateEstimateBody, type CreateGenerationBody, type EstimateAnswer, type Generation, type Wallet,
   trainingListSchema, trainingSchema, type CreateTrainingBody, type Training,
+  spendLimitsAnswerSchema, type SetSpendLimitsBody,
 } from '../../shared/api/index';
 import { MAX_MESSAGE_BYTES } from '../../shared/ipc/bridge-protocol';
 import { clockOffsetMs } from '../../shared/rules/schedule';
@@ -68,7 +69,7 @@ export class CreditsApiClient {
   }
 
   /** One request with the token; a failure to get any answer becomes an ApiClientError ('timeout' or 'offline'). */
-  private async send(method: 'GET' | 'POST', url: string, opts: SendOptions = {}): Promise<AxiosResponse> {
+  private async send(method: 'GET' | 'POST' | 'PUT', url: string, opts: SendOptions = {}): Promise<AxiosResponse> {
     try {
       return await this.http.request({
         method,
@@ -87,12 +88,17 @@ export class CreditsApiClient {
     }
   }
 
-  private async request<S extends z.ZodType>(schema: S, method: 'GET' | 'POST', url: string, opts: SendOptions = {}): Promise<z.output<S>> {
+  private async request<S extends z.ZodType>(schema: S, method: 'GET' | 'POST' | 'PUT', url: string, opts: SendOptions = {}): Promise<z.output<S>> {
     const res = await this.send(method, url, opts);
     if (res.status >= 400) throw statusError(res);
     const parsed = schema.safeParse(res.data);
     if (!parsed.success) throw new ApiClientError('bad_response', `the credits server sent an unexpected answer to ${url}`);
     return parsed.data;
+  }
+
+  /** Replaces the user's spend limits (the operator's stay). */
+  setSpendLimits(body: SetSpendLimitsBody) {
+    return this.request(spendLimitsAnswerSchema, 'PUT', '/v1/spend-limits', { body, purpose: 'to set your spend limits' });
   }
 
   health() {
@@ -196,6 +202,11 @@ export class CreditsApiClient {
 
   startSubscription(body: { planId: string; period: string; country: string }, idempotencyKey: string) {
     return this.request(purchaseSchema, 'POST', '/v1/subscription', { body, headers: { 'idempotency-key': idempotencyKey }, purpose: 'to start the checkout' });
+  }
+
+  /** Takes back a cancel at the period's end (409 nothing_to_resume, or subscription_period_ended once the period is over). */
+  resumeSubscription(idempotencyKey: string) {
+    return this.request(subscriptionChangeAnswerSchema, 'POST', '/v1/subscription/resume', { body: {}, headers: { 'idempotency-key': idempotencyKey }, purpose: 'to resume the plan' });
   }
 
   changeSubscription(body: { planId: string; period: string } | null, idempotencyKey: string) {

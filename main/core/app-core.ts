@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { EMBEDDED_FLAG, LOCAL_ACCOUNT_ID, LOCAL_NAME_FLAG, type ReadyMessage } from '../../shared/api/embedded';
 import { GENERATION_ID_PATTERN, OUTPUT_NAME_PATTERN, type Generation, type Training } from '../../shared/api/index';
+import type { SetSpendLimitsBody } from '../../shared/api/spend-limits';
 import type { WalletView } from '../../shared/ipc/contract';
 import { CatalogSignatureError, CatalogStore } from './catalog-store';
 import { GenerationsCore } from './generations';
@@ -12,6 +13,7 @@ import { planFromCache } from './planner';
 import { TrainingsCore } from './trainings';
 import { WarningsCore } from './warnings';
 import { PurchasesCore } from './purchases';
+import { ReceiptsCore, type SaveFile } from './receipts';
 import { cacheSecret } from './stores';
 import { CreditsApiClient } from './api-client';
 import type { Timeouts } from './http';
@@ -20,6 +22,7 @@ import type { KeyValueStore, TokenStore } from './stores';
 import { ServerSupervisor, type Spawner } from './supervisor';
 import { WalletCache } from './wallet-cache';
 import { WalletSync } from './wallet-sync';
+import { UserFacingError } from './ipc-dispatch';
 
 export type ServerChoice =
   | { kind: 'embedded'; entry: string; spawn: Spawner; extraArgs?: string[]; localName?: string }
@@ -40,6 +43,8 @@ export interface AppCoreOptions {
   openExternal?: ((url: string) => boolean) | undefined;
   /** how long a request, and an open event stream without a byte, may take before the server counts as not answering */
   timeouts?: Timeouts | undefined;
+  /** saves a file main wrote (a receipt): Electron asks where with a save dialog, browser mode offers it as a download */
+  saveFile?: SaveFile | undefined;
 }
 
 /** Emits the IPC events for the renderer ('walletView', 'catalogView', 'generation', 'notice', 'warnings', 'historyChanged') and 'notify'. */
@@ -50,6 +55,7 @@ export class AppCore extends EventEmitter {
   readonly history: HistoryStore;
   readonly warnings: WarningsCore;
   readonly purchases: PurchasesCore;
+  readonly receipts: ReceiptsCore;
   readonly trainings: TrainingsCore;
   readonly supervisor: ServerSupervisor | null = null;
   readonly handlers: IpcHandlers;
@@ -67,6 +73,7 @@ export class AppCore extends EventEmitter {
     this.warnings = new WarningsCore(opts.store);
     this.purchases = new PurchasesCore({ store: opts.store, sync: this.sync, openExternal: opts.openExternal });
     this.trainings = new TrainingsCore({ store: opts.store, sync: this.sync });
+    this.receipts = new ReceiptsCore({ history: this.history, purchase: (id) => this.purchases.lookup(id), saveFile: opts.saveFile });
     this.generations = new GenerationsCore({ store: opts.store, sync: this.sync, catalog: this.catalog, outputUrl: opts.outputUrl, ...now });
     if (opts.server.kind === 'embedded') {
       const name = opts.server.localName ?? os.userInfo().username;
@@ -142,6 +149,8 @@ export class AppCore extends EventEmitter {
         const day = new Date(this.sync.serverNow()).toISOString().slice(0, 10);
         return { csv, fileName: `credits-history-${day}.csv`, rows: csv.split('\r\n').length - 2 };
       },
+      getReceipt: ({ entryId }) => this.receipts.receipt(entryId),
+      saveReceipt: ({ entryId }) => this.receipts.save(entryId),
       getSpendChart: () => this.history.spendByDay(this.sync.serverNow()),
       getWarnings: () => this.warnings.current,
       getStoreState: () => this.purchases.refresh(),
@@ -150,12 +159,22 @@ export class AppCore extends EventEmitter {
       subscribe: ({ planId, period, country }) => this.purchases.subscribe(planId, period, country),
       changeSubscription: (body) => this.purchases.change(body),
       cancelSubscription: () => this.purchases.change(null),
+      resumeSubscription: () => this.purchases.change('resume'),
       getPurchase: ({ id }) => this.purchases.get(id),
+      setSpendLimits: (body) => this.setSpendLimits(body),
       planCosts: (input) => planFromCache(this.catalog, this.sync, input),
       listTrainings: () => this.trainings.refresh(),
       startTraining: (body) => this.trainings.start(body),
       cancelTraining: ({ id }) => this.trainings.cancel(id),
     };
+  }
+
+  /** Sets the user's spend limits on the server (they live there, for every device) and answers the wallet that now carries them. */
+  private async setSpendLimits(body: SetSpendLimitsBody): Promise<WalletView> {
+    const client = this.sync.client;
+    if (!client || this.sync.view.connection !== 'online') throw new UserFacingError('offline', "You're offline. Spend limits are kept by the credits server: set them when it answers.");
+    await client.setSpendLimits(body);
+    return this.sync.refresh();
   }
 
   /** A client for the server at `url`, with the configured time limits. */

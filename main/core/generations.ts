@@ -5,11 +5,12 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { stableJson } from '../../shared/api/canonical-json';
 import { FINISHED_STATUSES, type Generation } from '../../shared/api/index';
-import { findPlan } from '../../shared/catalog/schema';
+import { findPlan, type Catalog } from '../../shared/catalog/schema';
 import { checkEntitlements, EntitlementError } from '../../shared/rules/entitlements';
 import { isSameOrNewerGeneration } from '../../shared/rules/generation-order';
 import { creditsText as credits } from '../../shared/rules/money';
 import { estimate, expandRequest, PricingError, runRequestSchema, type RunRequest } from '../../shared/rules/pricing';
+import { bindingLimit, runScopeOf, spendLimitRefusal, type SpendLimitState } from '../../shared/rules/spend-limits';
 import type { GenerationView, PreflightResult, Settings } from '../../shared/ipc/contract';
 import { ApiClientError, type CreditsApiClient } from './api-client';
 import type { CatalogStore } from './catalog-store';
@@ -126,6 +127,8 @@ export class GenerationsCore extends EventEmitter {
     }
     const availableMc = wallet.availableMc - this.inFlightMc();
     const result: PreflightResult = { estimate: est, stale, availableMc, autoApprove: est.maxMc <= this.settings().autoApproveMc, refusal: null };
+    const overLimit = this.overSpendLimit(catalog, raw, wallet.spendLimits ?? [], est.maxMc);
+    if (overLimit) return { ...result, refusal: overLimit };
     if (availableMc < est.maxMc) {
       return { ...result, refusal: { code: 'insufficient_credits', message: `This run can cost up to ${credits(est.maxMc)}; you have ${credits(Math.max(0, availableMc))} available${this.inFlightMc() > 0 ? ' after the runs in progress' : ''}.` } };
     }
@@ -134,6 +137,19 @@ export class GenerationsCore extends EventEmitter {
       return { ...result, refusal: { code: 'offline', message: `${why} The estimate is from your saved price list; running needs the credits server.` } };
     }
     return result;
+  }
+
+  /**
+   * The spend limit a run would pass, from the synced limits (works offline: a window that ended since starts from nothing), in the
+   * server's words; runs being sent count as held under every limit until the wallet shows them.
+   */
+  private overSpendLimit(catalog: Catalog, raw: RunRequest, limits: readonly SpendLimitState[], amountMc: number): PreflightResult['refusal'] {
+    const pending = this.inFlightMc();
+    const held = limits.map((l) => ({ ...l, heldMc: l.heldMc + pending }));
+    const binding = bindingLimit(held, runScopeOf(catalog, raw.modelId, raw.workflowId), amountMc, this.opts.sync.serverNow());
+    if (!binding) return null;
+    const r = spendLimitRefusal(binding, amountMc, (id) => catalog.models.find((m) => m.id === id)?.name);
+    return { code: r.code, message: `${r.message.charAt(0).toUpperCase()}${r.message.slice(1)}.` };
   }
 
   private client(): CreditsApiClient {

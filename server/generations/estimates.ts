@@ -8,7 +8,8 @@ import type { Db } from '../db/open';
 import { ApiError } from '../http/errors';
 import { getAccount } from '../accounts/service';
 import type { SpendLimit } from '../../shared/rules/spend-limits';
-import { refuseOverSpendLimit, runScopeOf } from '../wallet/spend-limits';
+import { runScopeOf } from '../../shared/rules/spend-limits';
+import { refuseOverSpendLimit } from '../wallet/spend-limits';
 import { pricingRefusal, refuseApprovalOverLimit, refuseOverInFlightLimit, runsToday } from './service';
 
 export interface EstimateContext {

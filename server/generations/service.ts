@@ -17,7 +17,8 @@ import { closeHold, holdWrites } from '../wallet/holds';
 import { expireDue, materialize, walletOf } from '../wallet/service';
 import { newId } from '../util';
 import { leaseColumns, type Lease } from './leases';
-import { refuseOverSpendLimit, runScopeOf } from '../wallet/spend-limits';
+import { runScopeOf } from '../../shared/rules/spend-limits';
+import { refuseOverSpendLimit } from '../wallet/spend-limits';
 
 type GenerationRow = typeof generations.$inferSelect;
 

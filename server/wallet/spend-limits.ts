@@ -1,17 +1,10 @@
 // Spend limits on the server: each window's spend counted under the account's lock (captures charged in it, open holds taken in it), the refusal a hold gets, and setting the limits.
 import { eq, sql } from 'drizzle-orm';
 import type { Catalog } from '../../shared/catalog/schema';
-import { bindingLimit, spendLimitRefusal, spendWindowOf, limitApplies, type RunScope, type SpendLimit, type SpendLimitState, type SpendWindow } from '../../shared/rules/spend-limits';
+import { bindingLimit, spendLimitRefusal, spendWindowOf, limitApplies, runScopeOf, type RunScope, type SpendLimit, type SpendLimitState, type SpendWindow } from '../../shared/rules/spend-limits';
 import type { Db, Tx } from '../db/open';
 import { accounts, generations, holds } from '../db/schema';
 import { ApiError } from '../http/errors';
-
-/** The models and modalities a run touches, from the catalog (a workflow: each block's). */
-export function runScopeOf(catalog: Catalog, modelId: string | null, workflowId: string | null): RunScope {
-  const modelIds = modelId ? [modelId] : (catalog.workflows.find((w) => w.id === workflowId)?.blocks.map((b) => b.modelId) ?? []);
-  const modalities = modelIds.flatMap((id) => catalog.models.find((m) => m.id === id)?.modality ?? []);
-  return { modelIds, modalities: [...new Set(modalities)] };
-}
 
 interface SpendRow {
   model_id: string | null;
@@ -81,3 +74,5 @@ export async function setSpendLimits(tx: Tx, accountId: string, current: readonl
   await tx.update(accounts).set({ spendLimits: next }).where(eq(accounts.id, accountId));
   return next;
 }
+
+

@@ -1,11 +1,11 @@
 // The renderer↔main contract: every method's input and output schema and the events main pushes; the preload and browser bridge are built from it.
 import { z } from 'zod';
-import { BILLING_PERIODS, createTrainingBodySchema, generationSchema, purchaseSchema, subscriptionChangeAnswerSchema, subscriptionViewSchema, trainingSchema, walletSchema } from '../api/index';
+import { BILLING_PERIODS, createTrainingBodySchema, generationSchema, purchaseSchema, setSpendLimitsBodySchema, subscriptionChangeAnswerSchema, subscriptionViewSchema, trainingSchema, walletSchema } from '../api/index';
 import { GRANT_KINDS } from '../rules/grants';
 import { catalogSchema } from '../catalog/schema';
 import { runRequestSchema } from '../rules/pricing';
 import type { IpcEventName, IpcMethodName } from './names';
-import { historyEntriesInputSchema, historyEntriesSchema, historyFilterSchema, historyPageSchema } from './history-contract';
+import { historyEntriesInputSchema, historyEntriesSchema, historyFilterSchema, historyPageSchema, receiptInputSchema, receiptSchema, savedReceiptSchema } from './history-contract';
 import { planInputSchema, planViewSchema } from './planner-contract';
 
 export { planInputSchema, planViewSchema, type PlanInput, type PlanView } from './planner-contract';
@@ -157,6 +157,10 @@ export const ipcMethods = {
   /** a run row's ledger entries, by id (those still held locally) */
   historyEntries: { input: historyEntriesInputSchema, output: historyEntriesSchema },
   exportHistoryCsv: { input: z.object({ filter: historyFilterSchema }).strict(), output: z.object({ csv: z.string(), fileName: z.string(), rows: z.int().min(0) }) },
+  /** the receipt of a purchase, renewal, refund or failed payment in History */
+  getReceipt: { input: receiptInputSchema, output: receiptSchema },
+  /** main writes the receipt as a file: a save dialog in Electron, a download address in browser mode */
+  saveReceipt: { input: receiptInputSchema, output: savedReceiptSchema },
   getSpendChart: { input: noInput, output: spendChartSchema },
   getWarnings: { input: noInput, output: warningsSchema },
   getStoreState: { input: noInput, output: storeStateSchema },
@@ -165,7 +169,11 @@ export const ipcMethods = {
   subscribe: { input: z.object({ planId: z.string().min(1).max(80), period: z.enum(BILLING_PERIODS), country }).strict(), output: checkoutStartedSchema },
   changeSubscription: { input: z.object({ planId: z.string().min(1).max(80), period: z.enum(BILLING_PERIODS) }).strict(), output: subscriptionChangeAnswerSchema.extend({ opened: z.boolean() }) },
   cancelSubscription: { input: noInput, output: subscriptionChangeAnswerSchema.extend({ opened: z.boolean() }) },
+  /** takes back a cancel at the period's end, until the period ends */
+  resumeSubscription: { input: noInput, output: subscriptionChangeAnswerSchema.extend({ opened: z.boolean() }) },
   getPurchase: { input: z.object({ id: z.string().regex(/^pur_[A-Za-z0-9_-]{1,40}$/) }).strict(), output: purchaseSchema },
+  /** the user's spend limits, all at once (the operator's stay); answered with the wallet that carries them */
+  setSpendLimits: { input: setSpendLimitsBodySchema, output: walletViewSchema },
   /** the offline cost planner, computed by main from the cached catalog and wallet (works with the server stopped) */
   planCosts: { input: planInputSchema, output: planViewSchema },
   /** training jobs: from the server when online, else the last list main kept */

@@ -1,5 +1,5 @@
 // Spend limits (CREDIT-RULES §11): credits per UTC day, week or month, for everything or one model or modality; which binds a run, and the refusal's words.
-import type { CatalogModel } from '../catalog/schema';
+import type { Catalog, CatalogModel } from '../catalog/schema';
 import { creditsText } from './money';
 import { startOfUtcDay, startOfUtcWeek } from './schedule';
 
@@ -44,6 +44,13 @@ export function spendWindowOf(window: SpendWindow, nowMs: number): { startMs: nu
 export interface RunScope {
   modelIds: readonly string[];
   modalities: readonly CatalogModel['modality'][];
+}
+
+/** The models and modalities a run touches, from the catalog (a workflow: each block's). */
+export function runScopeOf(catalog: Catalog, modelId: string | null | undefined, workflowId: string | null | undefined): RunScope {
+  const modelIds = modelId ? [modelId] : (catalog.workflows.find((w) => w.id === workflowId)?.blocks.map((b) => b.modelId) ?? []);
+  const modalities = modelIds.flatMap((id) => catalog.models.find((m) => m.id === id)?.modality ?? []);
+  return { modelIds, modalities: [...new Set(modalities)] };
 }
 
 export function limitApplies(scope: SpendScope, run: RunScope): boolean {

@@ -52,6 +52,26 @@ describe('pre-flight gate', () => {
     expect(gens.preflight({ modelId: 'flux-schnell', junk: 1 } as never).refusal?.code).toBe('invalid_request');
   });
 
+  it('refuses a run over a spend limit in the server\'s words, from the synced limits, online and offline', async () => {
+    const { gens, sync, client, catalog, s } = await setup();
+    await sync.useClient(client);
+    await catalog.sync(client, Date.now() + sync.view.clockOffsetMs);
+    await client.setSpendLimits({ limits: [{ window: 'day', limitMc: 1_500 }] });
+    expect((await gens.start({ modelId: 'flux-schnell', prompt: 'one' }, 1_000)).status).toBe('queued');
+    await s.credits.runner.idle();
+    await sync.refresh();
+    expect(sync.view.wallet?.spendLimits).toMatchObject([{ window: 'day', limitMc: 1_500, spentMc: 1_000, heldMc: 0 }]);
+    const refused = gens.preflight({ modelId: 'flux-schnell', prompt: 'two' });
+    expect(refused.refusal).toEqual({ code: 'spend_limit_reached', message: 'This run could cost up to 1 credit, more than the 0.5 credits left of your daily spend limit of 1.5 credits (1 credit spent and 0 credits held); it resets 2026-11-23 00:00 UTC.' });
+    // the server says the same
+    const e = await client.estimate({ request: { modelId: 'flux-schnell', prompt: 'two' } });
+    expect(e.refusal?.message).toBe(refused.refusal!.message.replace(/^T/, 't').replace(/\.$/, ''));
+    await s.credits.app.close();
+    await sync.refresh();
+    expect(gens.preflight({ modelId: 'flux-schnell', prompt: 'two' }).refusal?.code).toBe('spend_limit_reached');
+    await expect(gens.start({ modelId: 'flux-schnell', prompt: 'two' }, 1_000)).rejects.toMatchObject({ code: 'spend_limit_reached' });
+  });
+
   it('offline: the estimate still works and running is refused', async () => {
     const { gens, sync, client, catalog, s } = await setup();
     await sync.useClient(client);
