@@ -1,8 +1,9 @@
-// Settings: the auto-approve limit under which runs start without a confirmation, the low-balance level, and where the sign-in is kept.
+// Settings: the auto-approve limit under which runs start without a confirmation, the low-balance level, spend limits, and where the sign-in is kept.
 import { useEffect, useId, useState } from 'react';
 import { CreditAmountError, formatCredits, parseCredits } from '../../../../shared/rules/money';
 import { SETTINGS_MAX_MC, type TokenStorage } from '../../../../shared/ipc/contract';
 import { useAppStore } from '../../stores/app-store';
+import { SpendLimitsSection } from './SpendLimits';
 
 const TOKEN_STORAGE_TEXT: Record<TokenStorage, { warn: boolean; text: string }> = {
   encrypted: { warn: false, text: "Your sign-in is saved on this computer, encrypted with your system's keychain." },
@@ -70,6 +71,7 @@ export function SettingsPage() {
           </p>
         )}
       </form>
+      <SpendLimitsSection />
       {settings && (
         <section className="settings-form" aria-labelledby={`${id}-signin`}>
           <h2 id={`${id}-signin`}>Sign-in</h2>
