@@ -136,6 +136,9 @@ test('keyboard only: pick a model, write a prompt, see the estimate, generate, a
   cleanup.push(app.proc);
   await page.goto(app.launchUrl);
   await expect(bar(page).getByTestId('available-credits')).toHaveText('60', { timeout: 30_000 });
+  // the price list comes after the balance: until it has, the page shows "Loading prices…" and holds nothing a Tab can reach, so
+  // a Tab pressed then leaves the page (on a busy machine the fresh clone's run did, 2 of 2 times): wait for the form
+  await expect(page.getByLabel('Model')).toBeVisible({ timeout: 30_000 });
 
   // the first Tab reaches the skip link, which takes the focus past the sidebar
   await page.keyboard.press('Tab');
