@@ -2,13 +2,14 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Readable } from 'node:stream';
-import { app, BrowserWindow, ipcMain, Notification, protocol, safeStorage, session, shell, utilityProcess, type WebContents, type WebFrameMain } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Notification, protocol, safeStorage, session, shell, utilityProcess, type WebContents, type WebFrameMain } from 'electron';
 import Store from 'electron-store';
 import { IPC_EVENT_NAMES, IPC_METHOD_NAMES, ipcChannel, ipcEventChannel } from '../shared/ipc/contract';
 import { AppCore, type ServerChoice } from './core/app-core';
 import { dispatch } from './core/ipc-dispatch';
 import { parseTimeouts } from './core/http';
 import { ensurePrivateDir, makePrivate, privateStoreOptions } from './core/private-files';
+import { saveWithDialog } from './core/receipts';
 import type { KeyValueStore } from './core/stores';
 import type { Spawner } from './core/supervisor';
 import { EncryptedTokenStore } from './core/token-store';
@@ -105,6 +106,8 @@ async function main(): Promise<void> {
     timeouts: parseTimeouts(process.env.CREDITS_REQUEST_TIMEOUT_MS, process.env.CREDITS_STREAM_IDLE_MS),
     outputUrl: (id, name) => `${OUTPUT_SCHEME}://run/${encodeURIComponent(id)}/${encodeURIComponent(name)}`,
     openExternal: (url) => openExternalIfAllowed(url, externalOrigins, (u) => shell.openExternal(u)),
+    // a receipt is saved where the user chooses in the system's save dialog
+    saveFile: (name, text) => saveWithDialog(name, text, (o) => (mainWindow ? dialog.showSaveDialog(mainWindow, o) : dialog.showSaveDialog(o))),
   });
   appCore = core;
   // Outputs stream from the credits server through main, which holds the token; the renderer only sees this scheme.

@@ -6,12 +6,12 @@ import path from 'node:path';
 import { z } from 'zod';
 import { ledgerEntrySchema, type LedgerEntry } from '../../shared/api/index';
 import type { HistoryFilter, HistoryRow } from '../../shared/ipc/contract';
-import { formatCredits } from '../../shared/rules/money';
 import { MS_PER_DAY, startOfUtcDay, utcDayKey } from '../../shared/rules/schedule';
-import { GRANT_KIND_LABELS, LEDGER_KIND_LABELS } from '../../shared/rules/labels';
-import type { GrantKind } from '../../shared/rules/grants';
 import type { CreditsApiClient } from './api-client';
+import { historyCsv } from './history-csv';
 import { HistoryGrouping, matchesEntry, matchesGroup, prepareFilter, rowOf, type Group } from './history-rows';
+
+export { csvField } from './history-csv';
 
 export const MAX_HISTORY = 100_000;
 export const SYNC_PAGE = 1_000;
@@ -218,35 +218,9 @@ export class HistoryStore {
     return out;
   }
 
-  /** CSV of what the filters show, newest first, with a header; amounts in credits with up to 3 decimals. */
+  /** CSV of what the filters show, newest first, with a header; amounts in credits with up to 3 decimals (columns: history-csv.ts). */
   csv(f: HistoryFilter): string {
-    const header = ['id', 'time_utc', 'kind', 'kind_label', 'amount_credits', 'held_or_released_credits', 'model', 'label', 'prompt', 'generation', 'grant', 'grant_kind', 'grant_kind_label', 'note'];
-    const lines = [header.join(',')];
-    for (const e of this.filteredEntries(f)) {
-      const d = e.details;
-      const side = typeof d.heldMc === 'number' && e.kind === 'hold' ? d.heldMc : typeof d.releasedMc === 'number' ? d.releasedMc : 0;
-      lines.push(
-        [
-          String(e.id),
-          new Date(e.atMs).toISOString(),
-          e.kind,
-          LEDGER_KIND_LABELS[e.kind],
-          formatCredits(e.amountMc).replace(/,/g, ''),
-          formatCredits(side as number).replace(/,/g, ''),
-          str(d.modelId),
-          str(d.label),
-          str(d.prompt),
-          str(d.generationId),
-          e.grantId ?? '',
-          str(d.grantKind),
-          GRANT_KIND_LABELS[str(d.grantKind) as GrantKind] ?? '',
-          str(d.note),
-        ]
-          .map(csvField)
-          .join(','),
-      );
-    }
-    return `${lines.join('\r\n')}\r\n`;
+    return historyCsv(this.filteredEntries(f));
   }
 
   /** Credits spent per UTC day by model over the last `days` days (server time). */
@@ -265,10 +239,4 @@ export class HistoryStore {
     }
     return out;
   }
-}
-
-/** RFC 4180 quoting, and a leading ' for values a spreadsheet would run as a formula. */
-export function csvField(v: string): string {
-  const safe = /^[=+\-@\t\r]/.test(v) && !/^-?\d+(\.\d+)?$/.test(v) ? `'${v}` : v;
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }

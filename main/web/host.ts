@@ -14,6 +14,7 @@ import { parseTimeouts, type Timeouts } from '../core/http';
 import { FileTokenStore, type KeyValueStore } from '../core/stores';
 import { ensurePrivateDir, makePrivate, privateStoreOptions } from '../core/private-files';
 import { nodeSpawner } from '../core/supervisor';
+import { Downloads } from './downloads';
 import { z } from 'zod';
 import { BRIDGE_PATH, BRIDGE_SCRIPT_PATH, MAX_MESSAGE_BYTES, OUTPUTS_PATH, type HostMessage } from '../../shared/ipc/bridge-protocol';
 
@@ -53,7 +54,7 @@ interface BridgeClient {
   close(): void;
 }
 
-function createCore(opts: HostOptions, outputsKey: string): AppCore {
+function createCore(opts: HostOptions, outputsKey: string, downloads: Downloads): AppCore {
   const store = openPrivateStore(opts.dataDir);
   const tokenStore = new FileTokenStore(path.join(opts.dataDir, 'account-token'));
   if (opts.token) tokenStore.set(opts.token);
@@ -68,6 +69,9 @@ function createCore(opts: HostOptions, outputsKey: string): AppCore {
     log: (l) => process.stderr.write(`${l}\n`),
     catalogKey: opts.catalogKey,
     timeouts: opts.timeouts,
+    saveFile: downloads.saveFile,
+    // alerts become system notifications in the page, through its Notification API
+    notifications: 'page',
     outputUrl: (id, name) => `${OUTPUTS_PATH}/${encodeURIComponent(id)}/${encodeURIComponent(name)}?k=${outputsKey}`,
   });
 }
@@ -140,10 +144,13 @@ export async function startHost(opts: HostOptions): Promise<{ url: string; launc
   const launchToken = randomBytes(24).toString('base64url');
   // Outputs are loaded by <img>/<audio> tags, which cannot send headers: a separate per-launch key, given only to the page.
   const outputsKey = randomBytes(18).toString('base64url');
-  const core = createCore(opts, outputsKey);
+  // files main writes for the page (receipts) are downloads: once each, at an address only the page is told
+  const downloads = new Downloads();
+  const core = createCore(opts, outputsKey, downloads);
   const app = Fastify({ logger: false, bodyLimit: 1024 });
   await app.register(fastifyWebsocket, { options: { maxPayload: MAX_MESSAGE_BYTES } });
   await registerPages(app, core, opts, outputsKey);
+  downloads.register(app);
   let origin = '';
   const sockets = registerBridge(app, core, launchToken, () => origin);
   const address = await app.listen({ host: '127.0.0.1', port: opts.port });

@@ -1,6 +1,9 @@
 // The `stripe` payment provider, with the official SDK: Checkout Sessions (payment for packs, subscription for plans) and webhooks checked by constructEvent.
 import Stripe from 'stripe';
 import { ProviderError, WebhookSignatureError, type CheckoutRequest, type CheckoutSession, type PaymentEvent, type PaymentProvider } from './provider';
+import { translateStripeEvent } from './stripe-events';
+
+export { translateStripeEvent };
 
 export const STRIPE_SIGNATURE_HEADER = 'stripe-signature';
 export const STRIPE_TIMEOUT_MS = 15_000;
@@ -18,11 +21,6 @@ export interface StripeOptions {
   returnUrl?: string | undefined;
 }
 
-type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj => (v && typeof v === 'object' ? (v as Obj) : {});
-/** An id field that may be expanded into its object. */
-const idOf = (v: unknown): string | null => (typeof v === 'string' ? v : typeof obj(v).id === 'string' ? (obj(v).id as string) : null);
-const secondsToMs = (v: unknown): number | null => (typeof v === 'number' && Number.isSafeInteger(v) ? v * 1000 : null);
 const INTERVALS = { weekly: 'week', monthly: 'month', yearly: 'year' } as const;
 
 export class StripePaymentProvider implements PaymentProvider {
@@ -76,6 +74,10 @@ export class StripePaymentProvider implements PaymentProvider {
     else await this.stripe.subscriptions.cancel(subscriptionRef);
   }
 
+  async resumeSubscription(subscriptionRef: string): Promise<void> {
+    await this.stripe.subscriptions.update(subscriptionRef, { cancel_at_period_end: false });
+  }
+
   async changeSubscriptionPrice(subscriptionRef: string, price: { name: string; priceMinor: number; currency: string; period: 'weekly' | 'monthly' | 'yearly' }): Promise<void> {
     const sub = await this.stripe.subscriptions.retrieve(subscriptionRef);
     const item = sub.items.data[0];
@@ -99,65 +101,5 @@ export class StripePaymentProvider implements PaymentProvider {
       throw new WebhookSignatureError((e as Error).message);
     }
     return translateStripeEvent(event);
-  }
-}
-
-function checkoutEvent(eventId: string, type: string, s: Obj): PaymentEvent {
-  const purchaseId = (typeof obj(s.metadata).purchaseId === 'string' ? (obj(s.metadata).purchaseId as string) : null) ?? (typeof s.client_reference_id === 'string' ? s.client_reference_id : null);
-  if (!purchaseId) return { kind: 'ignored', eventId, type };
-  if (type === 'checkout.session.async_payment_failed') return { kind: 'payment_failed', eventId, purchaseId, code: 'async_payment_failed', message: 'the bank declined the payment' };
-  if (type === 'checkout.session.expired') return { kind: 'checkout_canceled', eventId, purchaseId };
-  // a completed session whose payment is still processing (bank debits) waits for async_payment_succeeded
-  if (s.payment_status !== 'paid' && s.payment_status !== 'no_payment_required') return { kind: 'ignored', eventId, type };
-  const paymentId = idOf(s.payment_intent) ?? idOf(s.invoice) ?? (s.id as string);
-  const country = obj(obj(s.customer_details).address).country;
-  return {
-    kind: 'payment_succeeded', eventId, purchaseId, paymentId, billingCountry: typeof country === 'string' && /^[A-Z]{2}$/.test(country) ? country : null,
-    subscriptionRef: idOf(s.subscription), periodStartMs: null, periodEndMs: null,
-  };
-}
-
-/** The subscription an invoice bills: `parent.subscription_details.subscription` (API 2025 and later) or `subscription` (before). */
-const invoiceSubscription = (inv: Obj): string | null => idOf(obj(obj(inv.parent).subscription_details).subscription) ?? idOf(inv.subscription);
-
-function invoiceEvent(eventId: string, type: string, inv: Obj): PaymentEvent {
-  const subscriptionRef = invoiceSubscription(inv);
-  const invoiceId = idOf(inv);
-  if (!subscriptionRef || !invoiceId) return { kind: 'ignored', eventId, type };
-  if (type === 'invoice.payment_failed') return { kind: 'invoice_failed', eventId, subscriptionRef, invoiceId };
-  // the first invoice is the checkout's: its period was granted when the session completed
-  if (inv.billing_reason === 'subscription_create') return { kind: 'ignored', eventId, type };
-  const line = obj(obj(inv.lines).data instanceof Array ? (obj(inv.lines).data as unknown[])[0] : null);
-  const periodStartMs = secondsToMs(obj(line.period).start) ?? secondsToMs(inv.period_start);
-  const periodEndMs = secondsToMs(obj(line.period).end) ?? secondsToMs(inv.period_end);
-  if (periodStartMs === null || periodEndMs === null || periodEndMs <= periodStartMs) return { kind: 'ignored', eventId, type };
-  return { kind: 'invoice_paid', eventId, subscriptionRef, invoiceId, periodStartMs, periodEndMs };
-}
-
-/** Stripe's events in the provider-neutral words; anything else is recorded and ignored. */
-export function translateStripeEvent(event: Stripe.Event): PaymentEvent {
-  const o = obj(event.data.object);
-  const eventId = event.id;
-  switch (event.type) {
-    case 'checkout.session.completed':
-    case 'checkout.session.async_payment_succeeded':
-    case 'checkout.session.async_payment_failed':
-    case 'checkout.session.expired':
-      return checkoutEvent(eventId, event.type, o);
-    case 'invoice.paid':
-    case 'invoice.payment_failed':
-      return invoiceEvent(eventId, event.type, o);
-    case 'customer.subscription.updated':
-      return idOf(o) ? { kind: 'subscription_updated', eventId, subscriptionRef: idOf(o)!, cancelAtPeriodEnd: o.cancel_at_period_end === true, status: String(o.status).slice(0, 40) } : { kind: 'ignored', eventId, type: event.type };
-    case 'customer.subscription.deleted':
-      return idOf(o) ? { kind: 'subscription_ended', eventId, subscriptionRef: idOf(o)! } : { kind: 'ignored', eventId, type: event.type };
-    case 'charge.refunded':
-    case 'charge.dispute.created': {
-      const paymentId = idOf(o.payment_intent);
-      if (!paymentId) return { kind: 'ignored', eventId, type: event.type };
-      return { kind: event.type === 'charge.refunded' ? 'refunded' : 'disputed', eventId, paymentId };
-    }
-    default:
-      return { kind: 'ignored', eventId, type: event.type.slice(0, 120) };
   }
 }

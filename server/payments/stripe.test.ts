@@ -122,7 +122,7 @@ describe.each(DRIVERS)('stripe provider on %s (real SDK, local stand-in)', (driv
     expect(await available(token)).toBe(0);
   });
 
-  it('a subscription: a session in subscription mode, its first period, a renewal by invoice (once), cancel at Stripe, and its end', async () => {
+  it('a subscription: a session in subscription mode, its first period, a renewal by invoice (once), cancel and resume at Stripe, and its end', async () => {
     const { token } = await s.newAccount('free');
     const p = (await s.as(token, 'POST', '/v1/subscription', { planId: 'starter', period: 'weekly', country: 'US' })).body;
     expect(api.sessionFor(p.id).params).toMatchObject({ mode: 'subscription', 'line_items[0][price_data][recurring][interval]': 'week', 'subscription_data[metadata][purchaseId]': p.id });
@@ -152,8 +152,35 @@ describe.each(DRIVERS)('stripe provider on %s (real SDK, local stand-in)', (driv
 
     expect((await s.as(token, 'POST', '/v1/subscription/cancel', {})).status).toBe(200);
     expect(api.calls.filter((c) => c.path === '/v1/subscriptions/sub_1').at(-1)?.params).toEqual({ cancel_at_period_end: 'true' });
+    // the change of period the cancel replaced is taken back at Stripe: a resume renews at the plan's own price
+    expect(api.calls.filter((c) => c.path === '/v1/subscriptions/sub_1' && c.method === 'POST').at(-2)?.params).toMatchObject({ 'items[0][price_data][unit_amount]': '499', 'items[0][price_data][recurring][interval]': 'week' });
+    // resumed before the period ends: cancel_at_period_end back to false at Stripe; then cancelled again
+    const resumed = await s.as(token, 'POST', '/v1/subscription/resume', {});
+    expect(resumed.body.subscription).toMatchObject({ planId: 'starter', cancelAtPeriodEnd: false });
+    expect(api.calls.filter((c) => c.path === '/v1/subscriptions/sub_1').at(-1)?.params).toEqual({ cancel_at_period_end: 'false' });
+    expect((await s.as(token, 'POST', '/v1/subscription/cancel', {})).status).toBe(200);
     await deliver(signed('customer.subscription.deleted', { id: 'sub_1', object: 'subscription', status: 'canceled' }));
     expect((await s.as(token, 'GET', '/v1/subscription')).body).toMatchObject({ planId: 'free', status: 'none' });
+  });
+
+  it('receipts: the charge gives the card, the session the country; a renewal is a purchase with its amount, refunded by its payment', async () => {
+    const { token } = await s.newAccount('free');
+    const p = (await s.as(token, 'POST', '/v1/purchases', { packId: 'pack-200', country: 'US' })).body;
+    await deliver(signed('checkout.session.completed', completed(p.id, { payment_intent: `pi_${p.id}`, customer_details: { address: { country: 'CA' } } })));
+    await deliver(signed('charge.succeeded', { id: `ch_${p.id}`, object: 'charge', payment_intent: `pi_${p.id}`, payment_method_details: { type: 'card', card: { brand: 'mastercard', last4: '4444' } }, billing_details: { address: { country: 'CA' } } }));
+    expect((await s.as(token, 'GET', `/v1/purchases/${p.id}`)).body).toMatchObject({ status: 'paid', paymentMethod: { brand: 'mastercard', last4: '4444' }, billingCountry: 'CA' });
+
+    const sub = (await s.as(token, 'POST', '/v1/subscription', { planId: 'starter', period: 'weekly', country: 'US' })).body;
+    await deliver(signed('checkout.session.completed', completed(sub.id, { mode: 'subscription', subscription: 'sub_r', invoice: `in_first_${sub.id}`, payment_intent: null })));
+    const first = (await s.as(token, 'GET', '/v1/subscription')).body;
+    const startS = Math.floor(first.currentPeriodEndMs / 1000);
+    const parent = { subscription_details: { subscription: 'sub_r' } };
+    await deliver(signed('invoice.paid', { id: 'in_r2', object: 'invoice', billing_reason: 'subscription_cycle', parent, amount_paid: 499, currency: 'usd', payment_intent: 'pi_r2', customer_address: { country: 'GB' }, lines: { data: [{ period: { start: startS, end: startS + WEEK_S } }] } }));
+    const renewal = ((await s.as(token, 'GET', '/v1/purchases')).body.items as any[]).find((x) => x.kind === 'renewal');
+    expect(renewal).toMatchObject({ status: 'paid', priceMinor: 499, currency: 'USD', billingCountry: 'GB', grantExpiresAtMs: (startS + WEEK_S) * 1000, paymentMethod: null });
+    await deliver(signed('charge.succeeded', { id: 'ch_r2', object: 'charge', payment_intent: 'pi_r2', payment_method_details: { type: 'card', card: { brand: 'visa', last4: '1881' } }, billing_details: { address: {} } }));
+    await deliver(signed('charge.refunded', { id: 'ch_r2', object: 'charge', payment_intent: 'pi_r2', amount_refunded: 499, currency: 'usd', refunded: true }));
+    expect((await s.as(token, 'GET', `/v1/purchases/${renewal.id}`)).body).toMatchObject({ status: 'refunded', paymentMethod: { brand: 'visa', last4: '1881' }, refundedMinor: 499, takenBackMc: 200_000 });
   });
 
   it('records and ignores events it does not act on', async () => {

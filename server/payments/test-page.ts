@@ -1,6 +1,8 @@
-// The test provider's checkout page (pay, decline, cancel, or a card that needs authentication first; every choice goes through the signed webhook) and the return page.
+// The test provider's checkout page (pay, decline, cancel, or a card that needs authentication first, each a named test card; every choice goes through the signed webhook) and the return page.
 import { formatMoney } from '../../shared/rules/money';
 import { countryName } from '../../shared/rules/purchases';
+import { paymentMethodText } from '../../shared/rules/receipts';
+import { TEST_CARDS } from './test-provider';
 
 export interface CheckoutInfo {
   name: string;
@@ -12,6 +14,7 @@ export interface CheckoutInfo {
 }
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const card = (m: { brand: string; last4: string }) => escapeHtml(paymentMethodText(m));
 
 const SCRIPT = `
 const id = location.pathname.split('/').pop();
@@ -45,9 +48,9 @@ export function checkoutPage(info: CheckoutInfo): string {
 <p><strong>${escapeHtml(info.name)}</strong>${info.subscription ? ' (subscription)' : ''}<br>${escapeHtml(price)} ${escapeHtml(info.currency)}</p>
 <label>Billing country <input id="country" value="${escapeHtml(info.country)}" maxlength="2" size="3"></label> <span class="note">${escapeHtml(countryName(info.country))}</span>
 ${open ? `<p>
-<button data-action="pay">Pay ${escapeHtml(price)}</button>
-<button data-action="pay_with_authentication">Pay with a card that needs authentication</button>
-<button data-action="decline">Use a card that is declined</button>
+<button data-action="pay">Pay ${escapeHtml(price)} with ${card(TEST_CARDS.pay)}</button>
+<button data-action="pay_with_authentication">Pay with a card that needs authentication (${card(TEST_CARDS.authenticated)})</button>
+<button data-action="decline">Use a card that is declined (${card(TEST_CARDS.declined)})</button>
 <button data-action="cancel">Cancel</button></p>
 <div id="auth" hidden><p>Test bank: confirm this payment?</p><button data-action="authenticate">Complete authentication</button></div>` : `<p>This checkout is ${escapeHtml(info.status)}.</p>`}
 <p id="result" role="status"></p>

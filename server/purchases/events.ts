@@ -6,6 +6,7 @@ import { purchases } from '../db/schema';
 import type { Tx } from '../db/open';
 import type { PaymentEvent, PaymentProvider } from '../payments/provider';
 import type { EventOutcome } from '../payments/service';
+import { recordCountryRefund, recordPaymentDetails } from './receipts';
 import { failPurchase, grantPack, lockPurchase, markPaid, takeBack, type PurchaseRow } from './service';
 
 type Succeeded = Extract<PaymentEvent, { kind: 'payment_succeeded' }>;
@@ -14,7 +15,7 @@ export interface PurchaseEventDeps {
   catalog: Catalog;
   provider: PaymentProvider;
   /** a plan's checkout was paid: the subscriptions domain starts the plan and answers the grant of its first period (null when subscriptions are not wired) */
-  subscriptionPaid: ((tx: Tx, p: PurchaseRow, ev: Succeeded, nowMs: number) => Promise<{ grantId: string | null; after: EventOutcome['after'] }>) | null;
+  subscriptionPaid: ((tx: Tx, p: PurchaseRow, ev: Succeeded, nowMs: number) => Promise<{ grantId: string | null; expiresAtMs: number; after: EventOutcome['after'] }>) | null;
 }
 
 const nothing = (accountId: string | null = null): EventOutcome => ({ accountId, after: [] });
@@ -32,18 +33,32 @@ async function onSucceeded(tx: Tx, deps: PurchaseEventDeps, ev: Succeeded, nowMs
   if (p.providerPaymentId === ev.paymentId || (await paymentUsedElsewhere(tx, p.provider, ev.paymentId, p.id))) return nothing(p.accountId);
   // a second, different payment for a purchase already paid: the buyer paid twice, and the second is given back
   if (p.status === 'paid' || p.status === 'refunded' || p.status === 'disputed') return refund();
+  // a renewal is paid by the provider's billing (invoice events), never through a checkout
+  if (p.kind === 'renewal') return refund();
   if (ev.billingCountry !== null && !isCountryAllowed(deps.catalog, ev.billingCountry)) {
-    await tx.update(purchases).set({ status: 'refunded', providerPaymentId: ev.paymentId, failureCode: 'country_not_allowed', failureMessage: `${countryRefusal(deps.catalog, ev.billingCountry)}; the payment was refunded`, updatedAtMs: nowMs }).where(eq(purchases.id, p.id));
+    await recordCountryRefund(tx, p, ev, `${countryRefusal(deps.catalog, ev.billingCountry)}; the payment was refunded`, nowMs);
     return refund();
   }
   if (p.kind === 'pack') {
-    await grantPack(tx, deps.catalog, p, ev.paymentId, nowMs);
+    await grantPack(tx, deps.catalog, p, ev, nowMs);
     return nothing(p.accountId);
   }
   if (!deps.subscriptionPaid) return refund();
   const started = await deps.subscriptionPaid(tx, p, ev, nowMs);
-  await markPaid(tx, p, ev.paymentId, started.grantId, nowMs);
+  await markPaid(tx, p, ev, started.grantId, started.expiresAtMs, nowMs);
   return { accountId: p.accountId, after: started.after };
+}
+
+/** The card and country a provider reports apart from the payment: the purchase paid by it, else the one it names if not paid by another. */
+async function onDetails(tx: Tx, deps: PurchaseEventDeps, ev: Extract<PaymentEvent, { kind: 'payment_details' }>, nowMs: number): Promise<EventOutcome> {
+  let p = await lockPurchase(tx, { provider: deps.provider.name, paymentId: ev.paymentId });
+  if (!p && ev.purchaseId) {
+    const named = await lockPurchase(tx, { id: ev.purchaseId });
+    if (named && named.provider === deps.provider.name && (named.providerPaymentId === null || named.providerPaymentId === ev.paymentId)) p = named;
+  }
+  if (!p) return nothing();
+  await recordPaymentDetails(tx, p, ev, nowMs);
+  return nothing(p.accountId);
 }
 
 /** The purchase events' handler; returns null for events that are not about purchases. */
@@ -55,17 +70,19 @@ export async function applyPurchaseEvent(tx: Tx, deps: PurchaseEventDeps, ev: Pa
     case 'checkout_canceled': {
       const p = await lockPurchase(tx, { id: ev.purchaseId });
       if (!p || p.provider !== deps.provider.name || (p.status !== 'pending' && p.status !== 'failed')) return nothing(p?.accountId ?? null);
-      if (ev.kind === 'payment_failed') await failPurchase(tx, p, 'failed', ev.code, `the payment failed: ${ev.message}; nothing was charged`, nowMs);
-      else await failPurchase(tx, p, 'canceled', 'checkout_canceled', 'the checkout was canceled; nothing was charged', nowMs);
+      if (ev.kind === 'payment_failed') await failPurchase(tx, p, 'failed', { code: ev.code, message: `the payment failed: ${ev.message}; nothing was charged`, providerMessage: ev.message, paymentMethod: ev.paymentMethod }, nowMs);
+      else await failPurchase(tx, p, 'canceled', { code: 'checkout_canceled', message: 'the checkout was canceled; nothing was charged' }, nowMs);
       return nothing(p.accountId);
     }
     case 'refunded':
     case 'disputed': {
       const p = await lockPurchase(tx, { provider: deps.provider.name, paymentId: ev.paymentId });
       if (!p || p.status !== 'paid') return nothing(p?.accountId ?? null);
-      await takeBack(tx, p, ev.kind, nowMs);
+      await takeBack(tx, p, ev.kind, ev.kind === 'refunded' ? (ev.amountMinor ?? null) : null, nowMs);
       return nothing(p.accountId);
     }
+    case 'payment_details':
+      return onDetails(tx, deps, ev, nowMs);
     default:
       return null;
   }

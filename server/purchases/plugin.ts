@@ -36,7 +36,7 @@ export function moneyInRoutes(ctx: ServerContext, opts: MoneyInOptions): Fastify
     testProvider?.connect(receive);
     const describe = async (id: string) => {
       const p = await findPurchaseRow(ctx.db, id);
-      return p ? { name: p.name, priceMinor: p.priceMinor, currency: p.currency, country: p.country, status: p.status, subscription: p.kind === 'subscription' } : null;
+      return p && p.kind !== 'renewal' ? { name: p.name, priceMinor: p.priceMinor, currency: p.currency, country: p.country, status: p.status, subscription: p.kind === 'subscription' } : null;
     };
     await app.register(paymentRoutes({ receive, testProvider, describe }));
     await app.register(purchaseRoutes(ctx, provider, opts.publicUrl));

@@ -1,7 +1,7 @@
 // Purchases: create a pack's checkout (country rule first), read them, and apply the provider's events: grant once, fail, cancel, take back on refund or dispute.
 import { and, desc, eq, gt, sql } from 'drizzle-orm';
 import type { Catalog } from '../../shared/catalog/schema';
-import { purchaseSchema, type Purchase } from '../../shared/api/index';
+import { purchaseSchema, type PaymentMethod, type Purchase } from '../../shared/api/index';
 import { checkNewGrant, TooManyGrantsError } from '../../shared/rules/grants';
 import { CreditAmountError, formatCredits, formatMoney } from '../../shared/rules/money';
 import { countryRefusal, takeBackOf } from '../../shared/rules/purchases';
@@ -13,6 +13,7 @@ import { ApiError, notFound } from '../http/errors';
 import { ProviderError, type CheckoutRequest, type PaymentProvider } from '../payments/provider';
 import { insertGrant, loadGrants, materialize } from '../wallet/service';
 import { newId } from '../util';
+import { methodColumns, methodOfRow, receiptDetails, recordFailedPayment, type PaidWith } from './receipts';
 
 export type PurchaseRow = typeof purchases.$inferSelect;
 
@@ -25,6 +26,7 @@ export function purchaseView(r: PurchaseRow): Purchase {
     id: r.id, kind: r.kind, status: r.status, packId: r.packId, planId: r.planId, period: r.period, name: r.name, creditsMc: r.creditsMc, priceMinor: r.priceMinor,
     currency: r.currency, country: r.country, checkoutUrl: r.checkoutUrl, createdAtMs: r.createdAtMs, paidAtMs: r.paidAtMs, grantId: r.grantId, takenBackMc: r.takenBackMc,
     failure: r.failureCode ? { code: r.failureCode, message: r.failureMessage ?? r.failureCode } : null,
+    paymentMethod: methodOfRow(r), billingCountry: r.billingCountry, grantExpiresAtMs: r.grantExpiresAtMs, refundedAtMs: r.refundedAtMs, refundedMinor: r.refundedMinor,
   });
 }
 
@@ -114,16 +116,17 @@ export async function lockPurchase(tx: Tx, where: { id: string } | { provider: s
 }
 
 /** Grants a paid pack once: the purchase's status (under its lock) and the grant's unique source both guard it. The grant's ledger entry is the receipt. */
-export async function grantPack(tx: Tx, catalog: Catalog, p: PurchaseRow, paymentId: string, nowMs: number): Promise<string> {
+export async function grantPack(tx: Tx, catalog: Catalog, p: PurchaseRow, paid: PaidWith, nowMs: number): Promise<string> {
   const account = await lockAccount(tx, p.accountId);
   await materialize(tx, account, catalog, nowMs);
   const price = formatMoney({ amountMinor: p.priceMinor, currency: p.currency });
+  const expiresAtMs = packExpiry(nowMs);
   const grantId = await insertGrant(tx, {
-    accountId: p.accountId, kind: 'pack', amountMc: p.creditsMc, effectiveAtMs: nowMs, expiresAtMs: packExpiry(nowMs), paid: true,
+    accountId: p.accountId, kind: 'pack', amountMc: p.creditsMc, effectiveAtMs: nowMs, expiresAtMs, paid: true,
     note: `${p.name}, bought for ${price}`, sourceRef: `purchase:${p.id}`, ledgerKind: 'purchase',
-    details: { purchaseId: p.id, packId: p.packId, label: `${p.name} — ${price} ${p.currency}`, priceMinor: p.priceMinor, currency: p.currency, country: p.country, paymentId },
+    details: { ...receiptDetails(p, paid, expiresAtMs), packId: p.packId, label: `${p.name} — ${price} ${p.currency}`, country: p.country },
   }, nowMs);
-  await tx.update(purchases).set({ status: 'paid', providerPaymentId: paymentId, paidAtMs: nowMs, grantId, updatedAtMs: nowMs }).where(eq(purchases.id, p.id));
+  await markPaid(tx, p, paid, grantId, expiresAtMs, nowMs);
   return grantId ?? '';
 }
 
@@ -131,7 +134,7 @@ export async function grantPack(tx: Tx, catalog: Catalog, p: PurchaseRow, paymen
  * A refund or a dispute: takes back what is left of the purchase's grant and no run holds (never below zero), and ends the grant now,
  * so what runs in progress release later expires too. What was spent stays spent; the ledger shows the take-back with both numbers.
  */
-export async function takeBack(tx: Tx, p: PurchaseRow, reason: 'refunded' | 'disputed', nowMs: number): Promise<void> {
+export async function takeBack(tx: Tx, p: PurchaseRow, reason: 'refunded' | 'disputed', refundedMinor: number | null, nowMs: number): Promise<void> {
   let taken = 0;
   if (p.grantId) {
     const [g] = await loadGrants(tx, p.accountId, eq(grants.id, p.grantId));
@@ -147,15 +150,21 @@ export async function takeBack(tx: Tx, p: PurchaseRow, reason: 'refunded' | 'dis
       const label = `${p.name} ${reason === 'refunded' ? 'refunded' : 'disputed'}: ${formatCredits(taken)} taken back, ${formatCredits(t.spentMc)} already spent`;
       await tx.insert(ledgerEntries).values({
         accountId: p.accountId, kind: 'refund', amountMc: -taken, grantId: g.id, ref: `${reason}:${p.id}`, atMs: nowMs,
-        details: { reason, purchaseId: p.id, label, packMc: g.amountMc, spentMc: t.spentMc, takenBackMc: taken, pinnedMc: t.pinnedMc, priceMinor: p.priceMinor, currency: p.currency },
+        details: {
+          ...receiptDetails(p, null, null), reason, label, packMc: g.amountMc, spentMc: t.spentMc, takenBackMc: taken, pinnedMc: t.pinnedMc, paidAtMs: p.paidAtMs,
+          ...(reason === 'refunded' ? { refundedMinor: refundedMinor ?? p.priceMinor } : {}),
+        },
       });
     }
   }
-  await tx.update(purchases).set({ status: reason, takenBackMc: p.takenBackMc + taken, updatedAtMs: nowMs }).where(eq(purchases.id, p.id));
+  const money = reason === 'refunded' ? { refundedAtMs: nowMs, refundedMinor: refundedMinor ?? p.priceMinor } : {};
+  await tx.update(purchases).set({ status: reason, takenBackMc: p.takenBackMc + taken, ...money, updatedAtMs: nowMs }).where(eq(purchases.id, p.id));
 }
 
-export async function failPurchase(tx: Tx, p: PurchaseRow, status: 'failed' | 'canceled', code: string, message: string, nowMs: number): Promise<void> {
-  await tx.update(purchases).set({ status, failureCode: code, failureMessage: message, updatedAtMs: nowMs }).where(eq(purchases.id, p.id));
+/** A checkout that failed (in the ledger too, with the card that failed) or was canceled: nothing was charged. */
+export async function failPurchase(tx: Tx, p: PurchaseRow, status: 'failed' | 'canceled', failure: { code: string; message: string; providerMessage?: string; paymentMethod?: PaymentMethod | null | undefined }, nowMs: number): Promise<void> {
+  await tx.update(purchases).set({ status, failureCode: failure.code, failureMessage: failure.message, ...methodColumns(failure.paymentMethod), updatedAtMs: nowMs }).where(eq(purchases.id, p.id));
+  if (status === 'failed') await recordFailedPayment(tx, p, { code: failure.code, message: failure.providerMessage ?? failure.message, paymentMethod: failure.paymentMethod }, nowMs);
 }
 
 /** The newest checkout of that kind still waiting for its payment, if any. */
@@ -164,7 +173,10 @@ export async function pendingCheckoutOf(db: Db | Tx, accountId: string, kind: 'p
   return row?.id ?? null;
 }
 
-/** Marks a plan's checkout paid, with the grant its first period made. */
-export async function markPaid(tx: Tx, p: PurchaseRow, paymentId: string, grantId: string | null, nowMs: number): Promise<void> {
-  await tx.update(purchases).set({ status: 'paid', providerPaymentId: paymentId, paidAtMs: nowMs, grantId, updatedAtMs: nowMs }).where(eq(purchases.id, p.id));
+/** Marks a checkout paid, with the grant it made, when its credits expire, and the card and billing country the provider reported. */
+export async function markPaid(tx: Tx, p: PurchaseRow, paid: PaidWith, grantId: string | null, grantExpiresAtMs: number | null, nowMs: number): Promise<void> {
+  await tx
+    .update(purchases)
+    .set({ status: 'paid', providerPaymentId: paid.paymentId, paidAtMs: nowMs, grantId, grantExpiresAtMs, billingCountry: paid.billingCountry ?? p.billingCountry, ...methodColumns(paid.paymentMethod), updatedAtMs: nowMs })
+    .where(eq(purchases.id, p.id));
 }

@@ -8,8 +8,13 @@ const nonNeg = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
 export const PURCHASE_STATUSES = ['pending', 'paid', 'failed', 'canceled', 'refunded', 'disputed'] as const;
 export type PurchaseStatus = (typeof PURCHASE_STATUSES)[number];
 export const BILLING_PERIODS = ['weekly', 'monthly', 'yearly'] as const;
+export const PURCHASE_KINDS = ['pack', 'subscription', 'renewal'] as const;
 export const PURCHASE_ID_PATTERN = /^pur_[A-Za-z0-9_-]{1,40}$/;
 export const PURCHASE_PAGE_MAX = 100;
+
+/** A card as a receipt names it: its brand as the provider spells it (visa, mastercard, amex…) and its last 4 digits. */
+export const paymentMethodSchema = z.object({ brand: z.string().regex(/^[a-z0-9_]{1,40}$/), last4: z.string().regex(/^[0-9]{4}$/) });
+export type PaymentMethod = z.infer<typeof paymentMethodSchema>;
 
 /** An ISO 3166 alpha-2 country code; lower case is accepted and upper-cased. */
 export const countryCodeSchema = z
@@ -25,7 +30,8 @@ export const purchaseListQuerySchema = z.object({ limit: z.coerce.number().int()
 
 export const purchaseSchema = z.object({
   id: z.string(),
-  kind: z.enum(['pack', 'subscription']),
+  /** pack; subscription: a plan's checkout; renewal: a subscription's next period, paid by the provider's billing */
+  kind: z.enum(PURCHASE_KINDS),
   status: z.enum(PURCHASE_STATUSES),
   packId: z.string().nullable(),
   planId: z.string().nullable(),
@@ -45,6 +51,15 @@ export const purchaseSchema = z.object({
   /** credits a refund or dispute took back (what was left of the grant then; what was spent stays spent) */
   takenBackMc: nonNeg,
   failure: z.object({ code: z.string(), message: z.string() }).nullable(),
+  /** the card that paid (or was last declined), as the provider reported it; null until it does (absent from servers before receipts) */
+  paymentMethod: paymentMethodSchema.nullable().default(null),
+  /** the billing address's country, as the provider reported it */
+  billingCountry: z.string().nullable().default(null),
+  /** when the credits it granted expire (as granted; a refund ends them sooner) */
+  grantExpiresAtMs: epochMs.nullable().default(null),
+  /** a refund: when, and how much money was given back (minor units of `currency`) */
+  refundedAtMs: epochMs.nullable().default(null),
+  refundedMinor: nonNeg.nullable().default(null),
 });
 export type Purchase = z.infer<typeof purchaseSchema>;
 export const purchasePageSchema = z.object({ items: z.array(purchaseSchema).max(PURCHASE_PAGE_MAX) });
@@ -55,6 +70,10 @@ export const webhookAnswerSchema = z.object({ received: z.literal(true), duplica
 // ---- subscriptions ----
 export const startSubscriptionBodySchema = z.object({ planId: safeString().min(1).max(80), period: z.enum(BILLING_PERIODS), country: countryCodeSchema }).strict();
 export const changeSubscriptionBodySchema = z.object({ planId: safeString().min(1).max(80), period: z.enum(BILLING_PERIODS) }).strict();
+/** `POST /v1/subscription/resume` takes no fields and answers a subscriptionChangeAnswer: a cancel at the period's end taken back. */
+export const resumeSubscriptionBodySchema = z.object({}).strict().optional();
+/** Its 409s: the subscription is not cancelled (nothing to resume), or its paid period has already ended (subscribe again). */
+export const RESUME_REFUSALS = { nothingToResume: 'nothing_to_resume', periodEnded: 'subscription_period_ended' } as const;
 
 export const subscriptionViewSchema = z.object({
   planId: z.string(),
@@ -72,6 +91,24 @@ export const subscriptionViewSchema = z.object({
   pendingPurchaseId: z.string().nullable(),
 });
 export type SubscriptionView = z.infer<typeof subscriptionViewSchema>;
+
+/**
+ * The live subscription as the wallet carries it: what the server's schedule will do at the period's end (renew, at the plan
+ * and period a downgrade chose; end after a cancel; end when a failed renewal's grace is over), so that a client forecasts
+ * exactly that, offline too. The wallet has null when there is none.
+ */
+export const walletSubscriptionSchema = z.object({
+  planId: z.string(),
+  period: z.enum(BILLING_PERIODS),
+  status: z.enum(['active', 'past_due']),
+  currentPeriodStartMs: epochMs,
+  currentPeriodEndMs: epochMs,
+  cancelAtPeriodEnd: z.boolean(),
+  nextPlanId: z.string().nullable(),
+  nextPeriod: z.enum(BILLING_PERIODS).nullable(),
+  graceUntilMs: epochMs.nullable(),
+});
+export type WalletSubscription = z.infer<typeof walletSubscriptionSchema>;
 export const subscriptionChangeAnswerSchema = z.object({
   subscription: subscriptionViewSchema,
   /** what changes and when, in words */

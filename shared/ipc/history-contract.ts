@@ -1,8 +1,9 @@
-// History's IPC shapes: the filter, and the rows main answers (one per run, with its cost, funding and entry ids; one per other entry).
+// History's IPC shapes: the filter, the rows main answers (one per run, with its cost, funding and entry ids; one per other entry), and receipts.
 import { z } from 'zod';
 import { ledgerEntrySchema, LEDGER_KINDS } from '../api/index';
 import { GRANT_KINDS } from '../rules/grants';
 import { usageSchema } from '../rules/pricing';
+import { RECEIPT_KINDS } from '../rules/receipts';
 
 const mc = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
 const epochMs = z.int().min(0).max(8_640_000_000_000_000);
@@ -87,3 +88,15 @@ export type HistoryPage = z.infer<typeof historyPageSchema>;
 
 export const historyEntriesInputSchema = z.object({ ids: z.array(z.int().min(1)).min(1).max(HISTORY_ENTRIES_MAX) }).strict();
 export const historyEntriesSchema = z.array(ledgerEntrySchema).max(HISTORY_ENTRIES_MAX);
+
+/** A purchase's, renewal's, refund's or failed payment's receipt, as main builds it from the entry and the purchase (shared/rules/receipts.ts). */
+export const receiptSchema = z.object({
+  kind: z.enum(RECEIPT_KINDS),
+  title: z.string().max(200),
+  lines: z.array(z.object({ label: z.string().max(80), value: z.string().max(500) })).max(30),
+  fileName: z.string().max(200),
+});
+export const receiptInputSchema = z.object({ entryId: z.int().min(1) }).strict();
+/** Where the saved receipt went: a path chosen in a save dialog (Electron), or the address the page downloads it from (browser mode). */
+export const savedReceiptSchema = z.object({ saved: z.boolean(), path: z.string().nullable(), downloadUrl: z.string().nullable(), fileName: z.string().max(200) });
+export type SavedReceipt = z.infer<typeof savedReceiptSchema>;

@@ -1,4 +1,4 @@
-// End to end in browser mode with the test provider: buy a pack through the checkout page (balance rises live, receipt in the history), a declined card, a country refused before checkout.
+// End to end in browser mode with the test provider: buy a pack through the checkout page (balance rises live, receipt in the history), a declined card (a failed payment in the history), a country refused before checkout.
 import { expect, test, type Page } from '@playwright/test';
 import { adminCli, screenshotPath, startApp, startServer, tempDir, type Proc } from './app-process';
 
@@ -50,7 +50,7 @@ test('buy a pack: checkout page, pay, the balance rises live and the receipt is 
   await expect(page.getByRole('row', { name: /Credit pack/ })).toContainText('Yes (paid credits)');
 });
 
-test('a declined card grants nothing and says so', async ({ page }) => {
+test('a declined card grants nothing, says so, and the failed payment is in the history', async ({ page }) => {
   await openStore(page);
   const popup = page.waitForEvent('popup');
   await page.getByRole('button', { name: 'Buy 1,100 credits' }).click();
@@ -62,6 +62,11 @@ test('a declined card grants nothing and says so', async ({ page }) => {
   await expect(page.getByTestId('purchase-status')).toContainText('No credits were added');
   await expect(bar(page).getByTestId('available-credits')).toHaveText('60');
   await page.screenshot({ path: screenshotPath('33-store-declined') });
+  // the failed payment is in the history, with what it was for and why
+  await page.getByRole('link', { name: 'History' }).click();
+  const failed = page.getByRole('list', { name: 'History entries' }).getByRole('listitem').filter({ hasText: 'Payment failed' });
+  await expect(failed).toContainText('the card was declined', { timeout: 15_000 });
+  await expect(failed).toContainText('not charged');
 });
 
 test('a country outside the list is refused before any checkout, with the reason', async ({ page }) => {
@@ -80,6 +85,7 @@ test('subscribe to a plan, see it on the wallet page, and cancel it with a confi
   await openStore(page);
   const popup = page.waitForEvent('popup');
   await page.getByRole('list', { name: 'Plans' }).getByRole('listitem', { name: 'Starter' }).getByRole('button', { name: /200 credits weekly/ }).click();
+  await page.getByRole('dialog', { name: 'Subscribe to Starter' }).getByRole('button', { name: 'Continue to checkout' }).click();
   const checkout = await popup;
   await checkout.getByRole('button', { name: 'Pay with a card that needs authentication' }).click();
   await checkout.getByRole('button', { name: 'Complete authentication' }).click();

@@ -252,7 +252,7 @@ describe('CSV export', () => {
     const rows = parseCsv(history.csv({}));
     const [header, ...data] = rows;
     // a stable machine column (kind, grant_kind) beside each human label (kind_label, grant_kind_label)
-    expect(header).toEqual(['id', 'time_utc', 'kind', 'kind_label', 'amount_credits', 'held_or_released_credits', 'model', 'label', 'prompt', 'generation', 'grant', 'grant_kind', 'grant_kind_label', 'note']);
+    expect(header).toEqual(['id', 'time_utc', 'kind', 'kind_label', 'amount_credits', 'held_or_released_credits', 'model', 'label', 'prompt', 'generation', 'grant', 'grant_kind', 'grant_kind_label', 'note', 'amount_minor', 'currency']);
     const truth = (await serverLedger(client)).reverse(); // the export is newest first
     expect(data).toHaveLength(truth.length);
     data.forEach((r, i) => {

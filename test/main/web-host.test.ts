@@ -1,4 +1,4 @@
-// Browser mode's host: serves the renderer with the bridge, answers calls over the WebSocket only with the launch token and same origin.
+// Browser mode's host: serves the renderer with the bridge, answers calls over the WebSocket only with the launch token and same origin, and serves a saved receipt as a one-time download.
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -77,4 +77,48 @@ describe('browser mode host', () => {
     expect(byId[3]).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
     ws.close();
   });
+
+  it("saves a purchase's receipt as a download the page fetches once", async () => {
+    const bought = await server.as(token, 'POST', '/v1/purchases', { packId: 'pack-200', country: 'US' });
+    await fetch(`${server.url}/checkout/test/${bought.body.id}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"action":"pay"}' });
+    const { ws } = await connect(`?token=${launchToken()}`, host.url);
+    const call = callOver(ws);
+    await call('refreshWallet');
+    let entryId = 0;
+    await expect
+      .poll(async () => {
+        const page = (await call('queryHistory', { filter: { kinds: ['purchase'] }, offset: 0, limit: 10 })) as { value: { items: { type: string; entry: { id: number } }[] } };
+        entryId = page.value.items[0]?.entry.id ?? 0;
+        return entryId;
+      }, { timeout: 15_000 })
+      .toBeGreaterThan(0);
+    const saved = (await call('saveReceipt', { entryId })) as { ok: boolean; value: { downloadUrl: string; fileName: string; path: null } };
+    expect(saved).toMatchObject({ ok: true, value: { saved: true, path: null, fileName: `credits-desk-receipt-${bought.body.id}.txt` } });
+    const file = await fetch(`${host.url}${saved.value.downloadUrl}`);
+    expect(file.status).toBe(200);
+    expect(file.headers.get('content-disposition')).toBe(`attachment; filename="${saved.value.fileName}"; filename*=UTF-8''${saved.value.fileName}`);
+    const text = await file.text();
+    expect(text).toContain('Paid with:        Visa •••• 4242');
+    expect(text).toContain(`Purchase:         ${bought.body.id}`);
+    // once: a second fetch, or a guessed address, finds nothing
+    expect((await fetch(`${host.url}${saved.value.downloadUrl}`)).status).toBe(404);
+    expect((await fetch(`${host.url}/__credits/downloads/nope`)).status).toBe(404);
+    ws.close();
+  });
 });
+
+/** Calls window.credits' methods over the bridge socket, as the page does. */
+function callOver(ws: WebSocket): (method: string, input?: unknown) => Promise<unknown> {
+  let next = 100;
+  const waiting = new Map<number, (r: unknown) => void>();
+  ws.on('message', (d) => {
+    const m = JSON.parse(d.toString()) as { type: string; id: number; result: unknown };
+    if (m.type === 'result') waiting.get(m.id)?.(m.result);
+  });
+  return (method, input) =>
+    new Promise((resolve) => {
+      const id = next++;
+      waiting.set(id, resolve);
+      ws.send(JSON.stringify({ type: 'call', id, method, input }));
+    });
+}

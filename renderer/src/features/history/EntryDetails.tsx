@@ -1,8 +1,10 @@
-// The details of one ledger entry: when, what, the estimate, final cost, refund, commercial use and the grants that funded it.
+// The details of one ledger entry: when, what, the estimate, final cost, refund, commercial use, the grants that funded it, and a payment's receipt.
 import type { LedgerEntry } from '../../../../shared/api/index';
 import { usageText, type UsageLike } from '../../lib/format';
 import { creditsText } from '../../../../shared/rules/money';
 import { KIND_LABELS, num, text } from './ledger-labels';
+import { hasReceipt } from './receipt-text';
+import { ReceiptPanel } from './ReceiptPanel';
 
 export function EntryDetails({ entry, onClose }: { entry: LedgerEntry; onClose: () => void }) {
   const d = entry.details;
@@ -11,7 +13,7 @@ export function EntryDetails({ entry, onClose }: { entry: LedgerEntry; onClose: 
     ['When', new Date(entry.atMs).toLocaleString()],
     ['Kind', KIND_LABELS[entry.kind]],
   ];
-  if (text(d.label)) rows.push(['Run', text(d.label)]);
+  if (text(d.label)) rows.push([hasReceipt(entry) ? 'What' : 'Run', text(d.label)]);
   if (text(d.prompt)) rows.push(['Prompt', text(d.prompt)]);
   if (num(d.estimateMaxMc) !== null) rows.push(['Estimate (most)', creditsText(num(d.estimateMaxMc)!)]);
   if (num(d.heldMc) !== null) rows.push(['Held', creditsText(num(d.heldMc)!)]);
@@ -51,6 +53,7 @@ export function EntryDetails({ entry, onClose }: { entry: LedgerEntry; onClose: 
           </ul>
         </>
       )}
+      {hasReceipt(entry) && <ReceiptPanel key={entry.id} entryId={entry.id} />}
     </aside>
   );
 }

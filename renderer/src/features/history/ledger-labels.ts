@@ -12,6 +12,7 @@ export function describe(e: LedgerEntry): string {
   const d = e.details;
   if (e.kind === 'grant') return text(d.note) || `${text(d.grantKind) || 'credits'} grant`;
   if (e.kind === 'expiry') return `${text(d.grantKind) || 'credits'} expired unused`;
+  if (e.kind === 'payment_failed') return [text(d.label) || text(d.name), text(d.message)].filter(Boolean).join(': ');
   return text(d.label) || text(d.modelId) || text(d.generationId) || '';
 }
 
@@ -20,6 +21,7 @@ export function amountText(e: LedgerEntry): string {
   const d = e.details;
   if (e.kind === 'hold') return `(${formatCredits(num(d.heldMc) ?? 0)} held)`;
   if (e.kind === 'release' || e.kind === 'void') return `(${formatCredits(num(d.releasedMc) ?? 0)} returned)`;
+  if (e.kind === 'payment_failed') return 'not charged';
   return `${e.amountMc > 0 ? '+' : ''}${formatCredits(e.amountMc)}`;
 }
 

@@ -1,8 +1,11 @@
 // How a run's row reads to a person: its status, what it cost ("Charged 3 credits"), where the credits came from, what it made.
-import type { FundingByKind, HistoryRunRow, RunRowStatus } from '../../../../shared/ipc/contract';
-import type { GrantKind } from '../../../../shared/rules/grants';
+import type { HistoryRunRow, RunRowStatus } from '../../../../shared/ipc/contract';
+import { fundingText } from '../../../../shared/rules/labels';
 import { creditsText, formatCredits } from '../../../../shared/rules/money';
 import { usageText } from '../../lib/format';
+
+/** one copy of a run's funding words, shared with the CSV export */
+export { fundingText };
 
 export const RUN_STATUS_LABELS: Record<RunRowStatus, string> = {
   held: 'In progress',
@@ -10,22 +13,6 @@ export const RUN_STATUS_LABELS: Record<RunRowStatus, string> = {
   partial: 'Partly delivered',
   refunded: 'Refunded',
 };
-
-/** the credits of a grant kind, as a source: "from daily credits, then pack" */
-const SOURCE_WORDS: Record<GrantKind, string> = {
-  daily: 'daily credits',
-  trial: 'signup credits',
-  subscription: 'subscription credits',
-  pack: 'pack',
-  bonus: 'bonus credits',
-  adjustment: 'adjusted credits',
-};
-
-/** "daily credits, then pack"; with the amounts when more than one kind paid: "daily credits (2), then pack (1)". */
-export function fundingText(lines: readonly FundingByKind[]): string {
-  if (lines.length === 1) return SOURCE_WORDS[lines[0]!.kind];
-  return lines.map((l) => `${SOURCE_WORDS[l.kind]} (${formatCredits(l.amountMc)})`).join(', then ');
-}
 
 /** "Charged 3 credits" / "Refunded — 0 credits" / "Holding up to 5 credits", with where the credits came from. */
 export function runCostText(r: HistoryRunRow): string {

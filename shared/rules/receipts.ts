@@ -1,0 +1,175 @@
+// Receipts: what a purchase's, a renewal's, a refund's or a failed payment's ledger entry says, with the purchase's record when main has it; one text for the app and the saved file.
+import { paymentMethodSchema, type LedgerEntry, type PaymentMethod, type Purchase } from '../api/index';
+import { creditsText, formatMoney } from './money';
+import { countryName } from './purchases';
+import { packExpiry } from './schedule';
+
+export interface ReceiptLine {
+  label: string;
+  value: string;
+}
+export const RECEIPT_KINDS = ['payment', 'renewal', 'refund', 'dispute', 'failed'] as const;
+export type ReceiptKind = (typeof RECEIPT_KINDS)[number];
+export interface Receipt {
+  kind: ReceiptKind;
+  title: string;
+  lines: ReceiptLine[];
+  /** what the saved file is called */
+  fileName: string;
+}
+
+/** The ledger kinds that have a receipt: a payment (a pack, a plan's period), a refund or dispute, a payment that failed. */
+export const RECEIPT_ENTRY_KINDS: ReadonlySet<LedgerEntry['kind']> = new Set(['purchase', 'refund', 'payment_failed']);
+export const hasReceipt = (e: Pick<LedgerEntry, 'kind'>): boolean => RECEIPT_ENTRY_KINDS.has(e.kind);
+
+const NOT_RECORDED = 'Not recorded';
+const BRANDS: Readonly<Record<string, string>> = {
+  visa: 'Visa', mastercard: 'Mastercard', amex: 'American Express', discover: 'Discover', diners: 'Diners Club', jcb: 'JCB', unionpay: 'UnionPay',
+  eftpos_au: 'eftpos Australia', cartes_bancaires: 'Cartes Bancaires', interac: 'Interac',
+};
+
+/** "Visa •••• 4242"; "Not recorded" when the provider did not say. */
+export function paymentMethodText(m: PaymentMethod | null | undefined): string {
+  if (!m) return NOT_RECORDED;
+  const brand = BRANDS[m.brand] ?? `${m.brand.charAt(0).toUpperCase()}${m.brand.slice(1).replace(/_/g, ' ')}`;
+  return `${brand} •••• ${m.last4}`;
+}
+
+/** "2026-11-22 12:00 UTC": a receipt's dates are the server's, in UTC, the same wherever it is read. */
+export function utcText(ms: number): string {
+  const iso = new Date(ms).toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+}
+
+const countryText = (code: string | null) => (code ? `${countryName(code)} (${code})` : NOT_RECORDED);
+const moneyText = (minor: number | null, currency: string | null) => (minor !== null && currency ? `${formatMoney({ amountMinor: minor, currency })} ${currency}` : NOT_RECORDED);
+const str = (v: unknown): string | null => (typeof v === 'string' && v ? v : null);
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isSafeInteger(v) ? v : null);
+const methodOf = (v: unknown): PaymentMethod | null => {
+  const m = paymentMethodSchema.safeParse(v);
+  return m.success ? m.data : null;
+};
+
+/** What the entry and the purchase say, merged: the purchase's record first (a provider may report the card after the payment), the entry's own for a failed payment (the card that failed). */
+interface Facts {
+  purchaseId: string | null;
+  kind: Purchase['kind'] | null;
+  bought: string;
+  priceMinor: number | null;
+  currency: string | null;
+  paymentMethod: PaymentMethod | null;
+  billingCountry: string | null;
+  paidAtMs: number | null;
+  expiresAtMs: number | null;
+  paymentId: string | null;
+}
+
+function kindOf(d: Record<string, unknown>, p: Purchase | null): Purchase['kind'] | null {
+  if (p) return p.kind;
+  const k = str(d.purchaseKind);
+  if (k === 'pack' || k === 'subscription' || k === 'renewal') return k;
+  return d.grantKind === 'pack' || str(d.packId) ? 'pack' : str(d.planId) ? 'subscription' : null;
+}
+
+function boughtText(name: string | null, kind: Purchase['kind'] | null, label: string | null): string {
+  if (!name) return label ?? NOT_RECORDED;
+  if (kind === 'pack') return `${name} (credit pack)`;
+  if (kind === 'subscription') return `${name} subscription`;
+  if (kind === 'renewal') return `${name} subscription, renewal`;
+  return name;
+}
+
+function factsOf(e: LedgerEntry, p: Purchase | null): Facts {
+  const d = e.details;
+  const own = e.kind === 'payment_failed';
+  const pick = <T>(fromEntry: T | null, fromPurchase: T | null | undefined): T | null => (own ? (fromEntry ?? fromPurchase ?? null) : (fromPurchase ?? fromEntry ?? null));
+  const kind = kindOf(d, p);
+  const paidAtMs = p?.paidAtMs ?? num(d.paidAtMs) ?? (e.kind === 'purchase' ? e.atMs : null);
+  const ruleExpiry = kind === 'pack' && e.kind === 'purchase' ? packExpiry(e.atMs) : null;
+  return {
+    purchaseId: str(d.purchaseId) ?? p?.id ?? null,
+    kind,
+    bought: boughtText(str(d.name) ?? p?.name ?? null, kind, str(d.label)),
+    priceMinor: num(d.priceMinor) ?? p?.priceMinor ?? null,
+    currency: str(d.currency) ?? p?.currency ?? null,
+    paymentMethod: pick(methodOf(d.paymentMethod), p?.paymentMethod),
+    billingCountry: pick(str(d.billingCountry), p?.billingCountry),
+    paidAtMs,
+    expiresAtMs: p?.grantExpiresAtMs ?? num(d.expiresAtMs) ?? num(d.periodEndMs) ?? ruleExpiry,
+    paymentId: str(d.paymentId),
+  };
+}
+
+function paymentReceipt(e: LedgerEntry, f: Facts, p: Purchase | null): Receipt {
+  const renewal = f.kind === 'renewal';
+  const lines: ReceiptLine[] = [];
+  if (f.purchaseId) lines.push({ label: 'Purchase', value: f.purchaseId });
+  lines.push(
+    { label: 'Date', value: utcText(e.atMs) },
+    { label: 'Bought', value: f.bought },
+    { label: 'Amount paid', value: moneyText(f.priceMinor, f.currency) },
+    { label: 'Paid with', value: paymentMethodText(f.paymentMethod) },
+    { label: 'Billing country', value: countryText(f.billingCountry) },
+    { label: 'Credits added', value: creditsText(e.amountMc) },
+  );
+  if (f.expiresAtMs !== null) lines.push({ label: 'Credits expire', value: utcText(f.expiresAtMs) });
+  if (p?.refundedAtMs) lines.push({ label: 'Refunded', value: `${utcText(p.refundedAtMs)} (see its refund receipt)` });
+  if (f.paymentId) lines.push({ label: 'Payment', value: f.paymentId });
+  return { kind: renewal ? 'renewal' : 'payment', title: renewal ? 'Receipt — subscription renewal' : 'Receipt', lines, fileName: fileName('receipt', e, f) };
+}
+
+function takenBackText(e: LedgerEntry, reason: string | null): string {
+  const taken = num(e.details.takenBackMc) ?? Math.max(0, -e.amountMc);
+  const spent = num(e.details.spentMc) ?? 0;
+  if (taken === 0 && spent === 0 && (reason === 'country_not_allowed' || !e.grantId)) return 'None: no credits were added';
+  return `${creditsText(taken)}${spent > 0 ? ` (${creditsText(spent)} already spent stay spent)` : ''}`;
+}
+
+function refundReceipt(e: LedgerEntry, f: Facts, p: Purchase | null): Receipt {
+  const reason = str(e.details.reason);
+  const dispute = reason === 'disputed';
+  const lines: ReceiptLine[] = [];
+  if (f.purchaseId) lines.push({ label: 'Purchase', value: f.purchaseId });
+  lines.push(
+    { label: 'Date', value: utcText(e.atMs) },
+    { label: dispute ? 'Disputed' : 'Refund of', value: `${f.bought}${f.paidAtMs !== null ? `, paid ${utcText(f.paidAtMs)}` : ''}` },
+    { label: dispute ? 'Amount disputed' : 'Amount refunded', value: moneyText(num(e.details.refundedMinor) ?? p?.refundedMinor ?? f.priceMinor, f.currency) },
+    { label: dispute ? 'Paid with' : 'Refunded to', value: paymentMethodText(f.paymentMethod) },
+  );
+  if (reason === 'country_not_allowed') lines.push({ label: 'Billing country', value: countryText(f.billingCountry) });
+  lines.push({ label: 'Credits taken back', value: takenBackText(e, reason) });
+  if (reason === 'country_not_allowed') lines.push({ label: 'Reason', value: `payments from ${countryText(f.billingCountry)} are not accepted` });
+  if (dispute) lines.push({ label: 'Reason', value: 'the payment was disputed with the bank' });
+  return { kind: dispute ? 'dispute' : 'refund', title: dispute ? 'Dispute receipt' : 'Refund receipt', lines, fileName: fileName(dispute ? 'dispute' : 'refund', e, f) };
+}
+
+function failedReceipt(e: LedgerEntry, f: Facts, p: Purchase | null): Receipt {
+  const lines: ReceiptLine[] = [];
+  if (f.purchaseId) lines.push({ label: 'Purchase', value: f.purchaseId });
+  lines.push(
+    { label: 'Date', value: utcText(e.atMs) },
+    { label: 'For', value: f.bought },
+    { label: 'Amount', value: `${moneyText(f.priceMinor, f.currency)} (not charged)` },
+    { label: 'Card', value: paymentMethodText(f.paymentMethod) },
+  );
+  if (f.billingCountry) lines.push({ label: 'Billing country', value: countryText(f.billingCountry) });
+  lines.push({ label: 'Reason', value: str(e.details.message) ?? p?.failure?.message ?? str(e.details.code) ?? NOT_RECORDED });
+  return { kind: 'failed', title: 'Payment failed', lines, fileName: fileName('failed-payment', e, f) };
+}
+
+const fileName = (what: string, e: LedgerEntry, f: Facts) => `credits-desk-${what}-${(f.purchaseId ?? `entry-${e.id}`).replace(/[^A-Za-z0-9_-]/g, '')}.txt`;
+
+/** The receipt of a ledger entry (null for entries that have none), from the entry and the purchase it names when main has it. */
+export function receiptOf(e: LedgerEntry, purchase: Purchase | null): Receipt | null {
+  if (!hasReceipt(e)) return null;
+  const f = factsOf(e, purchase);
+  if (e.kind === 'purchase') return paymentReceipt(e, f, purchase);
+  if (e.kind === 'refund') return refundReceipt(e, f, purchase);
+  return failedReceipt(e, f, purchase);
+}
+
+/** The receipt as a text file: a title, then one "Label: value" line each, aligned. */
+export function receiptText(r: Receipt): string {
+  const oneLine = (s: string) => s.replace(/[\r\n]+/g, ' ');
+  return `Credits Desk — ${oneLine(r.title)}\n\n${r.lines.map((l) => `${`${oneLine(l.label)}:`.padEnd(17)} ${oneLine(l.value)}`).join('\n')}\n`;
+}
