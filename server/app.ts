@@ -32,6 +32,7 @@ import { applySubscriptionEvent, subscriptionPaid } from './subscriptions/events
 import { subscriptionRoutes } from './subscriptions/routes';
 import { newId } from './util';
 import { withTrainingAllowance } from './training/allowance';
+import { walletSubscriptionOf } from './subscriptions/service';
 import { trainingRoutes } from './training/routes';
 import { ownsCustomModel } from './training/service';
 import { TrainingRunner } from './training/trainer';
@@ -149,10 +150,15 @@ function makeTrainer(opts: AppOptions, app: FastifyInstance, runner: GenerationR
   return { trainer, trainingsDir, trainingSpeed, publishTraining };
 }
 
-/** The wallet as every answer and stream shows it: credits, and the training allowance. */
+/** The wallet as every answer and stream shows it: credits, the subscription (its row read once for both) and the training allowance. */
+async function completeWallet(opts: AppOptions, wallet: Wallet): Promise<Wallet> {
+  const { subscription, state } = await walletSubscriptionOf(opts.database.db, opts.catalog, wallet);
+  return withTrainingAllowance(opts.database.db, opts.catalog, { ...wallet, subscription }, state);
+}
+
 async function walletWithAllowance(opts: AppOptions, turns: AccountTurns, accountId: string): Promise<{ wallet: Wallet; changed: boolean }> {
   const r = await turns.run(accountId, () => readWallet(opts.database.db, accountId, opts.catalog, () => opts.clock.now()));
-  return { wallet: await withTrainingAllowance(opts.database.db, opts.catalog, r.wallet), changed: r.changed };
+  return { wallet: await completeWallet(opts, r.wallet), changed: r.changed };
 }
 
 /** The generation runner: the engines' queues, leases and sweeps, publishing each run's changes. */
@@ -205,7 +211,7 @@ export function buildApp(opts: AppOptions): CreditsApp {
     events,
     accountTurns,
     publishWallet: (accountId, wallet) => fanout.publish(accountId, { type: 'wallet', wallet }),
-    completeWallet: (wallet) => withTrainingAllowance(database.db, catalog, wallet),
+    completeWallet: (wallet) => completeWallet(opts, wallet),
     publishGeneration: (accountId, generation) => fanout.publish(accountId, { type: 'generation', generation }),
     sweepers: [],
     wallet: async (accountId) => {

@@ -128,10 +128,11 @@ export class PurchasesCore extends EventEmitter {
     }
   }
 
-  /** A change of plan (null: cancel at the period's end); an upgrade answers a checkout, which is opened and followed. */
-  async change(body: { planId: string; period: string } | null) {
+  /** A change of plan (null: cancel at the period's end; 'resume': that cancel taken back); an upgrade answers a checkout, which is opened and followed. */
+  async change(body: { planId: string; period: string } | null | 'resume') {
     try {
-      const answer = await this.client.changeSubscription(body, `plan-${randomUUID()}`);
+      const key = `plan-${randomUUID()}`;
+      const answer = body === 'resume' ? await this.client.resumeSubscription(key) : await this.client.changeSubscription(body, key);
       this.subscription = answer.subscription;
       const opened = answer.purchase ? this.started(answer.purchase).opened : false;
       this.emit('storeState', this.state());
@@ -149,6 +150,21 @@ export class PurchasesCore extends EventEmitter {
     } catch (e) {
       return this.rethrow(e);
     }
+  }
+
+  /** A purchase for its receipt: the server's record when online (remembered), else as last seen; null when neither has it. */
+  async lookup(id: string): Promise<Purchase | null> {
+    const c = this.opts.sync.client;
+    if (c && this.opts.sync.view.connection === 'online') {
+      try {
+        const p = await c.purchase(id);
+        this.remember(p);
+        return p;
+      } catch {
+        // offline again, or not found: what the cache has
+      }
+    }
+    return this.cached().find((p) => p.id === id) ?? null;
   }
 
   /** A creditsdesk:// link from the browser: the purchase it names is checked now. */

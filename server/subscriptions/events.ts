@@ -1,4 +1,4 @@
-// The provider's subscription events (first payment, renewals paid or failed, updates, ends) and the schedule that renews, ends and falls back to Free.
+// The provider's subscription events (first payment, renewals paid or failed, each a purchase with its receipt, updates, ends) and the schedule that renews, ends and falls back to Free.
 import { and, eq, lte, or, sql } from 'drizzle-orm';
 import type { Catalog } from '../../shared/catalog/schema';
 import { RENEWAL_GRACE_MS, subscriptionPeriodEnd } from '../../shared/rules/subscriptions';
@@ -9,7 +9,9 @@ import { lockAccount } from '../accounts/service';
 import type { PaymentEvent, PaymentProvider } from '../payments/provider';
 import type { EventOutcome } from '../payments/service';
 import type { TestPaymentProvider } from '../payments/test-provider';
-import type { PurchaseRow } from '../purchases/service';
+import { receiptDetails } from '../purchases/receipts';
+import { markPaid, type PurchaseRow } from '../purchases/service';
+import { renewalFailed, renewalPaid, renewalPurchase } from './renewal-receipts';
 import { endSubscription, findByProviderRef, startPeriod, subscriptionRow, updateSubscription, type SubscriptionRow } from './service';
 
 type Succeeded = Extract<PaymentEvent, { kind: 'payment_succeeded' }>;
@@ -21,28 +23,33 @@ export interface SubscriptionDeps {
 
 /** A plan's checkout was paid: its first period starts now; a subscription it replaces (an upgrade) is ended at the provider. */
 export function subscriptionPaid(deps: SubscriptionDeps) {
-  return async (tx: Tx, p: PurchaseRow, ev: Succeeded, nowMs: number): Promise<{ grantId: string | null; after: EventOutcome['after'] }> => {
+  return async (tx: Tx, p: PurchaseRow, ev: Succeeded, nowMs: number): Promise<{ grantId: string | null; expiresAtMs: number; after: EventOutcome['after'] }> => {
     const old = await subscriptionRow(tx, p.accountId, true);
     const period = p.period as BillingPeriod;
     const startMs = ev.periodStartMs ?? nowMs;
+    const endMs = ev.periodEndMs ?? subscriptionPeriodEnd(startMs, period);
     const ref = ev.subscriptionRef ?? p.id;
     const grantId = await startPeriod(tx, deps.catalog, {
-      accountId: p.accountId, planId: p.planId!, period, startMs, endMs: ev.periodEndMs ?? subscriptionPeriodEnd(startMs, period), provider: deps.provider.name,
-      providerSubscriptionId: ref, purchaseId: p.id, sourceRef: `purchase:${p.id}`, paid: { priceMinor: p.priceMinor, currency: p.currency },
+      accountId: p.accountId, planId: p.planId!, period, startMs, endMs, provider: deps.provider.name,
+      providerSubscriptionId: ref, purchaseId: p.id, sourceRef: `purchase:${p.id}`, paid: { priceMinor: p.priceMinor, currency: p.currency, receipt: receiptDetails(p, ev, endMs) },
     }, nowMs);
     const replaced = old && (old.status === 'active' || old.status === 'past_due') && old.provider === deps.provider.name && old.providerSubscriptionId && old.providerSubscriptionId !== ref ? old.providerSubscriptionId : null;
-    return { grantId, after: replaced ? [() => deps.provider.cancelSubscription(replaced, false)] : [] };
+    return { grantId, expiresAtMs: endMs, after: replaced ? [() => deps.provider.cancelSubscription(replaced, false)] : [] };
   };
 }
 
-/** A renewal paid: the next period (at the plan a downgrade chose, if one waits) with its credits, once per invoice. */
+/** A renewal paid: the next period (at the plan a downgrade chose, if one waits) with its credits, once per invoice; its payment is a purchase with its receipt. */
 async function onInvoicePaid(tx: Tx, deps: SubscriptionDeps, row: SubscriptionRow, ev: Extract<PaymentEvent, { kind: 'invoice_paid' }>, nowMs: number): Promise<void> {
   // an invoice for a period already started (the first one, paid at checkout) grants nothing more
   if (ev.periodEndMs <= row.currentPeriodEndMs) return;
-  await startPeriod(tx, deps.catalog, {
+  const renewal = await renewalPurchase(tx, deps.catalog, row, ev, nowMs);
+  const paid = renewal ? renewalPaid(ev) : null;
+  const grantId = await startPeriod(tx, deps.catalog, {
     accountId: row.accountId, planId: row.nextPlanId ?? row.planId, period: (row.nextPeriod ?? row.period) as BillingPeriod, startMs: ev.periodStartMs, endMs: ev.periodEndMs,
-    provider: row.provider as 'test' | 'stripe', providerSubscriptionId: row.providerSubscriptionId, purchaseId: row.purchaseId, sourceRef: `invoice:${ev.invoiceId}`, paid: null,
+    provider: row.provider as 'test' | 'stripe', providerSubscriptionId: row.providerSubscriptionId, purchaseId: row.purchaseId, sourceRef: `invoice:${ev.invoiceId}`,
+    paid: renewal && paid ? { priceMinor: renewal.priceMinor, currency: renewal.currency, receipt: receiptDetails(renewal, paid, ev.periodEndMs) } : null,
   }, nowMs);
+  if (renewal && paid && renewal.status !== 'paid') await markPaid(tx, renewal, paid, grantId, ev.periodEndMs, nowMs);
 }
 
 export async function applySubscriptionEvent(tx: Tx, deps: SubscriptionDeps, ev: PaymentEvent, nowMs: number): Promise<EventOutcome | null> {
@@ -55,6 +62,7 @@ export async function applySubscriptionEvent(tx: Tx, deps: SubscriptionDeps, ev:
       break;
     case 'invoice_failed':
       if (row.status === 'active') await updateSubscription(tx, row.accountId, { status: 'past_due', graceUntilMs: row.currentPeriodEndMs + RENEWAL_GRACE_MS }, nowMs);
+      await renewalFailed(tx, deps.catalog, row, ev, nowMs);
       break;
     case 'subscription_updated':
       await updateSubscription(tx, row.accountId, { cancelAtPeriodEnd: ev.cancelAtPeriodEnd }, nowMs);

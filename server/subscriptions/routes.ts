@@ -1,7 +1,7 @@
-// Subscriptions plugin: read the plan, start one (a checkout), cancel at period end, change it; and the schedule that renews and ends periods.
+// Subscriptions plugin: read the plan, start one (a checkout), cancel at period end and resume it, change it; and the schedule that renews and ends periods.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { changeSubscriptionBodySchema, emptyBodySchema, startSubscriptionBodySchema } from '../../shared/api/index';
+import { changeSubscriptionBodySchema, emptyBodySchema, resumeSubscriptionBodySchema, startSubscriptionBodySchema } from '../../shared/api/index';
 import { accountAuth } from '../http/auth';
 import type { ServerContext } from '../http/context';
 import { idempotencyKeyOf, idempotent } from '../http/idempotency';
@@ -9,7 +9,7 @@ import type { PaymentProvider } from '../payments/provider';
 import type { EventOutcome } from '../payments/service';
 import { TestPaymentProvider } from '../payments/test-provider';
 import { baseUrlOf } from '../purchases/routes';
-import { cancelSubscription, changeSubscription, startSubscription, type ChangeDeps, type ChangeResult } from './change';
+import { cancelSubscription, changeSubscription, resumeSubscription, startSubscription, type ChangeDeps, type ChangeResult } from './change';
 import type { Tx } from '../db/open';
 import { sweepSubscriptions } from './events';
 import { subscriptionView } from './service';
@@ -19,7 +19,9 @@ export const SUBSCRIPTION_SWEEP_INTERVAL_MS = 60_000;
 export function subscriptionRoutes(ctx: ServerContext, provider: PaymentProvider, publicUrl: string | undefined, sweepIntervalMs = SUBSCRIPTION_SWEEP_INTERVAL_MS): FastifyPluginAsyncZod {
   const { db, catalog, clock } = ctx;
   const sweep = async () => {
-    await sweepSubscriptions({ db, catalog, provider, testProvider: provider instanceof TestPaymentProvider ? provider : null, changed: async (id) => void (await ctx.wallet(id)) }, clock.now());
+    // a renewal, an end or a fall back to Free changed the account's plan and subscription: its streams hear of it now
+    const changed = async (id: string) => ctx.publishWallet(id, await ctx.wallet(id));
+    await sweepSubscriptions({ db, catalog, provider, testProvider: provider instanceof TestPaymentProvider ? provider : null, changed }, clock.now());
   };
   ctx.sweepers.push(sweep);
   return async (app) => {
@@ -60,6 +62,7 @@ export function subscriptionRoutes(ctx: ServerContext, provider: PaymentProvider
       };
 
     app.post('/v1/subscription/cancel', { schema: { body: emptyBodySchema } }, change('cancel', (tx, deps, accountId) => cancelSubscription(tx, deps, accountId, clock.now())));
+    app.post('/v1/subscription/resume', { schema: { body: resumeSubscriptionBodySchema } }, change('resume', (tx, deps, accountId) => resumeSubscription(tx, deps, accountId, clock.now())));
     app.post('/v1/subscription/change', { schema: { body: changeSubscriptionBodySchema } }, async (req, reply) =>
       change('change', (tx, deps, accountId) => changeSubscription(tx, deps, accountId, req.body, clock.now()))(req, reply),
     );

@@ -2,7 +2,7 @@
 import { and, eq } from 'drizzle-orm';
 import type { Catalog } from '../../shared/catalog/schema';
 import { findPlan } from '../../shared/catalog/schema';
-import { subscriptionViewSchema, type SubscriptionView } from '../../shared/api/index';
+import { subscriptionViewSchema, type SubscriptionView, type Wallet, type WalletSubscription } from '../../shared/api/index';
 import { formatMoney } from '../../shared/rules/money';
 import { FREE_PLAN_ID, PlanRuleError } from '../../shared/rules/subscriptions';
 import type { BillingPeriod } from '../../shared/rules/schedule';
@@ -52,6 +52,22 @@ export async function subscriptionOf(tx: Db | Tx, accountId: string, _nowMs: num
   return { planId: account?.planId ?? FREE_PLAN_ID, period: null, currentPeriodStartMs: null, currentPeriodEndMs: null, status: 'none', cancelAtPeriodEnd: false };
 }
 
+/**
+ * The wallet's subscription (null: none) and the state other domains read of it, from one read of its row. A plan not sold by
+ * subscription (Free) has none, since a live subscription's plan is always the account's: nothing is read for it.
+ */
+export async function walletSubscriptionOf(db: Db | Tx, catalog: Catalog, wallet: Wallet): Promise<{ subscription: WalletSubscription | null; state: SubscriptionState }> {
+  const none: SubscriptionState = { planId: wallet.planId, period: null, currentPeriodStartMs: null, currentPeriodEndMs: null, status: 'none', cancelAtPeriodEnd: false };
+  if ((findPlan(catalog, wallet.planId)?.billing.length ?? 0) === 0) return { subscription: null, state: none };
+  const row = await subscriptionRow(db, wallet.accountId);
+  if (!isLive(row)) return { subscription: null, state: none };
+  const s = {
+    planId: row.planId, period: row.period as BillingPeriod, status: row.status as 'active' | 'past_due', currentPeriodStartMs: row.currentPeriodStartMs, currentPeriodEndMs: row.currentPeriodEndMs,
+    cancelAtPeriodEnd: row.cancelAtPeriodEnd,
+  };
+  return { subscription: { ...s, nextPlanId: row.nextPlanId, nextPeriod: row.nextPeriod as BillingPeriod | null, graceUntilMs: row.graceUntilMs }, state: s };
+}
+
 export async function subscriptionView(db: Db | Tx, accountId: string, nowMs: number): Promise<SubscriptionView> {
   const s = await subscriptionOf(db, accountId, nowMs);
   const row = await subscriptionRow(db, accountId);
@@ -79,8 +95,8 @@ export interface NewPeriod {
   purchaseId: string | null;
   /** what grants the period's credits, once: "purchase:<id>", "invoice:<id>", "operator:…" */
   sourceRef: string;
-  /** the payment's receipt, when money was paid for it */
-  paid: { priceMinor: number; currency: string } | null;
+  /** the payment's receipt, when money was paid for it: the price, and what the ledger entry carries of the purchase that paid (its id first) */
+  paid: { priceMinor: number; currency: string; receipt?: Record<string, unknown> } | null;
 }
 
 /**
@@ -101,7 +117,10 @@ export async function startPeriod(tx: Tx, catalog: Catalog, p: NewPeriod, nowMs:
   const grantId = await insertGrant(tx, {
     accountId: p.accountId, kind: 'subscription', amountMc: option.creditsMc, effectiveAtMs: Math.min(p.startMs, nowMs), expiresAtMs: p.endMs, paid: true,
     note: `${plan.name} credits until ${new Date(p.endMs).toISOString().slice(0, 10)}`, sourceRef: p.sourceRef, ledgerKind: p.paid ? 'purchase' : 'grant',
-    details: { label, planId: p.planId, period: p.period, periodStartMs: p.startMs, periodEndMs: p.endMs, ...(p.paid ? { priceMinor: p.paid.priceMinor, currency: p.paid.currency } : {}), ...(p.purchaseId ? { purchaseId: p.purchaseId } : {}) },
+    details: {
+      label, planId: p.planId, period: p.period, periodStartMs: p.startMs, periodEndMs: p.endMs, ...(p.purchaseId ? { purchaseId: p.purchaseId } : {}),
+      ...(p.paid ? { ...p.paid.receipt, priceMinor: p.paid.priceMinor, currency: p.paid.currency } : {}),
+    },
   }, nowMs);
   await materialize(tx, { ...account, planId: p.planId }, catalog, nowMs);
   return grantId;

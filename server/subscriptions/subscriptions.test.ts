@@ -1,4 +1,4 @@
-// Subscriptions on PGlite and PostgreSQL with the test provider and the operator: periods and their credits, renewals once per invoice, grace, cancel, upgrade, downgrade, legacy.
+// Subscriptions on PGlite and PostgreSQL with the test provider and the operator: periods and their credits, renewals once per invoice, grace, cancel and resume, upgrade, downgrade, legacy.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DRIVERS, startServer, type TestServer } from '../../test/server/helpers';
 import { defaultCatalog } from '../../shared/catalog/index';
@@ -6,6 +6,7 @@ import type { Catalog } from '../../shared/catalog/schema';
 import { MS_PER_DAY } from '../../shared/rules/schedule';
 import { RENEWAL_GRACE_MS } from '../../shared/rules/subscriptions';
 import type { TestPaymentProvider } from '../payments/test-provider';
+import { resumeSubscription } from './change';
 import { subscriptionOf } from './service';
 
 const WEEK = 7 * MS_PER_DAY;
@@ -94,6 +95,42 @@ describe.each(DRIVERS)('subscriptions on %s', (driver) => {
     await advance(WEEK);
     expect(await sub(a.token)).toMatchObject({ status: 'none', planId: 'free' });
     expect(kindTotal(await wallet(a.token), 'subscription')).toBe(0);
+  });
+
+  it('a cancel is resumed until the period ends, at the provider too, and the plan renews again; nothing to resume or a period ended is a 409', async () => {
+    const a = await subscribe();
+    const ref = `sub_test_${a.purchaseId.slice(4)}`;
+    const before = await sub(a.token);
+    const nothing = await s.as(a.token, 'POST', '/v1/subscription/resume', {});
+    expect([nothing.status, nothing.body.error.code]).toEqual([409, 'nothing_to_resume']);
+    expect((await s.as(a.token, 'POST', '/v1/subscription/cancel', {})).status).toBe(200);
+    expect((await wallet(a.token)).subscription).toMatchObject({ planId: 'starter', cancelAtPeriodEnd: true, currentPeriodEndMs: before.currentPeriodEndMs });
+
+    const r = await s.as(a.token, 'POST', '/v1/subscription/resume', {});
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body.subscription).toMatchObject({ planId: 'starter', period: 'weekly', status: 'active', cancelAtPeriodEnd: false });
+    const endDay = new Date(before.currentPeriodEndMs).toISOString().slice(0, 10);
+    expect(r.body.effect).toContain(`Starter (weekly) stays, and renews on ${endDay}. Price: $4.99 a week, charged on ${endDay}`);
+    expect(provider.resumedSubscriptions).toContain(ref);
+    expect((await wallet(a.token)).subscription).toMatchObject({ cancelAtPeriodEnd: false });
+    // renewed at the period end as if it had never been cancelled
+    await advance(WEEK);
+    expect(await sub(a.token)).toMatchObject({ planId: 'starter', status: 'active', cancelAtPeriodEnd: false, currentPeriodStartMs: before.currentPeriodEndMs });
+    expect(kindTotal(await wallet(a.token), 'subscription')).toBe(200_000);
+
+    // cancelled again: past the period's end it cannot be resumed, whether the schedule has ended it yet or not
+    expect((await s.as(a.token, 'POST', '/v1/subscription/cancel', {})).status).toBe(200);
+    const deps = { catalog: testCatalog(), provider, baseUrl: s.url };
+    const renewed = await sub(a.token);
+    await expect(s.database.db.transaction((tx) => resumeSubscription(tx, deps, a.accountId, renewed.currentPeriodEndMs))).rejects.toMatchObject({ status: 409, code: 'subscription_period_ended' });
+    await advance(WEEK);
+    const late = await s.as(a.token, 'POST', '/v1/subscription/resume', {});
+    expect([late.status, late.body.error.code]).toEqual([409, 'subscription_period_ended']);
+    expect(late.body.error.message).toContain(new Date(renewed.currentPeriodEndMs).toISOString().slice(0, 10));
+    const w = await wallet(a.token);
+    expect([w.planId, w.subscription]).toEqual(['free', null]);
+    const none = await s.newAccount('free');
+    expect((await s.as(none.token, 'POST', '/v1/subscription/resume', {})).body.error.code).toBe('nothing_to_resume');
   });
 
   it('an upgrade is paid now and changes entitlements at once, today\'s daily credits too; a downgrade waits for the period end', async () => {

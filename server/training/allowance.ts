@@ -6,6 +6,7 @@ import type { TrainingAllowance, Wallet } from '../../shared/api/index';
 import { allowancePerPeriod, allowanceState } from '../../shared/rules/training';
 import { trainingAllowanceEntries } from '../db/schema';
 import type { Db, Tx } from '../db/open';
+import type { SubscriptionState } from '../subscriptions/service';
 import { billingWindowOf, type BillingWindow } from './billing-window';
 
 /** Units used in a window: uses minus returns. */
@@ -19,8 +20,8 @@ export async function usedInWindow(tx: Db | Tx, accountId: string, w: BillingWin
 }
 
 /** The allowance of the account's plan in the window containing `nowMs`. */
-export async function allowanceOf(tx: Db | Tx, accountId: string, catalog: Catalog, nowMs: number): Promise<TrainingAllowance & { window: BillingWindow }> {
-  const w = await billingWindowOf(tx, accountId, nowMs, catalog);
+export async function allowanceOf(tx: Db | Tx, accountId: string, catalog: Catalog, nowMs: number, known?: SubscriptionState): Promise<TrainingAllowance & { window: BillingWindow }> {
+  const w = await billingWindowOf(tx, accountId, nowMs, catalog, known);
   const plan = findPlan(catalog, w.planId);
   const allowance = plan ? allowancePerPeriod(plan, w.period) : 0;
   const used = await usedInWindow(tx, accountId, w);
@@ -53,13 +54,13 @@ export async function allowanceEntries(tx: Db | Tx, accountId: string, limit = 1
   return tx.select().from(trainingAllowanceEntries).where(eq(trainingAllowanceEntries.accountId, accountId)).orderBy(trainingAllowanceEntries.id).limit(limit);
 }
 
-/** The wallet with its training allowance, read at the wallet's own server time. */
-export async function withTrainingAllowance(db: Db, catalog: Catalog, wallet: Wallet): Promise<Wallet> {
+/** The wallet with its training allowance, read at the wallet's own server time (`known`: the subscription, when read already). */
+export async function withTrainingAllowance(db: Db, catalog: Catalog, wallet: Wallet, known?: SubscriptionState): Promise<Wallet> {
   // The wallet's plan was read with it: a plan without any training allowance needs no read (its subscription's plan is the same).
   const plan = findPlan(catalog, wallet.planId);
   if (plan && !((plan.trainingAllowance.perWeek ?? 0) > 0 || (plan.trainingAllowance.perYear ?? 0) > 0)) {
     return { ...wallet, training: allowanceState(null, 0, 0, wallet.serverTimeMs) };
   }
-  const { window: _w, ...training } = await allowanceOf(db, wallet.accountId, catalog, wallet.serverTimeMs);
+  const { window: _w, ...training } = await allowanceOf(db, wallet.accountId, catalog, wallet.serverTimeMs, known);
   return { ...wallet, training };
 }

@@ -6,7 +6,7 @@ import { allowancePeriodOf, utcWeekOf, yearFromAnchorOf, type AllowancePeriod } 
 import { accounts } from '../db/schema';
 import type { Db, Tx } from '../db/open';
 import { notFound } from '../http/errors';
-import { subscriptionOf } from '../subscriptions/service';
+import { subscriptionOf, type SubscriptionState } from '../subscriptions/service';
 
 export interface BillingWindow {
   planId: string;
@@ -22,7 +22,7 @@ export interface BillingWindow {
  * plan has an allowance for that period; without one (an operator's plan, a monthly period), weekly plans count Monday
  * 00:00 UTC weeks and yearly ones years from the account's creation.
  */
-export async function billingWindowOf(tx: Db | Tx, accountId: string, nowMs: number, catalog: Catalog): Promise<BillingWindow> {
+export async function billingWindowOf(tx: Db | Tx, accountId: string, nowMs: number, catalog: Catalog, known?: SubscriptionState): Promise<BillingWindow> {
   const [account] = await tx.select({ planId: accounts.planId, createdAtMs: accounts.createdAtMs }).from(accounts).where(eq(accounts.id, accountId));
   if (!account) throw notFound(`account ${accountId}`);
   // a plan without any training allowance (Free) needs nothing more: the subscription's plan is always the account's plan
@@ -30,7 +30,8 @@ export async function billingWindowOf(tx: Db | Tx, accountId: string, nowMs: num
   if (!accountPlan || !((accountPlan.trainingAllowance.perWeek ?? 0) > 0 || (accountPlan.trainingAllowance.perYear ?? 0) > 0)) {
     return { planId: account.planId, period: null, windowStartMs: nowMs, windowEndMs: nowMs };
   }
-  const sub = await subscriptionOf(tx, accountId, nowMs);
+  // the wallet read the subscription already: it is not read twice
+  const sub = known ?? (await subscriptionOf(tx, accountId, nowMs));
   const subPlan = findPlan(catalog, sub.planId);
   if (subPlan && sub.currentPeriodStartMs !== null && sub.currentPeriodEndMs !== null && sub.currentPeriodStartMs <= nowMs && nowMs < sub.currentPeriodEndMs) {
     const allowance = sub.period === 'weekly' ? subPlan.trainingAllowance.perWeek : sub.period === 'yearly' ? subPlan.trainingAllowance.perYear : null;

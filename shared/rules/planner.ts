@@ -1,11 +1,12 @@
-// The offline cost planner: replays a plan of runs day by day over the cached wallet with the server's own rules (estimate, entitlements, pins in burn order, settle, expiry, daily resets, renewals). Pure.
+// The offline cost planner: replays a plan of runs day by day over the cached wallet with the server's own rules (estimate, entitlements, pins in burn order, settle, expiry, daily resets, renewals, cancels and downgrades). Pure.
 import type { Catalog, Plan } from '../catalog/schema';
 import { findPlan } from '../catalog/schema';
 import { checkEntitlements, EntitlementError, type RunsToday } from './entitlements';
 import { allocatePins, applyExpiries, applyPins, availableMc, isInForce, settlePins, unpinnedMc, type Expiry, type Grant, type GrantKind, GRANT_KINDS } from './grants';
 import { addMc } from './money';
-import { estimate, expandRequest, PricingError, type RunRequest, type ResolvedRun } from './pricing';
+import { estimate, expandRequest, PricingError, type Estimate, type RunRequest, type ResolvedRun } from './pricing';
 import { MS_PER_DAY, nextUtcMidnight, periodEnd, startOfUtcDay, utcDayKey, type BillingPeriod } from './schedule';
+import { FREE_PLAN_ID } from './subscriptions';
 
 export const PLANNER_MAX_LINES = 200;
 export const PLANNER_MAX_HORIZON_DAYS = 400;
@@ -21,9 +22,26 @@ export interface PlanLine {
   perDay?: number | undefined;
 }
 
+/**
+ * The account's subscription as the server will treat it (the wallet's `subscription`). At the period's end the server renews
+ * it (at the plan and period a downgrade chose), or ends it after a cancel; a failed renewal ends it when its grace is over.
+ */
+export interface PlannedSubscription {
+  planId: string;
+  period: BillingPeriod;
+  status: 'active' | 'past_due';
+  currentPeriodEndMs: number;
+  cancelAtPeriodEnd: boolean;
+  nextPlanId: string | null;
+  nextPeriod: BillingPeriod | null;
+  graceUntilMs: number | null;
+}
+
 export interface PlannerInput {
   catalog: Catalog;
   planId: string;
+  /** the live subscription; null or absent: none, so nothing is renewed (an ended or cancelled plan grants nothing more) */
+  subscription?: PlannedSubscription | null | undefined;
   /** the cached wallet's grants (with what holds pin) and the server time it was read at */
   grants: readonly Grant[];
   nowMs: number;
@@ -96,35 +114,61 @@ interface LineState {
   runs: ResolvedRun[] | null;
   result: PlanLineResult;
   left: number;
+  /** the run's estimate by plan (a plan may make a model unlimited): the plan can change on the way */
+  estimates: Map<string, Estimate>;
 }
 
-/** The billing period a subscription grant covers, from its length. */
-function periodOfGrant(g: Grant): BillingPeriod | null {
-  if (g.expiresAtMs === null) return null;
-  const days = (g.expiresAtMs - g.effectiveAtMs) / MS_PER_DAY;
-  if (days <= 8) return 'weekly';
-  if (days <= 32) return 'monthly';
-  return 'yearly';
+/**
+ * The day's free credits of the plan in force at `atMs`, once a day; after a change to a plan with more daily credits, the
+ * day's grant is topped up to the new plan's amount, as the server does.
+ */
+function dailyArrival(sim: Sim, atMs: number): Grant[] {
+  const dayStart = startOfUtcDay(atMs);
+  const missingMc = sim.plan.dailyFreeMc - (sim.dailyGranted.get(dayStart) ?? 0);
+  if (missingMc <= 0) return [];
+  const topUp = sim.dailyGranted.has(dayStart);
+  sim.dailyGranted.set(dayStart, sim.plan.dailyFreeMc);
+  return [{ id: `plan:daily:${utcDayKey(atMs)}${topUp ? `:${sim.plan.id}` : ''}`, kind: 'daily', amountMc: missingMc, remainingMc: missingMc, effectiveAtMs: dayStart, expiresAtMs: nextUtcMidnight(atMs), priority: 0, paid: false, pinnedMc: 0 }];
 }
 
-/** Grants that arrive at `t`: the day's free credits (once a day) and the renewal of a subscription whose period ended. */
-function arrivals(sim: Sim, t: number): Grant[] {
-  const { plan, grants } = sim;
+/** The plan changes at `atMs` (entitlements at once, and that day's free credits of the new plan). */
+function switchPlan(sim: Sim, planId: string, atMs: number): Grant[] {
+  const plan = findPlan(sim.catalog, planId);
+  if (!plan) return [];
+  sim.plan = plan;
+  return dailyArrival(sim, atMs);
+}
+
+/**
+ * The subscription's transitions due by `t`, as the server's schedule makes them at the period's end: a renewal at the plan
+ * and period a downgrade chose (its credits, expiring at the new period's end), or Free after a cancel, or Free when a failed
+ * renewal's grace is over. Nothing is granted after a cancel.
+ */
+function subscriptionArrivals(sim: Sim, t: number): Grant[] {
   const out: Grant[] = [];
-  const dayStart = startOfUtcDay(t);
-  if (plan.dailyFreeMc > 0 && !grants.some((g) => g.kind === 'daily' && g.effectiveAtMs === dayStart)) {
-    out.push({ id: `plan:daily:${utcDayKey(t)}`, kind: 'daily', amountMc: plan.dailyFreeMc, remainingMc: plan.dailyFreeMc, effectiveAtMs: dayStart, expiresAtMs: nextUtcMidnight(t), priority: 0, paid: false, pinnedMc: 0 });
-  }
-  for (let cur = sim.lastSubscription; cur && cur.expiresAtMs !== null && cur.expiresAtMs <= t; ) {
-    const period = periodOfGrant(cur);
-    if (!period) break;
-    const start = cur.expiresAtMs;
-    const next: Grant = { id: `plan:renewal:${start}`, kind: 'subscription', amountMc: cur.amountMc, remainingMc: cur.amountMc, effectiveAtMs: start, expiresAtMs: periodEnd(start, period), priority: cur.priority, paid: cur.paid, pinnedMc: 0 };
-    out.push(next);
-    cur = next;
-    sim.lastSubscription = next;
+  for (let sub = sim.subscription; sub; sub = sim.subscription) {
+    const dueAtMs = sub.status === 'past_due' ? (sub.graceUntilMs ?? sub.currentPeriodEndMs) : sub.currentPeriodEndMs;
+    if (dueAtMs > t) break;
+    const planId = sub.nextPlanId ?? sub.planId;
+    const period = sub.nextPeriod ?? sub.period;
+    const option = findPlan(sim.catalog, planId)?.billing.find((b) => b.period === period);
+    if (sub.status === 'past_due' || sub.cancelAtPeriodEnd || !option) {
+      sim.subscription = null;
+      out.push(...switchPlan(sim, FREE_PLAN_ID, dueAtMs));
+      break;
+    }
+    const start = sub.currentPeriodEndMs;
+    const end = periodEnd(start, period);
+    out.push({ id: `plan:renewal:${start}`, kind: 'subscription', amountMc: option.creditsMc, remainingMc: option.creditsMc, effectiveAtMs: start, expiresAtMs: end, priority: 0, paid: true, pinnedMc: 0 });
+    sim.subscription = { ...sub, planId, period, currentPeriodEndMs: end, nextPlanId: null, nextPeriod: null };
+    out.push(...switchPlan(sim, planId, start));
   }
   return out;
+}
+
+/** Grants that arrive by `t`: what the subscription's schedule brings, then the day's free credits of the plan in force. */
+function arrivals(sim: Sim, t: number): Grant[] {
+  return [...subscriptionArrivals(sim, t), ...dailyArrival(sim, t)];
 }
 
 function emptyByKind(): Record<GrantKind, number> {
@@ -143,12 +187,22 @@ function newLineState(input: PlannerInput, line: PlanLine): LineState {
     result.label = runs.length === 1 ? runs[0]!.model.name : (input.catalog.workflows.find((w) => w.id === line.request.workflowId)?.name ?? result.label);
     result.unit = runs.length === 1 && runs[0]!.model.modality === 'image' ? 'images' : 'runs';
     Object.assign(result, { unitTypicalMc: est.typicalMc, unitMaxMc: est.maxMc, typicalMc: est.typicalMc * count, maxMc: est.maxMc * count });
-    return { line, runs, result, left: count };
+    return { line, runs, result, left: count, estimates: new Map([[input.planId, est]]) };
   } catch (e) {
     if (!(e instanceof PricingError)) throw e;
     result.unfunded = { runs: count, reason: e.code, firstDay: 0 };
-    return { line, runs: null, result, left: 0 };
+    return { line, runs: null, result, left: 0, estimates: new Map() };
   }
+}
+
+/** The most one run of the line costs on `plan` (what the server holds and the planner charges). */
+function unitMaxOn(sim: Sim, s: LineState): number {
+  let est = s.estimates.get(sim.plan.id);
+  if (!est) {
+    est = estimate(s.line.request, sim.catalog, sim.plan.id);
+    s.estimates.set(sim.plan.id, est);
+  }
+  return est.maxMc;
 }
 
 /** How many of `wanted` runs the plan's limits allow today; the reason when it is fewer. */
@@ -184,13 +238,16 @@ function addFunding(result: PlanLineResult, allocations: readonly { grantId: str
 }
 
 interface Sim {
+  catalog: Catalog;
+  /** the plan in force: the account's, then what the subscription's schedule makes it */
   plan: Plan;
+  subscription: PlannedSubscription | null;
   grants: Grant[];
+  /** daily credits granted by day (its UTC start), the wallet's included: spent grants are dropped from `grants` */
+  dailyGranted: Map<number, number>;
   expiries: Expiry[];
   projected: Grant[];
   shortfall: PlanShortfall | null;
-  /** the subscription period that ends last: the one that renews next */
-  lastSubscription: Grant | null;
 }
 
 /** One line's runs of one day at `t`: as many whole runs as the limits and the credits allow, held and settled at their maximum. */
@@ -199,7 +256,7 @@ function runLineOnDay(sim: Sim, s: LineState, dayIndex: number, t: number, today
   const wanted = s.line.perDay === undefined ? s.left : Math.min(s.left, Math.max(0, Math.floor(s.line.perDay)));
   if (s.line.perDay === undefined && dayIndex > 0) return 0;
   const limits = allowedToday(sim.plan, s.runs, today, wanted);
-  const unit = s.result.unitMaxMc;
+  const unit = unitMaxOn(sim, s);
   const affordable = unit === 0 ? limits.n : Math.min(limits.n, Math.floor(availableMc(sim.grants, t) / unit));
   const spent = affordable * unit;
   if (spent > 0) {
@@ -253,8 +310,9 @@ export function planCosts(input: PlannerInput): PlanResult {
   if (!plan) throw new PricingError('unknown_plan', `unknown plan ${input.planId}`);
   const horizonDays = Math.max(1, Math.min(PLANNER_MAX_HORIZON_DAYS, Math.floor(input.horizonDays)));
   const states = input.lines.slice(0, PLANNER_MAX_LINES).map((l) => newLineState(input, l));
-  const subscriptions = input.grants.filter((g) => g.kind === 'subscription' && g.expiresAtMs !== null).sort((a, b) => b.expiresAtMs! - a.expiresAtMs!);
-  const sim: Sim = { plan, grants: input.grants.map((g) => ({ ...g })), expiries: [], projected: [], shortfall: null, lastSubscription: subscriptions[0] ?? null };
+  const dailyGranted = new Map<number, number>();
+  for (const g of input.grants) if (g.kind === 'daily') dailyGranted.set(g.effectiveAtMs, addMc(dailyGranted.get(g.effectiveAtMs) ?? 0, g.amountMc));
+  const sim: Sim = { catalog: input.catalog, plan, subscription: input.subscription ?? null, grants: input.grants.map((g) => ({ ...g })), dailyGranted, expiries: [], projected: [], shortfall: null };
   const days: PlanDay[] = [];
   for (let d = 0; d < horizonDays; d++) {
     const t = input.nowMs + d * MS_PER_DAY;

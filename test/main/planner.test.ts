@@ -1,4 +1,4 @@
-// The planner in main, against a real server, then with it stopped: the same figures from the cache, saying they are cached and from when.
+// The planner in main, against a real server, then with it stopped: the same figures from the cache, saying they are cached and from when; renewals only while the plan renews.
 import { afterEach, describe, expect, it } from 'vitest';
 import { CreditsApiClient } from '../../main/core/api-client';
 import { CatalogStore } from '../../main/core/catalog-store';
@@ -43,5 +43,34 @@ describe('planner in main', () => {
     expect(offline.connection).toBe('offline');
     expect(offline.walletAsOfServerMs).toBe(online.walletAsOfServerMs);
     expect(offline.result!.lines[0]!.runsFunded).toBe(online.result!.lines[0]!.runsFunded);
+  });
+
+  it('forecasts a renewal while the plan renews, and none once it is cancelled: Free\'s daily credits from its end, from the cache too', async () => {
+    const s = await startServer('pglite');
+    servers.push(s);
+    const { accountId, token } = await s.newAccount('free');
+    expect((await s.admin('PUT', `/admin/accounts/${accountId}/plan`, { planId: 'starter', period: 'weekly' })).status).toBe(200);
+    const store = new MemoryStore();
+    const sync = new WalletSync({ serverIdentity: s.url, serverKind: 'remote', cache: new WalletCache(store), retryInitialMs: 60_000 });
+    syncs.push(sync);
+    const catalog = new CatalogStore(store, s.url);
+    catalog.pin(s.credits.catalogKey.publicKey);
+    const client = new CreditsApiClient(s.url, token);
+    await sync.useClient(client);
+    await catalog.sync(client, Date.now() + sync.view.clockOffsetMs);
+    const input = { lines: [], horizonDays: 14 };
+    const granted = () => planViewSchema.parse(planFromCache(catalog, sync, input)).result!.days.map((d) => d.grantedMc);
+    // Starter's 200 credits again when the week ends (day 7), and no daily credits
+    expect(granted()).toEqual([0, 0, 0, 0, 0, 0, 0, 200_000, 0, 0, 0, 0, 0, 0]);
+
+    expect((await s.as(token, 'POST', '/v1/subscription/cancel', {})).status).toBe(200);
+    await sync.refresh();
+    expect(sync.view.wallet!.subscription).toMatchObject({ planId: 'starter', cancelAtPeriodEnd: true });
+    const cancelled = [0, 0, 0, 0, 0, 0, 0, ...Array(7).fill(10_000)];
+    expect(granted()).toEqual(cancelled);
+    await s.credits.app.close();
+    await sync.refresh();
+    expect(sync.view.connection).toBe('offline');
+    expect(granted()).toEqual(cancelled);
   });
 });

@@ -19,7 +19,7 @@ export interface FuzzIds {
 }
 
 type Param = 'genId' | 'accountId' | 'tokenId' | 'key' | 'name' | 'purchaseId' | 'checkoutId' | 'trnId';
-type BodyKind = 'generation' | 'account' | 'grant' | 'plan' | 'clock' | 'token' | 'empty' | 'purchase' | 'webhook' | 'checkout' | 'subscription' | 'subscriptionChange' | 'training';
+type BodyKind = 'generation' | 'account' | 'grant' | 'plan' | 'clock' | 'token' | 'empty' | 'purchase' | 'webhook' | 'checkout' | 'subscription' | 'subscriptionChange' | 'training' | 'spendLimits';
 export interface RouteSpec {
   method: 'GET' | 'POST' | 'PUT';
   path: string;
@@ -33,6 +33,9 @@ export const ROUTES: RouteSpec[] = [
   { method: 'GET', path: '/v1/catalog' },
   { method: 'GET', path: '/v1/catalog/key' },
   { method: 'GET', path: '/v1/wallet' },
+  { method: 'GET', path: '/v1/spend-limits' },
+  { method: 'PUT', path: '/v1/spend-limits', body: 'spendLimits' },
+  { method: 'PUT', path: '/admin/accounts/:accountId/spend-limits', body: 'spendLimits' },
   { method: 'GET', path: '/v1/wallet/events' },
   { method: 'GET', path: '/v1/ledger', query: 'ledger' },
   { method: 'POST', path: '/v1/generations', body: 'generation' },
@@ -71,6 +74,7 @@ export const ROUTES: RouteSpec[] = [
   { method: 'GET', path: '/v1/subscription' },
   { method: 'POST', path: '/v1/subscription', body: 'subscription' },
   { method: 'POST', path: '/v1/subscription/cancel', body: 'empty' },
+  { method: 'POST', path: '/v1/subscription/resume', body: 'empty' },
   { method: 'POST', path: '/v1/subscription/change', body: 'subscriptionChange' },
   { method: 'POST', path: '/admin/accounts/:accountId/subscription/renew', body: 'empty' },
   { method: 'POST', path: '/admin/accounts/:accountId/subscription/end', body: 'empty' },
@@ -220,6 +224,10 @@ function makeTemplateArb(kind: BodyKind, nastyWeight: number): fc.Arbitrary<Reco
       const image = fc.record({ fileName: maybe(text(['a.png'])), dataBase64: fc.oneof(fc.constantFrom(...TRAINING_IMAGES), nastyString) }, { requiredKeys: ['dataBase64'] });
       const imageList = fc.oneof({ arbitrary: fc.array(image, { maxLength: 3 }), weight: 4 }, fc.constant(Array.from({ length: 31 }, (_, i) => ({ dataBase64: TRAINING_IMAGES[i % 2] }))));
       return fc.record({ name: text(['my face']), images: imageList, modelId: maybe(str(['ai-photos-train', 'flux-schnell'])), approvedMc: maybe(fc.oneof(fc.constant(200_000), fc.integer({ min: -1, max: 10_000_000 }))) }, { requiredKeys: ['name', 'images'] });
+    }
+    case 'spendLimits': {
+      const limit = fc.record({ window: str(['day', 'week', 'month', 'hour']), scope: maybe(fc.oneof(fc.constant({ kind: 'all' }), fc.record({ kind: fc.constant('model'), modelId: str(modelIds) }), fc.record({ kind: fc.constant('modality'), modality: str(['image', 'video', 'smell']) }))), limitMc: fc.oneof(fc.integer({ min: -1, max: 200_000_000_000 }), fc.constant(1.5)) }, { requiredKeys: ['window', 'limitMc'] });
+      return fc.record({ limits: fc.array(limit, { maxLength: 4 }) });
     }
     case 'empty':
       return fc.constant({});

@@ -1,14 +1,19 @@
-// The offline planner: costs per line, funding in burn order, expiries, daily resets and renewals, shortfalls and the sentences.
+// The offline planner: costs per line, funding in burn order, expiries, daily resets, renewals as the subscription will make them (cancelled, downgraded, ended), shortfalls and the sentences.
 import { describe, expect, it } from 'vitest';
 import { defaultCatalog } from '../../shared/catalog/index';
 import type { Grant } from '../../shared/rules/grants';
-import { planCosts } from '../../shared/rules/planner';
+import { planCosts, type PlannedSubscription } from '../../shared/rules/planner';
 import { planSentences } from '../../shared/rules/planner-text';
-import { MS_PER_DAY } from '../../shared/rules/schedule';
+import { MS_PER_DAY, periodEnd, startOfUtcDay } from '../../shared/rules/schedule';
 
 const now = Date.parse('2026-02-20T10:00:00Z');
 const grant = (id: string, kind: Grant['kind'], credits: number, expiresAtMs: number | null, extra: Partial<Grant> = {}): Grant => ({
   id, kind, amountMc: credits * 1000, remainingMc: credits * 1000, effectiveAtMs: now - MS_PER_DAY, expiresAtMs, priority: 0, paid: kind === 'pack' || kind === 'subscription', pinnedMc: 0, ...extra,
+});
+
+/** A weekly subscription as the wallet carries it, its period ending at `end`. */
+const weekly = (planId: string, end: number, extra: Partial<PlannedSubscription> = {}): PlannedSubscription => ({
+  planId, period: 'weekly', status: 'active', currentPeriodEndMs: end, cancelAtPeriodEnd: false, nextPlanId: null, nextPeriod: null, graceUntilMs: null, ...extra,
 });
 
 describe('planner', () => {
@@ -40,9 +45,46 @@ describe('planner', () => {
   it('renews a subscription at the end of its period', () => {
     const end = now + 2 * MS_PER_DAY;
     const sub = grant('sub', 'subscription', 200, end, { effectiveAtMs: end - 7 * MS_PER_DAY });
-    const r = planCosts({ catalog: defaultCatalog, planId: 'starter', grants: [sub], nowMs: now, horizonDays: 10, lines: [] });
+    const r = planCosts({ catalog: defaultCatalog, planId: 'starter', grants: [sub], subscription: weekly('starter', end), nowMs: now, horizonDays: 10, lines: [] });
     expect(r.projectedGrants.filter((g) => g.kind === 'subscription').map((g) => g.effectiveAtMs)).toEqual([end, end + 7 * MS_PER_DAY]);
     expect(r.expiries.filter((e) => e.kind === 'subscription').map((e) => [e.expiredMc, e.atMs])).toEqual([[200_000, end], [200_000, end + 7 * MS_PER_DAY]]);
+  });
+
+  it('a plan cancelled at the period end grants nothing after it: Free from then, with its daily credits and its limits', () => {
+    const end = now + 2 * MS_PER_DAY;
+    const sub = grant('sub', 'subscription', 200, end, { effectiveAtMs: end - 7 * MS_PER_DAY });
+    const pack = grant('pack', 'pack', 500, Date.parse('2026-08-01T00:00:00Z'));
+    const lines = [{ id: 'a', request: { modelId: 'flux-dev', prompt: 'x' }, count: 32, perDay: 8 }];
+    const r = planCosts({ catalog: defaultCatalog, planId: 'starter', grants: [sub, pack], subscription: weekly('starter', end, { cancelAtPeriodEnd: true }), nowMs: now, horizonDays: 10, lines });
+    expect(r.projectedGrants.filter((g) => g.kind === 'subscription')).toEqual([]);
+    // Free's 10 credits a day from the day the plan ends, none before
+    expect(r.projectedGrants.filter((g) => g.kind === 'daily').map((g) => [g.amountMc, g.effectiveAtMs])).toEqual(Array.from({ length: 8 }, (_, i) => [10_000, startOfUtcDay(end) + i * MS_PER_DAY]));
+    expect(r.days.map((d) => d.grantedMc)).toEqual([0, 0, ...Array(8).fill(10_000)]);
+    // Starter runs FLUX.1 Dev without a daily limit; Free 5 a day
+    expect(r.lines[0]!.runsFunded).toBe(8 + 8 + 5 + 5);
+    expect(r.lines[0]!.unfunded).toMatchObject({ runs: 6, reason: 'model_daily_limit', firstDay: 2 });
+  });
+
+  it('a downgrade at the period end grants the next plan\'s credits from then, and a change of period its period', () => {
+    const end = now + 2 * MS_PER_DAY;
+    const sub = grant('sub', 'subscription', 450, end, { effectiveAtMs: end - 7 * MS_PER_DAY });
+    const subscriptionGrants = (r: ReturnType<typeof planCosts>) => r.projectedGrants.filter((g) => g.kind === 'subscription').map((g) => [g.amountMc, g.effectiveAtMs, g.expiresAtMs]);
+    const down = planCosts({ catalog: defaultCatalog, planId: 'pro', grants: [sub], subscription: weekly('pro', end, { nextPlanId: 'starter', nextPeriod: 'weekly' }), nowMs: now, horizonDays: 10, lines: [] });
+    expect(subscriptionGrants(down)).toEqual([[200_000, end, end + 7 * MS_PER_DAY], [200_000, end + 7 * MS_PER_DAY, end + 14 * MS_PER_DAY]]);
+    const yearly = planCosts({ catalog: defaultCatalog, planId: 'pro', grants: [sub], subscription: weekly('pro', end, { nextPlanId: 'starter', nextPeriod: 'yearly' }), nowMs: now, horizonDays: 10, lines: [] });
+    expect(subscriptionGrants(yearly)).toEqual([[10_400_000, end, periodEnd(end, 'yearly')]]);
+  });
+
+  it('an ended plan, or one whose renewal failed, grants nothing more', () => {
+    const end = now + 2 * MS_PER_DAY;
+    const sub = grant('sub', 'subscription', 200, end, { effectiveAtMs: end - 7 * MS_PER_DAY });
+    const ended = planCosts({ catalog: defaultCatalog, planId: 'free', grants: [sub], subscription: null, nowMs: now, horizonDays: 10, lines: [] });
+    expect(ended.projectedGrants.filter((g) => g.kind === 'subscription')).toEqual([]);
+    expect(ended.expiries.filter((e) => e.kind === 'subscription').map((e) => [e.expiredMc, e.atMs])).toEqual([[200_000, end]]);
+    // past due: the plan is kept until the grace ends, then Free, and nothing is granted meanwhile
+    const graceUntilMs = now + 3 * MS_PER_DAY;
+    const late = planCosts({ catalog: defaultCatalog, planId: 'starter', grants: [], subscription: weekly('starter', now - MS_PER_DAY, { status: 'past_due', graceUntilMs }), nowMs: now, horizonDays: 5, lines: [] });
+    expect(late.projectedGrants.map((g) => [g.kind, g.effectiveAtMs])).toEqual([['daily', startOfUtcDay(graceUntilMs)], ['daily', startOfUtcDay(graceUntilMs) + MS_PER_DAY]]);
   });
 
   it('a plan limit stops runs without counting them as short', () => {

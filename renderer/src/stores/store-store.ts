@@ -1,7 +1,7 @@
 // The store's state (zustand): country, subscription, purchases followed live; fed only by window.credits calls and events.
 import { create } from 'zustand';
 import type { Purchase, SubscriptionView } from '../../../shared/api/index';
-import type { IpcError, StoreState } from '../../../shared/ipc/contract';
+import type { IpcError, IpcOutput, IpcResult, StoreState } from '../../../shared/ipc/contract';
 
 export interface StoreUiState {
   state: StoreState | null;
@@ -15,6 +15,8 @@ export interface StoreUiState {
   buyPack(packId: string, country: string): Promise<void>;
   subscribe(planId: string, period: 'weekly' | 'monthly' | 'yearly', country: string): Promise<void>;
   changePlan(planId: string | null, period: 'weekly' | 'monthly' | 'yearly' | null): Promise<string | null>;
+  /** takes back a cancel at the period's end; answers what it does, in words (null: refused, see `error`) */
+  resumePlan(): Promise<string | null>;
   clearError(): void;
 }
 
@@ -31,6 +33,23 @@ export const useStoreStore = create<StoreUiState>((set, get) => {
     if (!r.ok) return set({ error: r.error });
     set({ current: r.value.purchase });
     openCheckout(r.value.purchase.checkoutUrl, r.value.opened);
+  };
+  /** A change, cancel or resume of the plan: the subscription as it now is, an upgrade's checkout opened, and what it does in words. */
+  const planCall = async (call: () => Promise<IpcResult<IpcOutput<'cancelSubscription'>>>): Promise<string | null> => {
+    set({ busy: true, error: null });
+    const r = await call();
+    set({ busy: false });
+    if (!r.ok) {
+      set({ error: r.error });
+      return null;
+    }
+    const state = get().state;
+    if (state) set({ state: { ...state, subscription: r.value.subscription as SubscriptionView } });
+    if (r.value.purchase) {
+      set({ current: r.value.purchase });
+      openCheckout(r.value.purchase.checkoutUrl, r.value.opened);
+    }
+    return r.value.effect;
   };
   return {
     state: null,
@@ -56,23 +75,8 @@ export const useStoreStore = create<StoreUiState>((set, get) => {
     },
     buyPack: (packId, country) => started(() => window.credits!.buyPack({ packId, country })),
     subscribe: (planId, period, country) => started(() => window.credits!.subscribe({ planId, period, country })),
-    async changePlan(planId, period) {
-      const credits = window.credits!;
-      set({ busy: true, error: null });
-      const r = planId && period ? await credits.changeSubscription({ planId, period }) : await credits.cancelSubscription();
-      set({ busy: false });
-      if (!r.ok) {
-        set({ error: r.error });
-        return null;
-      }
-      const state = get().state;
-      if (state) set({ state: { ...state, subscription: r.value.subscription as SubscriptionView } });
-      if (r.value.purchase) {
-        set({ current: r.value.purchase });
-        openCheckout(r.value.purchase.checkoutUrl, r.value.opened);
-      }
-      return r.value.effect;
-    },
+    changePlan: (planId, period) => planCall(() => (planId && period ? window.credits!.changeSubscription({ planId, period }) : window.credits!.cancelSubscription())),
+    resumePlan: () => planCall(() => window.credits!.resumeSubscription()),
     clearError: () => set({ error: null }),
   };
 });

@@ -1,15 +1,19 @@
-// The balance details popover: each grant with kind, remaining and expiry, usage in the current period, next reset and renewal.
+// The balance details popover: each grant with kind, remaining and expiry, usage in the current period, next reset and renewal (none once the plan is cancelled).
 import * as Popover from '@radix-ui/react-popover';
 import { useId } from 'react';
 import type { Wallet } from '../../../../shared/api/index';
+import { findPlan } from '../../../../shared/catalog/schema';
+import { useAppStore } from '../../stores/app-store';
 import { TrainingTracker } from '../training/TrainingTracker';
+import { renewalText } from './renewal-text';
 import { clockTime, countdown, expiryDate, formatCredits, GRANT_KIND_LABELS } from '../../lib/format';
 
 /** The popover's content, on Radix Popover: focus moves in, Escape or a click outside closes it, focus returns to the Details button. */
 export function BalancePopover({ wallet, serverNowMs }: { wallet: Wallet; serverNowMs: number }) {
   const titleId = useId();
   const periodGrants = wallet.grants.filter((g) => g.kind === 'daily' || g.kind === 'subscription' || g.kind === 'trial');
-  const subscription = wallet.grants.find((g) => g.kind === 'subscription' && g.expiresAtMs !== null);
+  const catalog = useAppStore((s) => s.catalogView?.catalog ?? null);
+  const renewal = renewalText(wallet.subscription, serverNowMs, (id) => (catalog && findPlan(catalog, id)?.name) ?? id);
   return (
     <Popover.Portal>
       <Popover.Content className="popover" side="right" align="end" sideOffset={12} collisionPadding={8} aria-labelledby={titleId}>
@@ -65,7 +69,10 @@ export function BalancePopover({ wallet, serverNowMs }: { wallet: Wallet; server
         </div>
         <div>
           <dt>Next subscription renewal</dt>
-          <dd>{subscription ? `${expiryDate(subscription.expiresAtMs)}, in ${countdown(subscription.expiresAtMs!, serverNowMs)}` : 'no subscription'}</dd>
+          <dd>
+            {renewal.text}
+            {renewal.cancelled && <> · <a href="#wallet">Resume it on the Wallet page</a></>}
+          </dd>
         </div>
       </dl>
       </Popover.Content>
