@@ -1,6 +1,7 @@
 // The credits server's database schema (drizzle): one schema for PGlite and PostgreSQL; times are epoch ms, credits are millicredits.
 import { sql } from 'drizzle-orm';
 import { bigint, bigserial, boolean, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import type { AutoTopUpSettings, SavedMethod, TopUpPause } from '../../shared/rules/auto-top-up';
 import type { SpendLimit } from '../../shared/rules/spend-limits';
 
 const ms = (name: string) => bigint(name, { mode: 'number' });
@@ -13,7 +14,23 @@ export const accounts = pgTable('accounts', {
   createdAtMs: ms('created_at_ms').notNull(),
   /** the user's and the operator's spend limits (shared/rules/spend-limits.ts), read with the account's lock by every hold */
   spendLimits: jsonb('spend_limits').$type<SpendLimit[]>().notNull().default(sql`'[]'::jsonb`),
+  /** the user's auto top-up (off when null): settings, why it is paused, the month the cap was last told */
+  autoTopUp: jsonb('auto_top_up').$type<AutoTopUpRecord>(),
+  /** the card saved at a checkout for payments without the user: the provider's references (never sent to a client), brand and last 4 */
+  savedMethod: jsonb('saved_method').$type<SavedMethodRecord>(),
 });
+
+export interface AutoTopUpRecord {
+  settings: AutoTopUpSettings;
+  paused: TopUpPause | null;
+  /** the calendar month (UTC) whose cap stopped a top-up and was told to the user: told once a month */
+  capToldMonth: string | null;
+}
+export interface SavedMethodRecord extends SavedMethod {
+  provider: string;
+  customerRef: string;
+  methodRef: string;
+}
 
 export const apiTokens = pgTable(
   'api_tokens',
@@ -208,6 +225,10 @@ export const purchases = pgTable(
     createdAtMs: ms('created_at_ms').notNull(),
     updatedAtMs: ms('updated_at_ms').notNull(),
     paidAtMs: ms('paid_at_ms'),
+    /** checkout (the buyer paid at a checkout) | auto_top_up (bought by the server at a crossing, with the saved card) */
+    reason: text('reason').notNull().default('checkout'),
+    /** an auto top-up: the run whose hold crossed the threshold; one purchase per crossing */
+    crossingKey: text('crossing_key'),
     /** the card that paid (or was declined), as the provider reported it: its brand (visa, mastercard…) and last 4 digits */
     paymentBrand: text('payment_brand'),
     paymentLast4: text('payment_last4'),
@@ -219,7 +240,7 @@ export const purchases = pgTable(
     refundedAtMs: ms('refunded_at_ms'),
     refundedMinor: bigint('refunded_minor', { mode: 'number' }),
   },
-  (t) => [index('purchases_account_idx').on(t.accountId, t.createdAtMs), uniqueIndex('purchases_payment_idx').on(t.provider, t.providerPaymentId)],
+  (t) => [index('purchases_account_idx').on(t.accountId, t.createdAtMs), uniqueIndex('purchases_payment_idx').on(t.provider, t.providerPaymentId), uniqueIndex('purchases_crossing_idx').on(t.accountId, t.crossingKey).where(sql`crossing_key IS NOT NULL`)],
 );
 
 /** The provider events already handled, by the provider's event id: a replay finds its row and changes nothing. */

@@ -16,6 +16,7 @@ import { outputDirOf, type GenerationRunner } from './runner';
 import { estimateGeneration } from './estimates';
 import { acceptGeneration, type AcceptContext, getGeneration, listGenerations, refuseOverInFlightLimit, voidGeneration } from './service';
 import { findPlan } from '../../shared/catalog/schema';
+import { baseUrlOf } from '../purchases/routes';
 
 /** Account auth; a client retrying in a tight loop while at its limit of runs in flight is refused from memory first, before any database read. */
 function authRemembering429(ctx: ServerContext, runner: GenerationRunner) {
@@ -68,11 +69,13 @@ export function generationRoutes(ctx: ServerContext, runner: GenerationRunner, e
       if (runner.queueFull()) throw new ApiError(503, 'busy', 'too many runs are waiting on this server; try again in a minute', { retryAfterMs: 60_000 });
       let rank = 0;
       let wallet: Wallet | null = null;
+      let topUp: string | null = null;
       const accepted = (planId: string, w: Wallet) => {
         rank = runner.rankOf(planId);
         wallet = w;
       };
-      const accept: AcceptContext = { catalog, now: () => clock.now(), engineFor: engineNameOrRefuse, lease: runner.lease, retryAfterMs: (id: string) => runner.retryAfterMs(id), accepted, ...(customModelOwned ? { customModelOwned } : {}) };
+      const toppedUp = (purchaseId: string) => (topUp = purchaseId);
+      const accept: AcceptContext = { catalog, now: () => clock.now(), engineFor: engineNameOrRefuse, lease: runner.lease, retryAfterMs: (id: string) => runner.retryAfterMs(id), accepted, toppedUp, ...(customModelOwned ? { customModelOwned } : {}) };
       const answer = await acceptInTurn(ctx, runner, req, key, accept);
       if (answer.replayed) reply.header('idempotent-replayed', 'true');
       else {
@@ -81,6 +84,8 @@ export function generationRoutes(ctx: ServerContext, runner: GenerationRunner, e
         ctx.publishGeneration(accountId, runner.withPlace(g));
         // the wallet as the accepting transaction left it: no second transaction on the hold path
         ctx.publishWallet(accountId, wallet ? await ctx.completeWallet(wallet) : await ctx.wallet(accountId));
+        // the hold crossed the auto top-up threshold: its purchase is committed with the run, and is charged now
+        if (topUp) ctx.chargeTopUp?.(topUp, baseUrlOf(req, undefined));
       }
       return reply.status(answer.status).send(answer.body);
     });

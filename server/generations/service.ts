@@ -19,6 +19,7 @@ import { newId } from '../util';
 import { leaseColumns, type Lease } from './leases';
 import { runScopeOf } from '../../shared/rules/spend-limits';
 import { refuseOverSpendLimit } from '../wallet/spend-limits';
+import { topUpAtCrossing } from '../purchases/auto-top-up';
 
 type GenerationRow = typeof generations.$inferSelect;
 
@@ -91,6 +92,8 @@ export interface AcceptContext {
   accepted?(planId: string, wallet: Wallet): void;
   /** whether the account has trained the custom model a request names (training domain; absent: none can be named) */
   customModelOwned?: (tx: Tx, accountId: string, customModelId: string) => Promise<boolean>;
+  /** told the auto top-up the run's hold bought (its purchase is committed with the run; the caller charges it after) */
+  toppedUp?(purchaseId: string): void;
 }
 
 /**
@@ -151,7 +154,14 @@ export async function acceptGeneration(tx: Tx, ctx: AcceptContext, accountId: st
     .returning()
     .prepare('accept_run')
     .execute();
-  if (ctx.accepted) ctx.accepted(plan.id, await walletOf(tx, account, nowMs, catalog));
+  const topUpOn = account.autoTopUp?.settings.enabled === true;
+  const wallet = ctx.accepted || topUpOn ? await walletOf(tx, account, nowMs, catalog) : null;
+  if (topUpOn) {
+    // the hold took heldMc of the available credits: a crossing of the threshold buys one pack, charged after the commit
+    const t = await topUpAtCrossing(tx, catalog, account, wallet!.availableMc + heldMc, wallet!.availableMc, id, nowMs);
+    if ('purchaseId' in t) ctx.toppedUp?.(t.purchaseId);
+  }
+  if (ctx.accepted) ctx.accepted(plan.id, wallet!);
   return generationView(row!);
 }
 

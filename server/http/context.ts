@@ -22,4 +22,6 @@ export interface ServerContext {
   publishGeneration(accountId: string, generation: Generation): void;
   /** passes of the server's schedules (subscription renewals), run on their timers and when the test clock moves */
   sweepers: (() => Promise<void>)[];
+  /** charges an auto top-up a run's hold bought, once that transaction committed (set by the money-in plugin) */
+  chargeTopUp?: (purchaseId: string, baseUrl: string) => void;
 }

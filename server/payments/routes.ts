@@ -64,8 +64,9 @@ export function paymentRoutes(opts: PaymentRoutesOptions): FastifyPluginAsyncZod
     const test = opts.testProvider;
     if (!test) return;
     app.get(`${TEST_CHECKOUT_PREFIX}/:id`, { schema: { params: checkoutParamsSchema } }, async (req, reply) => {
-      const info = await opts.describe(req.params.id);
-      if (!info) throw new ApiError(404, 'not_found', 'no such checkout');
+      const found = await opts.describe(req.params.id);
+      if (!found) throw new ApiError(404, 'not_found', 'no such checkout');
+      const info = { ...found, saving: test.isSaving(req.params.id) };
       return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').header('content-security-policy', "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'").send(checkoutPage(info));
     });
     app.post(`${TEST_CHECKOUT_PREFIX}/:id`, { schema: { params: checkoutParamsSchema, body: z.preprocess((b) => (Buffer.isBuffer(b) ? parseJsonOrNull(b) : b), checkoutActionSchema) } }, async (req) => {

@@ -54,6 +54,23 @@ function detailsEvent(eventId: string, type: string, paymentId: string | null, p
   return { kind: 'payment_details', eventId, paymentId, purchaseId, paymentMethod, billingCountry };
 }
 
+/** The customer and card a checkout kept for payments without the buyer (setup_future_usage off_session), on its details event. */
+function withSavedMethod(ev: PaymentEvent, pi: Obj): PaymentEvent {
+  const customer = typeof pi.customer === 'string' ? pi.customer : null;
+  const method = typeof pi.payment_method === 'string' ? pi.payment_method : null;
+  if (ev.kind !== 'payment_details' || pi.setup_future_usage !== 'off_session' || !customer || !method) return ev;
+  return { ...ev, savedMethod: { customerRef: customer, methodRef: method } };
+}
+
+/** An auto top-up's payment, made without the buyer (no checkout session): paid, as a checkout's completion says for a pack. */
+function topUpPaid(eventId: string, type: string, pi: Obj): PaymentEvent {
+  const purchaseId = metadataPurchase(pi);
+  const paymentId = idOf(pi);
+  if (!purchaseId || !paymentId) return ignored(eventId, type);
+  const charge = intentCharge(pi);
+  return { kind: 'payment_succeeded', eventId, purchaseId, paymentId, billingCountry: charge ? chargeCountry(charge) : null, subscriptionRef: null, periodStartMs: null, periodEndMs: null, paymentMethod: charge ? chargeCard(charge) : null };
+}
+
 /** A declined attempt at a pack's payment (its intent carries the purchase in metadata): the buyer may still pay on the same page. */
 function intentFailed(eventId: string, type: string, pi: Obj): PaymentEvent {
   const purchaseId = metadataPurchase(pi);
@@ -122,7 +139,7 @@ export function translateStripeEvent(event: Stripe.Event): PaymentEvent {
     case 'invoice.payment_failed':
       return invoiceEvent(eventId, event.type, o);
     case 'payment_intent.succeeded':
-      return detailsEvent(eventId, event.type, idOf(o), metadataPurchase(o), intentCharge(o));
+      return o.metadata && obj(o.metadata).reason === 'auto_top_up' ? topUpPaid(eventId, event.type, o) : withSavedMethod(detailsEvent(eventId, event.type, idOf(o), metadataPurchase(o), intentCharge(o)), o);
     case 'payment_intent.payment_failed':
       return intentFailed(eventId, event.type, o);
     case 'customer.subscription.updated':

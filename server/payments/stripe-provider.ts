@@ -1,6 +1,6 @@
 // The `stripe` payment provider, with the official SDK: Checkout Sessions (payment for packs, subscription for plans) and webhooks checked by constructEvent.
 import Stripe from 'stripe';
-import { ProviderError, WebhookSignatureError, type CheckoutRequest, type CheckoutSession, type PaymentEvent, type PaymentProvider } from './provider';
+import { ProviderError, WebhookSignatureError, type ChargeOutcome, type CheckoutRequest, type CheckoutSession, type PaymentEvent, type PaymentProvider, type SavedCharge } from './provider';
 import { translateStripeEvent } from './stripe-events';
 
 export { translateStripeEvent };
@@ -56,13 +56,41 @@ export class StripePaymentProvider implements PaymentProvider {
         billing_address_collection: 'required',
         success_url: this.returnUrl(req.baseUrl, req.purchaseId),
         cancel_url: this.returnUrl(req.baseUrl, req.purchaseId),
-        ...(req.mode === 'payment' ? { payment_intent_data: { metadata } } : { subscription_data: { metadata } }),
+        ...(req.mode === 'payment' ? { payment_intent_data: { metadata, ...(req.saveMethod ? { setup_future_usage: 'off_session' as const } : {}) } } : { subscription_data: { metadata } }),
+        ...(req.saveMethod && req.mode === 'payment' ? { customer_creation: 'always' as const } : {}),
       }, { idempotencyKey: `checkout-${req.purchaseId}` });
       if (!session.url) throw new ProviderError('the checkout session has no URL');
       return { sessionId: session.id, checkoutUrl: session.url };
     } catch (e) {
       throw e instanceof ProviderError ? e : new ProviderError((e as Error).message);
     }
+  }
+
+  /**
+   * An auto top-up: a PaymentIntent confirmed off-session with the saved card (the purchase id its idempotency key and metadata;
+   * its payment_intent.succeeded event grants it). A bank that asks for the buyer, or a declined card, is answered with a checkout
+   * for the same purchase, where the buyer confirms or pays with another card.
+   */
+  async chargeSaved(req: SavedCharge): Promise<ChargeOutcome> {
+    const metadata = { purchaseId: req.purchaseId, accountId: req.accountId, reason: 'auto_top_up' };
+    try {
+      const pi = await this.stripe.paymentIntents.create(
+        { amount: req.priceMinor, currency: req.currency.toLowerCase(), customer: req.customerRef, payment_method: req.methodRef, off_session: true, confirm: true, description: req.name, metadata },
+        { idempotencyKey: `topup-${req.purchaseId}` },
+      );
+      if (pi.status === 'succeeded' || pi.status === 'processing') return { status: 'succeeded', paymentId: pi.id };
+      return await this.buyerNeeded(req, 'authentication_required', 'your bank asks you to confirm this payment');
+    } catch (e) {
+      if (!(e instanceof Stripe.errors.StripeCardError)) throw new ProviderError((e as Error).message);
+      if (e.code === 'authentication_required') return this.buyerNeeded(req, 'authentication_required', 'your bank asks you to confirm this payment');
+      const fix = await this.buyerNeeded(req, e.code ?? 'card_declined', `your saved card was declined (${e.message})`);
+      return { status: 'declined', code: fix.code, message: fix.message, actionUrl: fix.actionUrl };
+    }
+  }
+
+  private async buyerNeeded(req: SavedCharge, code: string, message: string): Promise<Extract<ChargeOutcome, { status: 'requires_action' }>> {
+    const session = await this.createCheckout({ purchaseId: req.purchaseId, accountId: req.accountId, mode: 'payment', name: req.name, priceMinor: req.priceMinor, currency: req.currency, country: 'US', baseUrl: req.baseUrl, saveMethod: true });
+    return { status: 'requires_action', code, message, actionUrl: session.checkoutUrl };
   }
 
   async refund(paymentId: string): Promise<void> {

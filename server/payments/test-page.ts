@@ -11,6 +11,8 @@ export interface CheckoutInfo {
   country: string;
   status: string;
   subscription: boolean;
+  /** the checkout keeps the card for auto top-up: the page also offers a card whose later payments are declined */
+  saving?: boolean;
 }
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -45,12 +47,13 @@ export function checkoutPage(info: CheckoutInfo): string {
 <style>body{font:15px system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem}button{margin:.25rem .25rem .25rem 0;padding:.5rem .9rem}#auth{border:1px solid #888;padding:.75rem;margin:1rem 0}.note{color:#555;font-size:13px}</style></head><body>
 <h1>Test checkout</h1>
 <p class="note">This is the credits server's test payment provider: no real money moves.</p>
-<p><strong>${escapeHtml(info.name)}</strong>${info.subscription ? ' (subscription)' : ''}<br>${escapeHtml(price)} ${escapeHtml(info.currency)}</p>
+<p><strong>${escapeHtml(info.name)}</strong>${info.subscription ? ' (subscription)' : ''}${info.saving ? ' — the card is saved for auto top-up' : ''}<br>${escapeHtml(price)} ${escapeHtml(info.currency)}</p>
 <label>Billing country <input id="country" value="${escapeHtml(info.country)}" maxlength="2" size="3"></label> <span class="note">${escapeHtml(countryName(info.country))}</span>
 ${open ? `<p>
 <button data-action="pay">Pay ${escapeHtml(price)} with ${card(TEST_CARDS.pay)}</button>
 <button data-action="pay_with_authentication">Pay with a card that needs authentication (${card(TEST_CARDS.authenticated)})</button>
 <button data-action="decline">Use a card that is declined (${card(TEST_CARDS.declined)})</button>
+${info.saving ? `<button data-action="pay_card_declines_later">Pay with a card whose later payments are declined (${card(TEST_CARDS.declinesLater)})</button>` : ''}
 <button data-action="cancel">Cancel</button></p>
 <div id="auth" hidden><p>Test bank: confirm this payment?</p><button data-action="authenticate">Complete authentication</button></div>` : `<p>This checkout is ${escapeHtml(info.status)}.</p>`}
 <p id="result" role="status"></p>

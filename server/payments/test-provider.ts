@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type { PaymentMethod } from '../../shared/api/index';
 import { newId } from '../util';
-import { paymentEventSchema, WebhookSignatureError, type CheckoutRequest, type CheckoutSession, type PaymentEvent, type PaymentProvider } from './provider';
+import { paymentEventSchema, WebhookSignatureError, type ChargeOutcome, type CheckoutRequest, type CheckoutSession, type PaymentEvent, type PaymentProvider, type SavedCharge } from './provider';
 import { signPayload, verifySignature } from './signature';
 
 export const TEST_SIGNATURE_HEADER = 'x-test-signature';
@@ -17,7 +17,12 @@ export const TEST_CARDS = {
   /** a card whose bank asks to confirm the payment (3-D Secure) */
   authenticated: { brand: 'visa', last4: '3220' },
   declined: { brand: 'visa', last4: '0002' },
+  /** pays now and is saved, but its later payments without the buyer are declined (Stripe's 4000 0000 0000 0341) */
+  declinesLater: { brand: 'visa', last4: '0341' },
 } as const satisfies Record<string, PaymentMethod>;
+
+/** How a saved test card answers a payment without the buyer, by its last 4: 4242 pays, 3220 needs authentication, 0341 is declined. */
+const SAVED_CARD_BEHAVIOUR: Record<string, 'pays' | 'authenticates' | 'declines'> = { '4242': 'pays', '3220': 'authenticates', '0341': 'declines' };
 
 /** What the provider keeps of a subscription's checkout to bill its renewals: the card and the billing country. */
 interface SavedPayment {
@@ -42,6 +47,10 @@ export class TestPaymentProvider implements PaymentProvider {
   readonly failingRenewals = new Set<string>();
   /** the card and country each subscription was bought with, which its renewals charge (newest kept, bounded) */
   private readonly saved = new Map<string, SavedPayment>();
+  /** checkouts opened to save the card for payments without the buyer: purchase id → account (bounded) */
+  private readonly saving = new Map<string, string>();
+  /** payments made without the buyer, newest last (tests read them) */
+  readonly savedCharges: string[] = [];
 
   constructor(opts: { webhookSecret?: string | undefined } = {}) {
     this.webhookSecret = opts.webhookSecret ?? `whsec_test_${randomBytes(24).toString('hex')}`;
@@ -53,6 +62,10 @@ export class TestPaymentProvider implements PaymentProvider {
   }
 
   async createCheckout(req: CheckoutRequest): Promise<CheckoutSession> {
+    if (req.saveMethod) {
+      if (this.saving.size >= MAX_AWAITING_AUTH) this.saving.delete(this.saving.keys().next().value!);
+      this.saving.set(req.purchaseId, req.accountId);
+    }
     return { sessionId: `cs_test_${req.purchaseId}`, checkoutUrl: `${req.baseUrl}${TEST_CHECKOUT_PREFIX}/${req.purchaseId}` };
   }
 
@@ -89,6 +102,35 @@ export class TestPaymentProvider implements PaymentProvider {
   /** The test provider charges the plan the subscription renews into (the sweep asks it for that period): nothing to change here. */
   async changeSubscriptionPrice(): Promise<void> {}
 
+  /** Whether a checkout keeps its card for payments without the buyer (the page then offers the card that declines later). */
+  isSaving(purchaseId: string): boolean {
+    return this.saving.has(purchaseId);
+  }
+
+  /**
+   * A payment without the buyer, with the card they saved, as a provider makes it: the card answers by its kind (pays, needs
+   * the buyer to authenticate on the purchase's checkout page, or is declined), through the signed webhook like every payment.
+   * The purchase id names the payment, so a second try of the same top-up is the same payment.
+   */
+  async chargeSaved(req: SavedCharge): Promise<ChargeOutcome> {
+    this.savedCharges.push(req.purchaseId);
+    if (this.savedCharges.length > MAX_AWAITING_AUTH) this.savedCharges.shift();
+    const last4 = /^pm_test_(\d{4})$/.exec(req.methodRef)?.[1] ?? '';
+    const card = { brand: 'visa', last4 };
+    switch (SAVED_CARD_BEHAVIOUR[last4]) {
+      case 'pays': {
+        const paymentId = `pi_test_${req.purchaseId.slice(4)}`;
+        await this.send({ kind: 'payment_succeeded', eventId: `evt_test_charge_${req.purchaseId}`, purchaseId: req.purchaseId, paymentId, billingCountry: null, subscriptionRef: null, periodStartMs: null, periodEndMs: null, paymentMethod: card });
+        return { status: 'succeeded', paymentId };
+      }
+      case 'authenticates':
+        return { status: 'requires_action', code: 'authentication_required', message: 'your bank asks you to confirm this payment', actionUrl: `${req.baseUrl}${TEST_CHECKOUT_PREFIX}/${req.purchaseId}` };
+      default:
+        await this.send({ kind: 'payment_failed', eventId: `evt_test_charge_${req.purchaseId}`, purchaseId: req.purchaseId, code: 'card_declined', message: 'the saved card was declined', paymentMethod: card });
+        return { status: 'declined', code: 'card_declined', message: 'your saved card was declined' };
+    }
+  }
+
   /** Signs an event as this provider does: tests use it to replay and to forge. */
   sign(event: PaymentEvent | Record<string, unknown>): { body: string; headers: Record<string, string> } {
     const body = JSON.stringify(event);
@@ -119,13 +161,19 @@ export class TestPaymentProvider implements PaymentProvider {
   /** The buyer's choice on the checkout page, as the provider's events. Returns what the page shows next. */
   async act(purchaseId: string, action: CheckoutAction, billingCountry: string | null, subscription: boolean): Promise<'done' | 'requires_authentication'> {
     const subscriptionRef = subscription ? `sub_test_${purchaseId.slice(4)}` : null;
+    const accountId = this.saving.get(purchaseId);
     const paid = async (paymentMethod: PaymentMethod): Promise<void> => {
       if (subscriptionRef) this.remember(subscriptionRef, { paymentMethod, billingCountry });
-      await this.send({ kind: 'payment_succeeded', eventId: newId('evt_test'), purchaseId, paymentId: newId('pi_test'), billingCountry, subscriptionRef, periodStartMs: null, periodEndMs: null, paymentMethod });
+      // a checkout opened to save the card keeps it: the customer is the account, the method names the card
+      const savedMethod = accountId ? { customerRef: `cus_test_${accountId}`, methodRef: `pm_test_${paymentMethod.last4}` } : null;
+      await this.send({ kind: 'payment_succeeded', eventId: newId('evt_test'), purchaseId, paymentId: newId('pi_test'), billingCountry, subscriptionRef, periodStartMs: null, periodEndMs: null, paymentMethod, savedMethod });
     };
     switch (action) {
       case 'pay':
         await paid(TEST_CARDS.pay);
+        return 'done';
+      case 'pay_card_declines_later':
+        await paid(TEST_CARDS.declinesLater);
         return 'done';
       case 'pay_with_authentication':
         if (this.awaitingAuth.size >= MAX_AWAITING_AUTH) this.awaitingAuth.delete(this.awaitingAuth.values().next().value!);
@@ -151,5 +199,5 @@ export class TestPaymentProvider implements PaymentProvider {
   }
 }
 
-export const CHECKOUT_ACTIONS = ['pay', 'pay_with_authentication', 'authenticate', 'decline', 'cancel'] as const;
+export const CHECKOUT_ACTIONS = ['pay', 'pay_with_authentication', 'authenticate', 'decline', 'cancel', 'pay_card_declines_later'] as const;
 export type CheckoutAction = (typeof CHECKOUT_ACTIONS)[number];

@@ -2,7 +2,7 @@
 import { and, eq, ne } from 'drizzle-orm';
 import type { Catalog } from '../../shared/catalog/schema';
 import { isCountryAllowed, countryRefusal } from '../../shared/rules/purchases';
-import { purchases } from '../db/schema';
+import { accounts, purchases } from '../db/schema';
 import type { Tx } from '../db/open';
 import type { PaymentEvent, PaymentProvider } from '../payments/provider';
 import type { EventOutcome } from '../payments/service';
@@ -25,9 +25,27 @@ async function paymentUsedElsewhere(tx: Tx, provider: string, paymentId: string,
   return rows.length > 0;
 }
 
+/**
+ * Keeps the card a checkout saved for payments without the buyer (auto top-up), with its brand and last 4: the account's one saved
+ * card, the newest. Saving a card never turns auto top-up on.
+ */
+async function keepSavedMethod(tx: Tx, provider: string, accountId: string, ev: { savedMethod?: { customerRef: string; methodRef: string } | null | undefined; paymentMethod?: { brand: string; last4: string } | null | undefined }): Promise<void> {
+  if (!ev.savedMethod) return;
+  const savedMethod = { provider, ...ev.savedMethod, brand: ev.paymentMethod?.brand ?? null, last4: ev.paymentMethod?.last4 ?? null };
+  await tx.update(accounts).set({ savedMethod }).where(eq(accounts.id, accountId));
+}
+
+/** A top-up that paused auto top-up, paid after all (the buyer confirmed it at its checkout): auto top-up goes on. */
+async function liftPauseOf(tx: Tx, p: PurchaseRow): Promise<void> {
+  const [account] = await tx.select({ autoTopUp: accounts.autoTopUp }).from(accounts).where(eq(accounts.id, p.accountId)).for('update');
+  if (account?.autoTopUp?.paused?.purchaseId !== p.id) return;
+  await tx.update(accounts).set({ autoTopUp: { ...account.autoTopUp, paused: null } }).where(eq(accounts.id, p.accountId));
+}
+
 async function onSucceeded(tx: Tx, deps: PurchaseEventDeps, ev: Succeeded, nowMs: number): Promise<EventOutcome> {
   const p = await lockPurchase(tx, { id: ev.purchaseId });
   if (!p || p.provider !== deps.provider.name) return nothing();
+  await keepSavedMethod(tx, p.provider, p.accountId, ev);
   const refund = (): EventOutcome => ({ accountId: p.accountId, after: [() => deps.provider.refund(ev.paymentId)] });
   // dedupe by payment: a payment already applied (to this purchase or another) changes nothing more
   if (p.providerPaymentId === ev.paymentId || (await paymentUsedElsewhere(tx, p.provider, ev.paymentId, p.id))) return nothing(p.accountId);
@@ -41,6 +59,7 @@ async function onSucceeded(tx: Tx, deps: PurchaseEventDeps, ev: Succeeded, nowMs
   }
   if (p.kind === 'pack') {
     await grantPack(tx, deps.catalog, p, ev, nowMs);
+    if (p.reason === 'auto_top_up') await liftPauseOf(tx, p);
     return nothing(p.accountId);
   }
   if (!deps.subscriptionPaid) return refund();
@@ -57,6 +76,7 @@ async function onDetails(tx: Tx, deps: PurchaseEventDeps, ev: Extract<PaymentEve
     if (named && named.provider === deps.provider.name && (named.providerPaymentId === null || named.providerPaymentId === ev.paymentId)) p = named;
   }
   if (!p) return nothing();
+  await keepSavedMethod(tx, p.provider, p.accountId, ev);
   await recordPaymentDetails(tx, p, ev, nowMs);
   return nothing(p.accountId);
 }

@@ -6,6 +6,8 @@ import { paymentRoutes, webhookReceiver } from '../payments/routes';
 import type { EventHandler, EventOutcome } from '../payments/service';
 import { TestPaymentProvider } from '../payments/test-provider';
 import { applyPurchaseEvent, type PurchaseEventDeps } from './events';
+import { chargeTopUp } from './auto-top-up';
+import { autoTopUpRoutes } from './auto-top-up-routes';
 import { purchaseRoutes } from './routes';
 import { findPurchaseRow } from './service';
 
@@ -32,6 +34,8 @@ export function moneyInRoutes(ctx: ServerContext, opts: MoneyInOptions): Fastify
   };
   return async (app) => {
     const receive = webhookReceiver(ctx, provider, handler, (m) => app.log.error(m));
+    const changed = async (accountId: string) => ctx.publishWallet(accountId, await ctx.wallet(accountId));
+    ctx.chargeTopUp = (purchaseId, requestBase) => void chargeTopUp({ db: ctx.db, provider, clock: ctx.clock, changed }, purchaseId, (opts.publicUrl ?? requestBase).replace(/\/$/, '')).catch((e: unknown) => app.log.error(`auto top-up ${purchaseId}: ${(e as Error).message}`));
     const testProvider = provider instanceof TestPaymentProvider ? provider : null;
     testProvider?.connect(receive);
     const describe = async (id: string) => {
@@ -40,5 +44,6 @@ export function moneyInRoutes(ctx: ServerContext, opts: MoneyInOptions): Fastify
     };
     await app.register(paymentRoutes({ receive, testProvider, describe }));
     await app.register(purchaseRoutes(ctx, provider, opts.publicUrl));
+    await app.register(autoTopUpRoutes(ctx));
   };
 }

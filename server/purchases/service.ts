@@ -27,6 +27,7 @@ export function purchaseView(r: PurchaseRow): Purchase {
     currency: r.currency, country: r.country, checkoutUrl: r.checkoutUrl, createdAtMs: r.createdAtMs, paidAtMs: r.paidAtMs, grantId: r.grantId, takenBackMc: r.takenBackMc,
     failure: r.failureCode ? { code: r.failureCode, message: r.failureMessage ?? r.failureCode } : null,
     paymentMethod: methodOfRow(r), billingCountry: r.billingCountry, grantExpiresAtMs: r.grantExpiresAtMs, refundedAtMs: r.refundedAtMs, refundedMinor: r.refundedMinor,
+    reason: r.reason,
   });
 }
 
@@ -56,6 +57,8 @@ export interface NewCheckout {
   creditsMc: number;
   priceMinor: number;
   country: string;
+  /** keep the card for payments without the buyer (auto top-up) */
+  saveMethod?: boolean;
 }
 
 /** Inserts a pending purchase and opens its checkout at the provider (inside the caller's transaction: a provider failure leaves nothing). */
@@ -66,13 +69,14 @@ export async function openCheckout(tx: Tx, catalog: Catalog, provider: PaymentPr
   const [waiting] = await tx.select({ n: sql<string>`count(*)` }).from(purchases).where(and(eq(purchases.accountId, c.accountId), eq(purchases.status, 'pending'), gt(purchases.createdAtMs, nowMs - CHECKOUT_WINDOW_MS)));
   if (Number(waiting?.n ?? 0) >= MAX_PENDING_CHECKOUTS) throw new ApiError(429, 'too_many_checkouts', `${MAX_PENDING_CHECKOUTS} checkouts are already waiting for payment; finish or cancel one, or try again within the hour`, { limit: MAX_PENDING_CHECKOUTS });
   const id = newId('pur');
+  const { saveMethod: _save, ...columns } = c;
   const [row] = await tx
     .insert(purchases)
-    .values({ id, ...c, currency: catalog.currency, status: 'pending', provider: provider.name, createdAtMs: nowMs, updatedAtMs: nowMs })
+    .values({ id, ...columns, currency: catalog.currency, status: 'pending', provider: provider.name, createdAtMs: nowMs, updatedAtMs: nowMs })
     .returning();
   const req: CheckoutRequest = {
     purchaseId: id, accountId: c.accountId, mode: c.kind === 'pack' ? 'payment' : 'subscription', name: c.name, priceMinor: c.priceMinor, currency: catalog.currency, country: c.country, baseUrl,
-    ...(c.period ? { period: c.period } : {}), ...(c.planId ? { planId: c.planId } : {}),
+    ...(c.period ? { period: c.period } : {}), ...(c.planId ? { planId: c.planId } : {}), ...(c.saveMethod ? { saveMethod: true } : {}),
   };
   let session;
   try {
@@ -84,11 +88,11 @@ export async function openCheckout(tx: Tx, catalog: Catalog, provider: PaymentPr
   return purchaseView(updated!);
 }
 
-export async function createPackPurchase(tx: Tx, catalog: Catalog, provider: PaymentProvider, accountId: string, body: { packId: string; country: string }, baseUrl: string, nowMs: number): Promise<Purchase> {
+export async function createPackPurchase(tx: Tx, catalog: Catalog, provider: PaymentProvider, accountId: string, body: { packId: string; country: string; saveCard?: boolean | undefined }, baseUrl: string, nowMs: number): Promise<Purchase> {
   checkCountry(catalog, body.country);
   const pack = catalog.packs.find((p) => p.id === body.packId);
   if (!pack) throw new ApiError(400, 'unknown_pack', `there is no pack ${body.packId}`);
-  return openCheckout(tx, catalog, provider, { accountId, kind: 'pack', packId: pack.id, planId: null, period: null, name: pack.name, creditsMc: pack.creditsMc, priceMinor: pack.priceMinor, country: body.country }, baseUrl, nowMs);
+  return openCheckout(tx, catalog, provider, { accountId, kind: 'pack', packId: pack.id, planId: null, period: null, name: pack.name, creditsMc: pack.creditsMc, priceMinor: pack.priceMinor, country: body.country, saveMethod: body.saveCard === true }, baseUrl, nowMs);
 }
 
 export async function listPurchases(db: Db, accountId: string, limit: number): Promise<Purchase[]> {

@@ -14,6 +14,7 @@ import { newId } from '../util';
 import { latestLedgerId } from './ledger';
 import { isKnownGranted, rememberGranted } from './grant-memo';
 import { spendStates } from './spend-limits';
+import { autoTopUpViewOf } from '../purchases/auto-top-up';
 
 type GrantRow = typeof grants.$inferSelect;
 
@@ -199,6 +200,7 @@ async function listedGrants(tx: Tx, accountId: string, nowMs: number): Promise<{
 export async function walletOf(tx: Tx, account: AccountRow, nowMs: number, catalog?: Catalog): Promise<Wallet> {
   const { grants: live, revision } = await listedGrants(tx, account.id, nowMs);
   const limits = catalog ? await spendStates(tx, catalog, account.id, account.spendLimits, nowMs) : [];
+  const autoTopUp = await autoTopUpViewOf(tx, account, nowMs);
   return {
     accountId: account.id,
     displayName: account.displayName,
@@ -210,6 +212,7 @@ export async function walletOf(tx: Tx, account: AccountRow, nowMs: number, catal
     nextDailyResetMs: nextUtcMidnight(nowMs),
     revision,
     ...(limits.length > 0 ? { spendLimits: limits } : {}),
+    ...(autoTopUp ? { autoTopUp } : {}),
   };
 }
 

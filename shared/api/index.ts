@@ -3,10 +3,12 @@ import { z } from 'zod';
 import { GRANT_KINDS } from '../rules/grants';
 import { runRequestSchema, usageSchema } from '../rules/pricing';
 import { safeString } from './text';
+import { autoTopUpViewSchema } from './auto-top-up';
 import { spendLimitStateSchema } from './spend-limits';
 import { trainingAllowanceSchema } from './training';
 import { walletSubscriptionSchema } from './payments';
 
+export * from './auto-top-up';
 export * from './spend-limits';
 export * from './training';
 
@@ -73,6 +75,8 @@ export const walletSchema = z.object({
   subscription: walletSubscriptionSchema.nullable().optional(),
   /** the account's spend limits with their windows' spend (absent from servers before them; empty: none set) */
   spendLimits: z.array(spendLimitStateSchema).max(20).optional(),
+  /** auto top-up as the account has it (absent when it has neither settings nor a saved card) */
+  autoTopUp: autoTopUpViewSchema.optional(),
 });
 export type Wallet = z.infer<typeof walletSchema>;
 

@@ -22,7 +22,7 @@ export const countryCodeSchema = z
   .regex(/^[A-Za-z]{2}$/, 'a country is a two-letter ISO code, e.g. US')
   .transform((s) => s.toUpperCase());
 
-export const createPurchaseBodySchema = z.object({ packId: safeString().min(1).max(80), country: countryCodeSchema }).strict();
+export const createPurchaseBodySchema = z.object({ packId: safeString().min(1).max(80), country: countryCodeSchema, /** keep the card for auto top-up (it never turns auto top-up on) */ saveCard: z.boolean().optional() }).strict();
 export type CreatePurchaseBody = z.input<typeof createPurchaseBodySchema>;
 
 export const purchaseIdParamsSchema = z.object({ id: z.string().regex(PURCHASE_ID_PATTERN, 'not a purchase id') }).strict();
@@ -60,6 +60,8 @@ export const purchaseSchema = z.object({
   /** a refund: when, and how much money was given back (minor units of `currency`) */
   refundedAtMs: epochMs.nullable().default(null),
   refundedMinor: nonNeg.nullable().default(null),
+  /** why it was bought: at a checkout, or by auto top-up when the balance crossed its threshold (absent from servers before it) */
+  reason: z.enum(['checkout', 'auto_top_up']).default('checkout'),
 });
 export type Purchase = z.infer<typeof purchaseSchema>;
 export const purchasePageSchema = z.object({ items: z.array(purchaseSchema).max(PURCHASE_PAGE_MAX) });
