@@ -19,7 +19,7 @@ export interface FuzzIds {
 }
 
 type Param = 'genId' | 'accountId' | 'tokenId' | 'key' | 'name' | 'purchaseId' | 'checkoutId' | 'trnId';
-type BodyKind = 'generation' | 'account' | 'grant' | 'plan' | 'clock' | 'token' | 'empty' | 'purchase' | 'webhook' | 'checkout' | 'subscription' | 'subscriptionChange' | 'training' | 'spendLimits';
+type BodyKind = 'generation' | 'account' | 'grant' | 'plan' | 'clock' | 'token' | 'empty' | 'purchase' | 'webhook' | 'checkout' | 'subscription' | 'subscriptionChange' | 'training' | 'spendLimits' | 'autoTopUp';
 export interface RouteSpec {
   method: 'GET' | 'POST' | 'PUT';
   path: string;
@@ -34,6 +34,9 @@ export const ROUTES: RouteSpec[] = [
   { method: 'GET', path: '/v1/catalog/key' },
   { method: 'GET', path: '/v1/wallet' },
   { method: 'GET', path: '/v1/spend-limits' },
+  { method: 'GET', path: '/v1/auto-top-up' },
+  { method: 'PUT', path: '/v1/auto-top-up', body: 'autoTopUp' },
+  { method: 'POST', path: '/v1/auto-top-up/resume', body: 'empty' },
   { method: 'PUT', path: '/v1/spend-limits', body: 'spendLimits' },
   { method: 'PUT', path: '/admin/accounts/:accountId/spend-limits', body: 'spendLimits' },
   { method: 'GET', path: '/v1/wallet/events' },
@@ -229,6 +232,8 @@ function makeTemplateArb(kind: BodyKind, nastyWeight: number): fc.Arbitrary<Reco
       const limit = fc.record({ window: str(['day', 'week', 'month', 'hour']), scope: maybe(fc.oneof(fc.constant({ kind: 'all' }), fc.record({ kind: fc.constant('model'), modelId: str(modelIds) }), fc.record({ kind: fc.constant('modality'), modality: str(['image', 'video', 'smell']) }))), limitMc: fc.oneof(fc.integer({ min: -1, max: 200_000_000_000 }), fc.constant(1.5)) }, { requiredKeys: ['window', 'limitMc'] });
       return fc.record({ limits: fc.array(limit, { maxLength: 4 }) });
     }
+    case 'autoTopUp':
+      return fc.record({ enabled: fc.boolean(), packId: str(defaultCatalog.packs.map((p) => p.id)), thresholdMc: fc.integer({ min: -1, max: 200_000_000_000 }), cap: fc.oneof(fc.record({ kind: fc.constant('count'), count: fc.integer({ min: 0, max: 40 }) }), fc.record({ kind: fc.constant('amount'), amountMinor: fc.integer({ min: 0, max: 20_000 }), currency: str(['USD', 'EUR']) })), country: str(['US', 'de', 'KP']) }, { requiredKeys: ['enabled', 'packId', 'thresholdMc'] });
     case 'empty':
       return fc.constant({});
     case 'purchase':
