@@ -36,6 +36,7 @@ export function receiptDetails(p: Row, paid: PaidWith | null, expiresAtMs: numbe
     purchaseId: p.id, purchaseKind: p.kind, name: p.name, priceMinor: p.priceMinor, currency: p.currency,
     paymentMethod: paid?.paymentMethod ?? methodOfRow(p), billingCountry: paid?.billingCountry ?? p.billingCountry,
     ...(paid ? { paymentId: paid.paymentId } : {}), ...(expiresAtMs !== null ? { expiresAtMs } : {}),
+    ...(p.reason === 'auto_top_up' ? { reason: 'auto_top_up', crossedBy: p.crossingKey } : {}),
   };
 }
 

@@ -62,6 +62,8 @@ interface Facts {
   paidAtMs: number | null;
   expiresAtMs: number | null;
   paymentId: string | null;
+  /** why it was bought without a checkout: the run whose hold took the balance below the auto top-up threshold */
+  autoTopUpBy: string | null | undefined;
 }
 
 function kindOf(d: Record<string, unknown>, p: Purchase | null): Purchase['kind'] | null {
@@ -97,6 +99,7 @@ function factsOf(e: LedgerEntry, p: Purchase | null): Facts {
     paidAtMs,
     expiresAtMs: p?.grantExpiresAtMs ?? num(d.expiresAtMs) ?? num(d.periodEndMs) ?? ruleExpiry,
     paymentId: str(d.paymentId),
+    autoTopUpBy: d.reason === 'auto_top_up' || p?.reason === 'auto_top_up' ? (str(d.crossedBy) ?? null) : undefined,
   };
 }
 
@@ -107,6 +110,7 @@ function paymentReceipt(e: LedgerEntry, f: Facts, p: Purchase | null): Receipt {
   lines.push(
     { label: 'Date', value: utcText(e.atMs) },
     { label: 'Bought', value: f.bought },
+    ...(f.autoTopUpBy !== undefined ? [{ label: 'Why', value: `Auto top-up: ${f.autoTopUpBy ? `run ${f.autoTopUpBy}` : 'a run'} took your available credits below your auto top-up threshold` }] : []),
     { label: 'Amount paid', value: moneyText(f.priceMinor, f.currency) },
     { label: 'Paid with', value: paymentMethodText(f.paymentMethod) },
     { label: 'Billing country', value: countryText(f.billingCountry) },

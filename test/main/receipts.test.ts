@@ -15,7 +15,7 @@ const entry = (kind: LedgerEntry['kind'], amountMc: number, details: Record<stri
 const purchase = (over: Partial<Purchase> = {}): Purchase => ({
   id: 'pur_abc', kind: 'pack', status: 'paid', packId: 'pack-200', planId: null, period: null, name: '200 credits', creditsMc: 200_000, priceMinor: 199, currency: 'USD', country: 'FR',
   checkoutUrl: '', createdAtMs: PAID_AT - 60_000, paidAtMs: PAID_AT, grantId: 'grt_1', takenBackMc: 0, failure: null,
-  paymentMethod: visa, billingCountry: 'FR', grantExpiresAtMs: Date.parse('2027-05-22T12:00:00Z'), refundedAtMs: null, refundedMinor: null, ...over,
+  paymentMethod: visa, billingCountry: 'FR', grantExpiresAtMs: Date.parse('2027-05-22T12:00:00Z'), refundedAtMs: null, refundedMinor: null, reason: 'checkout', ...over,
 });
 
 const packEntry = () =>
@@ -149,5 +149,14 @@ describe('receipts in main', () => {
     expect(readFileSync(file, 'utf8')).toBe('hello');
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(await saveWithDialog('x.txt', 'nope', async () => ({ canceled: true, filePath: undefined }))).toEqual({ saved: false, path: null, downloadUrl: null });
+  });
+});
+
+describe('an auto top-up\'s receipt', () => {
+  it('says why it was bought: the run that took the balance below the threshold', () => {
+    const e = entry('purchase', 1_100_000, { purchaseId: 'pur_abc', purchaseKind: 'pack', name: '1,100 credits', priceMinor: 999, currency: 'USD', paymentMethod: visa, billingCountry: null, reason: 'auto_top_up', crossedBy: 'gen_42' });
+    const r = receiptOf(e, purchase({ name: '1,100 credits', priceMinor: 999, reason: 'auto_top_up' }));
+    expect(r?.lines).toContainEqual({ label: 'Why', value: 'Auto top-up: run gen_42 took your available credits below your auto top-up threshold' });
+    expect(receiptOf(entry('purchase', 200_000, { purchaseId: 'pur_abc', purchaseKind: 'pack', name: '200 credits' }), purchase())?.lines.some((l) => l.label === 'Why')).toBe(false);
   });
 });
