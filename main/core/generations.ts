@@ -10,6 +10,7 @@ import { checkEntitlements, EntitlementError } from '../../shared/rules/entitlem
 import { isSameOrNewerGeneration } from '../../shared/rules/generation-order';
 import { creditsText as credits } from '../../shared/rules/money';
 import { estimate, expandRequest, PricingError, runRequestSchema, type RunRequest } from '../../shared/rules/pricing';
+import { readAlertSettings } from '../../shared/rules/alerts';
 import { bindingLimit, runScopeOf, spendLimitRefusal, type SpendLimitState } from '../../shared/rules/spend-limits';
 import type { GenerationView, PreflightResult, Settings } from '../../shared/ipc/contract';
 import { ApiClientError, type CreditsApiClient } from './api-client';
@@ -80,6 +81,8 @@ export class GenerationsCore extends EventEmitter {
     return {
       autoApproveMc: typeof auto === 'number' && Number.isSafeInteger(auto) && auto >= 0 ? auto : DEFAULT_AUTO_APPROVE_MC,
       lowBalanceThresholdMc: typeof low === 'number' && Number.isSafeInteger(low) && low >= 0 ? low : null,
+      // settings saved before alerts existed load with each alert's default
+      ...readAlertSettings(raw),
     };
   }
 

@@ -1,17 +1,30 @@
-// Warnings from the live wallet: low balance (once per crossing, persisted) and credits expiring soon, for the banner and notifications.
+// Warnings and alerts from the live wallet and purchases: low balance, spend limits near their end, credits expiring, auto top-ups; each alert once, its memory persisted.
 import { EventEmitter } from 'node:events';
 import type { Wallet } from '../../shared/api/index';
 import { findPlan, type Catalog } from '../../shared/catalog/schema';
-import { defaultLowBalanceThresholdMc, DEFAULT_EXPIRY_WARNING_MS, evaluateLowBalance, expiringSoon, INITIAL_LOW_BALANCE_STATE, type LowBalanceState } from '../../shared/rules/warnings';
-import { formatCredits } from '../../shared/rules/money';
-import type { Warnings } from '../../shared/ipc/contract';
+import { alertText } from '../../shared/rules/alert-text';
+import { evaluatePurchaseAlert, evaluateWalletAlerts, limitsAtAlert, readAlertSettings, readAlertState, type AlertState, type FiredAlert } from '../../shared/rules/alerts';
+import { limitName } from '../../shared/rules/spend-limits';
+import { defaultLowBalanceThresholdMc, expiringSoon } from '../../shared/rules/warnings';
+import { MS_PER_DAY } from '../../shared/rules/schedule';
+import type { AlertEvent, Warnings } from '../../shared/ipc/contract';
 import type { KeyValueStore } from './stores';
 
 const FALLBACK_THRESHOLD_MC = 10_000;
+/** where the alerts' memory is kept; 'lowBalanceState' is where the low-balance warning kept its own before alerts */
+const ALERT_STATE_KEY = 'alertState';
+const LEGACY_LOW_BALANCE_KEY = 'lowBalanceState';
 
-/** Emits 'warnings' (Warnings) when they change and 'notify' ({title, body}) when a system notification is due. */
+export const NO_WARNINGS: Warnings = { lowBalance: null, expiring: null, spendLimits: [], autoTopUp: null };
+
+/**
+ * Emits 'warnings' (Warnings) when they change, and for each alert that fires 'alert' (AlertEvent, for the renderer) and
+ * 'notify' ({title, body}: the system notification, which Electron's main shows).
+ */
 export class WarningsCore extends EventEmitter {
-  current: Warnings = { lowBalance: null, expiring: null };
+  current: Warnings = NO_WARNINGS;
+  /** the last auto top-up alerted in this session, shown until the next */
+  private autoTopUp: Warnings['autoTopUp'] = null;
 
   constructor(private readonly store: KeyValueStore) {
     super();
@@ -24,29 +37,66 @@ export class WarningsCore extends EventEmitter {
     return plan && catalog ? defaultLowBalanceThresholdMc(plan, catalog.policies) : FALLBACK_THRESHOLD_MC;
   }
 
-  /** Re-evaluates from a wallet read live from the server (a cached wallet never fires a notification). */
-  evaluate(wallet: Wallet, live: boolean, catalog: Catalog | null, serverNowMs: number): void {
-    const thresholdMc = this.thresholdMc(wallet, catalog);
-    const raw = this.store.get('lowBalanceState') as LowBalanceState | undefined;
-    const state = raw && typeof raw.armed === 'boolean' ? raw : INITIAL_LOW_BALANCE_STATE;
-    const r = evaluateLowBalance(state, wallet.availableMc, thresholdMc);
-    if (live) {
-      this.store.set('lowBalanceState', r.state);
-      if (r.fire) {
-        this.emit('notify', {
-          title: 'Low credit balance',
-          body: `${formatCredits(wallet.availableMc)} credits left, below your ${formatCredits(thresholdMc)} credit warning level.`,
-        });
-      }
-    }
-    const exp = expiringSoon(wallet.grants, serverNowMs, catalog?.policies.expiryWarningMs ?? DEFAULT_EXPIRY_WARNING_MS);
-    const next: Warnings = {
-      lowBalance: r.low ? { availableMc: wallet.availableMc, thresholdMc } : null,
-      expiring: exp.items.length ? { totalMc: exp.totalMc, firstExpiresAtMs: exp.items[0]!.expiresAtMs, items: exp.items } : null,
-    };
-    if (JSON.stringify(next) !== JSON.stringify(this.current)) {
-      this.current = next;
-      this.emit('warnings', next);
-    }
+  private state(): AlertState {
+    return readAlertState(this.store.get(ALERT_STATE_KEY), this.store.get(LEGACY_LOW_BALANCE_KEY));
   }
+
+  /** Re-evaluates from a wallet; only one read live from the server fires alerts or moves their memory (a cached one never does). */
+  evaluate(wallet: Wallet, live: boolean, catalog: Catalog | null, serverNowMs: number): void {
+    const settings = readAlertSettings(this.store.get('settings'));
+    const thresholdMc = this.thresholdMc(wallet, catalog);
+    const limits = wallet.spendLimits ?? [];
+    if (live) {
+      const r = evaluateWalletAlerts(this.state(), { availableMc: wallet.availableMc, grants: wallet.grants, spendLimits: limits, thresholdMc, nowMs: serverNowMs }, settings);
+      this.store.set(ALERT_STATE_KEY, r.state);
+      for (const a of r.fired) this.fire(a, catalog);
+    }
+    const modelName = modelNames(catalog);
+    const exp = expiringSoon(wallet.grants, serverNowMs, settings.expiryAlertDays * MS_PER_DAY);
+    const low = wallet.availableMc < thresholdMc;
+    this.publish({
+      lowBalance: settings.lowBalanceAlert && low ? { availableMc: wallet.availableMc, thresholdMc } : null,
+      expiring: settings.expiryAlert && exp.items.length ? { totalMc: exp.totalMc, firstExpiresAtMs: exp.items[0]!.expiresAtMs, items: exp.items } : null,
+      spendLimits: settings.spendLimitAlert
+        ? limitsAtAlert(limits, settings.spendLimitAlertPercent, serverNowMs).map(({ key, limit, usedMc, percent }) => ({
+            key: `${key}:${limit.resetsAtMs}`,
+            name: limitName(limit, modelName),
+            window: limit.window,
+            limitMc: limit.limitMc,
+            usedMc,
+            percent,
+            resetsAtMs: limit.resetsAtMs,
+          }))
+        : [],
+      autoTopUp: this.autoTopUp,
+    });
+  }
+
+  /** A purchase main saw change: an auto top-up that ended (bought, or failed) alerts once per purchase. */
+  onPurchase(purchase: unknown): void {
+    const r = evaluatePurchaseAlert(this.state(), purchase, readAlertSettings(this.store.get('settings')));
+    if (!r.fired) return;
+    this.store.set(ALERT_STATE_KEY, r.state);
+    const text = this.fire(r.fired, null);
+    if (r.fired.kind === 'auto_top_up') this.autoTopUp = { key: r.fired.key, ok: r.fired.outcome.ok, text: text.body };
+    this.publish({ ...this.current, autoTopUp: this.autoTopUp });
+  }
+
+  private fire(a: FiredAlert, catalog: Catalog | null): { title: string; body: string } {
+    const text = alertText(a, modelNames(catalog));
+    const event: AlertEvent = { key: a.key.slice(0, 300), kind: a.kind, ...text };
+    this.emit('alert', event);
+    this.emit('notify', text);
+    return text;
+  }
+
+  private publish(next: Warnings): void {
+    if (JSON.stringify(next) === JSON.stringify(this.current)) return;
+    this.current = next;
+    this.emit('warnings', next);
+  }
+}
+
+function modelNames(catalog: Catalog | null): (id: string) => string | undefined {
+  return (id) => catalog?.models.find((m) => m.id === id)?.name;
 }

@@ -2,9 +2,11 @@
 import { describe, expect, it } from 'vitest';
 import { dispatch, UserFacingError, type IpcHandlers } from '../../main/core/ipc-dispatch';
 import type { WalletView } from '../../shared/ipc/contract';
+import { DEFAULT_ALERT_SETTINGS } from '../../shared/rules/alerts';
 
 const view: WalletView = { wallet: null, source: 'none', connection: 'offline', asOfServerMs: null, clockOffsetMs: 0, lastError: null, serverKind: 'embedded' };
-const settings = { autoApproveMc: 0, lowBalanceThresholdMc: null, tokenStorage: 'encrypted' as const };
+const alerts = { ...DEFAULT_ALERT_SETTINGS, notifications: 'main' as const };
+const settings = { autoApproveMc: 0, lowBalanceThresholdMc: null, ...alerts, tokenStorage: 'encrypted' as const };
 const notUsed = () => {
   throw new Error('not used');
 };
@@ -24,7 +26,7 @@ const handlers: IpcHandlers = {
   getReceipt: notUsed,
   saveReceipt: notUsed,
   getSpendChart: () => [],
-  getWarnings: () => ({ lowBalance: null, expiring: null }),
+  getWarnings: () => ({ lowBalance: null, expiring: null, spendLimits: [], autoTopUp: null }),
   getStoreState: notUsed,
   setCountry: notUsed,
   buyPack: notUsed,
@@ -34,6 +36,8 @@ const handlers: IpcHandlers = {
   resumeSubscription: notUsed,
   getPurchase: notUsed,
   setSpendLimits: notUsed,
+  setAutoTopUp: notUsed,
+  resumeAutoTopUp: notUsed,
   planCosts: () => ({ result: null, sentences: [], source: 'none', connection: 'offline', walletAsOfServerMs: null, catalogFetchedAtServerMs: null, catalogStale: false, refusal: null }),
   listTrainings: () => ({ items: [], source: 'cache' as const }),
   startTraining: () => { throw new Error('not in this test'); },
@@ -68,7 +72,15 @@ describe('dispatch', () => {
     expect(JSON.stringify(big)).not.toMatch(/Mc|millicredit/);
     expect(await dispatch(handlers, 'updateSettings', { autoApproveMc: 2_000, extra: 1 })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
     expect(await dispatch(handlers, 'startGeneration', { request: { modelId: 'x', prompt: 'y'.repeat(100_001) }, approvedMc: 1 })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
-    expect(await dispatch(handlers, 'updateSettings', { autoApproveMc: 2_000 })).toEqual({ ok: true, value: { autoApproveMc: 2_000, lowBalanceThresholdMc: null, tokenStorage: 'encrypted' } });
+    expect(await dispatch(handlers, 'updateSettings', { autoApproveMc: 2_000 })).toEqual({ ok: true, value: { autoApproveMc: 2_000, lowBalanceThresholdMc: null, ...alerts, tokenStorage: 'encrypted' } });
+    // the alerts' levels: out of range or not whole is refused with the range, in words
+    for (const spendLimitAlertPercent of [0, 101, 85.5]) {
+      expect(await dispatch(handlers, 'updateSettings', { spendLimitAlertPercent })).toEqual({ ok: false, error: { code: 'invalid_input', message: 'The spend-limit alert level must be a whole percentage from 1 to 100.' } });
+    }
+    for (const expiryAlertDays of [0, 31, 2.5]) {
+      expect(await dispatch(handlers, 'updateSettings', { expiryAlertDays })).toEqual({ ok: false, error: { code: 'invalid_input', message: 'The days before expiry must be a whole number from 1 to 30.' } });
+    }
+    expect(await dispatch(handlers, 'updateSettings', { spendLimitAlert: true, spendLimitAlertPercent: 50 })).toMatchObject({ ok: true, value: { spendLimitAlert: true, spendLimitAlertPercent: 50 } });
     // where the token is kept is reported by main, never set by the renderer
     expect(await dispatch(handlers, 'updateSettings', { tokenStorage: 'user-file' })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
   });

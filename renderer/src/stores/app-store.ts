@@ -2,6 +2,7 @@
 import { create } from 'zustand';
 import type { CatalogView, GenerationView, IpcError, Settings, SettingsView, Warnings } from '../../../shared/ipc/contract';
 import { isSameOrNewerGeneration } from '../../../shared/rules/generation-order';
+import { showPageNotification } from '../features/warnings/page-notifications';
 
 export interface Notice {
   id: number;
@@ -37,12 +38,12 @@ export function applyRun(runs: GenerationView[], run: GenerationView): Generatio
   return next.slice(0, MAX_RUNS_SHOWN);
 }
 
-export const useAppStore = create<AppState>((set) => ({
+export const useAppStore = create<AppState>((set, get) => ({
   catalogView: null,
   runs: [],
   settings: null,
   notices: [],
-  warnings: { lowBalance: null, expiring: null },
+  warnings: { lowBalance: null, expiring: null, spendLimits: [], autoTopUp: null },
   historyVersion: 0,
   init() {
     const credits = window.credits;
@@ -53,6 +54,10 @@ export const useAppStore = create<AppState>((set) => ({
       credits.onGeneration((run) => set((s) => ({ runs: applyRun(s.runs, run) }))),
       credits.onNotice((n) => set((s) => ({ notices: [...s.notices.slice(-4), { id: ++noticeId, ...n }] }))),
       credits.onWarnings((warnings) => set({ warnings })),
+      // in browser mode the page shows each alert as a system notification (Electron's main shows its own); the banners show it here
+      credits.onAlert((alert) => {
+        showPageNotification(alert, get().settings);
+      }),
       credits.onHistoryChanged(() => set((s) => ({ historyVersion: s.historyVersion + 1 }))),
     ];
     void credits.getWarnings().then((r) => r.ok && set({ warnings: r.value }));

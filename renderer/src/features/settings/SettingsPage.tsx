@@ -4,6 +4,7 @@ import { CreditAmountError, formatCredits, parseCredits } from '../../../../shar
 import { SETTINGS_MAX_MC, type TokenStorage } from '../../../../shared/ipc/contract';
 import { useAppStore } from '../../stores/app-store';
 import { SpendLimitsSection } from './SpendLimits';
+import { AlertsSection } from './AlertsSection';
 
 const TOKEN_STORAGE_TEXT: Record<TokenStorage, { warn: boolean; text: string }> = {
   encrypted: { warn: false, text: "Your sign-in is saved on this computer, encrypted with your system's keychain." },
@@ -72,6 +73,7 @@ export function SettingsPage() {
         )}
       </form>
       <SpendLimitsSection />
+      <AlertsSection />
       {settings && (
         <section className="settings-form" aria-labelledby={`${id}-signin`}>
           <h2 id={`${id}-signin`}>Sign-in</h2>
