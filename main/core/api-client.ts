@@ -7,7 +7,7 @@ import {
   purchasePageSchema, purchaseSchema, subscriptionChangeAnswerSchema, subscriptionViewSchema,
   type CreateEstimateBody, type CreateGenerationBody, type EstimateAnswer, type Generation, type Wallet,
   trainingListSchema, trainingSchema, type CreateTrainingBody, type Training,
-  spendLimitsAnswerSchema, type SetSpendLimitsBody,
+  spendLimitsAnswerSchema, type SetSpendLimitsBody, autoTopUpViewSchema, type AutoTopUpSettingsBody,
 } from '../../shared/api/index';
 import { MAX_MESSAGE_BYTES } from '../../shared/ipc/bridge-protocol';
 import { clockOffsetMs } from '../../shared/rules/schedule';
@@ -94,6 +94,14 @@ export class CreditsApiClient {
     const parsed = schema.safeParse(res.data);
     if (!parsed.success) throw new ApiClientError('bad_response', `the credits server sent an unexpected answer to ${url}`);
     return parsed.data;
+  }
+
+  setAutoTopUp(body: AutoTopUpSettingsBody) {
+    return this.request(autoTopUpViewSchema, 'PUT', '/v1/auto-top-up', { body, purpose: 'to change auto top-up' });
+  }
+
+  resumeAutoTopUp() {
+    return this.request(autoTopUpViewSchema, 'POST', '/v1/auto-top-up/resume', { body: {}, purpose: 'to resume auto top-up' });
   }
 
   /** Replaces the user's spend limits (the operator's stay). */

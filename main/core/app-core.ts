@@ -45,9 +45,11 @@ export interface AppCoreOptions {
   timeouts?: Timeouts | undefined;
   /** saves a file main wrote (a receipt): Electron asks where with a save dialog, browser mode offers it as a download */
   saveFile?: SaveFile | undefined;
+  /** who shows an alert as a system notification: Electron's main from the 'notify' event (the default), or the page (browser mode) */
+  notifications?: 'main' | 'page' | undefined;
 }
 
-/** Emits the IPC events for the renderer ('walletView', 'catalogView', 'generation', 'notice', 'warnings', 'historyChanged') and 'notify'. */
+/** Emits the IPC events for the renderer ('walletView', 'catalogView', 'generation', 'notice', 'warnings', 'alert', 'historyChanged', …) and 'notify'. */
 export class AppCore extends EventEmitter {
   readonly sync: WalletSync;
   readonly catalog: CatalogStore;
@@ -97,18 +99,25 @@ export class AppCore extends EventEmitter {
     this.sync.on('unauthorized', () => void this.onUnauthorized());
     this.sync.on('ledger', (entry) => {
       if (this.history.add([entry])) this.emit('historyChanged', { size: this.history.size });
+      // an auto top-up paid or failed, which no checkout of the app follows: read it, so that its purchase event (and alert) comes
+      const d = entry.details as { reason?: unknown; purchaseId?: unknown };
+      if (d.reason === 'auto_top_up' && typeof d.purchaseId === 'string') void this.purchases.get(d.purchaseId).catch(() => {});
     });
     this.sync.on('generation', (g: Generation) => this.generations.track(g));
     this.sync.on('training', (t: Training) => this.trainings.track(t));
     this.trainings.on('training', (t: Training) => this.emit('training', t));
     this.sync.on('connected', (client: CreditsApiClient) => void this.onConnected(client));
     this.warnings.on('warnings', (w) => this.emit('warnings', w));
-    // A system notification in Electron; in browser mode the banner is the only warning.
+    // An alert: a system notification from main in Electron ('notify'), from the page in browser mode ('alert'); the banners show it in the app.
     this.warnings.on('notify', (n: { title: string; body: string }) => this.emit('notify', n));
+    this.warnings.on('alert', (a) => this.emit('alert', a));
     // The one way runs reach the renderer: GenerationsCore publishes every update it accepts, and only those.
     this.generations.on('generation', (g) => this.emit('generation', g));
     this.generations.on('notice', (n) => this.emit('notice', n));
-    this.purchases.on('purchase', (p) => this.emit('purchase', p));
+    this.purchases.on('purchase', (p) => {
+      this.emit('purchase', p);
+      this.warnings.onPurchase(p); // an auto top-up that ended alerts once
+    });
     this.purchases.on('storeState', (st) => this.emit('storeState', st));
   }
 
@@ -136,11 +145,11 @@ export class AppCore extends EventEmitter {
       startGeneration: async ({ request, approvedMc }) => ({ id: (await this.generations.start(request, approvedMc)).id }),
       cancelGeneration: async ({ id }) => ({ id: (await this.generations.cancel(id)).id }),
       replayGenerations: () => ({ count: this.generations.replay() }),
-      getSettings: () => ({ ...this.generations.settings(), tokenStorage: this.opts.tokenStore.storage }),
+      getSettings: () => ({ ...this.generations.settings(), tokenStorage: this.opts.tokenStore.storage, notifications: this.opts.notifications ?? 'main' }),
       updateSettings: (patch) => {
         const next = this.generations.updateSettings(patch);
         this.evaluateWarnings();
-        return { ...next, tokenStorage: this.opts.tokenStore.storage };
+        return { ...next, tokenStorage: this.opts.tokenStore.storage, notifications: this.opts.notifications ?? 'main' };
       },
       queryHistory: ({ filter, offset, limit }) => ({ ...this.history.query(filter, offset, limit), models: this.history.models(), size: this.history.size }),
       historyEntries: ({ ids }) => this.history.entriesByIds(ids),
@@ -155,13 +164,15 @@ export class AppCore extends EventEmitter {
       getWarnings: () => this.warnings.current,
       getStoreState: () => this.purchases.refresh(),
       setCountry: ({ country }) => this.purchases.setCountry(country),
-      buyPack: ({ packId, country }) => this.purchases.buyPack(packId, country),
+      buyPack: ({ packId, country, saveCard }) => this.purchases.buyPack(packId, country, saveCard === true),
       subscribe: ({ planId, period, country }) => this.purchases.subscribe(planId, period, country),
       changeSubscription: (body) => this.purchases.change(body),
       cancelSubscription: () => this.purchases.change(null),
       resumeSubscription: () => this.purchases.change('resume'),
       getPurchase: ({ id }) => this.purchases.get(id),
       setSpendLimits: (body) => this.setSpendLimits(body),
+      setAutoTopUp: (body) => this.onServer('to change auto top-up', (c) => c.setAutoTopUp(body)),
+      resumeAutoTopUp: () => this.onServer('to resume auto top-up', (c) => c.resumeAutoTopUp()),
       planCosts: (input) => planFromCache(this.catalog, this.sync, input),
       listTrainings: () => this.trainings.refresh(),
       startTraining: (body) => this.trainings.start(body),
@@ -174,6 +185,14 @@ export class AppCore extends EventEmitter {
     const client = this.sync.client;
     if (!client || this.sync.view.connection !== 'online') throw new UserFacingError('offline', "You're offline. Spend limits are kept by the credits server: set them when it answers.");
     await client.setSpendLimits(body);
+    return this.sync.refresh();
+  }
+
+  /** A change the server keeps (auto top-up), then the wallet that carries it; offline it is refused, nothing queued. */
+  private async onServer(what: string, change: (client: CreditsApiClient) => Promise<unknown>): Promise<WalletView> {
+    const client = this.sync.client;
+    if (!client || this.sync.view.connection !== 'online') throw new UserFacingError('offline', `You're offline. The credits server is needed ${what}.`);
+    await change(client);
     return this.sync.refresh();
   }
 

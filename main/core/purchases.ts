@@ -110,10 +110,10 @@ export class PurchasesCore extends EventEmitter {
     return { purchase, opened };
   }
 
-  async buyPack(packId: string, country: string) {
+  async buyPack(packId: string, country: string, saveCard = false) {
     this.opts.store.set(COUNTRY_KEY, country);
     try {
-      return this.started(await this.client.createPurchase({ packId, country }, `buy-${randomUUID()}`));
+      return this.started(await this.client.createPurchase({ packId, country, ...(saveCard ? { saveCard } : {}) }, `buy-${randomUUID()}`));
     } catch (e) {
       return this.rethrow(e);
     }

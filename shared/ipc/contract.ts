@@ -1,7 +1,9 @@
 // The renderer↔main contract: every method's input and output schema and the events main pushes; the preload and browser bridge are built from it.
 import { z } from 'zod';
-import { BILLING_PERIODS, createTrainingBodySchema, generationSchema, purchaseSchema, setSpendLimitsBodySchema, subscriptionChangeAnswerSchema, subscriptionViewSchema, trainingSchema, walletSchema } from '../api/index';
+import { autoTopUpSettingsSchema, BILLING_PERIODS, createTrainingBodySchema, generationSchema, purchaseSchema, setSpendLimitsBodySchema, subscriptionChangeAnswerSchema, subscriptionViewSchema, trainingSchema, walletSchema } from '../api/index';
 import { GRANT_KINDS } from '../rules/grants';
+import { EXPIRY_ALERT_DAYS, EXPIRY_ALERT_DAYS_RANGE, SPEND_ALERT_PERCENT, SPEND_ALERT_PERCENT_RANGE } from '../rules/alerts';
+import { SPEND_WINDOWS } from '../rules/spend-limits';
 import { catalogSchema } from '../catalog/schema';
 import { runRequestSchema } from '../rules/pricing';
 import type { IpcEventName, IpcMethodName } from './names';
@@ -89,12 +91,21 @@ export const settingsSchema = z.object({
   autoApproveMc: settingMc(),
   /** warn below this many millicredits; null = the plan's default (20% of its period credits, at least 10) */
   lowBalanceThresholdMc: settingMc().nullable(),
+  /** the alerts (shared/rules/alerts.ts): each on or off, and its level; the balance alert's level is lowBalanceThresholdMc */
+  lowBalanceAlert: z.boolean(),
+  spendLimitAlert: z.boolean(),
+  spendLimitAlertPercent: z.int(SPEND_ALERT_PERCENT_RANGE).min(SPEND_ALERT_PERCENT.min, SPEND_ALERT_PERCENT_RANGE).max(SPEND_ALERT_PERCENT.max, SPEND_ALERT_PERCENT_RANGE),
+  expiryAlert: z.boolean(),
+  expiryAlertDays: z.int(EXPIRY_ALERT_DAYS_RANGE).min(EXPIRY_ALERT_DAYS.min, EXPIRY_ALERT_DAYS_RANGE).max(EXPIRY_ALERT_DAYS.max, EXPIRY_ALERT_DAYS_RANGE),
+  autoTopUpAlert: z.boolean(),
 });
 
 /** How an input field is named to a person in an error (the internal names never reach the user). */
 export const IPC_FIELD_LABELS: Readonly<Record<string, string>> = {
   autoApproveMc: 'The auto-approve limit',
   lowBalanceThresholdMc: 'The low-balance warning level',
+  spendLimitAlertPercent: 'The spend-limit alert level',
+  expiryAlertDays: 'The days before expiry',
 };
 export type Settings = z.infer<typeof settingsSchema>;
 
@@ -103,7 +114,10 @@ export const TOKEN_STORAGES = ['encrypted', 'memory', 'user-file'] as const;
 export type TokenStorage = (typeof TOKEN_STORAGES)[number];
 
 /** The settings as Settings shows them: what the user chose, and what main reports about this computer. */
-export const settingsViewSchema = settingsSchema.extend({ tokenStorage: z.enum(TOKEN_STORAGES) });
+/** Who shows an alert as a system notification: main (Electron's Notification), or the page (browser mode: its Notification API). */
+export const NOTIFIERS = ['main', 'page'] as const;
+
+export const settingsViewSchema = settingsSchema.extend({ tokenStorage: z.enum(TOKEN_STORAGES), notifications: z.enum(NOTIFIERS) });
 export type SettingsView = z.infer<typeof settingsViewSchema>;
 
 export const spendChartSchema = z.array(z.object({ day: z.string(), byModel: z.record(z.string(), z.int()), totalMc: z.int() })).max(366);
@@ -117,8 +131,23 @@ export const warningsSchema = z.object({
       items: z.array(z.object({ grantId: z.string(), kind: z.enum(GRANT_KINDS), remainingMc: z.int(), expiresAtMs: z.int() })),
     })
     .nullable(),
+  /** spend limits whose window has used the alert's share (while that alert is on), named as the app says them */
+  spendLimits: z
+    .array(z.object({ key: z.string(), name: z.string(), window: z.enum(SPEND_WINDOWS), limitMc: z.int(), usedMc: z.int(), percent: z.int(), resetsAtMs: z.int() }))
+    .max(20),
+  /** the last auto top-up alerted in this session: bought, or failed and why */
+  autoTopUp: z.object({ key: z.string(), ok: z.boolean(), text: z.string().max(500) }).nullable(),
 });
 export type Warnings = z.infer<typeof warningsSchema>;
+
+/** An alert that fired (once per crossing, window, grant or purchase): what it says, for the page's notification in browser mode. */
+export const alertEventSchema = z.object({
+  key: z.string().max(300),
+  kind: z.enum(['low_balance', 'spend_limit', 'expiring', 'auto_top_up']),
+  title: z.string().max(200),
+  body: z.string().max(1_000),
+});
+export type AlertEvent = z.infer<typeof alertEventSchema>;
 
 export const noticeSchema = z.object({ level: z.enum(['info', 'warning', 'error']), message: z.string().max(500) });
 
@@ -165,7 +194,7 @@ export const ipcMethods = {
   getWarnings: { input: noInput, output: warningsSchema },
   getStoreState: { input: noInput, output: storeStateSchema },
   setCountry: { input: z.object({ country }).strict(), output: storeStateSchema },
-  buyPack: { input: z.object({ packId: z.string().min(1).max(80), country }).strict(), output: checkoutStartedSchema },
+  buyPack: { input: z.object({ packId: z.string().min(1).max(80), country, saveCard: z.boolean().optional() }).strict(), output: checkoutStartedSchema },
   subscribe: { input: z.object({ planId: z.string().min(1).max(80), period: z.enum(BILLING_PERIODS), country }).strict(), output: checkoutStartedSchema },
   changeSubscription: { input: z.object({ planId: z.string().min(1).max(80), period: z.enum(BILLING_PERIODS) }).strict(), output: subscriptionChangeAnswerSchema.extend({ opened: z.boolean() }) },
   cancelSubscription: { input: noInput, output: subscriptionChangeAnswerSchema.extend({ opened: z.boolean() }) },
@@ -174,6 +203,9 @@ export const ipcMethods = {
   getPurchase: { input: z.object({ id: z.string().regex(/^pur_[A-Za-z0-9_-]{1,40}$/) }).strict(), output: purchaseSchema },
   /** the user's spend limits, all at once (the operator's stay); answered with the wallet that carries them */
   setSpendLimits: { input: setSpendLimitsBodySchema, output: walletViewSchema },
+  /** auto top-up's settings (opt-in, a cap required), kept by the server; answered with the wallet that carries them */
+  setAutoTopUp: { input: autoTopUpSettingsSchema, output: walletViewSchema },
+  resumeAutoTopUp: { input: noInput, output: walletViewSchema },
   /** the offline cost planner, computed by main from the cached catalog and wallet (works with the server stopped) */
   planCosts: { input: planInputSchema, output: planViewSchema },
   /** training jobs: from the server when online, else the last list main kept */
@@ -196,6 +228,8 @@ export const ipcEvents = {
   purchase: purchaseSchema,
   storeState: storeStateSchema,
   training: trainingSchema,
+  /** an alert fired: Electron's main shows it as a system notification itself; in browser mode the page does */
+  alert: alertEventSchema,
 } as const satisfies Record<IpcEventName, z.ZodType>;
 export type IpcEventPayload<E extends IpcEventName> = z.output<(typeof ipcEvents)[E]>;
 

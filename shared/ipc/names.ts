@@ -25,12 +25,14 @@ export const IPC_METHOD_NAMES = [
   'resumeSubscription',
   'getPurchase',
   'setSpendLimits',
+  'setAutoTopUp',
+  'resumeAutoTopUp',
   'planCosts',
   'listTrainings',
   'startTraining',
   'cancelTraining',
 ] as const;
-export const IPC_EVENT_NAMES = ['walletView', 'catalogView', 'generation', 'notice', 'warnings', 'historyChanged', 'purchase', 'storeState', 'training'] as const;
+export const IPC_EVENT_NAMES = ['walletView', 'catalogView', 'generation', 'notice', 'warnings', 'historyChanged', 'purchase', 'storeState', 'training', 'alert'] as const;
 export type IpcMethodName = (typeof IPC_METHOD_NAMES)[number];
 export type IpcEventName = (typeof IPC_EVENT_NAMES)[number];
 

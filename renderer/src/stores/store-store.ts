@@ -12,7 +12,8 @@ export interface StoreUiState {
   busy: boolean;
   init(): () => void;
   setCountry(country: string): Promise<void>;
-  buyPack(packId: string, country: string): Promise<void>;
+  /** `saveCard`: keep the card for auto top-up (it does not turn auto top-up on) */
+  buyPack(packId: string, country: string, saveCard?: boolean): Promise<void>;
   subscribe(planId: string, period: 'weekly' | 'monthly' | 'yearly', country: string): Promise<void>;
   changePlan(planId: string | null, period: 'weekly' | 'monthly' | 'yearly' | null): Promise<string | null>;
   /** takes back a cancel at the period's end; answers what it does, in words (null: refused, see `error`) */
@@ -73,7 +74,7 @@ export const useStoreStore = create<StoreUiState>((set, get) => {
       const r = await window.credits?.setCountry({ country });
       if (r?.ok) set({ state: r.value });
     },
-    buyPack: (packId, country) => started(() => window.credits!.buyPack({ packId, country })),
+    buyPack: (packId, country, saveCard) => started(() => window.credits!.buyPack({ packId, country, ...(saveCard ? { saveCard } : {}) })),
     subscribe: (planId, period, country) => started(() => window.credits!.subscribe({ planId, period, country })),
     changePlan: (planId, period) => planCall(() => (planId && period ? window.credits!.changeSubscription({ planId, period }) : window.credits!.cancelSubscription())),
     resumePlan: () => planCall(() => window.credits!.resumeSubscription()),

@@ -1,5 +1,5 @@
 // The store: credit packs (price per credit, 6-month expiry, commercial use) and plans, the buyer's country first; checkout opens in the browser.
-import { useEffect, useId } from 'react';
+import { useEffect, useId, useState } from 'react';
 import type { Catalog } from '../../../../shared/catalog/schema';
 import { formatMoney } from '../../../../shared/rules/money';
 import { centsPerCreditText, countryName, countryRefusal } from '../../../../shared/rules/purchases';
@@ -9,6 +9,7 @@ import { useStoreStore } from '../../stores/store-store';
 import { useWalletStore } from '../../stores/wallet-store';
 import { PlanOptions } from './PlanOptions';
 import { PurchaseStatus } from './PurchaseStatus';
+import { AutoTopUpSection } from './AutoTopUp';
 
 /** Countries the store offers besides those that may pay, so that a buyer elsewhere is told why before any checkout. */
 const OTHER_COUNTRIES = ['AR', 'BR', 'CH', 'CN', 'IN', 'ID', 'IS', 'JP', 'KR', 'MX', 'NG', 'NO', 'RU', 'TR', 'UA', 'ZA'];
@@ -44,6 +45,7 @@ function CountryPicker({ catalog, country }: { catalog: Catalog; country: string
 export function StorePage() {
   const catalog = useAppStore((s) => s.catalogView?.catalog ?? null);
   const { state, error, busy, buyPack, init, clearError } = useStoreStore();
+  const [saveCard, setSaveCard] = useState(false);
   useEffect(() => init(), [init]);
   const country = state?.country ?? state?.defaultCountry ?? 'US';
   // the connection as the balance bar shows it, live: offline the store shows its saved prices and sells nothing
@@ -74,13 +76,17 @@ export function StorePage() {
                   <span className="price">{formatMoney({ amountMinor: p.priceMinor, currency: catalog.currency })}</span>
                   <span className="muted">{centsPerCreditText(p)} a credit · expires 6 months after purchase · commercial use</span>
                   {pick === p.id && <span className="badge">Covers your run</span>}
-                  <button type="button" className="primary" disabled={!online || busy || !!refused} onClick={() => void buyPack(p.id, country)}>
+                  <button type="button" className="primary" disabled={!online || busy || !!refused} onClick={() => void buyPack(p.id, country, saveCard)}>
                     Buy {formatCredits(p.creditsMc)} credits
                   </button>
                 </li>
               ))}
             </ul>
+            <label className="check">
+              <input type="checkbox" checked={saveCard} onChange={(e) => setSaveCard(e.target.checked)} /> Save the card I pay with for auto top-up (auto top-up stays off until you turn it on below)
+            </label>
           </section>
+          <AutoTopUpSection catalog={catalog} country={country} online={online} />
           <PlanOptions catalog={catalog} country={country} disabled={!online || busy || !!refused} />
         </>
       )}
