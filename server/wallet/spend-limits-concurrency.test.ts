@@ -2,27 +2,14 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import type { ResolvedRun } from '../../shared/rules/pricing';
 import { spendWindowOf, type SpendWindow } from '../../shared/rules/spend-limits';
 import { DRIVERS, rowsOf, startServer, type TestServer } from '../../test/server/helpers';
-import { LocalEngine } from '../engines/local';
-import { EngineRouter, enginesConfigSchema } from '../engines/router';
-import type { Engine } from '../engines/types';
+import { SLOW, SlowWhenAsked } from '../../test/server/slow-engine';
 
-const SLOW = '[slow]';
 const HOUR_MS = 3_600_000;
 const TERMINAL = ['succeeded', 'partial', 'failed', 'expired', 'canceled'];
 
 /** Slow runs hold their credits until canceled; the rest run at once, and "[fail]" ones fail (their hold voided). */
-class SlowWhenAsked extends EngineRouter {
-  private readonly slow = new LocalEngine({ latencyMs: 60_000 });
-  constructor() {
-    super(enginesConfigSchema.parse({ local: { concurrency: 64 } })); // slow runs never keep the others waiting
-  }
-  override engineFor(runs: readonly ResolvedRun[]): Engine {
-    return runs.some((r) => r.prompt.includes(SLOW)) ? this.slow : super.engineFor(runs);
-  }
-}
 
 type Step =
   | { kind: 'burst'; runs: { count: number; how: 'slow' | 'fast' | 'fail' }[] }

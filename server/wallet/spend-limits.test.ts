@@ -1,25 +1,11 @@
 // Spend limits on PGlite and PostgreSQL: set by the user and the operator, counted at hold time, given back on settle and void, refused with their words, reset with their window.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { estimateAnswerSchema, spendLimitsAnswerSchema, walletSchema } from '../../shared/api/index';
-import type { ResolvedRun } from '../../shared/rules/pricing';
 import { DRIVERS, startServer, type TestServer } from '../../test/server/helpers';
-import { LocalEngine } from '../engines/local';
-import { EngineRouter, enginesConfigSchema } from '../engines/router';
-import type { Engine } from '../engines/types';
+import { SLOW, SlowWhenAsked } from '../../test/server/slow-engine';
 
 const DAY_MS = 86_400_000;
-/** a prompt with this marker runs for a minute (until it is canceled), so its hold stays open while the test looks; the rest are instant */
-const SLOW = '[slow]';
 
-class SlowWhenAsked extends EngineRouter {
-  private readonly slow = new LocalEngine({ latencyMs: 60_000 });
-  constructor() {
-    super(enginesConfigSchema.parse({ local: { concurrency: 64 } })); // slow runs never keep the others waiting
-  }
-  override engineFor(runs: readonly ResolvedRun[]): Engine {
-    return runs.some((r) => r.prompt.includes(SLOW)) ? this.slow : super.engineFor(runs);
-  }
-}
 
 describe.each(DRIVERS)('spend limits on %s', (driver) => {
   let s: TestServer;
