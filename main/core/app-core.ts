@@ -5,10 +5,11 @@ import path from 'node:path';
 import { EMBEDDED_FLAG, LOCAL_ACCOUNT_ID, LOCAL_NAME_FLAG, type ReadyMessage } from '../../shared/api/embedded';
 import { GENERATION_ID_PATTERN, OUTPUT_NAME_PATTERN, type Generation, type Training } from '../../shared/api/index';
 import type { SetSpendLimitsBody } from '../../shared/api/spend-limits';
-import type { WalletView } from '../../shared/ipc/contract';
+import type { ForecastView, WalletView } from '../../shared/ipc/contract';
 import { CatalogSignatureError, CatalogStore } from './catalog-store';
 import { GenerationsCore } from './generations';
-import { HistoryStore } from './history';
+import { forecastView } from './forecast-view';
+import { HistoryStore, MAX_HISTORY } from './history';
 import { planFromCache } from './planner';
 import { TrainingsCore } from './trainings';
 import { WarningsCore } from './warnings';
@@ -98,7 +99,10 @@ export class AppCore extends EventEmitter {
     });
     this.sync.on('unauthorized', () => void this.onUnauthorized());
     this.sync.on('ledger', (entry) => {
-      if (this.history.add([entry])) this.emit('historyChanged', { size: this.history.size });
+      if (this.history.add([entry])) {
+        this.emit('historyChanged', { size: this.history.size });
+        this.warnings.setForecast(this.forecast());
+      }
       // an auto top-up paid or failed, which no checkout of the app follows: read it, so that its purchase event (and alert) comes
       const d = entry.details as { reason?: unknown; purchaseId?: unknown };
       if (d.reason === 'auto_top_up' && typeof d.purchaseId === 'string') void this.purchases.get(d.purchaseId).catch(() => {});
@@ -123,7 +127,19 @@ export class AppCore extends EventEmitter {
 
   private evaluateWarnings(): void {
     const v = this.sync.view;
-    if (v.wallet) this.warnings.evaluate(v.wallet, v.source === 'live', this.catalog.get(), this.sync.serverNow());
+    if (!v.wallet) return;
+    this.warnings.evaluate(v.wallet, v.source === 'live', this.catalog.get(), this.sync.serverNow(), this.forecast());
+  }
+
+  /** The balance forecast from the cached wallet, catalog and history (offline too); null when one of them is missing. */
+  private forecast(): ForecastView | null {
+    try {
+      return forecastView(this.sync.view.wallet, this.catalog.get(), this.history.all(), this.history.size >= MAX_HISTORY, this.sync.serverNow());
+    } catch (e) {
+      // a forecast that cannot be made must not hold up the wallet view and its warnings
+      this.opts.log?.(`forecast failed: ${(e as Error).message}`);
+      return null;
+    }
   }
 
   private createHandlers(): IpcHandlers {
@@ -240,6 +256,7 @@ export class AppCore extends EventEmitter {
       if (e instanceof CatalogSignatureError) this.emit('notice', { level: 'error', message: e.message });
     }
     this.emit('catalogView', this.handlers.getCatalogView(undefined));
+    this.warnings.setForecast(this.forecast()); // the forecast needs the catalog, which may only have come now
     const accountId = this.sync.view.wallet?.accountId;
     if (accountId) {
       try {
@@ -247,6 +264,7 @@ export class AppCore extends EventEmitter {
         if (this.sync.lastLedgerId === null || this.sync.lastLedgerId < this.history.maxId) this.sync.lastLedgerId = this.history.maxId || null;
         await this.history.sync(client, accountId);
         this.emit('historyChanged', { size: this.history.size });
+        this.warnings.setForecast(this.forecast());
       } catch {
         // offline again: the next connection resumes from the newest entry held
       }

@@ -7,7 +7,7 @@ import { evaluatePurchaseAlert, evaluateWalletAlerts, limitsAtAlert, readAlertSe
 import { limitName } from '../../shared/rules/spend-limits';
 import { defaultLowBalanceThresholdMc, expiringSoon } from '../../shared/rules/warnings';
 import { MS_PER_DAY } from '../../shared/rules/schedule';
-import type { AlertEvent, Warnings } from '../../shared/ipc/contract';
+import type { AlertEvent, ForecastView, Warnings } from '../../shared/ipc/contract';
 import type { KeyValueStore } from './stores';
 
 const FALLBACK_THRESHOLD_MC = 10_000;
@@ -25,6 +25,7 @@ export class WarningsCore extends EventEmitter {
   current: Warnings = NO_WARNINGS;
   /** the last auto top-up alerted in this session, shown until the next */
   private autoTopUp: Warnings['autoTopUp'] = null;
+  private forecast: ForecastView | null = null;
 
   constructor(private readonly store: KeyValueStore) {
     super();
@@ -41,8 +42,15 @@ export class WarningsCore extends EventEmitter {
     return readAlertState(this.store.get(ALERT_STATE_KEY), this.store.get(LEGACY_LOW_BALANCE_KEY));
   }
 
+  /** The balance forecast, computed by the app core from the cached wallet and history: published with the warnings. */
+  setForecast(forecast: ForecastView | null): void {
+    this.forecast = forecast;
+    if (this.current !== NO_WARNINGS) this.publish({ ...this.current, forecast });
+  }
+
   /** Re-evaluates from a wallet; only one read live from the server fires alerts or moves their memory (a cached one never does). */
-  evaluate(wallet: Wallet, live: boolean, catalog: Catalog | null, serverNowMs: number): void {
+  evaluate(wallet: Wallet, live: boolean, catalog: Catalog | null, serverNowMs: number, forecast?: ForecastView | null): void {
+    if (forecast !== undefined) this.forecast = forecast;
     const settings = readAlertSettings(this.store.get('settings'));
     const thresholdMc = this.thresholdMc(wallet, catalog);
     const limits = wallet.spendLimits ?? [];
@@ -69,6 +77,7 @@ export class WarningsCore extends EventEmitter {
           }))
         : [],
       autoTopUp: this.autoTopUp,
+      forecast: this.forecast,
     });
   }
 

@@ -122,6 +122,21 @@ export type SettingsView = z.infer<typeof settingsViewSchema>;
 
 export const spendChartSchema = z.array(z.object({ day: z.string(), byModel: z.record(z.string(), z.int()), totalMc: z.int() })).max(366);
 
+/** The balance forecast (CREDIT-RULES §13) as the popover says it: the pace, the day the credits run out, what expires unused. */
+export const forecastViewSchema = z.object({
+  paceMcPerDay: z.int().min(0),
+  /** the days the pace was measured over: 14, or the account's age if younger */
+  paceDays: z.int().min(1).max(366),
+  /** the first day the credits fall short of the pace; null: they last beyond `endMs` */
+  runOutAtMs: z.int().nullable(),
+  endMs: z.int(),
+  /** the first credits that expire unused (daily credits left out), in time order */
+  expiringUnused: z.array(z.object({ kind: z.enum(GRANT_KINDS), amountMc: z.int().min(0), atMs: z.int() })).max(20),
+  /** auto top-ups the forecast counts on before the horizon */
+  topUps: z.int().min(0),
+});
+export type ForecastView = z.infer<typeof forecastViewSchema>;
+
 export const warningsSchema = z.object({
   lowBalance: z.object({ availableMc: z.int(), thresholdMc: z.int() }).nullable(),
   expiring: z
@@ -137,6 +152,8 @@ export const warningsSchema = z.object({
     .max(20),
   /** the last auto top-up alerted in this session: bought, or failed and why */
   autoTopUp: z.object({ key: z.string(), ok: z.boolean(), text: z.string().max(500) }).nullable(),
+  /** the balance forecast from the cached wallet and history; absent or null: not computed (no wallet, catalog or plan) */
+  forecast: forecastViewSchema.nullable().optional(),
 });
 export type Warnings = z.infer<typeof warningsSchema>;
 

@@ -237,7 +237,8 @@ function addFunding(result: PlanLineResult, allocations: readonly { grantId: str
   }
 }
 
-interface Sim {
+/** The grants projected day by day with the planner's rules (renewals, plan changes, daily resets, expiries): what `advance` moves. */
+export interface GrantProjection {
   catalog: Catalog;
   /** the plan in force: the account's, then what the subscription's schedule makes it */
   plan: Plan;
@@ -249,6 +250,7 @@ interface Sim {
   projected: Grant[];
   shortfall: PlanShortfall | null;
 }
+type Sim = GrantProjection;
 
 /** One line's runs of one day at `t`: as many whole runs as the limits and the credits allow, held and settled at their maximum. */
 function runLineOnDay(sim: Sim, s: LineState, dayIndex: number, t: number, today: RunsToday): number {
@@ -287,7 +289,7 @@ function runLineOnDay(sim: Sim, s: LineState, dayIndex: number, t: number, today
 }
 
 /** Brings the grants to time `t`: arrivals first (a renewal at the instant of an expiry), then expiries. */
-function advance(sim: Sim, t: number): { grantedMc: number; expiredMc: number } {
+export function advance(sim: Sim, t: number): { grantedMc: number; expiredMc: number } {
   const arrived = arrivals(sim, t);
   sim.grants.push(...arrived);
   sim.projected.push(...arrived);
@@ -304,15 +306,20 @@ function snapshot(grants: readonly Grant[], t: number): { byKind: Record<GrantKi
   return { byKind, total: availableMc(grants, t) };
 }
 
+/** A projection of the wallet's grants from the plan in force (the caller has found it in the catalog). */
+export function startProjection(input: Pick<PlannerInput, 'catalog' | 'subscription' | 'grants'>, plan: Plan): GrantProjection {
+  const dailyGranted = new Map<number, number>();
+  for (const g of input.grants) if (g.kind === 'daily') dailyGranted.set(g.effectiveAtMs, addMc(dailyGranted.get(g.effectiveAtMs) ?? 0, g.amountMc));
+  return { catalog: input.catalog, plan, subscription: input.subscription ?? null, grants: input.grants.map((g) => ({ ...g })), dailyGranted, expiries: [], projected: [], shortfall: null };
+}
+
 /** Plans the lines over the horizon, a day at a time (each day's runs at the same time of day as now). */
 export function planCosts(input: PlannerInput): PlanResult {
   const plan = findPlan(input.catalog, input.planId);
   if (!plan) throw new PricingError('unknown_plan', `unknown plan ${input.planId}`);
   const horizonDays = Math.max(1, Math.min(PLANNER_MAX_HORIZON_DAYS, Math.floor(input.horizonDays)));
   const states = input.lines.slice(0, PLANNER_MAX_LINES).map((l) => newLineState(input, l));
-  const dailyGranted = new Map<number, number>();
-  for (const g of input.grants) if (g.kind === 'daily') dailyGranted.set(g.effectiveAtMs, addMc(dailyGranted.get(g.effectiveAtMs) ?? 0, g.amountMc));
-  const sim: Sim = { catalog: input.catalog, plan, subscription: input.subscription ?? null, grants: input.grants.map((g) => ({ ...g })), dailyGranted, expiries: [], projected: [], shortfall: null };
+  const sim = startProjection(input, plan);
   const days: PlanDay[] = [];
   for (let d = 0; d < horizonDays; d++) {
     const t = input.nowMs + d * MS_PER_DAY;

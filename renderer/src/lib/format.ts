@@ -25,6 +25,13 @@ export function clockTime(ms: number): string {
 
 const EXPIRY_DATE = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short', year: 'numeric' });
 
+const SHORT_DATE = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short' });
+
+/** "19 Dec": a day within the next months, without the year (the forecast's dates). */
+export function shortDate(ms: number): string {
+  return SHORT_DATE.format(new Date(ms));
+}
+
 /** "28 Feb 2027" — or "never" for credits that do not expire. */
 export function expiryDate(ms: number | null): string {
   if (ms === null) return 'never';

@@ -1,10 +1,11 @@
-// The balance details popover: each grant with kind, remaining and expiry, usage in the current period, next reset and renewal (none once the plan is cancelled).
+// The balance details popover: each grant with kind, remaining and expiry, usage in the current period, next reset and renewal (none once the plan is cancelled), and the forecast.
 import * as Popover from '@radix-ui/react-popover';
 import { useId } from 'react';
 import type { Wallet } from '../../../../shared/api/index';
 import { findPlan } from '../../../../shared/catalog/schema';
 import { useAppStore } from '../../stores/app-store';
 import { TrainingTracker } from '../training/TrainingTracker';
+import { forecastText } from './forecast-text';
 import { renewalText } from './renewal-text';
 import { clockTime, countdown, expiryDate, formatCredits, GRANT_KIND_LABELS } from '../../lib/format';
 
@@ -13,6 +14,7 @@ export function BalancePopover({ wallet, serverNowMs }: { wallet: Wallet; server
   const titleId = useId();
   const periodGrants = wallet.grants.filter((g) => g.kind === 'daily' || g.kind === 'subscription' || g.kind === 'trial');
   const catalog = useAppStore((s) => s.catalogView?.catalog ?? null);
+  const forecast = useAppStore((s) => s.warnings.forecast ?? null);
   const renewal = renewalText(wallet.subscription, serverNowMs, (id) => (catalog && findPlan(catalog, id)?.name) ?? id);
   return (
     <Popover.Portal>
@@ -21,6 +23,7 @@ export function BalancePopover({ wallet, serverNowMs }: { wallet: Wallet; server
       <p className="popover-total">
         {formatCredits(wallet.availableMc)} available{wallet.heldMc > 0 ? `, ${formatCredits(wallet.heldMc)} held for runs in progress` : ''}
       </p>
+      {forecast && <p className="popover-forecast">{forecastText(forecast)}</p>}
       <h3>Usage this period</h3>
       {periodGrants.length === 0 && <p className="muted">No plan credits in force.</p>}
       {periodGrants.map((g) => {
