@@ -38,6 +38,11 @@ class StripeStandIn {
     if (method === 'POST' && path === '/v1/checkout/sessions') {
       return [200, { id: `cs_test_${n}`, object: 'checkout.session', mode: p.mode, url: `https://checkout.stripe.test/c/pay/cs_test_${n}`, client_reference_id: p.client_reference_id, metadata: { purchaseId: p['metadata[purchaseId]'], accountId: p['metadata[accountId]'] }, payment_status: 'unpaid', status: 'open' }];
     }
+    if (method === 'POST' && path === '/v1/payment_intents') {
+      // an off-session payment with a saved card: Stripe's test cards that need the buyer answer 402 card errors
+      if (p.payment_method === 'pm_card_authenticationRequired') return [402, { error: { type: 'card_error', code: 'authentication_required', message: 'Your card was declined. This transaction requires authentication.' } }];
+      return [200, { id: `pi_auto_${n}`, object: 'payment_intent', status: 'succeeded', amount: Number(p.amount), currency: p.currency, customer: p.customer, payment_method: p.payment_method, metadata: { purchaseId: p['metadata[purchaseId]'], reason: p['metadata[reason]'] } }];
+    }
     if (method === 'POST' && path === '/v1/refunds') return [200, { id: `re_${n}`, object: 'refund', payment_intent: p.payment_intent, status: 'succeeded' }];
     const sub = /^\/v1\/subscriptions\/(sub_[A-Za-z0-9_]+)$/.exec(path);
     if (sub && method === 'GET') return [200, { id: sub[1], object: 'subscription', status: 'active', items: { object: 'list', data: [{ id: 'si_1', object: 'subscription_item', price: { id: 'price_1', object: 'price', product: 'prod_1' } }] } }];
@@ -181,6 +186,53 @@ describe.each(DRIVERS)('stripe provider on %s (real SDK, local stand-in)', (driv
     await deliver(signed('charge.succeeded', { id: 'ch_r2', object: 'charge', payment_intent: 'pi_r2', payment_method_details: { type: 'card', card: { brand: 'visa', last4: '1881' } }, billing_details: { address: {} } }));
     await deliver(signed('charge.refunded', { id: 'ch_r2', object: 'charge', payment_intent: 'pi_r2', amount_refunded: 499, currency: 'usd', refunded: true }));
     expect((await s.as(token, 'GET', `/v1/purchases/${renewal.id}`)).body).toMatchObject({ status: 'refunded', paymentMethod: { brand: 'visa', last4: '1881' }, refundedMinor: 499, takenBackMc: 200_000 });
+  });
+
+  /** An account with a card saved at a pack's checkout (setup_future_usage off_session), and auto top-up on just below its balance. */
+  async function withSavedCard(method: string): Promise<{ token: string; before: number }> {
+    const { token, accountId } = await s.newAccount('pro');
+    await s.admin('POST', `/admin/accounts/${accountId}/grants`, { credits: '10' });
+    const p = (await s.as(token, 'POST', '/v1/purchases', { packId: 'pack-200', country: 'US', saveCard: true })).body;
+    expect(api.sessionFor(p.id).params).toMatchObject({ 'payment_intent_data[setup_future_usage]': 'off_session', customer_creation: 'always' });
+    await deliver(signed('checkout.session.completed', completed(p.id, { payment_intent: `pi_${p.id}`, customer: `cus_${accountId}` })));
+    const charge = { id: `ch_${p.id}`, object: 'charge', payment_method_details: { card: { brand: 'visa', last4: '4242' } }, billing_details: { address: { country: 'US' } } };
+    await deliver(signed('payment_intent.succeeded', { id: `pi_${p.id}`, object: 'payment_intent', metadata: { purchaseId: p.id }, setup_future_usage: 'off_session', customer: `cus_${accountId}`, payment_method: method, latest_charge: charge }));
+    expect((await s.as(token, 'GET', '/v1/auto-top-up')).body.card).toEqual({ brand: 'visa', last4: '4242' });
+    const before = await available(token);
+    const on = await s.as(token, 'PUT', '/v1/auto-top-up', { enabled: true, packId: 'pack-1100', thresholdMc: before - 500, cap: { kind: 'count', count: 2 }, country: 'US' });
+    expect(on.status, JSON.stringify(on.body)).toBe(200);
+    return { token, before };
+  }
+  const crossing = async (token: string) => {
+    expect((await s.as(token, 'POST', '/v1/generations', { request: { modelId: 'flux-schnell', prompt: 'a crossing' }, approvedMc: 1_000 })).status).toBe(201);
+    await s.credits.runner.idle();
+    return ((await s.as(token, 'GET', '/v1/purchases')).body.items as any[]).find((x) => x.reason === 'auto_top_up');
+  };
+  /** Waits for what the server does after answering (the charge at Stripe), reading until it shows: never a fixed time. */
+  async function until(seen: () => Promise<boolean> | boolean): Promise<void> {
+    for (let i = 0; i < 5_000 && !(await seen()); i++) await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+
+  it('auto top-up: a crossing pays the saved card off-session (the purchase its idempotency key), and its payment_intent.succeeded grants it once', async () => {
+    const { token, before } = await withSavedCard('pm_card_visa');
+    const topUp = await crossing(token);
+    await until(() => api.calls.some((c) => c.path === '/v1/payment_intents' && c.params['metadata[purchaseId]'] === topUp.id));
+    const call = api.calls.find((c) => c.path === '/v1/payment_intents' && c.params['metadata[purchaseId]'] === topUp.id)!;
+    expect(call.params).toMatchObject({ amount: '999', currency: 'usd', off_session: 'true', confirm: 'true', payment_method: 'pm_card_visa', 'metadata[reason]': 'auto_top_up' });
+    const paid = { id: 'pi_auto_paid', object: 'payment_intent', status: 'succeeded', metadata: { purchaseId: topUp.id, reason: 'auto_top_up' }, latest_charge: { id: 'ch_auto', object: 'charge', payment_method_details: { card: { brand: 'visa', last4: '4242' } } } };
+    expect((await deliver(signed('payment_intent.succeeded', paid))).status).toBe(200);
+    expect((await deliver(signed('payment_intent.succeeded', paid))).status).toBe(200); // delivered again as a new event: one grant
+    expect((await s.as(token, 'GET', `/v1/purchases/${topUp.id}`)).body).toMatchObject({ status: 'paid', reason: 'auto_top_up' });
+    expect(await available(token)).toBe(before - 1_000 + 1_100_000);
+  });
+
+  it('auto top-up: a bank that asks for the buyer pauses it, with a checkout for the same purchase to confirm at', async () => {
+    const { token } = await withSavedCard('pm_card_authenticationRequired');
+    const topUp = await crossing(token);
+    await until(async () => (await s.as(token, 'GET', '/v1/auto-top-up')).body.paused !== null);
+    const paused = (await s.as(token, 'GET', '/v1/auto-top-up')).body.paused;
+    expect(paused).toMatchObject({ code: 'authentication_required', purchaseId: topUp.id, fixUrl: expect.stringMatching(/^https:\/\/checkout\.stripe\.test\//) });
+    expect(api.sessionFor(topUp.id).params).toMatchObject({ mode: 'payment', 'payment_intent_data[setup_future_usage]': 'off_session' });
   });
 
   it('records and ignores events it does not act on', async () => {
