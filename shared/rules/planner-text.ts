@@ -42,6 +42,6 @@ export function planSentences(result: PlanResult, catalog: Catalog): string[] {
     out.push(`Your credits cover the whole plan${last ? `, with ${creditsWord(last.availableMc)} left on ${dayText(last.atMs)}` : ''}.`);
   }
   const limited = result.lines.filter((l) => l.unfunded && l.unfunded.reason !== 'insufficient_credits');
-  for (const l of limited.slice(0, 3)) out.push(`${l.unfunded!.runs} ${l.label} ${l.unit} do not fit your plan's limits (${l.unfunded!.reason.replaceAll('_', ' ')}).`);
+  for (const l of limited.slice(0, 3)) out.push(l.unfunded!.reason === 'spend_limit_reached' ? `${l.unfunded!.runs} ${l.label} ${l.unit} do not fit your spend limits.` : `${l.unfunded!.runs} ${l.label} ${l.unit} do not fit your plan's limits (${l.unfunded!.reason.replaceAll('_', ' ')}).`);
   return out;
 }

@@ -7,6 +7,8 @@ import { addMc } from './money';
 import { estimate, expandRequest, PricingError, type Estimate, type RunRequest, type ResolvedRun } from './pricing';
 import { MS_PER_DAY, nextUtcMidnight, periodEnd, startOfUtcDay, utcDayKey, type BillingPeriod } from './schedule';
 import { FREE_PLAN_ID } from './subscriptions';
+import { PlannedSpend } from './planner-limits';
+import type { SpendLimitState } from './spend-limits';
 
 export const PLANNER_MAX_LINES = 200;
 export const PLANNER_MAX_HORIZON_DAYS = 400;
@@ -47,6 +49,8 @@ export interface PlannerInput {
   nowMs: number;
   lines: readonly PlanLine[];
   horizonDays: number;
+  /** the synced spend limits with their windows' spend: planned runs past one are not funded (spend_limit_reached) */
+  spendLimits?: readonly SpendLimitState[] | undefined;
 }
 
 export interface FundingLine {
@@ -253,14 +257,17 @@ export interface GrantProjection {
 type Sim = GrantProjection;
 
 /** One line's runs of one day at `t`: as many whole runs as the limits and the credits allow, held and settled at their maximum. */
-function runLineOnDay(sim: Sim, s: LineState, dayIndex: number, t: number, today: RunsToday): number {
+function runLineOnDay(sim: Sim, s: LineState, dayIndex: number, t: number, today: RunsToday, spend: PlannedSpend): number {
   if (!s.runs || s.left === 0) return 0;
   const wanted = s.line.perDay === undefined ? s.left : Math.min(s.left, Math.max(0, Math.floor(s.line.perDay)));
   if (s.line.perDay === undefined && dayIndex > 0) return 0;
-  const limits = allowedToday(sim.plan, s.runs, today, wanted);
   const unit = unitMaxOn(sim, s);
+  const byPlan = allowedToday(sim.plan, s.runs, today, wanted);
+  const bySpend = spend.fits(s.line.request, unit, byPlan.n, t);
+  const limits = bySpend < byPlan.n ? { n: bySpend, reason: 'spend_limit_reached' } : byPlan;
   const affordable = unit === 0 ? limits.n : Math.min(limits.n, Math.floor(availableMc(sim.grants, t) / unit));
   const spent = affordable * unit;
+  spend.add(s.line.request, spent, t);
   if (spent > 0) {
     const pins = allocatePins(sim.grants, spent, t);
     const settled = settlePins(applyPins(sim.grants, pins), pins, spent, t);
@@ -320,13 +327,14 @@ export function planCosts(input: PlannerInput): PlanResult {
   const horizonDays = Math.max(1, Math.min(PLANNER_MAX_HORIZON_DAYS, Math.floor(input.horizonDays)));
   const states = input.lines.slice(0, PLANNER_MAX_LINES).map((l) => newLineState(input, l));
   const sim = startProjection(input, plan);
+  const spend = new PlannedSpend(input.catalog, input.spendLimits ?? [], input.nowMs);
   const days: PlanDay[] = [];
   for (let d = 0; d < horizonDays; d++) {
     const t = input.nowMs + d * MS_PER_DAY;
     const { grantedMc, expiredMc } = advance(sim, t);
     const today: RunsToday = { total: 0, byModel: {} };
     let spentMc = 0;
-    for (const s of states) spentMc = addMc(spentMc, runLineOnDay(sim, s, d, t, today));
+    for (const s of states) spentMc = addMc(spentMc, runLineOnDay(sim, s, d, t, today, spend));
     const snap = snapshot(sim.grants, t);
     days.push({ dayIndex: d, atMs: t, availableByKindMc: snap.byKind, availableMc: snap.total, grantedMc, spentMc, expiredMc });
   }

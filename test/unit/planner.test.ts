@@ -87,6 +87,18 @@ describe('planner', () => {
     expect(late.projectedGrants.map((g) => [g.kind, g.effectiveAtMs])).toEqual([['daily', startOfUtcDay(graceUntilMs)], ['daily', startOfUtcDay(graceUntilMs) + MS_PER_DAY]]);
   });
 
+  it('a spend limit stops runs past it, from what its window already spent, and starts over with the next window', () => {
+    const grants = [grant('pack', 'pack', 500, null)];
+    const day = { window: 'day' as const, scope: { kind: 'all' as const }, limitMc: 2_500, setBy: 'user' as const, spentMc: 1_000, heldMc: 0, windowStartMs: startOfUtcDay(now), resetsAtMs: startOfUtcDay(now) + MS_PER_DAY };
+    const video = { ...day, scope: { kind: 'modality' as const, modality: 'video' as const }, limitMc: 1, spentMc: 0 };
+    const r = planCosts({ catalog: defaultCatalog, planId: 'pro', grants, nowMs: now, horizonDays: 3, spendLimits: [day, video], lines: [{ id: 'a', request: { modelId: 'flux-schnell', prompt: 'x' }, count: 12, perDay: 4 }] });
+    // today 1 credit is already spent: 1 run fits; then 2 a day (2.5 credits); the video limit does not cover images
+    expect(r.days.map((d) => d.spentMc)).toEqual([1_000, 2_000, 2_000]);
+    expect(r.lines[0]).toMatchObject({ runsFunded: 5, unfunded: { runs: 7, reason: 'spend_limit_reached', firstDay: 0 } });
+    expect(r.shortfall).toBeNull();
+    expect(planSentences(r, defaultCatalog).join(' ')).toContain('7 FLUX.1 Schnell images do not fit your spend limits.');
+  });
+
   it('a plan limit stops runs without counting them as short', () => {
     const r = planCosts({ catalog: defaultCatalog, planId: 'free', grants: [grant('t', 'trial', 100, null)], nowMs: now, horizonDays: 1, lines: [{ id: 'a', request: { modelId: 'flux-dev', prompt: 'x' }, count: 8 }] });
     expect(r.lines[0]!.runsFunded).toBe(5); // dev is limited to 5 a day on Free
