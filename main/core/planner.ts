@@ -19,6 +19,6 @@ export function planFromCache(catalogStore: CatalogStore, sync: WalletSync, inpu
   // changes plan or ends as the wallet says it will (a wallet from a server before it has none: no renewal is promised)
   const nowMs = Math.max(sync.serverNow(), wallet.serverTimeMs);
   const lines = input.lines.map((l) => ({ id: l.id, request: l.request, count: l.count, perDay: l.perDay }));
-  const result = planCosts({ catalog, planId: wallet.planId, grants: wallet.grants, subscription: wallet.subscription ?? null, nowMs, lines, horizonDays: input.horizonDays, spendLimits: wallet.spendLimits ?? [] });
+  const result = planCosts({ catalog, planId: wallet.planId, grants: wallet.grants, subscription: wallet.subscription ?? null, nowMs, lines, horizonDays: input.horizonDays, spendLimits: wallet.spendLimits ?? [], autoTopUp: wallet.autoTopUp ?? null });
   return { ...base, result, sentences: planSentences(result, catalog) };
 }

@@ -8,6 +8,7 @@ import { estimate, expandRequest, PricingError, type Estimate, type RunRequest, 
 import { MS_PER_DAY, nextUtcMidnight, periodEnd, startOfUtcDay, utcDayKey, type BillingPeriod } from './schedule';
 import { FREE_PLAN_ID } from './subscriptions';
 import { PlannedSpend } from './planner-limits';
+import { PlannedTopUps, type PlannedTopUp } from './planner-topups';
 import type { SpendLimitState } from './spend-limits';
 
 export const PLANNER_MAX_LINES = 200;
@@ -51,6 +52,8 @@ export interface PlannerInput {
   horizonDays: number;
   /** the synced spend limits with their windows' spend: planned runs past one are not funded (spend_limit_reached) */
   spendLimits?: readonly SpendLimitState[] | undefined;
+  /** auto top-up as the wallet carries it: a run whose hold crosses its threshold buys its pack, within the month's cap */
+  autoTopUp?: PlannedTopUp | null | undefined;
 }
 
 export interface FundingLine {
@@ -256,8 +259,18 @@ export interface GrantProjection {
 }
 type Sim = GrantProjection;
 
+/** Holds and settles `amountMc` of a line's runs at their maximum, in burn order, and counts where the credits came from. */
+function charge(sim: Sim, s: LineState, amountMc: number, t: number): void {
+  const pins = allocatePins(sim.grants, amountMc, t);
+  const settled = settlePins(applyPins(sim.grants, pins), pins, amountMc, t);
+  sim.grants = settled.grants;
+  sim.expiries.push(...settled.expiries);
+  addFunding(s.result, settled.allocations, sim.grants);
+  sim.grants = sim.grants.filter((g) => g.remainingMc > 0);
+}
+
 /** One line's runs of one day at `t`: as many whole runs as the limits and the credits allow, held and settled at their maximum. */
-function runLineOnDay(sim: Sim, s: LineState, dayIndex: number, t: number, today: RunsToday, spend: PlannedSpend): number {
+function runLineOnDay(sim: Sim, s: LineState, dayIndex: number, t: number, today: RunsToday, spend: PlannedSpend, topUps: PlannedTopUps): number {
   if (!s.runs || s.left === 0) return 0;
   const wanted = s.line.perDay === undefined ? s.left : Math.min(s.left, Math.max(0, Math.floor(s.line.perDay)));
   if (s.line.perDay === undefined && dayIndex > 0) return 0;
@@ -265,17 +278,26 @@ function runLineOnDay(sim: Sim, s: LineState, dayIndex: number, t: number, today
   const byPlan = allowedToday(sim.plan, s.runs, today, wanted);
   const bySpend = spend.fits(s.line.request, unit, byPlan.n, t);
   const limits = bySpend < byPlan.n ? { n: bySpend, reason: 'spend_limit_reached' } : byPlan;
-  const affordable = unit === 0 ? limits.n : Math.min(limits.n, Math.floor(availableMc(sim.grants, t) / unit));
+  let affordable: number;
+  if (topUps.on && unit > 0) {
+    // run by run, as the server holds them: a hold that crosses the threshold buys the pack before the next run
+    affordable = 0;
+    while (affordable < limits.n && availableMc(sim.grants, t) >= unit) {
+      const beforeMc = availableMc(sim.grants, t);
+      charge(sim, s, unit, t);
+      affordable++;
+      const bought = topUps.at(beforeMc, beforeMc - unit, t);
+      if (bought) {
+        sim.grants.push(bought);
+        sim.projected.push(bought);
+      }
+    }
+  } else {
+    affordable = unit === 0 ? limits.n : Math.min(limits.n, Math.floor(availableMc(sim.grants, t) / unit));
+    if (affordable * unit > 0) charge(sim, s, affordable * unit, t);
+  }
   const spent = affordable * unit;
   spend.add(s.line.request, spent, t);
-  if (spent > 0) {
-    const pins = allocatePins(sim.grants, spent, t);
-    const settled = settlePins(applyPins(sim.grants, pins), pins, spent, t);
-    sim.grants = settled.grants;
-    sim.expiries.push(...settled.expiries);
-    addFunding(s.result, settled.allocations, sim.grants);
-    sim.grants = sim.grants.filter((g) => g.remainingMc > 0);
-  }
   s.result.runsFunded += affordable;
   s.result.chargedMc = addMc(s.result.chargedMc, spent);
   today.total += affordable;
@@ -328,13 +350,14 @@ export function planCosts(input: PlannerInput): PlanResult {
   const states = input.lines.slice(0, PLANNER_MAX_LINES).map((l) => newLineState(input, l));
   const sim = startProjection(input, plan);
   const spend = new PlannedSpend(input.catalog, input.spendLimits ?? [], input.nowMs);
+  const topUps = new PlannedTopUps(input.catalog, input.autoTopUp, input.nowMs);
   const days: PlanDay[] = [];
   for (let d = 0; d < horizonDays; d++) {
     const t = input.nowMs + d * MS_PER_DAY;
     const { grantedMc, expiredMc } = advance(sim, t);
     const today: RunsToday = { total: 0, byModel: {} };
     let spentMc = 0;
-    for (const s of states) spentMc = addMc(spentMc, runLineOnDay(sim, s, d, t, today, spend));
+    for (const s of states) spentMc = addMc(spentMc, runLineOnDay(sim, s, d, t, today, spend, topUps));
     const snap = snapshot(sim.grants, t);
     days.push({ dayIndex: d, atMs: t, availableByKindMc: snap.byKind, availableMc: snap.total, grantedMc, spentMc, expiredMc });
   }

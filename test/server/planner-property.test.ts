@@ -1,4 +1,4 @@
-// The planner against a real server with a test clock: random plans replayed through both show the same runs, charges, funding grants, expiries and subscription grants, to the millicredit, with a subscription that renews, is cancelled or downgraded.
+// The planner against a real server with a test clock: random plans replayed through both show the same runs, charges, funding grants, expiries and subscription grants, to the millicredit, with a subscription that renews, is cancelled or downgraded, and with auto top-up.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultCatalog } from '../../shared/catalog/index';
@@ -20,6 +20,8 @@ const scenario = fc.record({
     change: fc.constantFrom('renew', 'cancel', 'downgrade-weekly', 'downgrade-yearly'),
     endsInDays: fc.integer({ min: 1, max: 3 }),
   }), { nil: null }),
+  /** auto top-up of the 200-credit pack with a card saved at a checkout, its threshold `belowCredits` under the plan's starting balance */
+  autoTopUp: fc.option(fc.record({ belowCredits: fc.integer({ min: 0, max: 30 }), cap: fc.integer({ min: 1, max: 2 }) }), { nil: null }),
 });
 type Scenario = typeof scenario extends fc.Arbitrary<infer T> ? T : never;
 const WEEK = 7 * MS_PER_DAY;
@@ -52,6 +54,24 @@ async function newAccountAt(s: TestServer, sc: Scenario, t0: number): Promise<{ 
   return account;
 }
 
+/** Saves a card at a paid checkout of the 200-credit pack (the test provider's 4242): auto top-up pays with it. */
+async function saveCard(s: TestServer, token: string): Promise<void> {
+  const p = await s.as(token, 'POST', '/v1/purchases', { packId: 'pack-200', country: 'US', saveCard: true });
+  expect(p.status, JSON.stringify(p.body)).toBe(201);
+  const paid = await fetch(`${s.url}/checkout/test/${p.body.id}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action: 'pay' }) });
+  expect(paid.status).toBe(200);
+}
+
+/** Waits until no auto top-up is pending (its charge is made after the run's answer), reading the purchases: never a fixed time. */
+async function topUpsSettled(s: TestServer, token: string): Promise<void> {
+  for (let i = 0; i < 2_000; i++) {
+    const items = (await s.as(token, 'GET', '/v1/purchases')).body.items as { reason: string; status: string }[];
+    if (!items.some((p) => p.reason === 'auto_top_up' && p.status === 'pending')) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  throw new Error('an auto top-up stayed pending');
+}
+
 describe.each(DRIVERS)('planner = server on %s', (driver) => {
   let s: TestServer;
   beforeAll(async () => {
@@ -61,7 +81,7 @@ describe.each(DRIVERS)('planner = server on %s', (driver) => {
     await s.close();
   });
 
-  it('random plans: same runs, charges, funding grants, expiries and subscription grants, after a renewal, a cancel or a downgrade', { timeout: 240_000 }, async () => {
+  it('random plans: same runs, charges, funding grants, expiries and subscription grants, after a renewal, a cancel or a downgrade, and with auto top-up', { timeout: 240_000 }, async () => {
     await fc.assert(
       fc.asyncProperty(scenario, async (sc) => {
         // each scenario starts at 10:00 UTC on a day of its own, so that no day boundary falls between a plan's time and the server's;
@@ -74,10 +94,27 @@ describe.each(DRIVERS)('planner = server on %s', (driver) => {
           const expiresAtMs = g.expiresInDays === null ? null : startOfUtcDay(t0) + g.expiresInDays * MS_PER_DAY;
           await s.admin('POST', `/admin/accounts/${accountId}/grants`, { credits: String(g.credits), kind: g.kind, expiresAtMs });
         }
-        const start: Wallet = walletSchema.parse((await s.as(token, 'GET', '/v1/wallet')).body);
+        if (sc.autoTopUp) await saveCard(s, token);
+        let start: Wallet = walletSchema.parse((await s.as(token, 'GET', '/v1/wallet')).body);
+        if (sc.autoTopUp) {
+          const thresholdMc = Math.max(1, start.availableMc - sc.autoTopUp.belowCredits * 1_000);
+          const on = await s.as(token, 'PUT', '/v1/auto-top-up', { enabled: true, packId: 'pack-200', thresholdMc, cap: { kind: 'count', count: sc.autoTopUp.cap }, country: 'US' });
+          expect(on.status, JSON.stringify(on.body)).toBe(200);
+          start = walletSchema.parse((await s.as(token, 'GET', '/v1/wallet')).body);
+        }
+        // a pack an auto top-up bought: named by its order, which both sides share (the server's time runs on a little from the day's)
+        const startIds = new Set(start.grants.map((g) => g.id));
+        const topUpOrder: string[] = [];
+        const key = (grantId: string, kind: string, effectiveAtMs: number | undefined): string => {
+          if (kind !== 'pack' || startIds.has(grantId)) return keyOf(grantId, kind, effectiveAtMs);
+          const planned = /^topup:\d+:(\d+)$/.exec(grantId);
+          if (planned) return `topup#${planned[1]}`;
+          if (!topUpOrder.includes(grantId)) topUpOrder.push(grantId);
+          return `topup#${topUpOrder.indexOf(grantId)}`;
+        };
         expect(start.subscription === null || start.subscription?.planId === start.planId).toBe(true);
         const lines: PlanLine[] = sc.lines.map((l, i) => ({ id: `l${i}`, request: { modelId: l.modelId, prompt: 'p' }, count: l.count, perDay: l.perDay }));
-        const plan = planCosts({ catalog: defaultCatalog, planId: start.planId, grants: start.grants, subscription: start.subscription, nowMs: start.serverTimeMs, lines, horizonDays });
+        const plan = planCosts({ catalog: defaultCatalog, planId: start.planId, grants: start.grants, subscription: start.subscription, nowMs: start.serverTimeMs, lines, horizonDays, autoTopUp: start.autoTopUp ?? null });
 
         // the same attempts on the server: day by day, line by line, each run until it is refused
         const funded = lines.map(() => ({ runs: 0, chargedMc: 0, funding: new Map<string, number>() }));
@@ -97,11 +134,12 @@ describe.each(DRIVERS)('planner = server on %s', (driver) => {
               const r = await s.as(token, 'POST', '/v1/generations', { request: l.request, approvedMc });
               if (r.status !== 201) continue;
               await s.credits.runner.idle();
+              await topUpsSettled(s, token);
               const g = generationSchema.parse((await s.as(token, 'GET', `/v1/generations/${r.body.id}`)).body);
               funded[i]!.runs++;
               funded[i]!.chargedMc += g.chargedMc ?? 0;
               for (const f of g.funding) {
-                const k = keyOf(f.grantId, f.kind, kindOf.get(f.grantId)?.effectiveAtMs);
+                const k = key(f.grantId, f.kind, kindOf.get(f.grantId)?.effectiveAtMs);
                 funded[i]!.funding.set(k, (funded[i]!.funding.get(k) ?? 0) + f.amountMc);
               }
             }
@@ -112,24 +150,31 @@ describe.each(DRIVERS)('planner = server on %s', (driver) => {
         // what happened from the plan's start on
         const ledger = ledgerPageSchema.parse((await s.as(token, 'GET', '/v1/ledger?limit=1000')).body).items.filter((e) => e.id > start.revision);
         for (const e of ledger) if (e.kind === 'grant' && e.grantId && !kindOf.has(e.grantId)) kindOf.set(e.grantId, { kind: String(e.details.grantKind), effectiveAtMs: startOfUtcDay(e.atMs) });
+        for (const e of ledger) if (e.kind === 'purchase' && e.grantId && !kindOf.has(e.grantId)) kindOf.set(e.grantId, { kind: 'pack', effectiveAtMs: e.atMs });
         const serverRenewals = ledger.filter((e) => e.kind === 'grant' && e.details.grantKind === 'subscription').map((e) => `${e.amountMc} ${e.details.periodStartMs}-${e.details.periodEndMs}`);
         const plannedRenewals = plan.projectedGrants.filter((g) => g.kind === 'subscription').map((g) => `${g.amountMc} ${g.effectiveAtMs}-${g.expiresAtMs}`);
         expect(plannedRenewals).toEqual(serverRenewals);
-        const serverExpiries = ledger.filter((e) => e.kind === 'expiry').map((e) => `${keyOf(e.grantId!, String(e.details.grantKind), kindOf.get(e.grantId!)?.effectiveAtMs)} ${-e.amountMc} @${e.atMs}`).sort();
-        const plannedExpiries = plan.expiries.map((e) => `${keyOf(e.grantId, e.kind, plan.projectedGrants.find((g) => g.id === e.grantId)?.effectiveAtMs ?? kindOf.get(e.grantId)?.effectiveAtMs)} ${e.expiredMc} @${e.atMs}`).sort();
+        // the auto top-ups: as many bought, each the same pack, in the same order
+        const serverTopUps = ((await s.as(token, 'GET', '/v1/purchases?limit=100')).body.items as { reason: string; status: string; creditsMc: number }[]).filter((p) => p.reason === 'auto_top_up').map((p) => `${p.status} ${p.creditsMc}`);
+        const plannedTopUps = plan.projectedGrants.filter((g) => g.id.startsWith('topup:')).map((g) => `paid ${g.amountMc}`);
+        expect(plannedTopUps).toEqual(serverTopUps);
+        const serverExpiries = ledger.filter((e) => e.kind === 'expiry').map((e) => `${key(e.grantId!, String(e.details.grantKind), kindOf.get(e.grantId!)?.effectiveAtMs)} ${-e.amountMc} @${e.atMs}`).sort();
+        const plannedExpiries = plan.expiries.map((e) => `${key(e.grantId, e.kind, plan.projectedGrants.find((g) => g.id === e.grantId)?.effectiveAtMs ?? kindOf.get(e.grantId)?.effectiveAtMs)} ${e.expiredMc} @${e.atMs}`).sort();
 
         for (const [i, l] of plan.lines.entries()) {
-          const planned = new Map(l.funding.map((f) => [keyOf(f.grantId, f.kind, plan.projectedGrants.find((g) => g.id === f.grantId)?.effectiveAtMs ?? kindOf.get(f.grantId)?.effectiveAtMs), f.amountMc]));
+          const planned = new Map(l.funding.map((f) => [key(f.grantId, f.kind, plan.projectedGrants.find((g) => g.id === f.grantId)?.effectiveAtMs ?? kindOf.get(f.grantId)?.effectiveAtMs), f.amountMc]));
           expect({ line: i, runs: l.runsFunded, chargedMc: l.chargedMc, funding: Object.fromEntries(planned) }).toEqual({ line: i, runs: funded[i]!.runs, chargedMc: funded[i]!.chargedMc, funding: Object.fromEntries(funded[i]!.funding) });
         }
         expect(plannedExpiries).toEqual(serverExpiries);
       }),
       {
         numRuns: Number(process.env.PLANNER_RUNS ?? (driver === 'pglite' ? 12 : 6)), seed: Number(process.env.PLANNER_SEED ?? 20261126),
-        // a cancel and a downgrade are always among them, each ending on a day the plan spends on (Free's limits and daily credits after the cancel)
+        // a cancel, a downgrade and an auto top-up are always among them, each ending on a day the plan spends on (Free's limits and daily credits after the cancel)
         examples: [
-          [{ planId: 'free', grants: [{ kind: 'pack', credits: 40, expiresInDays: null }], lines: [{ modelId: 'flux-dev', count: 12, perDay: 3 }], horizonDays: 4, subscription: { planId: 'starter', change: 'cancel', endsInDays: 2 } }],
-          [{ planId: 'free', grants: [{ kind: 'bonus', credits: 5, expiresInDays: 2 }], lines: [{ modelId: 'recraft-v3', count: 6, perDay: 2 }], horizonDays: 3, subscription: { planId: 'pro', change: 'downgrade-weekly', endsInDays: 1 } }],
+          [{ planId: 'free', grants: [{ kind: 'pack', credits: 40, expiresInDays: null }], lines: [{ modelId: 'flux-dev', count: 12, perDay: 3 }], horizonDays: 4, subscription: { planId: 'starter', change: 'cancel', endsInDays: 2 }, autoTopUp: null }],
+          [{ planId: 'free', grants: [{ kind: 'bonus', credits: 5, expiresInDays: 2 }], lines: [{ modelId: 'recraft-v3', count: 6, perDay: 2 }], horizonDays: 3, subscription: { planId: 'pro', change: 'downgrade-weekly', endsInDays: 1 }, autoTopUp: null }],
+          // an auto top-up: the second run crosses the threshold, and the cap stops a second one
+          [{ planId: 'pro', grants: [{ kind: 'bonus', credits: 10, expiresInDays: 3 }], lines: [{ modelId: 'flux-dev', count: 8, perDay: 4 }], horizonDays: 2, subscription: null, autoTopUp: { belowCredits: 3, cap: 1 } }],
         ],
       },
     );
