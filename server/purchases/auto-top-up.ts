@@ -3,24 +3,19 @@ import { and, eq, gte, inArray, sql } from 'drizzle-orm';
 import type { Catalog } from '../../shared/catalog/schema';
 import type { AutoTopUpView } from '../../shared/api/auto-top-up';
 import { capMonthOf, decideTopUp, isCrossing, withinCap, type TopUpDecision, type TopUpPause } from '../../shared/rules/auto-top-up';
+import { spendWindowOf } from '../../shared/rules/spend-limits';
 import type { AccountRow } from '../accounts/service';
 import type { Db, Tx } from '../db/open';
 import type { ChargeOutcome, PaymentProvider } from '../payments/provider';
 import { accounts, purchases } from '../db/schema';
 import { newId } from '../util';
 
-/** The start of the calendar month (UTC) of a moment: where the cap counts from. */
-function monthStartMs(nowMs: number): number {
-  const d = new Date(nowMs);
-  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
-}
-
 /** This month's auto top-ups that count against the cap (paid, or still pending), and whether one is pending. */
 async function monthOf(tx: Tx, accountId: string, nowMs: number): Promise<{ count: number; amountMinor: number; currency: string | null }> {
   const rows = await tx
     .select({ n: sql<string>`count(*)`, amount: sql<string>`coalesce(sum(${purchases.priceMinor}), 0)`, currency: sql<string | null>`min(${purchases.currency})` })
     .from(purchases)
-    .where(and(eq(purchases.accountId, accountId), eq(purchases.reason, 'auto_top_up'), inArray(purchases.status, ['pending', 'paid']), gte(purchases.createdAtMs, monthStartMs(nowMs))));
+    .where(and(eq(purchases.accountId, accountId), eq(purchases.reason, 'auto_top_up'), inArray(purchases.status, ['pending', 'paid']), gte(purchases.createdAtMs, spendWindowOf('month', nowMs).startMs)));
   const r = rows[0]!;
   return { count: Number(r.n), amountMinor: Number(r.amount), currency: r.currency };
 }

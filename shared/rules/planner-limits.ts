@@ -27,21 +27,40 @@ export class PlannedSpend {
     return this.limits.flatMap((l, i) => (limitApplies(l.scope, scope) ? [i] : []));
   }
 
+  /** What limit `i` still lets through in its window at `t`: its amount less what the window counted. */
+  private left(i: number, t: number): number {
+    const l = this.limits[i]!;
+    return Math.max(0, l.limitMc - (this.spent.get(this.key(i, spendWindowOf(l.window, t).startMs)) ?? 0));
+  }
+
   /** How many of `wanted` runs of `unitMc` each every limit covering them still lets through on the day at `t`. */
   fits(request: RunRequest, unitMc: number, wanted: number, t: number): number {
     if (unitMc <= 0) return wanted;
-    let n = wanted;
-    for (const i of this.covering(request)) {
-      const l = this.limits[i]!;
-      const used = this.spent.get(this.key(i, spendWindowOf(l.window, t).startMs)) ?? 0;
-      n = Math.min(n, Math.max(0, Math.floor((l.limitMc - used) / unitMc)));
-    }
-    return n;
+    return this.covering(request).reduce((n, i) => Math.min(n, Math.floor(this.left(i, t) / unitMc)), wanted);
   }
 
   /** Counts planned runs' credits in the window of every limit that covers them. */
   add(request: RunRequest, amountMc: number, t: number): void {
-    for (const i of this.covering(request)) {
+    this.count(this.covering(request), amountMc, t);
+  }
+
+  /** What the limits covering everything still let through at `t` (spend not split by model: the forecast's pace). */
+  leftForEverything(t: number): number {
+    return this.everything().reduce((most, i) => Math.min(most, this.left(i, t)), Number.MAX_SAFE_INTEGER);
+  }
+
+  /** Counts spend not split by model in the windows of the limits covering everything. */
+  addToEverything(amountMc: number, t: number): void {
+    this.count(this.everything(), amountMc, t);
+  }
+
+  private everything(): number[] {
+    return this.limits.flatMap((l, i) => (l.scope.kind === 'all' ? [i] : []));
+  }
+
+  private count(limits: readonly number[], amountMc: number, t: number): void {
+    if (amountMc <= 0) return;
+    for (const i of limits) {
       const k = this.key(i, spendWindowOf(this.limits[i]!.window, t).startMs);
       this.spent.set(k, (this.spent.get(k) ?? 0) + amountMc);
     }

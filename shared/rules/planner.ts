@@ -259,14 +259,19 @@ export interface GrantProjection {
 }
 type Sim = GrantProjection;
 
-/** Holds and settles `amountMc` of a line's runs at their maximum, in burn order, and counts where the credits came from. */
-function charge(sim: Sim, s: LineState, amountMc: number, t: number): void {
+/** Holds and settles `amountMc` at `t` as a run's hold settled in full, in burn order: the grants it came from (before spent ones are dropped). */
+export function settleInFull(sim: Sim, amountMc: number, t: number): { allocations: ReturnType<typeof settlePins>['allocations']; grants: Grant[] } {
   const pins = allocatePins(sim.grants, amountMc, t);
   const settled = settlePins(applyPins(sim.grants, pins), pins, amountMc, t);
-  sim.grants = settled.grants;
   sim.expiries.push(...settled.expiries);
-  addFunding(s.result, settled.allocations, sim.grants);
-  sim.grants = sim.grants.filter((g) => g.remainingMc > 0);
+  sim.grants = settled.grants.filter((g) => g.remainingMc > 0);
+  return { allocations: settled.allocations, grants: settled.grants };
+}
+
+/** Holds and settles `amountMc` of a line's runs at their maximum, and counts where the credits came from. */
+function charge(sim: Sim, s: LineState, amountMc: number, t: number): void {
+  const settled = settleInFull(sim, amountMc, t);
+  addFunding(s.result, settled.allocations, settled.grants);
 }
 
 /** One line's runs of one day at `t`: as many whole runs as the limits and the credits allow, held and settled at their maximum. */
