@@ -56,6 +56,8 @@ export class AppCore extends EventEmitter {
   readonly catalog: CatalogStore;
   readonly generations: GenerationsCore;
   readonly history: HistoryStore;
+  /** the live wallet's auto top-up count and pause when last seen (noticeTopUps) */
+  private topUpMark: string | null = null;
   readonly warnings: WarningsCore;
   readonly purchases: PurchasesCore;
   readonly receipts: ReceiptsCore;
@@ -96,6 +98,7 @@ export class AppCore extends EventEmitter {
     this.sync.on('view', (v: WalletView) => {
       this.emit('walletView', v);
       this.evaluateWarnings();
+      this.noticeTopUps(v);
     });
     this.sync.on('unauthorized', () => void this.onUnauthorized());
     this.sync.on('ledger', (entry) => {
@@ -103,10 +106,15 @@ export class AppCore extends EventEmitter {
         this.emit('historyChanged', { size: this.history.size });
         this.warnings.setForecast(this.forecast());
       }
-      // an auto top-up paid or failed, which no checkout of the app follows: read it, so that its purchase event (and alert) comes
-      const d = entry.details as { reason?: unknown; purchaseId?: unknown };
-      if (d.reason === 'auto_top_up' && typeof d.purchaseId === 'string') void this.purchases.get(d.purchaseId).catch(() => {});
     });
+    // An auto top-up paid or failed, which no checkout of the app follows: its entry came (on the stream, or with a history sync when
+    // the app was closed or the stream down), so its purchase is read, and judged for its alert.
+    this.history.onAdded = (entries) => {
+      for (const e of entries) {
+        const d = e.details as { reason?: unknown; purchaseId?: unknown };
+        if (d.reason === 'auto_top_up' && typeof d.purchaseId === 'string') void this.purchases.get(d.purchaseId).catch(() => {});
+      }
+    };
     this.sync.on('generation', (g: Generation) => this.generations.track(g));
     this.sync.on('training', (t: Training) => this.trainings.track(t));
     this.trainings.on('training', (t: Training) => this.emit('training', t));
@@ -118,11 +126,21 @@ export class AppCore extends EventEmitter {
     // The one way runs reach the renderer: GenerationsCore publishes every update it accepts, and only those.
     this.generations.on('generation', (g) => this.emit('generation', g));
     this.generations.on('notice', (n) => this.emit('notice', n));
-    this.purchases.on('purchase', (p) => {
-      this.emit('purchase', p);
-      this.warnings.onPurchase(p); // an auto top-up that ended alerts once
-    });
+    this.purchases.on('purchase', (p) => this.emit('purchase', p));
+    this.purchases.on('seen', (p) => this.warnings.onPurchase(p, this.sync.serverNow())); // an auto top-up that ended alerts once
     this.purchases.on('storeState', (st) => this.emit('storeState', st));
+  }
+
+  /**
+   * The wallet's count of this month's auto top-ups (or its pause) moved: the purchases are read again, so that a top-up whose ledger
+   * entry main has not seen still alerts. The first live wallet only sets the mark.
+   */
+  private noticeTopUps(v: WalletView): void {
+    const a = v.wallet?.autoTopUp;
+    if (v.source !== 'live' || !a) return;
+    const mark = `${a.month.count}:${a.paused?.purchaseId ?? ''}`;
+    if (this.topUpMark !== null && mark !== this.topUpMark) void this.purchases.refresh();
+    this.topUpMark = mark;
   }
 
   private evaluateWarnings(): void {

@@ -35,6 +35,8 @@ export class HistoryStore {
   private modelLabels = new Map<string, string>();
   private modelList: { id: string; label: string }[] | null = null;
   private syncing: Promise<void> | null = null;
+  /** told of the entries each `add` took in (from the stream or a sync), oldest first */
+  onAdded: ((entries: readonly LedgerEntry[]) => void) | null = null;
 
   constructor(
     private readonly file: string,
@@ -82,7 +84,7 @@ export class HistoryStore {
 
   /** Adds entries newer than what is held (the stream and the sync may both deliver one: each is kept once). */
   add(items: readonly LedgerEntry[]): number {
-    let added = 0;
+    const taken: LedgerEntry[] = [];
     for (const e of items) {
       if (e.id <= this.maxId) {
         if (this.entries.some((x) => x.id === e.id)) continue;
@@ -94,11 +96,14 @@ export class HistoryStore {
         this.grouping?.append(e);
       }
       this.noteModel(e);
-      added++;
+      taken.push(e);
     }
     if (this.entries.length > MAX_HISTORY) this.grouping?.dropOldest(this.entries.splice(0, this.entries.length - MAX_HISTORY));
-    if (added) this.changed();
-    return added;
+    if (taken.length) {
+      this.changed();
+      this.onAdded?.(taken);
+    }
+    return taken.length;
   }
 
   private noteModel(e: LedgerEntry): void {

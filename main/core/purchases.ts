@@ -37,7 +37,10 @@ export interface PurchasesOptions {
   locale?: string | undefined;
 }
 
-/** Emits 'purchase' (Purchase) when a followed purchase changes, and 'storeState' when the store's picture changes. */
+/**
+ * Emits 'purchase' (Purchase) when a purchase it reads has changed since last read, 'seen' (Purchase) for every purchase it reads
+ * from the server (one at a time or in the list), and 'storeState' when the store's picture changes.
+ */
 export class PurchasesCore extends EventEmitter {
   private readonly followed = new Map<string, { untilMs: number; status: string }>();
   private timer: NodeJS.Timeout | null = null;
@@ -60,6 +63,7 @@ export class PurchasesCore extends EventEmitter {
   }
 
   private remember(p: Purchase): void {
+    this.emit('seen', p);
     const rest = this.cached().filter((x) => x.id !== p.id);
     this.opts.store.set(PURCHASES_KEY, [p, ...rest].sort((a, b) => b.createdAtMs - a.createdAtMs).slice(0, MAX_CACHED_PURCHASES));
   }
@@ -83,6 +87,7 @@ export class PurchasesCore extends EventEmitter {
         this.subscription = await c.subscription();
         const page = await c.purchases(MAX_CACHED_PURCHASES);
         this.opts.store.set(PURCHASES_KEY, page.items);
+        for (const p of page.items) this.emit('seen', p);
       } catch {
         // offline again: the cached picture stands
       }

@@ -81,9 +81,9 @@ export class WarningsCore extends EventEmitter {
     });
   }
 
-  /** A purchase main saw change: an auto top-up that ended (bought, or failed) alerts once per purchase. */
-  onPurchase(purchase: unknown): void {
-    const r = evaluatePurchaseAlert(this.state(), purchase, readAlertSettings(this.store.get('settings')));
+  /** A purchase main read (by any path, any number of times): an auto top-up that ended (bought, or failed) alerts once per purchase. */
+  onPurchase(purchase: unknown, serverNowMs: number): void {
+    const r = evaluatePurchaseAlert(this.state(), purchase, readAlertSettings(this.store.get('settings')), serverNowMs);
     if (!r.fired) return;
     this.store.set(ALERT_STATE_KEY, r.state);
     const text = this.fire(r.fired, null);

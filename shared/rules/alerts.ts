@@ -10,6 +10,8 @@ export const SPEND_ALERT_PERCENT = { min: 1, max: 100, default: 80 } as const;
 export const EXPIRY_ALERT_DAYS = { min: 1, max: 30, default: 3 } as const;
 /** How many auto top-ups are remembered as alerted (the newest): far more than a month's cap of top-ups. */
 export const MAX_ALERTED_PURCHASES = 200;
+/** An auto top-up that ended longer ago than this is news to no one (a new install reading an old history): it does not alert. */
+export const AUTO_TOP_UP_ALERT_MAX_AGE_MS = MS_PER_DAY;
 
 /** Each alert on or off, and its level. The balance level itself is the low-balance warning level (Settings). */
 export interface AlertSettings {
@@ -172,6 +174,8 @@ export interface AutoTopUpOutcome {
   currency: string;
   /** why it failed, in the provider's or server's words; null when it did not say */
   why: string | null;
+  /** when it ended as far as the purchase tells (paid, else created); null when it tells neither */
+  endedAtMs: number | null;
 }
 
 /**
@@ -188,13 +192,20 @@ export function autoTopUpOutcome(p: unknown): AutoTopUpOutcome | null {
   const failed = r.status === 'failed' || r.status === 'canceled' || (r.status === 'pending' && failure !== null);
   if (!ok && !failed) return null;
   const priceMinor = typeof r.priceMinor === 'number' && Number.isSafeInteger(r.priceMinor) && r.priceMinor >= 0 ? r.priceMinor : 0;
-  return { purchaseId: r.id, ok, name: typeof r.name === 'string' ? r.name : 'a pack', priceMinor, currency: typeof r.currency === 'string' ? r.currency : 'USD', why };
+  const time = (v: unknown) => (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : null);
+  const endedAtMs = time(r.paidAtMs) ?? time(r.createdAtMs);
+  return { purchaseId: r.id, ok, name: typeof r.name === 'string' ? r.name : 'a pack', priceMinor, currency: typeof r.currency === 'string' ? r.currency : 'USD', why, endedAtMs };
 }
 
-/** The alert a purchase event fires: once per auto top-up, done or failed, while the alert is on. */
-export function evaluatePurchaseAlert(state: AlertState, p: unknown, settings: AlertSettings): { fired: FiredAlert | null; state: AlertState } {
+/**
+ * The alert a purchase main read fires: once per auto top-up, done or failed, while the alert is on, unless it ended more than
+ * AUTO_TOP_UP_ALERT_MAX_AGE_MS before `nowMs` (the server's time). Main may read one purchase many times, by many paths: each read is
+ * judged, and the memory of alerted ids keeps it to one.
+ */
+export function evaluatePurchaseAlert(state: AlertState, p: unknown, settings: AlertSettings, nowMs: number): { fired: FiredAlert | null; state: AlertState } {
   const outcome = settings.autoTopUpAlert ? autoTopUpOutcome(p) : null;
   if (!outcome || state.purchases.includes(outcome.purchaseId)) return { fired: null, state };
+  if (outcome.endedAtMs !== null && nowMs - outcome.endedAtMs > AUTO_TOP_UP_ALERT_MAX_AGE_MS) return { fired: null, state };
   const purchases = [...state.purchases, outcome.purchaseId].slice(-MAX_ALERTED_PURCHASES);
   return { fired: { kind: 'auto_top_up', key: `auto_top_up:${outcome.purchaseId}`, outcome }, state: { ...state, purchases } };
 }

@@ -59,6 +59,8 @@ test('turn auto top-up on, cross the threshold with a run: one pack is bought wi
   await runOneImage(page, 'a lighthouse that crosses the threshold');
   // 260 − 1 + 1,100: the top-up came in live
   await expect(bar(page).getByTestId('available-credits')).toHaveText('1,359', { timeout: 15_000 });
+  // the in-app alert, however main heard of the top-up (its ledger entry on the stream, a history sync, the wallet's count)
+  await expect(page.getByText(/Auto top-up: bought 1,100 credits \(\$9\.99\)/)).toHaveCount(1, { timeout: 15_000 });
   await page.getByRole('link', { name: 'Store' }).click();
   await expect(section).toContainText('This month: 1 of 2 top-ups.');
   await page.getByRole('link', { name: 'History' }).click();

@@ -1,6 +1,8 @@
 // Alerts in main against a real server: settings saved before alerts load with defaults; the spend-limit, low-balance and expiry alerts
 // fire once (an 'alert' for the page and a 'notify' for Electron), a restart of main over the same store fires none again, a new
-// window re-arms the spend-limit alert; an auto top-up purchase event alerts once per purchase id, across restarts too.
+// window re-arms the spend-limit alert; an auto top-up alerts once per purchase id, across restarts too, whether main hears of it
+// on the live stream or from the history it reads when it starts (an app closed while a run elsewhere crossed the threshold),
+// and not one that ended more than a day ago (a new install reading an old history).
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -79,6 +81,31 @@ async function call(core: AppCore, method: Parameters<typeof dispatch>[1], input
   return r.value as any;
 }
 
+/** Saves a card at a paid checkout of the 200-credit pack (the test provider's 4242) and turns auto top-up on just under the balance. */
+async function autoTopUpOn(s: TestServer, token: string): Promise<void> {
+  const p = await s.as(token, 'POST', '/v1/purchases', { packId: 'pack-200', country: 'US', saveCard: true });
+  expect(p.status, JSON.stringify(p.body)).toBe(201);
+  const paid = await fetch(`${s.url}/checkout/test/${p.body.id}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action: 'pay' }) });
+  expect(paid.status).toBe(200);
+  const w = (await s.as(token, 'GET', '/v1/wallet')).body as { availableMc: number };
+  const on = await s.as(token, 'PUT', '/v1/auto-top-up', { enabled: true, packId: 'pack-200', thresholdMc: w.availableMc - 500, cap: { kind: 'count', count: 3 }, country: 'US' });
+  expect(on.status, JSON.stringify(on.body)).toBe(200);
+}
+
+/** A run made elsewhere (another device, the API) that crosses the threshold; answers the auto top-up's purchase once it is paid. */
+async function crossElsewhere(s: TestServer, token: string): Promise<string> {
+  const r = await s.as(token, 'POST', '/v1/generations', { request: { modelId: 'flux-schnell', prompt: 'a lighthouse from another device' }, approvedMc: 1_000 });
+  expect(r.status, JSON.stringify(r.body)).toBe(201);
+  await s.credits.runner.idle();
+  for (let i = 0; i < 2_000; i++) {
+    const items = (await s.as(token, 'GET', '/v1/purchases')).body.items as { id: string; reason: string; status: string }[];
+    const topUp = items.find((p) => p.reason === 'auto_top_up');
+    if (topUp && topUp.status === 'paid') return topUp.id;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  throw new Error('no auto top-up was paid');
+}
+
 describe('alerts in main', () => {
   it('fire once each; a restart remembers them; a new window re-arms the spend-limit alert', async () => {
     const s: TestServer = await startServer('pglite');
@@ -127,33 +154,54 @@ describe('alerts in main', () => {
     expect(second.alerts.filter((a) => a.kind === 'spend_limit' || a.kind === 'expiring').map((a) => a.kind)).toEqual(['spend_limit']);
   });
 
+  it('alerts an auto top-up made while the app was closed once it reads its history, and not one that ended more than a day ago', async () => {
+    const s: TestServer = await startServer('pglite');
+    closers.push(() => s.close().catch(() => {}));
+    const { token } = await s.newAccount('free');
+    await autoTopUpOn(s, token);
+    const topUpId = await crossElsewhere(s, token);
+    const isTopUp = (a: AlertEvent) => a.kind === 'auto_top_up';
+
+    const opened = app(mkdtempSync(path.join(os.tmpdir(), 'credits-alerts-')), { url: s.url, token });
+    opened.core.start();
+    await until(opened.core, 'alert', () => opened.alerts.some(isTopUp), 'the auto top-up alert');
+    expect(opened.alerts.filter(isTopUp)).toEqual([{ key: `auto_top_up:${topUpId}`, kind: 'auto_top_up', title: 'Auto top-up', body: 'Auto top-up: bought 200 credits ($1.99)' }]);
+    expect(opened.core.history.all().some((e) => e.details.purchaseId === topUpId)).toBe(true);
+
+    // two days on, a new install reads the same history: the top-up is in it, and long past alerting
+    s.clock.set(s.clock.now() + 2 * DAY);
+    const later = app(mkdtempSync(path.join(os.tmpdir(), 'credits-alerts-')), { url: s.url, token });
+    const read = new Promise<void>((resolve) => later.core.purchases.on('seen', (p: { id: string }) => p.id === topUpId && resolve()));
+    later.core.start();
+    await read; // main has read the top-up's purchase (and judged it) by now: it listens before this test does
+    expect(later.alerts.filter(isTopUp)).toEqual([]);
+    expect(later.core.warnings.current.autoTopUp).toBeNull();
+  });
+
   it('alerts an auto top-up once per purchase, bought or failed, across restarts, and not a purchase the user made', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'credits-alerts-'));
-    const unreachable = { url: 'http://127.0.0.1:9', token: null }; // never started: purchase events are all this needs
-    const base = { kind: 'pack', packId: 'pack-200', planId: null, period: null, name: '200 credits', creditsMc: 200_000, priceMinor: 199, currency: 'USD', country: 'US', checkoutUrl: 'https://pay.example/c', createdAtMs: 1, paidAtMs: null, grantId: null, takenBackMc: 0, failure: null };
+    const unreachable = { url: 'http://127.0.0.1:9', token: null }; // never started: the purchases main reads are all this needs
+    const base = { kind: 'pack', packId: 'pack-200', planId: null, period: null, name: '200 credits', creditsMc: 200_000, priceMinor: 199, currency: 'USD', country: 'US', checkoutUrl: 'https://pay.example/c', createdAtMs: Date.now(), paidAtMs: null, grantId: null, takenBackMc: 0, failure: null };
     const first = app(dir, unreachable);
-    const forwarded: unknown[] = [];
-    first.core.on('purchase', (p) => forwarded.push(p));
-    first.core.purchases.emit('purchase', { ...base, id: 'pur_bought', status: 'paid', reason: 'auto_top_up' });
-    first.core.purchases.emit('purchase', { ...base, id: 'pur_bought', status: 'paid', reason: 'auto_top_up' });
-    first.core.purchases.emit('purchase', { ...base, id: 'pur_mine', status: 'paid' });
-    expect(forwarded).toHaveLength(3); // the purchase event still reaches the renderer as before
+    first.core.purchases.emit('seen', { ...base, id: 'pur_bought', status: 'paid', reason: 'auto_top_up' });
+    first.core.purchases.emit('seen', { ...base, id: 'pur_bought', status: 'paid', reason: 'auto_top_up' });
+    first.core.purchases.emit('seen', { ...base, id: 'pur_mine', status: 'paid' });
     expect(first.notes).toEqual([{ title: 'Auto top-up', body: 'Auto top-up: bought 200 credits ($1.99)' }]);
     expect(first.alerts).toEqual([{ key: 'auto_top_up:pur_bought', kind: 'auto_top_up', title: 'Auto top-up', body: 'Auto top-up: bought 200 credits ($1.99)' }]);
     expect(first.core.warnings.current.autoTopUp).toEqual({ key: 'auto_top_up:pur_bought', ok: true, text: 'Auto top-up: bought 200 credits ($1.99)' });
     await first.stop();
 
     const second = app(dir, unreachable);
-    second.core.purchases.emit('purchase', { ...base, id: 'pur_bought', status: 'refunded', reason: 'auto_top_up' });
-    second.core.purchases.emit('purchase', { ...base, id: 'pur_bought', status: 'paid', reason: 'auto_top_up' });
+    second.core.purchases.emit('seen', { ...base, id: 'pur_bought', status: 'refunded', reason: 'auto_top_up' });
+    second.core.purchases.emit('seen', { ...base, id: 'pur_bought', status: 'paid', reason: 'auto_top_up' });
     expect(second.alerts).toEqual([]);
     const declined = { ...base, id: 'pur_declined', status: 'failed', reason: 'auto_top_up', failure: { code: 'card_declined', message: 'Your card was declined.' } };
-    second.core.purchases.emit('purchase', declined);
-    second.core.purchases.emit('purchase', declined);
+    second.core.purchases.emit('seen', declined);
+    second.core.purchases.emit('seen', declined);
     expect(second.notes).toEqual([{ title: 'Auto top-up failed', body: 'Auto top-up failed: Your card was declined — open the Store to fix it' }]);
     expect(second.core.warnings.current.autoTopUp).toMatchObject({ ok: false });
     await call(second.core, 'updateSettings', { autoTopUpAlert: false });
-    second.core.purchases.emit('purchase', { ...base, id: 'pur_off', status: 'paid', reason: 'auto_top_up' });
+    second.core.purchases.emit('seen', { ...base, id: 'pur_off', status: 'paid', reason: 'auto_top_up' });
     expect(second.notes).toHaveLength(1);
   });
 });

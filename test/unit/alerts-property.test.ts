@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { PURCHASE_STATUSES } from '../../shared/api/payments';
-import { autoTopUpOutcome, evaluatePurchaseAlert, evaluateWalletAlerts, INITIAL_ALERT_STATE, limitKey, readAlertState, type AlertSettings, type AlertState, type FiredAlert } from '../../shared/rules/alerts';
+import { AUTO_TOP_UP_ALERT_MAX_AGE_MS, autoTopUpOutcome, evaluatePurchaseAlert, evaluateWalletAlerts, INITIAL_ALERT_STATE, limitKey, readAlertState, type AlertSettings, type AlertState, type FiredAlert } from '../../shared/rules/alerts';
 import type { Grant, GrantKind } from '../../shared/rules/grants';
 import { spendWindowOf, stateAt, type SpendLimitState, type SpendScope, type SpendWindow } from '../../shared/rules/spend-limits';
 import { expiringSoon } from '../../shared/rules/warnings';
@@ -44,6 +44,8 @@ const purchaseStep = fc.record({
   reason: fc.constantFrom('auto_top_up', 'auto_top_up', 'user', undefined),
   status: fc.constantFrom(...PURCHASE_STATUSES),
   failure: fc.option(fc.record({ code: fc.constant('card_declined'), message: fc.constantFrom('Your card was declined.', '') })),
+  /** how long before now it was paid (or created): past a day, it is too old to alert */
+  ageMs: fc.oneof(fc.integer({ min: 0, max: 2 * DAY }), fc.constant(AUTO_TOP_UP_ALERT_MAX_AGE_MS), fc.constant(AUTO_TOP_UP_ALERT_MAX_AGE_MS + 1)),
   settings: settingsArb,
 });
 /** each grant keeps its kind and expiry for the whole run (a grant's expiry is set when it is granted) */
@@ -96,9 +98,10 @@ describe('alerts, whatever happens', () => {
         for (const step of steps) {
           const state: AlertState = readAlertState(JSON.parse(JSON.stringify(saved))); // as main reads it back after a restart
           if (step.type === 'purchase') {
-            const p = { id: step.id, reason: step.reason, status: step.status, failure: step.failure, name: '200 credits', priceMinor: 199, currency: 'USD' };
-            const r = evaluatePurchaseAlert(state, p, step.settings);
-            const expected = step.settings.autoTopUpAlert && autoTopUpOutcome(p) !== null && !seen.purchases.has(step.id);
+            const p = { id: step.id, reason: step.reason, status: step.status, failure: step.failure, name: '200 credits', priceMinor: 199, currency: 'USD', createdAtMs: now - step.ageMs - 1_000, paidAtMs: step.status === 'paid' ? now - step.ageMs : null };
+            const r = evaluatePurchaseAlert(state, p, step.settings, now);
+            const recent = (step.status === 'paid' ? step.ageMs : step.ageMs + 1_000) <= AUTO_TOP_UP_ALERT_MAX_AGE_MS;
+            const expected = step.settings.autoTopUpAlert && autoTopUpOutcome(p) !== null && recent && !seen.purchases.has(step.id);
             expect(r.fired !== null).toBe(expected);
             if (expected) seen.purchases.add(step.id);
             saved = r.state;

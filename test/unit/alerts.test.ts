@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { alertText, autoTopUpText } from '../../shared/rules/alert-text';
 import {
+  AUTO_TOP_UP_ALERT_MAX_AGE_MS,
   autoTopUpOutcome,
   DEFAULT_ALERT_SETTINGS,
   evaluatePurchaseAlert,
@@ -112,7 +113,7 @@ describe('credits expiring within N days', () => {
 });
 
 describe('an auto top-up done or failed', () => {
-  const paid = { id: 'pur_1', reason: 'auto_top_up', status: 'paid', name: '200 credits', priceMinor: 199, currency: 'USD', failure: null };
+  const paid = { id: 'pur_1', reason: 'auto_top_up', status: 'paid', name: '200 credits', priceMinor: 199, currency: 'USD', failure: null, createdAtMs: NOW - 60_000, paidAtMs: NOW - 30_000 };
   it('reads the purchase defensively: only a reason of auto_top_up that ended', () => {
     expect(autoTopUpOutcome({ ...paid, reason: undefined })).toBeNull();
     expect(autoTopUpOutcome({ ...paid, status: 'pending' })).toBeNull();
@@ -124,10 +125,21 @@ describe('an auto top-up done or failed', () => {
     expect(autoTopUpText(autoTopUpOutcome({ ...paid, status: 'canceled' })!)).toBe('Auto top-up failed: the payment did not go through — open the Store to fix it');
   });
   it('fires once per purchase id, and not while off', () => {
-    const first = evaluatePurchaseAlert(INITIAL_ALERT_STATE, { ...paid, status: 'failed' }, ALL_ON);
+    const first = evaluatePurchaseAlert(INITIAL_ALERT_STATE, { ...paid, status: 'failed' }, ALL_ON, NOW);
     expect(first.fired).toMatchObject({ kind: 'auto_top_up', key: 'auto_top_up:pur_1', outcome: { ok: false } });
-    expect(evaluatePurchaseAlert(first.state, paid, ALL_ON).fired).toBeNull();
-    expect(evaluatePurchaseAlert(INITIAL_ALERT_STATE, paid, { ...ALL_ON, autoTopUpAlert: false })).toEqual({ fired: null, state: INITIAL_ALERT_STATE });
-    expect(alertText(evaluatePurchaseAlert(INITIAL_ALERT_STATE, paid, ALL_ON).fired!)).toEqual({ title: 'Auto top-up', body: 'Auto top-up: bought 200 credits ($1.99)' });
+    expect(evaluatePurchaseAlert(first.state, paid, ALL_ON, NOW).fired).toBeNull();
+    expect(evaluatePurchaseAlert(INITIAL_ALERT_STATE, paid, { ...ALL_ON, autoTopUpAlert: false }, NOW)).toEqual({ fired: null, state: INITIAL_ALERT_STATE });
+    expect(alertText(evaluatePurchaseAlert(INITIAL_ALERT_STATE, paid, ALL_ON, NOW).fired!)).toEqual({ title: 'Auto top-up', body: 'Auto top-up: bought 200 credits ($1.99)' });
+  });
+  it('does not alert one that ended more than a day before, and does not remember it either', () => {
+    const paidAtMs = NOW - AUTO_TOP_UP_ALERT_MAX_AGE_MS;
+    expect(evaluatePurchaseAlert(INITIAL_ALERT_STATE, { ...paid, paidAtMs }, ALL_ON, NOW).fired).toMatchObject({ key: 'auto_top_up:pur_1' });
+    expect(evaluatePurchaseAlert(INITIAL_ALERT_STATE, { ...paid, paidAtMs: paidAtMs - 1 }, ALL_ON, NOW)).toEqual({ fired: null, state: INITIAL_ALERT_STATE });
+    // a failed one tells no payment time: its creation counts
+    const failed = { ...paid, status: 'failed', paidAtMs: null, createdAtMs: paidAtMs - 1 };
+    expect(evaluatePurchaseAlert(INITIAL_ALERT_STATE, failed, ALL_ON, NOW).fired).toBeNull();
+    expect(evaluatePurchaseAlert(INITIAL_ALERT_STATE, { ...failed, createdAtMs: NOW }, ALL_ON, NOW).fired).toMatchObject({ outcome: { ok: false } });
+    // one that tells no time at all is judged new
+    expect(evaluatePurchaseAlert(INITIAL_ALERT_STATE, { ...paid, paidAtMs: undefined, createdAtMs: 'yesterday' }, ALL_ON, NOW).fired).not.toBeNull();
   });
 });
