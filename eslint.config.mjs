@@ -1,4 +1,4 @@
-// Lint: typescript-eslint strict; an allow-list of who may import what (ARCHITECTURE.md); and limits on file and function size.
+// Lint: typescript-eslint strict; an allow-list of who may import what (docs/architecture.md); and limits on file and function size.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { builtinModules } from 'node:module';
@@ -42,7 +42,7 @@ function refusal(fileRel, spec) {
 }
 
 const allowedImports = {
-  meta: { type: 'problem', schema: [], docs: { description: "imports only what the file's folder allows (ARCHITECTURE.md)" } },
+  meta: { type: 'problem', schema: [], docs: { description: "imports only what the file's folder allows (docs/architecture.md)" } },
   create(context) {
     const fileRel = path.relative(root, context.filename).split(path.sep).join('/');
     const check = (node, source) => {

@@ -1,4 +1,4 @@
-// The spending pace for the balance forecast (CREDIT-RULES §13), from the cached ledger: credits captured over the last 14 days (refunds not netted) ÷ 14, or over the account's age if younger.
+// The spending pace for the balance forecast (docs/credit-rules.md §13), from the cached ledger: credits captured over the last 14 days (refunds not netted) ÷ 14, or over the account's age if younger.
 import type { LedgerEntry } from '../../shared/api/index';
 import { PACE_WINDOW_DAYS } from '../../shared/rules/forecast';
 import { MS_PER_DAY } from '../../shared/rules/schedule';

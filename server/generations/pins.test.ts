@@ -1,4 +1,4 @@
-// Pinned holds on PGlite and PostgreSQL: a grant that expires under an active hold keeps the credits the hold pinned (CREDIT-RULES §5.7).
+// Pinned holds on PGlite and PostgreSQL: a grant that expires under an active hold keeps the credits the hold pinned (docs/credit-rules.md §5.7).
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
 import { generationSchema } from '../../shared/api/index';

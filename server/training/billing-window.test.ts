@@ -1,4 +1,4 @@
-// The training allowance follows the subscription's billing period (CREDIT-RULES §7), on PGlite and PostgreSQL.
+// The training allowance follows the subscription's billing period (docs/credit-rules.md §7), on PGlite and PostgreSQL.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DRIVERS, startServer, type TestServer } from '../../test/server/helpers';
 

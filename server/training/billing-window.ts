@@ -17,7 +17,7 @@ export interface BillingWindow {
 }
 
 /**
- * The account's current billing window at `nowMs` (server clock), as CREDIT-RULES §7 says: the allowance follows the billing
+ * The account's current billing window at `nowMs` (server clock), as docs/credit-rules.md §7 says: the allowance follows the billing
  * period. A live weekly or yearly subscription counts in its own paid period (a yearly plan per subscription year) where the
  * plan has an allowance for that period; without one (an operator's plan, a monthly period), weekly plans count Monday
  * 00:00 UTC weeks and yearly ones years from the account's creation.

@@ -1,4 +1,4 @@
-// Holds pinned to grants: place a hold pinned in burn order, then capture from its pins or release them, every step in the ledger (CREDIT-RULES §5.7).
+// Holds pinned to grants: place a hold pinned in burn order, then capture from its pins or release them, every step in the ledger (docs/credit-rules.md §5.7).
 import { and, eq, getTableColumns, gt, isNull, lte, or, sql, type SQL, type WithSubquery } from 'drizzle-orm';
 import { allocatePins, allocatePinsUpTo, applyPins, fundedByPaid, settlePins, type Grant, type Pin, type PinSettlement } from '../../shared/rules/grants';
 import { grants, holdPins, holds, ledgerEntries } from '../db/schema';

@@ -1,4 +1,4 @@
-// The price catalog document: zod schema for models and their meters, workflows, plans, packs and policies (CREDIT-RULES §4, §6, §8, §9).
+// The price catalog document: zod schema for models and their meters, workflows, plans, packs and policies (docs/credit-rules.md §4, §6, §8, §9).
 import { z } from 'zod';
 import { MAX_GRANT_MC } from '../rules/money';
 import { EXTRA_UNIT_KEYS, isTokenUnit, joinOf, overlaps, type UnitKey } from '../rules/usage-units';

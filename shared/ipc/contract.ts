@@ -122,7 +122,7 @@ export type SettingsView = z.infer<typeof settingsViewSchema>;
 
 export const spendChartSchema = z.array(z.object({ day: z.string(), byModel: z.record(z.string(), z.int()), totalMc: z.int() })).max(366);
 
-/** The balance forecast (CREDIT-RULES §13) as the popover says it: the pace, the day the credits run out, what expires unused. */
+/** The balance forecast (docs/credit-rules.md §13) as the popover says it: the pace, the day the credits run out, what expires unused. */
 export const forecastViewSchema = z.object({
   paceMcPerDay: z.int().min(0),
   /** the days the pace was measured over: 14, or the account's age if younger */

@@ -1,4 +1,4 @@
-// Auto top-up (CREDIT-RULES §12): opt-in, a threshold, a pack and a required monthly cap; one purchase per crossing, none past the cap, paused when a payment needs the user.
+// Auto top-up (docs/credit-rules.md §12): opt-in, a threshold, a pack and a required monthly cap; one purchase per crossing, none past the cap, paused when a payment needs the user.
 
 /** How much auto top-up may buy in a calendar month (UTC): a number of top-ups, or an amount of money in one currency. */
 export type TopUpCap = { kind: 'count'; count: number } | { kind: 'amount'; amountMinor: number; currency: string };

@@ -1,4 +1,4 @@
-// Plan entitlements: model access, batch size, parameter level, daily run limit, period credits and training allowance (CREDIT-RULES §6, §7).
+// Plan entitlements: model access, batch size, parameter level, daily run limit, period credits and training allowance (docs/credit-rules.md §6, §7).
 import type { Plan } from '../catalog/schema';
 import { accessFor, levelRank } from './access';
 import type { ResolvedRun } from './pricing';

@@ -1,4 +1,4 @@
-// The balance forecast (CREDIT-RULES §13): the pace spent day by day over the cached wallet with the planner's grant rules, spend limits and auto top-ups within their cap. Pure.
+// The balance forecast (docs/credit-rules.md §13): the pace spent day by day over the cached wallet with the planner's grant rules, spend limits and auto top-ups within their cap. Pure.
 import type { Catalog } from '../catalog/schema';
 import { findPlan } from '../catalog/schema';
 import { applyExpiries, availableMc, type Grant, type GrantKind } from './grants';

@@ -1,4 +1,4 @@
-// Grants (credit buckets), burn order, holds pinned to grants, settling from pins, expiry of the unpinned part and limits (CREDIT-RULES §2, §3, §5).
+// Grants (credit buckets), burn order, holds pinned to grants, settling from pins, expiry of the unpinned part and limits (docs/credit-rules.md §2, §3, §5).
 import { assertMc, addMc, amountTooLarge, CreditAmountError, MAX_BALANCE_MC, MAX_GRANT_MC } from './money';
 
 export const GRANT_KINDS = ['daily', 'trial', 'subscription', 'pack', 'bonus', 'adjustment'] as const;
@@ -148,7 +148,7 @@ export function applyPins(grants: readonly Grant[], pins: readonly Pin[]): Grant
   return grants.map((g) => byId.get(g.id)!);
 }
 
-/** True when any allocation was funded by a paid grant: such content may be used commercially (CREDIT-RULES §8). */
+/** True when any allocation was funded by a paid grant: such content may be used commercially (docs/credit-rules.md §8). */
 export function fundedByPaid(allocations: readonly Allocation[]): boolean {
   return allocations.some((a) => a.paid && a.amountMc > 0);
 }

@@ -108,7 +108,7 @@ export function addMc(...values: number[]): number {
   return toSafe(total);
 }
 
-/** ceil(a × b / d) for non-negative integers, computed exactly. All price computations round up (CREDIT-RULES §1). */
+/** ceil(a × b / d) for non-negative integers, computed exactly. All price computations round up (docs/credit-rules.md §1). */
 export function mulDivCeil(a: number, b: number, d: number): number {
   assertMc(a, 'factor');
   assertMc(b, 'factor');

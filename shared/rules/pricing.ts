@@ -1,4 +1,4 @@
-// Estimates (upper bound and typical) and final costs of runs from the catalog, per plan (CREDIT-RULES §4, §5).
+// Estimates (upper bound and typical) and final costs of runs from the catalog, per plan (docs/credit-rules.md §4, §5).
 import { z } from 'zod';
 import { addMc, CreditAmountError, formatCredits, MAX_BALANCE_MC, productDivCeil } from './money';
 import { clampTokenCounts, tokenCostBoundMc, tokenCostMc, type UnitCounts } from './token-cost';

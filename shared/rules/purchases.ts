@@ -1,4 +1,4 @@
-// Purchase rules (CREDIT-RULES §8): the country rule, what a refund takes back, the smallest pack that covers a run, the price per credit.
+// Purchase rules (docs/credit-rules.md §8): the country rule, what a refund takes back, the smallest pack that covers a run, the price per credit.
 import type { Catalog, Pack } from '../catalog/schema';
 import { unpinnedMc, type Grant } from './grants';
 import { MC_PER_CREDIT } from './money';

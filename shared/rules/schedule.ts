@@ -45,7 +45,7 @@ export function addUtcMonthsClamped(ms: number, months: number): number {
   return Date.UTC(year, month, day) + timeOfDay;
 }
 
-/** Packs expire six calendar months after purchase (CREDIT-RULES §2). */
+/** Packs expire six calendar months after purchase (docs/credit-rules.md §2). */
 export const PACK_VALIDITY_MONTHS = 6;
 export function packExpiry(purchasedAtMs: number): number {
   return addUtcMonthsClamped(purchasedAtMs, PACK_VALIDITY_MONTHS);

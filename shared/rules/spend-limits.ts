@@ -1,4 +1,4 @@
-// Spend limits (CREDIT-RULES §11): credits per UTC day, week or month, for everything or one model or modality; which binds a run, and the refusal's words.
+// Spend limits (docs/credit-rules.md §11): credits per UTC day, week or month, for everything or one model or modality; which binds a run, and the refusal's words.
 import type { Catalog, CatalogModel } from '../catalog/schema';
 import { creditsText } from './money';
 import { startOfUtcDay, startOfUtcWeek } from './schedule';

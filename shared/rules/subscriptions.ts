@@ -1,4 +1,4 @@
-// Plan and subscription rules (CREDIT-RULES §6): billing options, upgrade or downgrade, the grace period, and what a change does, in words (price, when charged, credits kept, daily credits).
+// Plan and subscription rules (docs/credit-rules.md §6): billing options, upgrade or downgrade, the grace period, and what a change does, in words (price, when charged, credits kept, daily credits).
 import type { Catalog, Plan } from '../catalog/schema';
 import { findPlan } from '../catalog/schema';
 import { formatCredits, formatMoney } from './money';

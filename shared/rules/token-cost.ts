@@ -1,4 +1,4 @@
-// Token meters' costs: every unit a provider bills (tokens of each kind, searches, seconds, requests), tiers above an input threshold, per-block and proportional rounding (CREDIT-RULES §4).
+// Token meters' costs: every unit a provider bills (tokens of each kind, searches, seconds, requests), tiers above an input threshold, per-block and proportional rounding (docs/credit-rules.md §4).
 import { assertMc, CreditAmountError } from './money';
 import { pricedUnitsOf, type TokenTier, type tokensMeterSchema } from '../catalog/schema';
 import { contains, directionOf, isTokenUnit, joinOf, overlaps, specificFirst, USAGE_UNITS, type ExtraUnitKey, type UnitKey } from './usage-units';

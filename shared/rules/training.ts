@@ -1,4 +1,4 @@
-// Training rules (CREDIT-RULES §7): image limits and content types, the allowance window of a billing period, and how long a job runs. Pure.
+// Training rules (docs/credit-rules.md §7): image limits and content types, the allowance window of a billing period, and how long a job runs. Pure.
 import type { Plan } from '../catalog/schema';
 import { MS_PER_DAY, MS_PER_MINUTE, startOfUtcDay } from './schedule';
 

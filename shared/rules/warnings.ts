@@ -1,4 +1,4 @@
-// Low-balance warnings with hysteresis and credits-expiring-soon warnings (CREDIT-RULES §9).
+// Low-balance warnings with hysteresis and credits-expiring-soon warnings (docs/credit-rules.md §9).
 import { addMc, assertMc } from './money';
 import { isInForce, type Grant, type GrantKind } from './grants';
 import type { Plan, Catalog } from '../catalog/schema';

@@ -1,4 +1,4 @@
-// The import allow-list of ARCHITECTURE.md is enforced by the lint: a forbidden import written into a real file fails it.
+// The import allow-list of docs/architecture.md is enforced by the lint: a forbidden import written into a real file fails it.
 import { afterEach, describe, expect, it } from 'vitest';
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

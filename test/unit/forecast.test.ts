@@ -1,4 +1,4 @@
-// The balance forecast (CREDIT-RULES §13): the run-out day at the pace, credits expiring unused, spend limits slowing the spend, auto top-ups within their cap, a cancelled plan not renewing; and a fast-check property.
+// The balance forecast (docs/credit-rules.md §13): the run-out day at the pace, credits expiring unused, spend limits slowing the spend, auto top-ups within their cap, a cancelled plan not renewing; and a fast-check property.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { defaultCatalog } from '../../shared/catalog/index';

@@ -69,7 +69,7 @@ describe('holds', () => {
   });
 });
 
-describe('a grant that expires under a hold (CREDIT-RULES §5.7)', () => {
+describe('a grant that expires under a hold (docs/credit-rules.md §5.7)', () => {
   const EXP = NOW + 60_000;
   const bonus = g({ id: 'bonus', remainingMc: 10_000, expiresAtMs: EXP });
   const pack = g({ id: 'pack', kind: 'pack', remainingMc: 10_000, paid: true });

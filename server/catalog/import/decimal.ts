@@ -46,7 +46,7 @@ export function creditsOf(usd: Dec, x: Exchange): Dec {
   return usd.times(x.markup).dividedBy(x.usdPerCredit);
 }
 
-/** Millicredits for an amount of dollars, rounded up to a whole millicredit (CREDIT-RULES §1). */
+/** Millicredits for an amount of dollars, rounded up to a whole millicredit (docs/credit-rules.md §1). */
 export function mcCeil(usd: Dec, x: Exchange): number {
   const mc = creditsOf(usd, x).times(1000).toDecimalPlaces(0, Decimal.ROUND_CEIL);
   if (mc.greaterThan(Number.MAX_SAFE_INTEGER)) throw new PriceListError(`a price of $${decText(usd)} is too large to hold in millicredits`);

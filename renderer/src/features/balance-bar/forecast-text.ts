@@ -1,4 +1,4 @@
-// The balance popover's forecast sentence (CREDIT-RULES §13): the pace, the day the credits run out or that they last beyond the horizon, and the first credits that expire unused.
+// The balance popover's forecast sentence (docs/credit-rules.md §13): the pace, the day the credits run out or that they last beyond the horizon, and the first credits that expire unused.
 import type { ForecastView } from '../../../../shared/ipc/contract';
 import { creditsText, MC_PER_CREDIT } from '../../../../shared/rules/money';
 import { formatCredits, shortDate } from '../../lib/format';
