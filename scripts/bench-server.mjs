@@ -18,7 +18,8 @@ const { values: flags } = parseArgs({
     seconds: { type: 'string', default: '10' },
     accounts: { type: 'string', default: '1000' },
     'database-url': { type: 'string', default: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
-    'pgledger-dir': { type: 'string', default: '/work/.mirror/pgr0ss+pgledger/repo' },
+    // a clone of https://github.com/pgr0ss/pgledger (a checkout or a bare repository): the reference for the holds load on PostgreSQL
+    'pgledger-dir': { type: 'string', default: process.env.PGLEDGER_DIR },
     storage: { type: 'string', default: 'postgres,pglite' },
     loads: { type: 'string', default: 'holds,hot,provider,light,events' },
     // writes a V8 CPU profile of each server started into this folder (open it in Chrome's DevTools)
@@ -36,6 +37,20 @@ const REMOTE_TEXT = { modelId: 'deepseek-v3-0324', prompt: 'a haiku', maxOutputT
 if (!existsSync(ENTRY)) {
   console.error('build first: npm run build');
   process.exit(1);
+}
+
+// The holds load on PostgreSQL is measured beside pgledger's create_transfer under pgbench: find pgledger before any load runs.
+const PGLEDGER_HOW = [
+  'bench:server measures the holds load on PostgreSQL beside pgledger (https://github.com/pgr0ss/pgledger), run by pgbench; it needs a clone of it:',
+  '  git clone https://github.com/pgr0ss/pgledger ~/pgledger',
+  '  npm run bench:server -- --pgledger-dir ~/pgledger        (or set PGLEDGER_DIR=~/pgledger)',
+  'psql and pgbench must be on the PATH. Without pgledger, leave that load out (--loads hot,provider,light,events) or run on PGlite only (--storage pglite).',
+].join('\n');
+const needsPgledger = LOADS.has('holds') && flags.storage.split(',').some((x) => x.trim() === 'postgres');
+const PGLEDGER_FILES = needsPgledger && flags['pgledger-dir'] ? pgledgerSql(flags['pgledger-dir']) : null;
+if (needsPgledger && !PGLEDGER_FILES) {
+  console.error(flags['pgledger-dir'] ? `pgledger not found in ${flags['pgledger-dir']} (no pgledger.sql there, nor in its git HEAD).\n${PGLEDGER_HOW}` : `no pgledger given.\n${PGLEDGER_HOW}`);
+  process.exit(2);
 }
 
 // ---- the server under test ----
@@ -148,8 +163,7 @@ function pgledgerSql(dir) {
 }
 
 async function pgledgerTps(adminUrl, clients, accounts) {
-  const files = pgledgerSql(flags['pgledger-dir']);
-  if (!files) return { note: `pgledger not found in ${flags['pgledger-dir']} (fetch github:pgr0ss/pgledger)` };
+  const files = PGLEDGER_FILES;
   const db = await createScratchDatabase(adminUrl);
   try {
     for (const f of files) {

@@ -21,6 +21,11 @@ if (values.driver !== undefined && !['pglite', 'postgres'].includes(values.drive
   console.error('--driver is pglite or postgres (postgres needs TEST_DATABASE_URL)');
   process.exit(2);
 }
+// without it the server tests run on PGlite only, and a postgres-only run would find no test at all
+if (values.driver === 'postgres' && !process.env.TEST_DATABASE_URL) {
+  console.error('--driver postgres needs TEST_DATABASE_URL, the PostgreSQL server to fuzz (a scratch database is made there and dropped), e.g.\n  TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run fuzz -- --driver postgres');
+  process.exit(2);
+}
 
 const root = path.resolve(import.meta.dirname, '..');
 const env = {

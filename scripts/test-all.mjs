@@ -1,4 +1,4 @@
-// `npm test`: lint, type check, build, unit/server/main/renderer tests (vitest), end-to-end tests (Playwright); prints one summary line.
+// `npm test`: lint, type check, build, unit/server/main/renderer tests (vitest), a Chromium if there is none, end-to-end tests (Playwright); prints one summary line.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -30,7 +30,9 @@ step('typecheck', npx, ['tsc', '-p', 'tsconfig.node.json', '--noEmit']);
 step('typecheck (web)', npx, ['tsc', '-p', 'tsconfig.web.json', '--noEmit']);
 const buildOk = step('build', 'npm', ['run', '--silent', 'build']);
 step(VITEST_STEP, npx, ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${path.join(results, 'unit.json')}`]);
-if (buildOk) step(E2E_STEP, npx, ['playwright', 'test']);
+// a Chromium for the end-to-end tests, got as CI gets it when there is none (scripts/ensure-chromium.mjs)
+const browserOk = buildOk && step('Chromium for the end-to-end tests', process.execPath, [path.join(root, 'scripts/ensure-chromium.mjs')]);
+if (browserOk) step(E2E_STEP, npx, ['playwright', 'test']);
 
 /** Counts of one runner's report; a missing or unreadable report is one failure. */
 function readCounts(file, pick) {
@@ -42,7 +44,7 @@ function readCounts(file, pick) {
   }
 }
 const unit = readCounts(path.join(results, 'unit.json'), (u) => ({ passed: u.numPassedTests, failed: u.numFailedTests, skipped: (u.numPendingTests ?? 0) + (u.numTodoTests ?? 0) }));
-const e2e = buildOk ? readCounts(path.join(results, 'e2e-report.json'), (r) => ({ passed: r.stats.expected + (r.stats.flaky ?? 0), failed: r.stats.unexpected, skipped: r.stats.skipped })) : null;
+const e2e = browserOk ? readCounts(path.join(results, 'e2e-report.json'), (r) => ({ passed: r.stats.expected + (r.stats.flaky ?? 0), failed: r.stats.unexpected, skipped: r.stats.skipped })) : null;
 
 const { passed, failed, skipped } = summarize(steps, { [VITEST_STEP]: unit, [E2E_STEP]: e2e });
 

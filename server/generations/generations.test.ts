@@ -3,14 +3,40 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { and, eq } from 'drizzle-orm';
 import { defaultCatalog } from '../../shared/catalog/index';
-import { estimate, type RunRequest } from '../../shared/rules/pricing';
+import { estimate, type ResolvedRun, type RunRequest } from '../../shared/rules/pricing';
 import { generationSchema } from '../../shared/api/index';
 import { ledgerEntries } from '../db/schema';
 import { EngineRouter, enginesConfigSchema } from '../engines/router';
+import type { Engine } from '../engines/types';
 import { ledgerTotals } from '../wallet/ledger';
 import { DRIVERS, idemKey, PG_URL, startServer, type TestServer } from '../../test/server/helpers';
 
 const cat = defaultCatalog;
+
+/** A prompt with this marker waits on the local engine until the test opens the gate, so the test can look at its hold before it settles. */
+const GATED = '[gated]';
+
+/** The default engines, but a run marked GATED starts only when `open()` is called. */
+class GatedWhenAsked extends EngineRouter {
+  private release!: () => void;
+  private readonly gate = new Promise<void>((r) => (this.release = r));
+  private readonly gated: Engine = {
+    name: 'local',
+    run: async (job) => {
+      await this.gate;
+      return this.local.run(job);
+    },
+  };
+  constructor() {
+    super(enginesConfigSchema.parse({}));
+  }
+  open(): void {
+    this.release();
+  }
+  override engineFor(runs: readonly ResolvedRun[]): Engine {
+    return runs.some((r) => r.prompt.includes(GATED)) ? this.gated : super.engineFor(runs);
+  }
+}
 
 async function run(s: TestServer, token: string, request: RunRequest, opts: { approvedMc?: number; key?: string; planId?: string } = {}) {
   const approvedMc = opts.approvedMc ?? estimate(request, cat, opts.planId ?? 'free').maxMc;
@@ -25,8 +51,9 @@ async function finished(s: TestServer, token: string, id: string) {
 
 describe.each(DRIVERS)('generations on %s', (driver) => {
   let s: TestServer;
+  const engines = new GatedWhenAsked();
   beforeAll(async () => {
-    s = await startServer(driver);
+    s = await startServer(driver, { engines });
   });
   afterAll(async () => {
     await s.close();
@@ -34,12 +61,13 @@ describe.each(DRIVERS)('generations on %s', (driver) => {
 
   it('estimates, holds, runs, and charges the final cost across grants in burn order', async () => {
     const { token } = await s.newAccount();
-    const request = { modelId: 'flux-schnell', prompt: 'a lighthouse at dusk' };
+    const request = { modelId: 'flux-schnell', prompt: `a lighthouse at dusk ${GATED}` };
     const r = await run(s, token, request);
     expect(r.status).toBe(201);
     expect(r.body).toMatchObject({ status: 'queued', heldMc: 1_000, estimateMaxMc: 1_000, engine: 'local' });
-    const held = (await s.as(token, 'GET', '/v1/wallet')).body;
-    expect(held.heldMc === 1_000 || held.heldMc === 0).toBe(true); // it may already have settled
+    // the engine waits at the gate: the run cannot have settled yet, so its credits are held
+    expect((await s.as(token, 'GET', '/v1/wallet')).body).toMatchObject({ availableMc: 59_000, heldMc: 1_000 });
+    engines.open();
     const g = await finished(s, token, r.body.id);
     expect(g).toMatchObject({ status: 'succeeded', finalMc: 1_000, chargedMc: 1_000, refundedMc: 0, commercialUse: false, progressPct: 100 });
     expect(g.funding).toEqual([expect.objectContaining({ kind: 'daily', amountMc: 1_000 })]); // daily credits expire first
@@ -91,13 +119,18 @@ describe.each(DRIVERS)('generations on %s', (driver) => {
 
   it('refuses malformed requests without charging', async () => {
     const { token } = await s.newAccount();
-    for (const body of [{ request: { modelId: 'flux-schnell' } }, { request: { modelId: 'flux-schnell' }, approvedMc: -1 }, { request: { modelId: 'nope' }, approvedMc: 1 }, { request: { modelId: 'flux-schnell', prompt: 'x'.repeat(100_001) }, approvedMc: 1000 }]) {
+    const bad: [unknown, number, string][] = [
+      [{ request: { modelId: 'flux-schnell' } }, 400, 'invalid_request'], // no approvedMc
+      [{ request: { modelId: 'flux-schnell' }, approvedMc: -1 }, 400, 'invalid_request'],
+      [{ request: { modelId: 'nope' }, approvedMc: 1 }, 404, 'unknown_model'],
+      [{ request: { modelId: 'flux-schnell', prompt: 'x'.repeat(100_001) }, approvedMc: 1000 }, 413, 'body_too_large'],
+    ];
+    for (const [body, status, code] of bad) {
       const r = await s.as(token, 'POST', '/v1/generations', body);
-      expect(r.status).toBeGreaterThanOrEqual(400);
-      expect(r.status).toBeLessThan(500);
+      expect([r.status, r.body.error?.code]).toEqual([status, code]);
     }
     const noKey = await fetch(`${s.url}/v1/generations`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ request: { modelId: 'flux-schnell' }, approvedMc: 1000 }) });
-    expect(noKey.status).toBe(400);
+    expect([noKey.status, ((await noKey.json()) as { error: { code: string } }).error.code]).toEqual([400, 'idempotency_key_required']);
     expect((await s.as(token, 'GET', '/v1/wallet')).body.availableMc).toBe(60_000);
   });
 

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import pg from 'pg';
 import { defaultCatalog } from '../../shared/catalog/index';
 import type { ResolvedRun } from '../../shared/rules/pricing';
@@ -14,9 +14,9 @@ import { openDatabase, type Database } from '../db/open';
 import { generations, ledgerEntries } from '../db/schema';
 import { LocalEngine } from '../engines/local';
 import { EngineRouter, enginesConfigSchema } from '../engines/router';
-import type { Engine } from '../engines/types';
+import { EngineError, type Engine } from '../engines/types';
 import { ledgerTotals } from '../wallet/ledger';
-import { freshDatabase, idemKey, MIGRATIONS_DIR, PG_URL } from '../../test/server/helpers';
+import { freshDatabase, idemKey, MIGRATIONS_DIR, PG_URL, rowsOf } from '../../test/server/helpers';
 
 const LEASE_MS = 1_000;
 const HEARTBEAT_INTERVAL_MS = 200;
@@ -27,7 +27,17 @@ const RUN_MC = 1_000;
 
 /** The local engine, but a minute long for prompts marked slow: one router for every instance, the prompt picks the pace. */
 class SlowWhenAsked extends EngineRouter {
-  private readonly slow = new LocalEngine({ latencyMs: 60_000 });
+  /** the slow runs their instance stopped (canceled) before their minute was up */
+  static readonly stopped: string[] = [];
+  private readonly local60s = new LocalEngine({ latencyMs: 60_000 });
+  private readonly slow: Engine = {
+    name: 'local',
+    run: (job) =>
+      this.local60s.run(job).catch((e: unknown) => {
+        if (e instanceof EngineError && e.code === 'canceled') SlowWhenAsked.stopped.push(job.generationId);
+        throw e;
+      }),
+  };
   constructor() {
     super(enginesConfigSchema.parse({}));
   }
@@ -107,7 +117,11 @@ function expectOrderedLedger(seen: SseEvent[]): void {
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** A run's status and whether its lease still holds, read in one statement in database time (as the sweeps read it). */
+async function leaseNow(db: Database['db'], id: string): Promise<{ status: string; leaseHolds: boolean } | undefined> {
+  const rows = await rowsOf<{ status: string; leaseHolds: boolean }>(db, sql`SELECT status, lease_expires_at_ms > (extract(epoch from clock_timestamp()) * 1000)::bigint AS "leaseHolds" FROM generations WHERE id = ${id}`);
+  return rows[0];
+}
 
 // PGlite is one process with one connection: several instances, LISTEN/NOTIFY and leases between them need a real PostgreSQL.
 describe.skipIf(!PG_URL)('three instances on one PostgreSQL (skipped without TEST_DATABASE_URL: PGlite cannot host several instances)', () => {
@@ -225,22 +239,25 @@ describe.skipIf(!PG_URL)('three instances on one PostgreSQL (skipped without TES
     onC.close();
   });
 
-  it("another instance's sweep never voids a live instance's run, and a cancel through another instance stops it where it runs", async () => {
+  it("another instance's sweep never voids a live instance's run, and a cancel through another instance stops it where it runs", { timeout: 30_000 }, async () => {
     const { accountId, token } = await newAccount(A);
     const r = await spend(B, token, `${SLOW} a long run on B`);
     expect(r.status).toBe(201);
     await expect.poll(async () => (await statusOf(C, token, r.body.id)).status).toBe('running');
     const first = await leaseOf(r.body.id);
     expect(first.ownerId).toBe(B.credits.instanceId);
-    await sleep(4 * LEASE_MS); // A and C sweep every 100 ms all along
-    const later = await leaseOf(r.body.id);
-    expect(later).toMatchObject({ status: 'running', ownerId: B.credits.instanceId });
-    expect(later.leaseExpiresAtMs!).toBeGreaterThan(first.leaseExpiresAtMs! + 2 * LEASE_MS); // B kept heartbeating
+    // B keeps heartbeating until its lease ends more than a whole lease after the first one would have lapsed; A and C sweep every 100 ms all along
+    await expect.poll(async () => (await leaseOf(r.body.id)).leaseExpiresAtMs!, { timeout: 20_000 }).toBeGreaterThan(first.leaseExpiresAtMs! + 2 * LEASE_MS);
+    // and a sweep by each of them now, well past the first lease, leaves it alone
+    expect(await A.credits.runner.sweep()).toBe(0);
+    expect(await C.credits.runner.sweep()).toBe(0);
+    expect(await leaseOf(r.body.id)).toMatchObject({ status: 'running', ownerId: B.credits.instanceId });
 
     const c = await call(C, token, 'POST', `/v1/generations/${r.body.id}/cancel`, {});
     expect(c.body).toMatchObject({ status: 'canceled', refundedMc: RUN_MC });
-    // B's next heartbeat finds the run no longer its own and stops the engine (a minute long otherwise)
-    await Promise.race([B.credits.runner.idle(), sleep(5 * HEARTBEAT_INTERVAL_MS).then(() => Promise.reject(new Error('B did not stop the canceled run')))]);
+    // B's next heartbeat finds the run no longer its own and stops the engine (a minute long otherwise: the test's timeout comes first)
+    await B.credits.runner.idle();
+    expect(SlowWhenAsked.stopped).toContain(r.body.id);
     expect((await call(A, token, 'GET', '/v1/wallet')).body).toMatchObject({ availableMc: 60_000, heldMc: 0 });
     await expectConserved(accountId);
   });
@@ -258,9 +275,11 @@ describe.skipIf(!PG_URL)('three instances on one PostgreSQL (skipped without TES
     // A dies: its database connections go first (no heartbeat, no void, no release can reach the database), then the rest of it.
     A.killed = true;
     await A.database.close();
+    // A's last heartbeat was at most 200 ms ago: its lease holds for most of a second yet, and a sweep by B or C leaves the run alone
+    expect(await B.credits.runner.sweep()).toBe(0);
+    expect(await C.credits.runner.sweep()).toBe(0);
+    expect(await leaseNow(shared.database.db, doomed.body.id)).toEqual({ status: 'running', leaseHolds: true });
     await A.credits.app.close();
-    await sleep(LEASE_MS / 4);
-    expect((await statusOf(B, token, doomed.body.id)).status).toBe('running'); // its lease has not run out yet
 
     await expect.poll(async () => (await statusOf(B, token, doomed.body.id)).status, { timeout: 10_000 }).toBe('failed');
     const g = await statusOf(C, token, doomed.body.id);

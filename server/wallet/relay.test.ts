@@ -36,20 +36,28 @@ describe.skipIf(!PG_URL)('event relay on PostgreSQL (skipped without TEST_DATABA
     try {
       await listener.start();
       expect(listener.listening).toBe(true);
-      listener.notify({ accountId: 'acct_1', kind: 'wallet' }); // its own: delivered locally by whoever published it, never heard back
+      // a plain connection listening too: it shows when a notice has been sent (PostgreSQL delivers notices to every listener in the order they were sent)
       const raw = new pg.Client({ connectionString: database.connectionString });
       await raw.connect();
+      const sent: string[] = [];
+      raw.on('notification', (m) => sent.push(m.payload ?? ''));
+      await raw.query(`LISTEN ${EVENTS_CHANNEL}`);
+      listener.notify({ accountId: 'acct_1', kind: 'wallet' }); // its own: delivered locally by whoever published it, never heard back
+      await expect.poll(() => sent.length).toBe(1);
       for (const payload of ['not json', JSON.stringify({ o: 'x', a: 'acct_1', k: 'zz' }), JSON.stringify({ o: 'x', a: 'a'.repeat(2_000), k: 'w' })]) {
         await raw.query('SELECT pg_notify($1, $2)', [EVENTS_CHANNEL, payload]);
       }
-      await raw.end();
       peer.notify({ accountId: 'acct_1', kind: 'generation', generationId: 'gen_1' });
       peer.notify({ accountId: 'acct_1', kind: 'wallet' });
       await expect.poll(() => heard.length).toBe(2);
-      await new Promise((r) => setTimeout(r, 200)); // room for anything that should not have been heard
+      // a last notice from another instance: once it is heard, everything sent before it has reached the listener
+      await raw.query('SELECT pg_notify($1, $2)', [EVENTS_CHANNEL, JSON.stringify({ o: 'inst_last', a: 'acct_last', k: 'w' })]);
+      await raw.end();
+      await expect.poll(() => heard.length).toBe(3);
       expect(heard).toEqual([
         { accountId: 'acct_1', kind: 'generation', generationId: 'gen_1' },
         { accountId: 'acct_1', kind: 'wallet' },
+        { accountId: 'acct_last', kind: 'wallet' },
       ]);
     } finally {
       await listener.close();

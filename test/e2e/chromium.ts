@@ -1,9 +1,10 @@
-// Finds a Chromium for the end-to-end tests: Playwright's own if installed, else Debian's; fails naming the command that installs it.
+// Finds a Chromium for the end-to-end tests: Playwright's own if installed, else Debian's (where scripts/ensure-chromium.mjs looks too); fails naming the command that gets one.
 import { existsSync } from 'node:fs';
 import { chromium } from '@playwright/test';
 
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
-export const INSTALL_HINT = 'apt-get install -y chromium';
+/** gets one as `npm test` does: Playwright's download, else Debian's chromium (as root), else names the command for this machine */
+export const INSTALL_HINT = 'node scripts/ensure-chromium.mjs';
 
 export function chromiumExecutable(): string {
   const candidates: string[] = [];
@@ -14,6 +15,6 @@ export function chromiumExecutable(): string {
   }
   candidates.push('/usr/bin/chromium', '/usr/bin/chromium-browser');
   const found = candidates.find((p) => p && existsSync(p));
-  if (!found) throw new Error(`No Chromium found for the end-to-end tests. Install one with: ${INSTALL_HINT}`);
+  if (!found) throw new Error(`No Chromium found for the end-to-end tests. Get one with: ${INSTALL_HINT}`);
   return found;
 }

@@ -13,6 +13,24 @@ test.afterEach(async () => {
 
 const balance = (page: Page) => page.getByRole('region', { name: 'Balance' }).getByTestId('available-credits');
 
+/** Resolves once the server has sent `n` heartbeats on a stream of this account's own: the server's time passing, as the app's stream sees it. */
+async function heartbeats(serverUrl: string, token: string, n: number): Promise<void> {
+  const ctrl = new AbortController();
+  const res = await fetch(`${serverUrl}/v1/wallet/events`, { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' }, signal: ctrl.signal });
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  try {
+    while ((text.match(/^: ping$/gm)?.length ?? 0) < n) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`the stream ended after ${text.length} characters`);
+      text += decoder.decode(value, { stream: true });
+    }
+  } finally {
+    ctrl.abort();
+  }
+}
+
 test('after a top-up the insufficient-credits refusal goes away and Generate is enabled, without pressing refresh', async ({ page }) => {
   const dataDir = tempDir('flow-topup');
   const app = await startApp(dataDir);
@@ -41,6 +59,20 @@ test('two clicks on Generate within 120 ms start exactly one run; main refuses a
   await page.getByLabel('Prompt').fill('one click, one run');
   const button = page.getByRole('button', { name: 'Generate, up to 1 credit' });
   await expect(button).toBeEnabled();
+  // every start the page sends to main, kept so that the test can wait for main's answers
+  await page.evaluate(() => {
+    const w = globalThis as unknown as { credits: Record<string, unknown> & { startGeneration(i: unknown): Promise<unknown> }; startsSent: Promise<unknown>[] };
+    const bridge = w.credits;
+    w.startsSent = [];
+    w.credits = {
+      ...bridge,
+      startGeneration: (i: unknown) => {
+        const answer = bridge.startGeneration(i);
+        w.startsSent.push(answer);
+        return answer;
+      },
+    };
+  });
   // two clicks in the same task (before React re-renders), then a third 120 ms later
   await button.evaluate(async (el) => {
     const b = el as unknown as { click(): void };
@@ -50,7 +82,9 @@ test('two clicks on Generate within 120 ms start exactly one run; main refuses a
     b.click();
   });
   await expect(page.getByRole('listitem', { name: /FLUX.1 Schnell: Done/ })).toHaveCount(1, { timeout: 20_000 });
-  await page.waitForTimeout(1_500);
+  // main has answered every start the three clicks sent: exactly one was accepted
+  const starts = await page.evaluate(() => Promise.all((globalThis as unknown as { startsSent: Promise<{ ok: boolean }>[] }).startsSent));
+  expect(starts.filter((a) => a.ok)).toHaveLength(1);
   await expect(page.getByRole('listitem').filter({ hasText: 'one click, one run' })).toHaveCount(1);
   await expect(balance(page)).toHaveText('59');
 
@@ -76,9 +110,16 @@ test('a hung server (SIGSTOP, socket open) is called "not answering" within seco
   await expect(balance(page)).toHaveText('60', { timeout: 30_000 });
   const status = page.getByRole('region', { name: 'Balance' }).getByRole('status');
   await expect(status).toHaveText('Up to date');
-  // quiet but healthy: the heartbeat keeps the stream alive well past the idle limit
-  await page.waitForTimeout(3_000);
+  // quiet but healthy: the heartbeat keeps the stream alive well past the idle limit (10 heartbeats: 3 s, twice the 1.5 s limit)
+  await status.evaluate((el) => {
+    const w = globalThis as unknown as { statusSeen: string[]; MutationObserver: new (cb: () => void) => { observe(n: unknown, o: Record<string, boolean>): void } };
+    const node = el as unknown as { textContent: string };
+    w.statusSeen = [];
+    new w.MutationObserver(() => w.statusSeen.push(node.textContent)).observe(el, { subtree: true, childList: true, characterData: true });
+  });
+  await heartbeats(server.url, account.token, 10);
   await expect(status).toHaveText('Up to date');
+  expect(await page.evaluate(() => (globalThis as unknown as { statusSeen: string[] }).statusSeen.filter((t) => t !== 'Up to date'))).toEqual([]); // not even for a moment
 
   await page.getByRole('link', { name: 'Settings' }).click();
   await page.getByLabel('Auto-approve runs up to (credits)').fill('0');
@@ -172,13 +213,24 @@ test('progress moves smoothly with the time left when the local engine can tell 
   await page.getByRole('button', { name: 'Generate, up to 1 credit' }).click();
   const card = page.getByRole('listitem', { name: /FLUX.1 Schnell: Running/ });
   await expect(card.getByTestId('run-progress')).toHaveText(/^\d+% · about \d s left$/, { timeout: 10_000 });
-  const bar = card.getByRole('progressbar');
-  const first = Number(await bar.getAttribute('aria-valuenow'));
-  await page.waitForTimeout(1_500);
-  const second = Number(await bar.getAttribute('aria-valuenow'));
-  expect(second - first).toBeGreaterThanOrEqual(15); // about 30 points in 1.5 s of a 5 s run, not a jump that sits
-  expect(second).toBeLessThan(100);
+  // every value the bar takes from now on, with the page's clock (the one the bar is drawn from)
+  await card.getByRole('progressbar').evaluate((el) => {
+    const w = globalThis as unknown as { progressSeen: [number, number][]; MutationObserver: new (cb: () => void) => { observe(n: unknown, o: Record<string, unknown>): void } };
+    const bar = el as unknown as { getAttribute(name: string): string | null };
+    w.progressSeen = [[Date.now(), Number(bar.getAttribute('aria-valuenow'))]];
+    new w.MutationObserver(() => w.progressSeen.push([Date.now(), Number(bar.getAttribute('aria-valuenow'))])).observe(el, { attributes: true, attributeFilter: ['aria-valuenow'] });
+  });
   await expect(page.getByRole('listitem', { name: /FLUX.1 Schnell: Done/ })).toBeVisible({ timeout: 20_000 });
+  const seen = await page.evaluate(() => (globalThis as unknown as { progressSeen: [number, number][] }).progressSeen);
+  const running = seen.filter(([, pct]) => pct < 100); // the engine's own 100% may land just before the run is done
+  // smooth, not a jump that sits: several steps, never back, and at the pace of a 5 s run (1 point per 50 ms) however fast the machine draws
+  expect(running.length).toBeGreaterThanOrEqual(3);
+  expect(running.every(([, pct], i) => i === 0 || pct >= running[i - 1]![1])).toBe(true);
+  // the pace from the changes the page drew (timed as drawn; 99 is where the bar waits for the end)
+  const drawn = seen.slice(1).filter(([, pct]) => pct < 99);
+  expect(drawn.length).toBeGreaterThanOrEqual(2);
+  const [[t0, p0], [t1, p1]] = [drawn[0]!, drawn.at(-1)!];
+  expect(Math.abs(p1 - p0 - (t1 - t0) / 50)).toBeLessThanOrEqual(5);
 });
 
 test('Settings refuse an out-of-range value with the allowed range in credits, and keep the saved one', async ({ page }) => {

@@ -110,12 +110,12 @@ describe('WalletSync', () => {
 
   it('measures the offset again when the server clock moves against ours', async () => {
     const s = await server();
-    const { token } = await s.newAccount();
+    const { accountId, token } = await s.newAccount();
     const sync = new WalletSync({ serverIdentity: s.url, serverKind: 'remote', cache: new WalletCache(new MemoryStore()) });
     syncs.push(sync);
     const before = (await sync.useClient(new CreditsApiClient(s.url, token))).clockOffsetMs;
     await waitFor(sync, () => true);
-    await new Promise((r) => setTimeout(r, 300)); // let the stream open
+    await expect.poll(() => s.credits.events.listenerCount(accountId)).toBe(1); // the stream is open: the server will send it the clock's move
     expect((await s.admin('POST', '/admin/clock', { advanceMs: 86_400_000 })).status).toBe(200);
     const after = await waitFor(sync, (v) => Math.abs(v.clockOffsetMs - before - 86_400_000) < 1_000);
     expect(after.wallet!.nextDailyResetMs).toBe(Date.parse('2026-11-24T00:00:00Z'));
