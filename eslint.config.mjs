@@ -26,14 +26,49 @@ const ORDERED = Object.keys(ALLOWED).sort((a, b) => b.length - a.length);
 const folderOf = (rel) => ORDERED.find((f) => rel === f || rel.startsWith(`${f}/`));
 const packageName = (spec) => (spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]);
 
+const under = (target, folder) => target === folder || target.startsWith(`${folder}/`);
+
+/**
+ * Layers inside a folder, on top of the allow-list. In server/ a domain's service speaks in domain errors (server/errors.ts):
+ * only its HTTP face (routes, its plugin, and the faces named here) imports http/ or Fastify, and http/ imports no domain. In
+ * shared/, rules/ are the floor: api/ builds on them and ipc/ on both, never the other way.
+ */
+const SERVER_HTTP_FACES = new Set(['server/accounts/auth.ts', 'server/admin/once.ts', 'server/wallet/stream.ts']);
+const SERVER_FLOOR = ['server/http', 'server/db', 'server/errors', 'server/clock', 'server/util', 'server/config', 'server/engines'];
+const SHARED_BELOW = { 'shared/rules': ['shared/api', 'shared/ipc'], 'shared/api': ['shared/ipc'] };
+
+function layerRefusal(fileRel, spec, target) {
+  const parts = fileRel.split('/');
+  if (parts[0] === 'server' && parts.length >= 3) {
+    if (parts[1] === 'http') {
+      if (target && target.startsWith('server/') && !SERVER_FLOOR.some((f) => under(target, f) || target === `${f}.ts` || target.startsWith(`${f}.`))) {
+        return 'server/http/ is the floor every domain stands on: it imports no domain (hand it what it needs through the context).';
+      }
+      return null;
+    }
+    const face = parts.at(-1).endsWith('routes.ts') || parts.at(-1) === 'plugin.ts' || SERVER_HTTP_FACES.has(fileRel);
+    const http = target ? under(target, 'server/http') : /^fastify/.test(packageName(spec));
+    if (http && !face) return "a domain's service may not import http/ or Fastify: throw a DomainError (server/errors.ts); the routes and http/ turn it into a status.";
+    return null;
+  }
+  if (parts[0] === 'shared' && target) {
+    const below = SHARED_BELOW[`shared/${parts[1]}`];
+    if (below && below.some((f) => under(target, f))) return `shared/${parts[1]}/ may not import ${target.split('/').slice(0, 2).join('/')}/: shared/ runs one way, rules → api → ipc.`;
+  }
+  return null;
+}
+
 function refusal(fileRel, spec) {
   const from = folderOf(fileRel);
   if (!from) return null;
   const rule = ALLOWED[from];
   if (spec.startsWith('.')) {
     const target = path.relative(root, path.resolve(root, path.dirname(fileRel), spec)).split(path.sep).join('/');
-    return rule.folders.some((f) => target === f || target.startsWith(`${f}/`)) ? null : rule.why;
+    if (!rule.folders.some((f) => under(target, f))) return rule.why;
+    return layerRefusal(fileRel, spec, target);
   }
+  const layered = layerRefusal(fileRel, spec, null);
+  if (layered) return layered;
   if (nodeBuiltins.has(spec) || nodeBuiltins.has(spec.split('/')[0])) return rule.node ? null : rule.why;
   const pkg = packageName(spec);
   if (pkg === 'electron' || pkg === 'electron-store') return rule.electron ? null : rule.why;

@@ -7,7 +7,7 @@ import { stableJson } from '../../shared/api/canonical-json';
 import { FINISHED_STATUSES, type Generation } from '../../shared/api/index';
 import { findPlan, type Catalog } from '../../shared/catalog/schema';
 import { checkEntitlements, EntitlementError } from '../../shared/rules/entitlements';
-import { isSameOrNewerGeneration } from '../../shared/rules/generation-order';
+import { isSameOrNewerGeneration } from '../../shared/api/generation-order';
 import { creditsText as credits } from '../../shared/rules/money';
 import { estimate, expandRequest, PricingError, runRequestSchema, type RunRequest } from '../../shared/rules/pricing';
 import { readAlertSettings } from '../../shared/rules/alerts';

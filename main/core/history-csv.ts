@@ -1,7 +1,7 @@
 // History's CSV export: one line per ledger entry, RFC 4180, with a machine column beside each label; a charge names the grants it was charged from, and money in and out carries its amount and currency.
 import type { LedgerEntry } from '../../shared/api/index';
 import { GRANT_KINDS, type GrantKind } from '../../shared/rules/grants';
-import { fundingText, GRANT_KIND_LABELS, LEDGER_KIND_LABELS } from '../../shared/rules/labels';
+import { fundingText, GRANT_KIND_LABELS, LEDGER_KIND_LABELS } from '../../shared/api/labels';
 import { formatCredits } from '../../shared/rules/money';
 
 /** The columns, in order: the first fourteen as they always were, the money columns after them (scripts read by name or by position). */

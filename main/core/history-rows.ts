@@ -5,6 +5,7 @@ import type { FundingByKind, HistoryFilter, HistoryRow, HistoryRunRow } from '..
 import { RUN_ROW_MAX_ENTRIES } from '../../shared/ipc/contract';
 import { GRANT_KINDS, type GrantKind } from '../../shared/rules/grants';
 import { usageSchema } from '../../shared/rules/pricing';
+import { cutText } from '../../shared/rules/text';
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isSafeInteger(v) ? v : null);
@@ -58,9 +59,9 @@ interface Tally {
 /** What one entry adds to its run's row. */
 function tallyEntry(row: HistoryRunRow, t: Tally, e: LedgerEntry, funding: Map<GrantKind, FundingByKind>, heldFrom: Map<GrantKind, FundingByKind>): void {
   const d = e.details;
-  row.label ||= str(d.label).slice(0, 200);
+  row.label ||= cutText(str(d.label));
   row.modelId ??= str(d.modelId).slice(0, 80) || null;
-  row.prompt ||= str(d.prompt).slice(0, 200);
+  row.prompt ||= cutText(str(d.prompt));
   row.estimateMaxMc ??= num(d.estimateMaxMc);
   if (e.kind === 'hold') {
     t.held = true;

@@ -1,7 +1,7 @@
 // Receipts in main: a History entry's receipt (the entry, and the purchase it names: the server's when online, else the store's cache), saved as a file through the shell (Electron: a save dialog; browser mode: a download).
 import { writeFile } from 'node:fs/promises';
 import type { LedgerEntry, Purchase } from '../../shared/api/index';
-import { receiptOf, receiptText, type Receipt } from '../../shared/rules/receipts';
+import { receiptOf, receiptText, type Receipt } from '../../shared/api/receipts';
 import { UserFacingError } from './ipc-dispatch';
 import { makePrivate, PRIVATE_FILE_MODE } from './private-files';
 

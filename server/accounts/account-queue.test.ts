@@ -1,7 +1,7 @@
 // One turn per account: in memory it serializes one account's work and lets other accounts pass; on PostgreSQL a busy account no longer takes the whole pool.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError } from '../http/errors';
+import type { DomainError } from '../errors';
 import { PG_URL, startServer, type TestServer } from '../../test/server/helpers';
 import { AccountTurns } from './account-queue';
 
@@ -40,7 +40,7 @@ describe('account turns', () => {
     const gate = new Promise<void>((r) => (open = r));
     const first = turns.run('a', () => gate);
     const second = turns.run('a', async () => 'second');
-    await expect(turns.run('a', async () => 'third')).rejects.toMatchObject({ status: 503, code: 'busy' } satisfies Partial<ApiError>);
+    await expect(turns.run('a', async () => 'third')).rejects.toMatchObject({ kind: 'busy', code: 'busy' } satisfies Partial<DomainError>);
     open();
     await first;
     expect(await second).toBe('second');
@@ -70,7 +70,8 @@ describe.skipIf(!PG_URL)('a busy account on PostgreSQL', () => {
       await locker.query('BEGIN');
       await locker.query('SELECT id FROM accounts WHERE id = $1 FOR UPDATE', [busy.accountId]);
       busyAnswers = Promise.all(Array.from({ length: 12 }, () => s.as(busy.token, 'POST', '/v1/generations', { request, approvedMc: 1_000 })));
-      await later(300);
+      // the busy account's first request waits on its row lock, holding a pool connection (the rest wait for their turn in memory)
+      await expect.poll(async () => (await locker.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")).rows[0].n).toBe(1);
       const t0 = Date.now();
       const otherAnswer = await Promise.race([s.as(other.token, 'POST', '/v1/generations', { request, approvedMc: 1_000 }), later(5_000).then(() => null)]);
       expect(otherAnswer, 'the other account waited for the busy one').not.toBeNull();

@@ -1,5 +1,5 @@
 // One turn at a time per account on this instance: work that takes an account's row lock waits here, in memory, instead of holding a database connection while it waits.
-import { ApiError } from '../http/errors';
+import { DomainError } from '../errors';
 
 /** callers waiting for one account's turn at most; past it the server is busy for that account */
 export const MAX_WAITING_PER_ACCOUNT = 1_000;
@@ -23,7 +23,7 @@ export class AccountTurns {
   /** Runs `fn` when the account's earlier work here has finished; `fn` must not wait for another turn of the same account. */
   async run<T>(accountId: string, fn: () => Promise<T>): Promise<T> {
     const n = this.waiting.get(accountId) ?? 0;
-    if (n >= this.maxWaiting) throw new ApiError(503, 'busy', `this account has ${n} requests waiting on this server; try again in a moment`, { retryAfterMs: 1_000 });
+    if (n >= this.maxWaiting) throw new DomainError('busy', 'busy', `this account has ${n} requests waiting on this server; try again in a moment`, { retryAfterMs: 1_000 });
     this.waiting.set(accountId, n + 1);
     const before = this.tails.get(accountId) ?? Promise.resolve();
     let release!: () => void;

@@ -1,7 +1,7 @@
 // Accounts plugin: an account's own tokens, listed (never their secrets) and revoked.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { emptyBodySchema, tokenIdParamsSchema, tokenListSchema } from '../../shared/api/index';
-import { accountAuth } from '../http/auth';
+import { accountAuth } from '../accounts/auth';
 import type { ServerContext } from '../http/context';
 import { idempotencyKeyOf } from '../http/idempotency';
 import { listTokens, revokeToken } from './tokens';

@@ -4,9 +4,9 @@ import type { Catalog } from '../../shared/catalog/schema';
 import { findPlan } from '../../shared/catalog/schema';
 import { accounts } from '../db/schema';
 import type { Db, Tx } from '../db/open';
-import { ApiError, notFound } from '../http/errors';
+import { DomainError, notFound } from '../errors';
 import { newId } from '../util';
-import { forgetGrantsOf } from '../wallet/grant-memo';
+import { forgetGrantsOf } from './grant-memo';
 
 export type AccountRow = typeof accounts.$inferSelect;
 
@@ -44,9 +44,9 @@ export interface NewAccount {
 /** Inserts the account row; its credits are the wallet's business (see wallet/signup.ts). */
 export async function insertAccount(tx: Tx, catalog: Catalog, input: NewAccount, nowMs: number): Promise<AccountRow> {
   const plan = findPlan(catalog, input.planId);
-  if (!plan) throw new ApiError(400, 'unknown_plan', `unknown plan ${input.planId}`);
+  if (!plan) throw new DomainError('invalid', 'unknown_plan', `unknown plan ${input.planId}`);
   const id = input.id ?? newId('acct').toLowerCase().replace(/[^a-z0-9_-]/g, '');
-  if (await accountExists(tx, id)) throw new ApiError(409, 'account_exists', `an account with id ${id} already exists`);
+  if (await accountExists(tx, id)) throw new DomainError('conflict', 'account_exists', `an account with id ${id} already exists`);
   const [row] = await tx.insert(accounts).values({ id, displayName: input.displayName, planId: plan.id, createdAtMs: nowMs }).returning();
   forgetGrantsOf(id);
   return row!;
@@ -55,10 +55,10 @@ export async function insertAccount(tx: Tx, catalog: Catalog, input: NewAccount,
 /** Changes an account's plan. A legacy plan, once left, cannot be chosen again. */
 export async function setPlan(tx: Tx, catalog: Catalog, accountId: string, planId: string): Promise<void> {
   const plan = findPlan(catalog, planId);
-  if (!plan) throw new ApiError(400, 'unknown_plan', `unknown plan ${planId}`);
+  if (!plan) throw new DomainError('invalid', 'unknown_plan', `unknown plan ${planId}`);
   const account = await lockAccount(tx, accountId);
   if (plan.legacy && account.planId !== plan.id) {
-    throw new ApiError(409, 'legacy_plan', `${plan.name} is a legacy plan and cannot be chosen again once left`);
+    throw new DomainError('conflict', 'legacy_plan', `${plan.name} is a legacy plan and cannot be chosen again once left`);
   }
   await tx.update(accounts).set({ planId }).where(eq(accounts.id, accountId));
 }

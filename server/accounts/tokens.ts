@@ -3,7 +3,7 @@ import { and, count, desc, eq, isNull, lt, or } from 'drizzle-orm';
 import { TOKEN_ALREADY_ISSUED, TOKEN_LIST_MAX, type TokenView } from '../../shared/api/index';
 import { accounts, apiTokens } from '../db/schema';
 import type { Db, Tx } from '../db/open';
-import { ApiError, notFound } from '../http/errors';
+import { DomainError, notFound } from '../errors';
 import { newId, newToken, sha256 } from '../util';
 
 /** A token's last use is written at most this often: a request reads its token, it does not write it. */
@@ -29,7 +29,7 @@ const view = (r: TokenRow): TokenView => ({ id: r.id, label: r.label, createdAtM
 export async function issueToken(tx: Tx, accountId: string, nowMs: number, label = ''): Promise<IssuedToken> {
   const [active] = await tx.select({ n: count() }).from(apiTokens).where(and(eq(apiTokens.accountId, accountId), isNull(apiTokens.revokedAtMs)));
   if (Number(active?.n ?? 0) >= MAX_ACTIVE_TOKENS) {
-    throw new ApiError(409, 'too_many_tokens', `this account already has ${MAX_ACTIVE_TOKENS} active tokens; revoke some first`);
+    throw new DomainError('conflict', 'too_many_tokens', `this account already has ${MAX_ACTIVE_TOKENS} active tokens; revoke some first`);
   }
   const token = newToken();
   const tokenId = newId('tok');

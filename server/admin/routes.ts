@@ -7,10 +7,9 @@ import { operatorEnd, operatorRenew, operatorSetPlan } from '../subscriptions/op
 import { subscriptionView } from '../subscriptions/service';
 import { issuedTokenReplay } from '../accounts/tokens';
 import { TestClock } from '../clock';
-import type { GenerationRunner } from '../generations/runner';
 import { adminAuth } from '../http/auth';
 import type { ServerContext } from '../http/context';
-import { ApiError } from '../http/errors';
+import { DomainError } from '../errors';
 import { adminGrant } from '../wallet/grants';
 import { adminSpendLimitRoutes } from '../wallet/spend-limit-routes';
 import { signUp } from '../wallet/signup';
@@ -19,7 +18,7 @@ import { adminTokenRoutes } from './token-routes';
 
 export const MAX_ACCOUNTS_LISTED = 1000;
 
-export function adminRoutes(ctx: ServerContext, runner: GenerationRunner, adminToken: string): FastifyPluginAsyncZod {
+export function adminRoutes(ctx: ServerContext, adminToken: string): FastifyPluginAsyncZod {
   const { db, catalog, clock, events } = ctx;
   const once = operatorOnce(ctx);
   return async (app) => {
@@ -66,16 +65,15 @@ export function adminRoutes(ctx: ServerContext, runner: GenerationRunner, adminT
     }
 
     app.post('/admin/clock', { schema: { body: clockBodySchema } }, async (req) => {
-      if (!(clock instanceof TestClock)) throw new ApiError(409, 'test_clock_disabled', 'the server was not started with a test clock');
+      if (!(clock instanceof TestClock)) throw new DomainError('conflict', 'test_clock_disabled', 'the server was not started with a test clock');
       try {
         if (req.body.advanceMs !== undefined) clock.advance(req.body.advanceMs);
         else clock.set(req.body.setMs!);
       } catch (e) {
-        throw new ApiError(400, 'invalid_request', (e as Error).message);
+        throw new DomainError('invalid', 'invalid_request', (e as Error).message);
       }
       // Resets, expiries and hold deadlines may have passed: apply them and bring every streamed account up to date now.
-      await runner.sweep();
-      for (const sweep of ctx.sweepers) await sweep();
+      await clock.afterMove(); // each domain's pass, in the order the domains registered them (runs' deadlines first)
       for (const accountId of events.accountsWithStreams()) ctx.publishWallet(accountId, await ctx.wallet(accountId));
       return { nowMs: clock.now() };
     });

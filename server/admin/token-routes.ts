@@ -5,7 +5,7 @@ import { accountExists } from '../accounts/service';
 import { issuedTokenReplay, issueToken, listTokens, revokeToken } from '../accounts/tokens';
 import type { Tx } from '../db/open';
 import type { ServerContext } from '../http/context';
-import { notFound } from '../http/errors';
+import { notFound } from '../errors';
 import { idempotencyKeyOf } from '../http/idempotency';
 import type { Once } from './once';
 

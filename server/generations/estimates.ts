@@ -1,11 +1,11 @@
 // Estimates: what a generation with this body would cost now, and whether it would be accepted or which refusal it would get.
 import { findPlan, type Catalog } from '../../shared/catalog/schema';
-import type { CreateEstimateBody, EstimateAnswer, EstimateRefusal } from '../../shared/api/index';
+import type { CreateEstimateBody, EstimateAnswer } from '../../shared/api/index';
 import { checkEntitlements, EntitlementError } from '../../shared/rules/entitlements';
 import { estimate, expandRequest, PricingError, runRequestSchema, type Estimate } from '../../shared/rules/pricing';
 import { creditsText } from '../../shared/rules/money';
 import type { Db } from '../db/open';
-import { ApiError } from '../http/errors';
+import { DomainError } from '../errors';
 import { getAccount } from '../accounts/service';
 import type { SpendLimit } from '../../shared/rules/spend-limits';
 import { runScopeOf } from '../../shared/rules/spend-limits';
@@ -22,17 +22,20 @@ export interface EstimateContext {
   customModelOwned?: (db: Db, accountId: string, customModelId: string) => Promise<boolean>;
 }
 
+/** The estimate's answer, with the refusal a generation would get as the error it would throw (the route says its status). */
+export type EstimateOutcome = Omit<EstimateAnswer, 'refusal'> & { refusal: DomainError | null };
+
 /**
  * Prices a request the way `POST /v1/generations` would, without holding anything: a request that cannot be priced
  * (unknown model, bad parameters) is refused as the generation route refuses it; one that can be priced answers 200 with
  * the range and, when a generation would be refused (plan, daily limits, approval, credits), the refusal it would get.
  */
-export async function estimateGeneration(db: Db, ctx: EstimateContext, accountId: string, body: CreateEstimateBody): Promise<EstimateAnswer> {
+export async function estimateGeneration(db: Db, ctx: EstimateContext, accountId: string, body: CreateEstimateBody): Promise<EstimateOutcome> {
   const { catalog } = ctx;
   refuseApprovalOverLimit(body.approvedMc);
   const account = await getAccount(db, accountId);
   const plan = findPlan(catalog, account.planId);
-  if (!plan) throw new ApiError(409, 'unknown_plan', `your plan ${account.planId} is not in the price catalog`);
+  if (!plan) throw new DomainError('conflict', 'unknown_plan', `your plan ${account.planId} is not in the price catalog`);
   const request = runRequestSchema.parse(body.request);
   let est: Estimate;
   try {
@@ -66,30 +69,30 @@ interface RefusalInput {
 }
 
 /** The first refusal `POST /v1/generations` would answer, in the order it checks: plan, runs in flight, trained model, approval, spend limits, credits. */
-async function refusalFor(db: Db, ctx: EstimateContext, r: RefusalInput): Promise<EstimateRefusal | null> {
+async function refusalFor(db: Db, ctx: EstimateContext, r: RefusalInput): Promise<DomainError | null> {
   const counts = await runsToday(db, r.accountId, ctx.now());
   try {
     checkEntitlements(r.plan, expandRequest(r.request, ctx.catalog), counts);
     refuseOverInFlightLimit(r.plan, counts.inFlight, ctx.retryAfterMs(r.accountId));
   } catch (e) {
-    if (e instanceof EntitlementError) return { status: 403, code: e.code, message: e.message };
-    if (e instanceof ApiError) return { status: e.status, code: e.code, message: e.message, details: e.details as Record<string, unknown> };
+    if (e instanceof EntitlementError) return new DomainError('not_allowed', e.code, e.message);
+    if (e instanceof DomainError) return e;
     throw e;
   }
   if (r.request.customModelId && !(await ctx.customModelOwned?.(db, r.accountId, r.request.customModelId))) {
-    return { status: 404, code: 'unknown_custom_model', message: `you have no trained model ${r.request.customModelId}` };
+    return new DomainError('not_found', 'unknown_custom_model', `you have no trained model ${r.request.customModelId}`);
   }
   if (r.approvedMc !== undefined && r.est.maxMc > r.approvedMc) {
-    return { status: 409, code: 'price_changed', message: 'the price changed since you approved it; please approve the new estimate', details: { estimateMaxMc: r.est.maxMc, estimateTypicalMc: r.est.typicalMc, approvedMc: r.approvedMc } };
+    return new DomainError('conflict', 'price_changed', 'the price changed since you approved it; please approve the new estimate', { estimateMaxMc: r.est.maxMc, estimateTypicalMc: r.est.typicalMc, approvedMc: r.approvedMc });
   }
   try {
     await refuseOverSpendLimit(db, ctx.catalog, r.accountId, r.spendLimits, runScopeOf(ctx.catalog, r.request.modelId ?? null, r.request.workflowId ?? null), r.est.maxMc, ctx.now());
   } catch (e) {
-    if (e instanceof ApiError) return { status: e.status, code: e.code, message: e.message, details: e.details as Record<string, unknown> };
+    if (e instanceof DomainError) return e;
     throw e;
   }
   if (r.est.maxMc > r.availableMc) {
-    return { status: 402, code: 'insufficient_credits', message: `this run needs up to ${creditsText(r.est.maxMc)}; you have ${creditsText(r.availableMc)} available`, details: { neededMc: r.est.maxMc, availableMc: r.availableMc } };
+    return new DomainError('insufficient_credits', 'insufficient_credits', `this run needs up to ${creditsText(r.est.maxMc)}; you have ${creditsText(r.availableMc)} available`, { neededMc: r.est.maxMc, availableMc: r.availableMc });
   }
   return null;
 }

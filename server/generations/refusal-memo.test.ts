@@ -1,19 +1,19 @@
 // The refusal memo: a 429 too_many_runs is repeated from memory for a moment, forgotten when the account's run ends, and bounded.
 import { describe, expect, it } from 'vitest';
-import { ApiError } from '../http/errors';
+import { DomainError } from '../errors';
 import { RefusalMemo } from './refusal-memo';
 
-const tooMany = () => new ApiError(429, 'too_many_runs', 'you have 8 runs queued or running', { limit: 8, inFlight: 8, retryAfterMs: 4_000 });
+const tooMany = () => new DomainError('too_many', 'too_many_runs', 'you have 8 runs queued or running', { limit: 8, inFlight: 8, retryAfterMs: 4_000 });
 
 describe('refusal memo', () => {
   it('repeats a too_many_runs refusal to the same token until the moment passes', () => {
     let nowMs = 0;
     const memo = new RefusalMemo(() => nowMs, 250);
     memo.remember('tok-a', 'acct-1', tooMany());
-    expect(() => memo.check('tok-a')).toThrow(expect.objectContaining({ status: 429, code: 'too_many_runs', details: { limit: 8, inFlight: 8, retryAfterMs: 4_000 } }));
+    expect(() => memo.check('tok-a')).toThrow(expect.objectContaining({ kind: 'too_many', code: 'too_many_runs', details: { limit: 8, inFlight: 8, retryAfterMs: 4_000 } }));
     expect(() => memo.check('tok-b')).not.toThrow();
     nowMs = 249;
-    expect(() => memo.check('tok-a')).toThrow(ApiError);
+    expect(() => memo.check('tok-a')).toThrow(DomainError);
     nowMs = 250;
     expect(() => memo.check('tok-a')).not.toThrow();
     expect(memo.size).toBe(0);
@@ -21,8 +21,8 @@ describe('refusal memo', () => {
 
   it('remembers nothing but too_many_runs', () => {
     const memo = new RefusalMemo(() => 0);
-    memo.remember('tok', 'acct', new ApiError(402, 'insufficient_credits', 'no'));
-    memo.remember('tok', 'acct', new ApiError(429, 'too_many_checkouts', 'no'));
+    memo.remember('tok', 'acct', new DomainError('insufficient_credits', 'insufficient_credits', 'no'));
+    memo.remember('tok', 'acct', new DomainError('too_many', 'too_many_checkouts', 'no'));
     memo.remember('tok', 'acct', new Error('boom'));
     memo.remember('', 'acct', tooMany());
     expect(memo.size).toBe(0);
@@ -37,7 +37,7 @@ describe('refusal memo', () => {
     memo.forgetAccount('acct-1');
     expect(() => memo.check('tok-a1')).not.toThrow();
     expect(() => memo.check('tok-a2')).not.toThrow();
-    expect(() => memo.check('tok-b')).toThrow(ApiError);
+    expect(() => memo.check('tok-b')).toThrow(DomainError);
   });
 
   it('holds at most its bound of tokens, forgetting the oldest first', () => {
@@ -46,7 +46,7 @@ describe('refusal memo', () => {
     expect(memo.size).toBe(3);
     expect(() => memo.check('tok-0')).not.toThrow();
     expect(() => memo.check('tok-1')).not.toThrow();
-    expect(() => memo.check('tok-4')).toThrow(ApiError);
+    expect(() => memo.check('tok-4')).toThrow(DomainError);
     memo.forgetAccount('acct-4');
     expect(memo.size).toBe(2);
   });

@@ -1,6 +1,6 @@
 // Remembers, for a moment, that a token's account was refused for runs in flight, so a client retrying in a tight loop is refused from memory (no database).
 import { sha256 } from '../util';
-import { ApiError } from '../http/errors';
+import { DomainError, type RefusalKind } from '../errors';
 
 /** how long a refusal is repeated from memory: short, so a run that finishes meanwhile makes room almost at once */
 export const REFUSAL_MEMO_MS = 250;
@@ -10,7 +10,7 @@ export const REFUSAL_MEMO_MAX = 10_000;
 interface Remembered {
   accountId: string;
   untilMs: number;
-  status: number;
+  kind: RefusalKind;
   code: string;
   message: string;
   details: unknown;
@@ -41,15 +41,15 @@ export class RefusalMemo {
       this.drop(key);
       return;
     }
-    throw new ApiError(r.status, r.code, r.message, r.details);
+    throw new DomainError(r.kind, r.code, r.message, r.details);
   }
 
-  /** Remembers a 429 too_many_runs given to this token of this account; other errors are not remembered. */
+  /** Remembers a too_many_runs refusal given to this token of this account; other errors are not remembered. */
   remember(bearer: string, accountId: string, e: unknown): void {
-    if (!(e instanceof ApiError) || e.status !== 429 || e.code !== 'too_many_runs' || !bearer) return;
+    if (!(e instanceof DomainError) || e.kind !== 'too_many' || e.code !== 'too_many_runs' || !bearer) return;
     const key = sha256(bearer);
     this.drop(key);
-    this.byToken.set(key, { accountId, untilMs: this.now() + this.memoMs, status: e.status, code: e.code, message: e.message, details: e.details });
+    this.byToken.set(key, { accountId, untilMs: this.now() + this.memoMs, kind: e.kind, code: e.code, message: e.message, details: e.details });
     let keys = this.byAccount.get(accountId);
     if (!keys) this.byAccount.set(accountId, (keys = new Set()));
     keys.add(key);

@@ -4,13 +4,15 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { createEstimateBodySchema, createGenerationBodySchema, type CreateGenerationBody, emptyBodySchema, generationIdParamsSchema, generationListQuerySchema, idempotencyKeyParamsSchema, outputParamsSchema, type Generation, type Wallet } from '../../shared/api/index';
+import { createEstimateBodySchema, createGenerationBodySchema, type CreateGenerationBody, emptyBodySchema, type EstimateAnswer, generationIdParamsSchema, generationListQuerySchema, idempotencyKeyParamsSchema, outputParamsSchema, type Generation, type Wallet } from '../../shared/api/index';
 import { expandRequest, type RunRequest } from '../../shared/rules/pricing';
 import type { EngineRouter } from '../engines/router';
 import { EngineError } from '../engines/types';
-import { accountAuth, bearerOf } from '../http/auth';
+import { accountAuth } from '../accounts/auth';
+import { bearerOf } from '../http/auth';
+import { statusOf } from '../http/errors';
 import type { ServerContext } from '../http/context';
-import { ApiError, notFound } from '../http/errors';
+import { DomainError, notFound } from '../errors';
 import { idempotencyKeyOf, idempotent, storedAnswer } from '../http/idempotency';
 import { outputDirOf, type GenerationRunner } from './runner';
 import { estimateGeneration } from './estimates';
@@ -56,7 +58,7 @@ export function generationRoutes(ctx: ServerContext, runner: GenerationRunner, e
     try {
       return engines.engineNameFor(expandRequest(r, catalog));
     } catch (e) {
-      if (e instanceof EngineError) throw new ApiError(400, e.code, e.message);
+      if (e instanceof EngineError) throw new DomainError('invalid', e.code, e.message);
       throw e;
     }
   };
@@ -66,7 +68,7 @@ export function generationRoutes(ctx: ServerContext, runner: GenerationRunner, e
     app.post('/v1/generations', { schema: { body: createGenerationBodySchema } }, async (req, reply) => {
       const { accountId } = req;
       const key = idempotencyKeyOf(req);
-      if (runner.queueFull()) throw new ApiError(503, 'busy', 'too many runs are waiting on this server; try again in a minute', { retryAfterMs: 60_000 });
+      if (runner.queueFull()) throw new DomainError('busy', 'busy', 'too many runs are waiting on this server; try again in a minute', { retryAfterMs: 60_000 });
       let rank = 0;
       let wallet: Wallet | null = null;
       let topUp: string | null = null;
@@ -91,9 +93,11 @@ export function generationRoutes(ctx: ServerContext, runner: GenerationRunner, e
     });
 
     /** What a generation with this body would cost now and whether it would be accepted; holds nothing, needs no key. */
-    app.post('/v1/estimates', { schema: { body: createEstimateBodySchema } }, async (req) =>
-      estimateGeneration(db, { catalog, now: () => clock.now(), retryAfterMs: (id) => runner.retryAfterMs(id), availableMc: async (id) => (await ctx.wallet(id)).availableMc, ...(customModelOwned ? { customModelOwned } : {}) }, req.accountId, req.body),
-    );
+    app.post('/v1/estimates', { schema: { body: createEstimateBodySchema } }, async (req): Promise<EstimateAnswer> => {
+      const { refusal, ...answer } = await estimateGeneration(db, { catalog, now: () => clock.now(), retryAfterMs: (id) => runner.retryAfterMs(id), availableMc: async (id) => (await ctx.wallet(id)).availableMc, ...(customModelOwned ? { customModelOwned } : {}) }, req.accountId, req.body);
+      // the refusal a generation would get, with the status the generation route would answer
+      return { ...answer, refusal: refusal ? { status: statusOf(refusal.kind), code: refusal.code, message: refusal.message, ...(refusal.details === undefined ? {} : { details: refusal.details as Record<string, unknown> }) } : null };
+    });
 
     app.get('/v1/generations', { schema: { querystring: generationListQuerySchema } }, async (req) => listGenerations(db, req.accountId, req.query.limit, req.query.cursor));
 
@@ -129,7 +133,7 @@ export function generationRoutes(ctx: ServerContext, runner: GenerationRunner, e
       if (!out) throw notFound(`output ${name}`);
       const file = path.join(outputDirOf(outputsDir, req.accountId, id), out.name);
       const st = await stat(file).catch(() => null);
-      if (!st) throw new ApiError(410, 'output_gone', 'this output is no longer stored');
+      if (!st) throw new DomainError('gone', 'output_gone', 'this output is no longer stored');
       return reply.type(out.mime).header('content-length', st.size).header('cache-control', 'private, max-age=31536000, immutable').header('x-content-type-options', 'nosniff').send(createReadStream(file));
     });
   };

@@ -51,7 +51,7 @@ export interface RunnerOptions {
   onGeneration(accountId: string, generation: Generation): void;
   onWalletChanged(accountId: string): void;
   /** one turn per account for work that takes its lock (settle, void); the app shares its own with the routes */
-  accountTurns?: AccountTurns;
+  accountTurns?: Pick<AccountTurns, 'run'>;
   log?: (msg: string) => void;
 }
 
@@ -77,7 +77,7 @@ export class GenerationRunner {
   readonly lease: Lease;
   /** refusals for runs in flight, repeated from memory for a moment (real time, not the server clock: it only paces retries) */
   readonly refusals = new RefusalMemo(() => performance.now());
-  private readonly turns: AccountTurns;
+  private readonly turns: Pick<AccountTurns, 'run'>;
   private readonly heartbeatIntervalMs: number;
 
   constructor(private readonly opts: RunnerOptions) {

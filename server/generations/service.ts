@@ -11,7 +11,8 @@ import { startOfUtcDay } from '../../shared/rules/schedule';
 import { amountTooLarge, creditsText } from '../../shared/rules/money';
 import { accounts, generations, holds } from '../db/schema';
 import type { Tx } from '../db/open';
-import { ApiError, notFound } from '../http/errors';
+import { cutText } from '../../shared/rules/text';
+import { DomainError, notFound } from '../errors';
 import { lockAccount, type AccountRow } from '../accounts/service';
 import { closeHold, holdWrites } from '../wallet/holds';
 import { expireDue, materialize, walletOf } from '../wallet/service';
@@ -20,6 +21,9 @@ import { leaseColumns, type Lease } from './leases';
 import { runScopeOf } from '../../shared/rules/spend-limits';
 import { refuseOverSpendLimit } from '../wallet/spend-limits';
 import { topUpAtCrossing } from '../purchases/auto-top-up';
+
+/** How much of a prompt the run's row keeps (the engine gets the whole; the ledger keeps less, cutText's default). */
+export const GENERATION_PROMPT_MAX_CHARS = 2_000;
 
 type GenerationRow = typeof generations.$inferSelect;
 
@@ -108,7 +112,7 @@ export async function acceptGeneration(tx: Tx, ctx: AcceptContext, accountId: st
   await materialize(tx, account, catalog, nowMs);
   refuseApprovalOverLimit(body.approvedMc);
   const plan = findPlan(catalog, account.planId);
-  if (!plan) throw new ApiError(409, 'unknown_plan', `your plan ${account.planId} is not in the price catalog`);
+  if (!plan) throw new DomainError('conflict', 'unknown_plan', `your plan ${account.planId} is not in the price catalog`);
   const request = runRequestSchema.parse(body.request);
   let est;
   try {
@@ -119,14 +123,14 @@ export async function acceptGeneration(tx: Tx, ctx: AcceptContext, accountId: st
     est = estimate(request, catalog, plan.id);
   } catch (e) {
     if (e instanceof PricingError) throw pricingRefusal(e);
-    if (e instanceof EntitlementError) throw new ApiError(403, e.code, e.message);
+    if (e instanceof EntitlementError) throw new DomainError('not_allowed', e.code, e.message);
     throw e;
   }
   if (request.customModelId && !(await ctx.customModelOwned?.(tx, accountId, request.customModelId))) {
-    throw new ApiError(404, 'unknown_custom_model', `you have no trained model ${request.customModelId}`);
+    throw new DomainError('not_found', 'unknown_custom_model', `you have no trained model ${request.customModelId}`);
   }
   if (est.maxMc > body.approvedMc) {
-    throw new ApiError(409, 'price_changed', 'the price changed since you approved it; please approve the new estimate', { estimateMaxMc: est.maxMc, estimateTypicalMc: est.typicalMc, approvedMc: body.approvedMc });
+    throw new DomainError('conflict', 'price_changed', 'the price changed since you approved it; please approve the new estimate', { estimateMaxMc: est.maxMc, estimateTypicalMc: est.typicalMc, approvedMc: body.approvedMc });
   }
   await refuseOverSpendLimit(tx, catalog, accountId, account.spendLimits, runScopeOf(catalog, request.modelId ?? null, request.workflowId ?? null), est.maxMc, nowMs);
   const heldMc = est.maxMc;
@@ -134,13 +138,13 @@ export async function acceptGeneration(tx: Tx, ctx: AcceptContext, accountId: st
   const deadlineMs = nowMs + catalog.policies.holdTimeoutMs;
   const label = est.lines.length === 1 ? est.lines[0]!.label : (catalog.workflows.find((w) => w.id === request.workflowId)?.name ?? 'Workflow');
   const engine = ctx.engineFor(request);
-  const details = { generationId: id, label, modelId: request.modelId ?? request.workflowId ?? null, prompt: request.prompt.slice(0, 200), estimateMaxMc: est.maxMc };
+  const details = { generationId: id, label, modelId: request.modelId ?? request.workflowId ?? null, prompt: cutText(request.prompt), estimateMaxMc: est.maxMc };
   let holdCtes;
   try {
     holdCtes = await holdWrites(tx, { accountId, generationId: id, amountMc: heldMc, deadlineMs, details }, nowMs);
   } catch (e) {
     if (!(e instanceof InsufficientCreditsError)) throw e;
-    throw new ApiError(402, 'insufficient_credits', `this run needs up to ${creditsText(heldMc)}; you have ${creditsText(e.availableMc)} available`, { neededMc: heldMc, availableMc: e.availableMc });
+    throw new DomainError('insufficient_credits', 'insufficient_credits', `this run needs up to ${creditsText(heldMc)}; you have ${creditsText(e.availableMc)} available`, { neededMc: heldMc, availableMc: e.availableMc });
   }
   // the run, its hold, the hold's pins and its ledger entry: one statement
   const [row] = await tx
@@ -148,7 +152,7 @@ export async function acceptGeneration(tx: Tx, ctx: AcceptContext, accountId: st
     .insert(generations)
     .values({
       id, accountId, status: 'queued', request: request as Record<string, unknown>, modelId: request.modelId ?? null, workflowId: request.workflowId ?? null,
-      label, prompt: request.prompt.slice(0, 2_000), engine, approvedMc: body.approvedMc, heldMc,
+      label, prompt: cutText(request.prompt, GENERATION_PROMPT_MAX_CHARS), engine, approvedMc: body.approvedMc, heldMc,
       estimateMaxMc: est.maxMc, estimateTypicalMc: est.typicalMc, deadlineMs, createdAtMs: nowMs, ...leaseColumns(ctx.lease),
     })
     .returning()
@@ -169,19 +173,19 @@ export async function acceptGeneration(tx: Tx, ctx: AcceptContext, accountId: st
 export function refuseApprovalOverLimit(approvedMc: number | undefined): void {
   if (approvedMc === undefined || approvedMc <= MAX_RUN_MC) return;
   const e = amountTooLarge('an approval may be', MAX_RUN_MC);
-  throw new ApiError(400, e.code, e.message, { limitMc: MAX_RUN_MC });
+  throw new DomainError('invalid', e.code, e.message, { limitMc: MAX_RUN_MC });
 }
 
 /** A request the catalog cannot price, as the API answers it: a bad or too large request is a 400, an unknown model or plan a 404. */
-export function pricingRefusal(e: PricingError): ApiError {
-  return new ApiError(e.code === 'invalid_request' || e.code === 'amount_too_large' ? 400 : 404, e.code, e.message);
+export function pricingRefusal(e: PricingError): DomainError {
+  return new DomainError(e.code === 'invalid_request' || e.code === 'amount_too_large' ? 'invalid' : 'not_found', e.code, e.message);
 }
 
 /** One account may have only so many runs queued and running (by plan), so that it cannot starve the others. */
 export function refuseOverInFlightLimit(plan: Plan, inFlight: number, retryAfterMs: number): void {
   const limit = IN_FLIGHT_LIMIT[plan.queuePriority];
   if (inFlight < limit) return;
-  throw new ApiError(429, 'too_many_runs', `you have ${inFlight} runs queued or running, the most your plan (${plan.name}) allows at once; try again when one finishes`, { limit, inFlight, retryAfterMs });
+  throw new DomainError('too_many', 'too_many_runs', `you have ${inFlight} runs queued or running, the most your plan (${plan.name}) allows at once; try again when one finishes`, { limit, inFlight, retryAfterMs });
 }
 
 /**
@@ -225,7 +229,7 @@ export async function settleGeneration(tx: Tx, catalog: Catalog, id: string, inp
   }
   await materialize(tx, account, catalog, nowMs);
   const final = finalCost(request, input.usage, catalog, account.planId);
-  const about = { generationId: id, label: gen.label, modelId: gen.modelId ?? gen.workflowId, prompt: gen.prompt.slice(0, 200) };
+  const about = { generationId: id, label: gen.label, modelId: gen.modelId ?? gen.workflowId, prompt: cutText(gen.prompt) };
   const closed = await closeHold(tx, hold, { kind: 'capture', captureMc: settleHold(hold.amountMc, final).captureMc, details: about, captureDetails: { finalMc: final, estimateMaxMc: gen.estimateMaxMc, usage, outputCount: input.outputs.length, undelivered: input.undelivered } }, nowMs);
   const status: GenerationStatus = input.undelivered > 0 ? 'partial' : 'succeeded';
   const [row] = await tx
@@ -252,7 +256,7 @@ export async function voidGeneration(tx: Tx, id: string, status: 'failed' | 'exp
     return { generation: generationView(gen), accountId: gen.accountId, changed: false };
   }
   await expireDue(tx, gen.accountId, nowMs);
-  await closeHold(tx, hold, { kind: 'void', details: { generationId: id, label: gen.label, modelId: gen.modelId ?? gen.workflowId, prompt: gen.prompt.slice(0, 200), reason: error.code } }, nowMs);
+  await closeHold(tx, hold, { kind: 'void', details: { generationId: id, label: gen.label, modelId: gen.modelId ?? gen.workflowId, prompt: cutText(gen.prompt), reason: error.code } }, nowMs);
   const [row] = await tx
     .update(generations)
     .set({ status, chargedMc: 0, refundedMc: hold.amountMc, finalMc: 0, errorCode: error.code, errorMessage: error.message, finishedAtMs: nowMs })
@@ -306,7 +310,7 @@ const encodeCursor = (r: { createdAtMs: number; id: string }) => Buffer.from(`${
 function decodeCursor(c: string): { createdAtMs: number; id: string } {
   const text = Buffer.from(c, 'base64url').toString('utf8');
   const m = /^(\d{1,16}):([A-Za-z0-9_-]{1,80})$/.exec(text);
-  if (!m) throw new ApiError(400, 'invalid_request', 'invalid cursor');
+  if (!m) throw new DomainError('invalid', 'invalid_request', 'invalid cursor');
   return { createdAtMs: Number(m[1]), id: m[2]! };
 }
 

@@ -1,9 +1,6 @@
-// Bearer authentication hooks: an account's token (stored hashed) for /v1 routes, the operator's token for /admin routes.
+// Bearer tokens on requests: the request's account (set by accounts/auth.ts), reading the bearer, and the operator's token for /admin routes.
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { accountForToken } from '../accounts/tokens';
-import type { Clock } from '../clock';
-import type { Db } from '../db/open';
 import { sha256 } from '../util';
 import { ApiError } from './errors';
 
@@ -24,24 +21,11 @@ export function bearerOf(req: FastifyRequest): string {
   return typeof h === 'string' && h.startsWith('Bearer ') ? h.slice('Bearer '.length).trim() : '';
 }
 
-function bearer(req: FastifyRequest): string {
+/** The request's bearer token; a request without one is refused. */
+export function bearer(req: FastifyRequest): string {
   const h = req.headers.authorization;
   if (typeof h !== 'string' || !h.startsWith('Bearer ')) throw new ApiError(401, 'unauthorized', 'missing bearer token');
   return h.slice('Bearer '.length).trim();
-}
-
-/**
- * onRequest hook for account routes: authenticates before the body is even parsed. It reads the token from the database on
- * every request, so a revoked token is refused at once by every server that shares the database.
- */
-export function accountAuth(db: Db, clock: Clock) {
-  return async (req: FastifyRequest): Promise<void> => {
-    const owner = await accountForToken(db, bearer(req), clock.now());
-    if (!owner) throw new ApiError(401, 'unauthorized', 'unknown or revoked token');
-    req.accountId = owner.accountId;
-    req.tokenId = owner.tokenId;
-    req.planId = owner.planId;
-  };
 }
 
 /** onRequest hook for operator routes: compares hashes in constant time. */

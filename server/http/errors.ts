@@ -5,6 +5,7 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
 import type { ErrorBody } from '../../shared/api/index';
+import { DomainError, type RefusalKind } from '../errors';
 
 export class ApiError extends Error {
   constructor(
@@ -18,7 +19,26 @@ export class ApiError extends Error {
   }
 }
 
-export const notFound = (what: string) => new ApiError(404, 'not_found', `${what} not found`);
+/** The one place a domain's kind of refusal becomes an HTTP status. */
+const STATUS_OF_KIND: Record<RefusalKind, number> = {
+  invalid: 400,
+  unauthenticated: 401,
+  insufficient_credits: 402,
+  not_allowed: 403,
+  not_found: 404,
+  conflict: 409,
+  gone: 410,
+  unprocessable: 422,
+  too_many: 429,
+  internal: 500,
+  upstream_failed: 502,
+  busy: 503,
+};
+
+export const statusOf = (kind: RefusalKind): number => STATUS_OF_KIND[kind];
+
+/** A domain's refusal as the API answers it. */
+export const apiErrorOfDomain = (e: DomainError): ApiError => new ApiError(statusOf(e.kind), e.code, e.message, e.details);
 
 const MAX_ISSUES = 20;
 type Issue = { path: string; message: string };
@@ -53,6 +73,7 @@ function toBody(e: ApiError): ErrorBody {
 /** The error the API answers for anything thrown while handling a request. */
 export function apiErrorOf(err: unknown): ApiError | null {
   if (err instanceof ApiError) return err;
+  if (err instanceof DomainError) return apiErrorOfDomain(err);
   if (hasZodFastifySchemaValidationErrors(err)) {
     const ctx = CONTEXT_NAMES[(err as { validationContext?: string }).validationContext ?? 'body'] ?? 'request';
     const issues = err.validation.slice(0, MAX_ISSUES).map((v) => ({ path: v.instancePath.replace(/^\//, '').replaceAll('/', '.'), message: v.message ?? 'invalid' }));

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { webhookAnswerSchema } from '../../shared/api/index';
 import type { ServerContext } from '../http/context';
-import { ApiError } from '../http/errors';
+import { DomainError } from '../errors';
 import { WebhookSignatureError, type PaymentProvider } from './provider';
 import { receiveEvent, type EventHandler } from './service';
 import { CHECKOUT_ACTIONS, TEST_CHECKOUT_PREFIX, type TestPaymentProvider } from './test-provider';
@@ -21,7 +21,7 @@ export function webhookReceiver(ctx: ServerContext, provider: PaymentProvider, h
     try {
       event = provider.parseWebhook(rawBody, headers);
     } catch (e) {
-      if (e instanceof WebhookSignatureError) throw new ApiError(400, 'invalid_signature', `the webhook's signature was refused: ${e.message}; nothing was changed`);
+      if (e instanceof WebhookSignatureError) throw new DomainError('invalid', 'invalid_signature', `the webhook's signature was refused: ${e.message}; nothing was changed`);
       throw e;
     }
     const { duplicate, outcome } = await receiveEvent(ctx.db, provider.name, event, handler, ctx.clock.now());
@@ -52,7 +52,7 @@ export function paymentRoutes(opts: PaymentRoutesOptions): FastifyPluginAsyncZod
     app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: WEBHOOK_BODY_LIMIT_BYTES }, (_req, body, done) => done(null, body));
 
     app.post(WEBHOOK_PATH, { schema: { response: { 200: webhookAnswerSchema } } }, async (req) => {
-      if (!Buffer.isBuffer(req.body)) throw new ApiError(400, 'invalid_signature', 'a webhook delivery is a signed JSON body; nothing was changed');
+      if (!Buffer.isBuffer(req.body)) throw new DomainError('invalid', 'invalid_signature', 'a webhook delivery is a signed JSON body; nothing was changed');
       return opts.receive(req.body, req.headers);
     });
 
@@ -65,14 +65,14 @@ export function paymentRoutes(opts: PaymentRoutesOptions): FastifyPluginAsyncZod
     if (!test) return;
     app.get(`${TEST_CHECKOUT_PREFIX}/:id`, { schema: { params: checkoutParamsSchema } }, async (req, reply) => {
       const found = await opts.describe(req.params.id);
-      if (!found) throw new ApiError(404, 'not_found', 'no such checkout');
+      if (!found) throw new DomainError('not_found', 'not_found', 'no such checkout');
       const info = { ...found, saving: test.isSaving(req.params.id) };
       return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').header('content-security-policy', "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'").send(checkoutPage(info));
     });
     app.post(`${TEST_CHECKOUT_PREFIX}/:id`, { schema: { params: checkoutParamsSchema, body: z.preprocess((b) => (Buffer.isBuffer(b) ? parseJsonOrNull(b) : b), checkoutActionSchema) } }, async (req) => {
       const info = await opts.describe(req.params.id);
-      if (!info) throw new ApiError(404, 'not_found', 'no such checkout');
-      if (info.status !== 'pending' && info.status !== 'failed') throw new ApiError(409, 'checkout_closed', `this checkout is ${info.status}`);
+      if (!info) throw new DomainError('not_found', 'not_found', 'no such checkout');
+      if (info.status !== 'pending' && info.status !== 'failed') throw new DomainError('conflict', 'checkout_closed', `this checkout is ${info.status}`);
       const state = await test.act(req.params.id, req.body.action, req.body.billingCountry ?? info.country, info.subscription);
       const after = await opts.describe(req.params.id);
       return { state, status: after?.status ?? info.status, returnUrl: `creditsdesk://purchase/${req.params.id}` };

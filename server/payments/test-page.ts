@@ -1,7 +1,7 @@
 // The test provider's checkout page (pay, decline, cancel, or a card that needs authentication first, each a named test card; every choice goes through the signed webhook) and the return page.
 import { formatMoney } from '../../shared/rules/money';
 import { countryName } from '../../shared/rules/purchases';
-import { paymentMethodText } from '../../shared/rules/receipts';
+import { paymentMethodText } from '../../shared/api/receipts';
 import { TEST_CARDS } from './test-provider';
 
 export interface CheckoutInfo {

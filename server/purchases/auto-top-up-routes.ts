@@ -3,11 +3,11 @@ import { eq } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { autoTopUpSettingsSchema, autoTopUpViewSchema, emptyBodySchema, type AutoTopUpView } from '../../shared/api/index';
 import { lockAccount } from '../accounts/service';
-import { accountAuth } from '../http/auth';
+import { accountAuth } from '../accounts/auth';
 import type { Tx } from '../db/open';
 import { accounts } from '../db/schema';
 import type { ServerContext } from '../http/context';
-import { ApiError } from '../http/errors';
+import { DomainError } from '../errors';
 import { checkCountry } from './service';
 
 const viewOf = (w: { autoTopUp?: AutoTopUpView | undefined }): AutoTopUpView => autoTopUpViewSchema.parse(w.autoTopUp ?? { settings: null, card: null, paused: null, month: { count: 0, amountMinor: 0, capReached: false } });
@@ -29,12 +29,12 @@ export function autoTopUpRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
     app.put('/v1/auto-top-up', { schema: { body: autoTopUpSettingsSchema } }, async (req) => {
       const s = req.body;
       const pack = catalog.packs.find((p) => p.id === s.packId);
-      if (!pack) throw new ApiError(400, 'unknown_pack', `there is no pack ${s.packId}`);
+      if (!pack) throw new DomainError('invalid', 'unknown_pack', `there is no pack ${s.packId}`);
       checkCountry(catalog, s.country);
-      if (s.cap.kind === 'amount' && s.cap.currency !== catalog.currency) throw new ApiError(400, 'cap_currency', `packs are sold in ${catalog.currency}: give the cap in ${catalog.currency}`);
-      if (s.cap.kind === 'amount' && s.cap.amountMinor < pack.priceMinor) throw new ApiError(400, 'cap_below_pack', `a cap of ${s.cap.amountMinor} ${catalog.currency} minor units buys not one ${pack.name} (${pack.priceMinor})`);
+      if (s.cap.kind === 'amount' && s.cap.currency !== catalog.currency) throw new DomainError('invalid', 'cap_currency', `packs are sold in ${catalog.currency}: give the cap in ${catalog.currency}`);
+      if (s.cap.kind === 'amount' && s.cap.amountMinor < pack.priceMinor) throw new DomainError('invalid', 'cap_below_pack', `a cap of ${s.cap.amountMinor} ${catalog.currency} minor units buys not one ${pack.name} (${pack.priceMinor})`);
       return change(req.accountId, async (tx, account) => {
-        if (s.enabled && !account.savedMethod) throw new ApiError(409, 'no_saved_card', 'auto top-up pays with a saved card: buy a pack and choose to save the card for auto top-up first');
+        if (s.enabled && !account.savedMethod) throw new DomainError('conflict', 'no_saved_card', 'auto top-up pays with a saved card: buy a pack and choose to save the card for auto top-up first');
         const rec = account.autoTopUp;
         await tx.update(accounts).set({ autoTopUp: { settings: s, paused: rec?.paused ?? null, capToldMonth: rec?.capToldMonth ?? null } }).where(eq(accounts.id, account.id));
       });
@@ -42,7 +42,7 @@ export function autoTopUpRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
 
     app.post('/v1/auto-top-up/resume', { schema: { body: emptyBodySchema } }, async (req) =>
       change(req.accountId, async (tx, account) => {
-        if (!account.autoTopUp?.paused) throw new ApiError(409, 'not_paused', 'auto top-up is not paused');
+        if (!account.autoTopUp?.paused) throw new DomainError('conflict', 'not_paused', 'auto top-up is not paused');
         await tx.update(accounts).set({ autoTopUp: { ...account.autoTopUp, paused: null } }).where(eq(accounts.id, account.id));
       }),
     );

@@ -1,24 +1,13 @@
 // Auto top-up on the server: at a crossing, under the account's lock, at most one pack bought with the saved card, within the month's cap; the charge made after the commit, a payment that needs the user pausing it.
-import { and, eq, gte, inArray, sql } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { Catalog } from '../../shared/catalog/schema';
-import type { AutoTopUpView } from '../../shared/api/auto-top-up';
 import { capMonthOf, decideTopUp, isCrossing, withinCap, type TopUpDecision, type TopUpPause } from '../../shared/rules/auto-top-up';
-import { spendWindowOf } from '../../shared/rules/spend-limits';
 import type { AccountRow } from '../accounts/service';
 import type { Db, Tx } from '../db/open';
 import type { ChargeOutcome, PaymentProvider } from '../payments/provider';
 import { accounts, purchases } from '../db/schema';
 import { newId } from '../util';
-
-/** This month's auto top-ups that count against the cap (paid, or still pending), and whether one is pending. */
-async function monthOf(tx: Tx, accountId: string, nowMs: number): Promise<{ count: number; amountMinor: number; currency: string | null }> {
-  const rows = await tx
-    .select({ n: sql<string>`count(*)`, amount: sql<string>`coalesce(sum(${purchases.priceMinor}), 0)`, currency: sql<string | null>`min(${purchases.currency})` })
-    .from(purchases)
-    .where(and(eq(purchases.accountId, accountId), eq(purchases.reason, 'auto_top_up'), inArray(purchases.status, ['pending', 'paid']), gte(purchases.createdAtMs, spendWindowOf('month', nowMs).startMs)));
-  const r = rows[0]!;
-  return { count: Number(r.n), amountMinor: Number(r.amount), currency: r.currency };
-}
+import { monthOf } from '../wallet/auto-top-up-view';
 
 /** A pending auto top-up from any month counts as bought (a top-up still pending at a month's turn must not buy a second). */
 async function anyPending(tx: Tx, accountId: string): Promise<boolean> {
@@ -58,19 +47,6 @@ export async function topUpAtCrossing(tx: Tx, catalog: Catalog, account: Account
   return inserted[0] ? { purchaseId: inserted[0].id } : { buy: false, why: 'pending' };
 }
 
-/** What the wallet shows of auto top-up: the settings, the saved card, why it is paused, this month against the cap. */
-export async function autoTopUpViewOf(tx: Tx, account: AccountRow, nowMs: number): Promise<AutoTopUpView | null> {
-  const rec = account.autoTopUp;
-  const card = account.savedMethod ? { brand: account.savedMethod.brand, last4: account.savedMethod.last4 } : null;
-  if (!rec && !card) return null;
-  const month = rec ? await monthOf(tx, account.id, nowMs) : { count: 0, amountMinor: 0, currency: null };
-  return {
-    settings: rec?.settings ?? null,
-    card,
-    paused: rec?.paused ?? null,
-    month: { count: month.count, amountMinor: month.amountMinor, capReached: rec?.capToldMonth === capMonthOf(nowMs) },
-  };
-}
 
 export interface ChargeDeps {
   db: Db;

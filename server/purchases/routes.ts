@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { FastifyRequest } from 'fastify';
 import { createPurchaseBodySchema, purchaseIdParamsSchema, purchaseListQuerySchema, purchasePageSchema } from '../../shared/api/index';
-import { accountAuth } from '../http/auth';
+import { accountAuth } from '../accounts/auth';
 import type { ServerContext } from '../http/context';
 import { idempotencyKeyOf, idempotent } from '../http/idempotency';
 import type { PaymentProvider } from '../payments/provider';

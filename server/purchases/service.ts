@@ -9,7 +9,7 @@ import { packExpiry } from '../../shared/rules/schedule';
 import { grants, ledgerEntries, purchases } from '../db/schema';
 import type { Db, Tx } from '../db/open';
 import { lockAccount } from '../accounts/service';
-import { ApiError, notFound } from '../http/errors';
+import { DomainError, notFound } from '../errors';
 import { ProviderError, type CheckoutRequest, type PaymentProvider } from '../payments/provider';
 import { insertGrant, loadGrants, materialize } from '../wallet/service';
 import { newId } from '../util';
@@ -34,7 +34,7 @@ export function purchaseView(r: PurchaseRow): Purchase {
 /** The country rule, before anything is created at the provider: a 422 naming the country. */
 export function checkCountry(catalog: Catalog, country: string): void {
   const refusal = countryRefusal(catalog, country);
-  if (refusal) throw new ApiError(422, 'country_not_allowed', refusal, { country, allowedCountries: catalog.policies.purchaseCountries });
+  if (refusal) throw new DomainError('unprocessable', 'country_not_allowed', refusal, { country, allowedCountries: catalog.policies.purchaseCountries });
 }
 
 /** Refuses, before any charge, a grant the account could not hold (too many grants, or past the balance limit). */
@@ -42,7 +42,7 @@ async function checkCanHold(tx: Tx, accountId: string, amountMc: number): Promis
   try {
     checkNewGrant(await loadGrants(tx, accountId, gt(grants.remainingMc, 0)), amountMc);
   } catch (e) {
-    if (e instanceof CreditAmountError || e instanceof TooManyGrantsError) throw new ApiError(409, e.code, e.message);
+    if (e instanceof CreditAmountError || e instanceof TooManyGrantsError) throw new DomainError('conflict', e.code, e.message);
     throw e;
   }
 }
@@ -67,7 +67,7 @@ export async function openCheckout(tx: Tx, catalog: Catalog, provider: PaymentPr
   await lockAccount(tx, c.accountId);
   await checkCanHold(tx, c.accountId, c.creditsMc);
   const [waiting] = await tx.select({ n: sql<string>`count(*)` }).from(purchases).where(and(eq(purchases.accountId, c.accountId), eq(purchases.status, 'pending'), gt(purchases.createdAtMs, nowMs - CHECKOUT_WINDOW_MS)));
-  if (Number(waiting?.n ?? 0) >= MAX_PENDING_CHECKOUTS) throw new ApiError(429, 'too_many_checkouts', `${MAX_PENDING_CHECKOUTS} checkouts are already waiting for payment; finish or cancel one, or try again within the hour`, { limit: MAX_PENDING_CHECKOUTS });
+  if (Number(waiting?.n ?? 0) >= MAX_PENDING_CHECKOUTS) throw new DomainError('too_many', 'too_many_checkouts', `${MAX_PENDING_CHECKOUTS} checkouts are already waiting for payment; finish or cancel one, or try again within the hour`, { limit: MAX_PENDING_CHECKOUTS });
   const id = newId('pur');
   const { saveMethod: _save, ...columns } = c;
   const [row] = await tx
@@ -82,7 +82,7 @@ export async function openCheckout(tx: Tx, catalog: Catalog, provider: PaymentPr
   try {
     session = await provider.createCheckout(req);
   } catch (e) {
-    throw new ApiError(502, 'payment_provider_unavailable', `the payment provider could not start a checkout; nothing was charged (${e instanceof ProviderError ? e.message : 'no answer'})`);
+    throw new DomainError('upstream_failed', 'payment_provider_unavailable', `the payment provider could not start a checkout; nothing was charged (${e instanceof ProviderError ? e.message : 'no answer'})`);
   }
   const [updated] = await tx.update(purchases).set({ providerSessionId: session.sessionId, checkoutUrl: session.checkoutUrl }).where(eq(purchases.id, row!.id)).returning();
   return purchaseView(updated!);
@@ -91,7 +91,7 @@ export async function openCheckout(tx: Tx, catalog: Catalog, provider: PaymentPr
 export async function createPackPurchase(tx: Tx, catalog: Catalog, provider: PaymentProvider, accountId: string, body: { packId: string; country: string; saveCard?: boolean | undefined }, baseUrl: string, nowMs: number): Promise<Purchase> {
   checkCountry(catalog, body.country);
   const pack = catalog.packs.find((p) => p.id === body.packId);
-  if (!pack) throw new ApiError(400, 'unknown_pack', `there is no pack ${body.packId}`);
+  if (!pack) throw new DomainError('invalid', 'unknown_pack', `there is no pack ${body.packId}`);
   return openCheckout(tx, catalog, provider, { accountId, kind: 'pack', packId: pack.id, planId: null, period: null, name: pack.name, creditsMc: pack.creditsMc, priceMinor: pack.priceMinor, country: body.country, saveMethod: body.saveCard === true }, baseUrl, nowMs);
 }
 

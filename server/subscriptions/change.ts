@@ -6,7 +6,7 @@ import { billingOptionFor, changeEffectText, FREE_PLAN_ID, isUpgrade } from '../
 import type { BillingPeriod } from '../../shared/rules/schedule';
 import type { Tx } from '../db/open';
 import { lockAccount } from '../accounts/service';
-import { ApiError } from '../http/errors';
+import { DomainError } from '../errors';
 import type { PaymentProvider } from '../payments/provider';
 import type { EventOutcome } from '../payments/service';
 import { checkCountry, findPurchaseRow, openCheckout } from '../purchases/service';
@@ -39,7 +39,7 @@ function planCheckout(tx: Tx, deps: ChangeDeps, accountId: string, o: ReturnType
 export async function startSubscription(tx: Tx, deps: ChangeDeps, accountId: string, body: { planId: string; period: BillingPeriod; country: string }, nowMs: number): Promise<Purchase> {
   checkCountry(deps.catalog, body.country);
   const account = await lockAccount(tx, accountId);
-  if (await hasLiveSubscription(tx, accountId)) throw new ApiError(409, 'already_subscribed', 'the account already has a subscription: change it with POST /v1/subscription/change');
+  if (await hasLiveSubscription(tx, accountId)) throw new DomainError('conflict', 'already_subscribed', 'the account already has a subscription: change it with POST /v1/subscription/change');
   const o = option(deps.catalog, body.planId, body.period, account.planId);
   return planCheckout(tx, deps, accountId, o, body.period, body.country, nowMs);
 }
@@ -73,10 +73,10 @@ export async function resumeSubscription(tx: Tx, deps: ChangeDeps, accountId: st
   const row = await subscriptionRow(tx, accountId, true);
   const endedOn = row ? new Date(row.currentPeriodEndMs).toISOString().slice(0, 10) : '';
   if (row && (row.status === 'canceled' || (row.cancelAtPeriodEnd && (row.status !== 'active' || nowMs >= row.currentPeriodEndMs)))) {
-    throw new ApiError(409, RESUME_REFUSALS.periodEnded, `the plan's paid period ended on ${endedOn}: it cannot be resumed; subscribe again in the store`, { currentPeriodEndMs: row.currentPeriodEndMs });
+    throw new DomainError('conflict', RESUME_REFUSALS.periodEnded, `the plan's paid period ended on ${endedOn}: it cannot be resumed; subscribe again in the store`, { currentPeriodEndMs: row.currentPeriodEndMs });
   }
   if (!row || row.status !== 'active' || !row.cancelAtPeriodEnd) {
-    throw new ApiError(409, RESUME_REFUSALS.nothingToResume, row && row.status === 'active' ? 'the plan is not cancelled: there is nothing to resume' : 'the account has no subscription to resume', row ? { planId: row.planId } : undefined);
+    throw new DomainError('conflict', RESUME_REFUSALS.nothingToResume, row && row.status === 'active' ? 'the plan is not cancelled: there is nothing to resume' : 'the account has no subscription to resume', row ? { planId: row.planId } : undefined);
   }
   await updateSubscription(tx, accountId, { cancelAtPeriodEnd: false }, nowMs);
   const effect = changeEffectText(deps.catalog, { kind: 'resume', fromPlanId: row.planId, toPlanId: row.planId, period: row.period as BillingPeriod, periodEndMs: row.currentPeriodEndMs });
@@ -102,9 +102,9 @@ export async function changeSubscription(tx: Tx, deps: ChangeDeps, accountId: st
     return { answer: { subscription: await view(), effect, purchase: null }, after };
   }
   if (isUpgrade(deps.catalog, row.planId, o.plan.id)) {
-    if (row.provider !== deps.provider.name) throw new ApiError(409, 'plan_managed_by_operator', `this ${findPlan(deps.catalog, row.planId)?.name ?? row.planId} plan was set by the operator; ask them to change it`);
+    if (row.provider !== deps.provider.name) throw new DomainError('conflict', 'plan_managed_by_operator', `this ${findPlan(deps.catalog, row.planId)?.name ?? row.planId} plan was set by the operator; ask them to change it`);
     const country = row.purchaseId ? (await findPurchaseRow(tx, row.purchaseId))?.country : undefined;
-    if (!country) throw new ApiError(409, 'country_unknown', 'the country of this subscription is unknown: cancel it and subscribe again');
+    if (!country) throw new DomainError('conflict', 'country_unknown', 'the country of this subscription is unknown: cancel it and subscribe again');
     const purchase = await planCheckout(tx, deps, accountId, o, body.period, country, nowMs);
     const effect = changeEffectText(deps.catalog, { kind: 'upgrade', fromPlanId: row.planId, toPlanId: o.plan.id, period: body.period, periodEndMs: row.currentPeriodEndMs });
     return { answer: { subscription: await view(), effect, purchase }, after: [] };

@@ -2,7 +2,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { changeSubscriptionBodySchema, emptyBodySchema, resumeSubscriptionBodySchema, startSubscriptionBodySchema } from '../../shared/api/index';
-import { accountAuth } from '../http/auth';
+import { accountAuth } from '../accounts/auth';
 import type { ServerContext } from '../http/context';
 import { idempotencyKeyOf, idempotent } from '../http/idempotency';
 import type { PaymentProvider } from '../payments/provider';
@@ -23,15 +23,17 @@ export function subscriptionRoutes(ctx: ServerContext, provider: PaymentProvider
     const changed = async (id: string) => ctx.publishWallet(id, await ctx.wallet(id));
     await sweepSubscriptions({ db, catalog, provider, testProvider: provider instanceof TestPaymentProvider ? provider : null, changed }, clock.now());
   };
-  ctx.sweepers.push(sweep);
   return async (app) => {
     let timer: NodeJS.Timeout | null = null;
+    let forgetClock = () => {};
     app.addHook('onReady', async () => {
       timer = setInterval(() => void sweep().catch((e: unknown) => app.log.error({ err: e }, 'the subscription schedule failed')), sweepIntervalMs);
       timer.unref();
+      forgetClock = clock.onMoved(sweep); // a moved test clock: renewals and ends that fell due are made before the move is answered
     });
     app.addHook('onClose', async () => {
       if (timer) clearInterval(timer);
+      forgetClock();
     });
     app.addHook('onRequest', accountAuth(db, clock));
 

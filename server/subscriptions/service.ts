@@ -9,7 +9,7 @@ import type { BillingPeriod } from '../../shared/rules/schedule';
 import { accounts, leftPlans, subscriptions } from '../db/schema';
 import type { Db, Tx } from '../db/open';
 import { lockAccount } from '../accounts/service';
-import { ApiError } from '../http/errors';
+import { DomainError } from '../errors';
 import { pendingCheckoutOf } from '../purchases/service';
 import { insertGrant, materialize } from '../wallet/service';
 
@@ -29,7 +29,7 @@ export interface SubscriptionState {
 /** A plan rule refused, as the API's 4xx. */
 export function planRuleError(e: unknown): unknown {
   if (!(e instanceof PlanRuleError)) return e;
-  return new ApiError(e.code === 'plan_not_available' ? 409 : 400, e.code, e.message);
+  return new DomainError(e.code === 'plan_not_available' ? 'conflict' : 'invalid', e.code, e.message);
 }
 
 export async function subscriptionRow(tx: Db | Tx, accountId: string, forUpdate = false): Promise<SubscriptionRow | null> {
@@ -108,7 +108,7 @@ export async function startPeriod(tx: Tx, catalog: Catalog, p: NewPeriod, nowMs:
   const account = await lockAccount(tx, p.accountId);
   const plan = findPlan(catalog, p.planId);
   const option = plan?.billing.find((b) => b.period === p.period);
-  if (!plan || !option) throw new ApiError(409, 'plan_not_available', `${p.planId} is not sold ${p.period}`);
+  if (!plan || !option) throw new DomainError('conflict', 'plan_not_available', `${p.planId} is not sold ${p.period}`);
   const row = { planId: p.planId, period: p.period, status: 'active', currentPeriodStartMs: p.startMs, currentPeriodEndMs: p.endMs, cancelAtPeriodEnd: false, nextPlanId: null, nextPeriod: null, graceUntilMs: null, provider: p.provider, providerSubscriptionId: p.providerSubscriptionId, purchaseId: p.purchaseId, updatedAtMs: nowMs };
   await tx.insert(subscriptions).values({ accountId: p.accountId, ...row }).onConflictDoUpdate({ target: subscriptions.accountId, set: row });
   await switchPlan(tx, p.accountId, account.planId, p.planId, catalog, nowMs);
@@ -138,7 +138,7 @@ export async function endSubscription(tx: Tx, catalog: Catalog, row: Subscriptio
 export async function liveSubscription(tx: Tx, accountId: string): Promise<SubscriptionRow> {
   await lockAccount(tx, accountId);
   const row = await subscriptionRow(tx, accountId, true);
-  if (!isLive(row)) throw new ApiError(409, 'no_subscription', 'the account has no subscription: start one with POST /v1/subscription');
+  if (!isLive(row)) throw new DomainError('conflict', 'no_subscription', 'the account has no subscription: start one with POST /v1/subscription');
   return row;
 }
 

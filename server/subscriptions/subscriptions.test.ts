@@ -122,7 +122,7 @@ describe.each(DRIVERS)('subscriptions on %s', (driver) => {
     expect((await s.as(a.token, 'POST', '/v1/subscription/cancel', {})).status).toBe(200);
     const deps = { catalog: testCatalog(), provider, baseUrl: s.url };
     const renewed = await sub(a.token);
-    await expect(s.database.db.transaction((tx) => resumeSubscription(tx, deps, a.accountId, renewed.currentPeriodEndMs))).rejects.toMatchObject({ status: 409, code: 'subscription_period_ended' });
+    await expect(s.database.db.transaction((tx) => resumeSubscription(tx, deps, a.accountId, renewed.currentPeriodEndMs))).rejects.toMatchObject({ kind: 'conflict', code: 'subscription_period_ended' });
     await advance(WEEK);
     const late = await s.as(a.token, 'POST', '/v1/subscription/resume', {});
     expect([late.status, late.body.error.code]).toEqual([409, 'subscription_period_ended']);

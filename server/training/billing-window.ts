@@ -5,7 +5,7 @@ import { findPlan } from '../../shared/catalog/schema';
 import { allowancePeriodOf, utcWeekOf, yearFromAnchorOf, type AllowancePeriod } from '../../shared/rules/training';
 import { accounts } from '../db/schema';
 import type { Db, Tx } from '../db/open';
-import { notFound } from '../http/errors';
+import { notFound } from '../errors';
 import { subscriptionOf, type SubscriptionState } from '../subscriptions/service';
 
 export interface BillingWindow {

@@ -6,7 +6,7 @@ import type { CreateTrainingBody } from '../../shared/api/index';
 import {
   sniffImageType, TRAINING_MAX_IMAGE_BYTES, TRAINING_MAX_IMAGES, TRAINING_MAX_JOB_BYTES, TRAINING_MIN_IMAGE_BYTES, TRAINING_MIN_IMAGES, type TrainingImageType,
 } from '../../shared/rules/training';
-import { ApiError } from '../http/errors';
+import { DomainError } from '../errors';
 
 export interface CheckedImage {
   bytes: Buffer;
@@ -16,7 +16,7 @@ export interface CheckedImage {
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const EXT: Record<TrainingImageType, string> = { 'image/jpeg': 'jpg', 'image/png': 'png', 'image/webp': 'webp' };
-const refuse = (code: string, message: string, details?: Record<string, unknown>) => new ApiError(400, code, message, details);
+const refuse = (code: string, message: string, details?: Record<string, unknown>) => new DomainError('invalid', code, message, details);
 
 function decodeOne(img: CreateTrainingBody['images'][number], index: number): Buffer {
   const label = img.fileName ? `image ${index + 1} (${img.fileName})` : `image ${index + 1}`;

@@ -6,9 +6,9 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { createTrainingBodySchema, emptyBodySchema, trainingIdParamsSchema, trainingListQuerySchema, TRAINING_PAGE_MAX, type Training } from '../../shared/api/index';
 import { TRAINING_IMAGES_ARRAY_MAX } from '../../shared/api/training';
 import { TRAINING_MAX_IMAGE_BYTES, TRAINING_MAX_JOB_BYTES } from '../../shared/rules/training';
-import { accountAuth } from '../http/auth';
+import { accountAuth } from '../accounts/auth';
 import type { ServerContext } from '../http/context';
-import { ApiError, notFound } from '../http/errors';
+import { DomainError, notFound } from '../errors';
 import { idempotencyKeyOf, idempotent } from '../http/idempotency';
 import { newId } from '../util';
 import { checkImages, requestDigest, storeImages, trainingDirOf } from './images';
@@ -40,7 +40,7 @@ export function trainingRoutes(ctx: ServerContext, o: TrainingRouteOptions): Fas
     app.post('/v1/trainings', { bodyLimit: TRAINING_BODY_LIMIT_BYTES, schema: { body: createTrainingBodySchema } }, async (req, reply) => {
       const { accountId } = req;
       const key = idempotencyKeyOf(req);
-      if (o.trainer.queueFull()) throw new ApiError(503, 'busy', 'too many trainings are waiting; try again in a minute');
+      if (o.trainer.queueFull()) throw new DomainError('busy', 'busy', 'too many trainings are waiting; try again in a minute');
       const images = checkImages(req.body.images);
       const id = newId('trn');
       const dir = trainingDirOf(o.trainingsDir, accountId, id);
@@ -86,10 +86,10 @@ export function trainingRoutes(ctx: ServerContext, o: TrainingRouteOptions): Fas
     /** The trained model file, to its owner only; the path is built from the job's own row, never from the request. */
     app.get('/v1/trainings/:id/model', { schema: { params: trainingIdParamsSchema } }, async (req, reply) => {
       const t = await getTraining(db, req.accountId, req.params.id);
-      if (!t.model) throw new ApiError(409, 'model_not_ready', 'this training has not produced a model');
+      if (!t.model) throw new DomainError('conflict', 'model_not_ready', 'this training has not produced a model');
       const file = path.join(trainingDirOf(o.trainingsDir, req.accountId, t.id), t.model.file);
       const st = await stat(file).catch(() => null);
-      if (!st) throw new ApiError(410, 'model_gone', 'this model file is no longer stored');
+      if (!st) throw new DomainError('gone', 'model_gone', 'this model file is no longer stored');
       return reply.type('application/octet-stream').header('content-length', st.size).header('x-content-type-options', 'nosniff').send(createReadStream(file));
     });
 

@@ -9,7 +9,7 @@ import type { Db, Tx } from '../db/open';
 import { trainings } from '../db/schema';
 import { leaseColumns, claimGeneration, type Lease } from '../generations/leases';
 import { acceptGeneration, extendGenerationDeadline, settleGeneration, voidGeneration } from '../generations/service';
-import { ApiError, notFound } from '../http/errors';
+import { DomainError, notFound } from '../errors';
 import { allowanceOf, recordReturn, recordUse } from './allowance';
 
 export type TrainingRow = typeof trainings.$inferSelect;
@@ -43,9 +43,9 @@ export interface AcceptTrainingInput {
 async function holdCredits(tx: Tx, ctx: AcceptTrainingContext, accountId: string, input: AcceptTrainingInput, durationMs: number, nowMs: number): Promise<string> {
   const { body } = input;
   const model = findModel(ctx.catalog, body.modelId!);
-  if (!model) throw new ApiError(404, 'unknown_model', `no model ${body.modelId} in the price catalog`);
-  if (model.pricing.meter !== 'trainingImage') throw new ApiError(400, 'not_a_training_model', `${model.name} does not train custom models`);
-  if (body.approvedMc === undefined) throw new ApiError(400, 'approval_required', 'training for credits needs approvedMc: the estimate the user approved');
+  if (!model) throw new DomainError('not_found', 'unknown_model', `no model ${body.modelId} in the price catalog`);
+  if (model.pricing.meter !== 'trainingImage') throw new DomainError('invalid', 'not_a_training_model', `${model.name} does not train custom models`);
+  if (body.approvedMc === undefined) throw new DomainError('invalid', 'approval_required', 'training for credits needs approvedMc: the estimate the user approved');
   const request = { modelId: model.id, prompt: '', trainingImages: input.images.length };
   const gen = await acceptGeneration(tx, { catalog: ctx.catalog, now: ctx.now, engineFor: () => 'trainer', lease: ctx.lease, retryAfterMs: () => 60_000 }, accountId, { request, approvedMc: body.approvedMc });
   if (!(await claimGeneration(tx, gen.id, ctx.lease, nowMs))) throw new Error(`generation ${gen.id} could not be claimed in its own transaction`);
@@ -75,10 +75,10 @@ export async function acceptTraining(tx: Tx, ctx: AcceptTrainingContext, account
     generationId = await holdCredits(tx, ctx, accountId, input, durationMs, nowMs);
   } else {
     const a = await allowanceOf(tx, accountId, ctx.catalog, nowMs);
-    if (!a.period || a.allowance === 0) throw new ApiError(403, 'training_not_in_plan', `your plan (${a.window.planId}) does not include custom model training`, { planId: a.window.planId });
+    if (!a.period || a.allowance === 0) throw new DomainError('not_allowed', 'training_not_in_plan', `your plan (${a.window.planId}) does not include custom model training`, { planId: a.window.planId });
     if (a.left <= 0) {
       const when = new Date(a.renewsAtMs!).toISOString().replace('.000Z', 'Z');
-      throw new ApiError(403, 'training_allowance_exhausted', `you have used your ${a.allowance} training${a.allowance === 1 ? '' : 's'} this ${a.period === 'weekly' ? 'week' : 'year'}; it renews at ${when}`, {
+      throw new DomainError('not_allowed', 'training_allowance_exhausted', `you have used your ${a.allowance} training${a.allowance === 1 ? '' : 's'} this ${a.period === 'weekly' ? 'week' : 'year'}; it renews at ${when}`, {
         used: a.used, allowance: a.allowance, period: a.period, renewsAtMs: a.renewsAtMs,
       });
     }

@@ -7,7 +7,7 @@ import { checkNewGrant, TooManyGrantsError, type GrantKind } from '../../shared/
 import { grants } from '../db/schema';
 import type { Tx } from '../db/open';
 import { lockAccount } from '../accounts/service';
-import { ApiError } from '../http/errors';
+import { DomainError } from '../errors';
 import { insertGrant, loadGrants, materialize } from './service';
 
 export interface AdminGrantInput {
@@ -25,14 +25,14 @@ function parseGrantAmount(credits: string): number {
   } catch (e) {
     throw limitError(e);
   }
-  if (amountMc === 0) throw new ApiError(400, 'invalid_amount', 'a grant must be more than 0 credits');
+  if (amountMc === 0) throw new DomainError('invalid', 'invalid_amount', 'a grant must be more than 0 credits');
   return amountMc;
 }
 
 /** A refused amount or count as the 400 the operator sees: invalid_amount, amount_too_large (with the limit) or too_many_grants. */
 function limitError(e: unknown): unknown {
-  if (e instanceof CreditAmountError) return new ApiError(400, e.code, e.message, e.limitMc === null ? undefined : { limitMc: e.limitMc });
-  if (e instanceof TooManyGrantsError) return new ApiError(400, e.code, e.message, { limit: e.limit });
+  if (e instanceof CreditAmountError) return new DomainError('invalid', e.code, e.message, e.limitMc === null ? undefined : { limitMc: e.limitMc });
+  if (e instanceof TooManyGrantsError) return new DomainError('invalid', e.code, e.message, { limit: e.limit });
   return e;
 }
 
@@ -40,9 +40,9 @@ function grantExpiry(input: AdminGrantInput, nowMs: number): number | null {
   let expiresAtMs: number | null;
   if (input.expiresAtMs !== undefined) expiresAtMs = input.expiresAtMs;
   else if (input.kind === 'pack') expiresAtMs = packExpiry(nowMs);
-  else if (input.kind === 'subscription') throw new ApiError(400, 'invalid_request', 'a subscription grant needs expiresAtMs (the end of its period)');
+  else if (input.kind === 'subscription') throw new DomainError('invalid', 'invalid_request', 'a subscription grant needs expiresAtMs (the end of its period)');
   else expiresAtMs = null;
-  if (expiresAtMs !== null && expiresAtMs <= nowMs) throw new ApiError(400, 'invalid_request', 'expiresAtMs must be in the future');
+  if (expiresAtMs !== null && expiresAtMs <= nowMs) throw new DomainError('invalid', 'invalid_request', 'expiresAtMs must be in the future');
   return expiresAtMs;
 }
 

@@ -1,7 +1,7 @@
 // Wallet plugin: the account's wallet, its ledger pages, and its live event stream.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ledgerQuerySchema } from '../../shared/api/index';
-import { accountAuth } from '../http/auth';
+import { accountAuth } from '../accounts/auth';
 import type { ServerContext } from '../http/context';
 import { ledgerAfter } from './ledger';
 import { spendLimitRoutes } from './spend-limit-routes';

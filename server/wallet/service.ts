@@ -12,9 +12,9 @@ import { lockAccount, type AccountRow } from '../accounts/service';
 import type { Db, Tx } from '../db/open';
 import { newId } from '../util';
 import { latestLedgerId } from './ledger';
-import { isKnownGranted, rememberGranted } from './grant-memo';
+import { isKnownGranted, rememberGranted } from '../accounts/grant-memo';
 import { spendStates } from './spend-limits';
-import { autoTopUpViewOf } from '../purchases/auto-top-up';
+import { autoTopUpViewOf } from './auto-top-up-view';
 
 type GrantRow = typeof grants.$inferSelect;
 

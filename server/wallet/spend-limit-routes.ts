@@ -4,7 +4,7 @@ import { accountIdParamsSchema, setSpendLimitsBodySchema, spendLimitsAnswerSchem
 import type { SpendLimit } from '../../shared/rules/spend-limits';
 import { lockAccount } from '../accounts/service';
 import type { ServerContext } from '../http/context';
-import { ApiError } from '../http/errors';
+import { DomainError } from '../errors';
 import { setSpendLimits } from './spend-limits';
 
 type LimitInput = Omit<SpendLimit, 'setBy'>;
@@ -12,7 +12,7 @@ type LimitInput = Omit<SpendLimit, 'setBy'>;
 /** The limits of one side replaced under the account's lock, then the wallet (which carries them) read and published to every stream. */
 export async function replaceSpendLimits(ctx: ServerContext, accountId: string, setBy: SpendLimit['setBy'], limits: LimitInput[]): Promise<SpendLimitsAnswer> {
   for (const { scope } of limits) {
-    if (scope.kind === 'model' && !ctx.catalog.models.some((m) => m.id === scope.modelId)) throw new ApiError(400, 'unknown_model', `the price catalog has no model ${scope.modelId}`);
+    if (scope.kind === 'model' && !ctx.catalog.models.some((m) => m.id === scope.modelId)) throw new DomainError('invalid', 'unknown_model', `the price catalog has no model ${scope.modelId}`);
   }
   await ctx.accountTurns.run(accountId, () =>
     ctx.db.transaction(async (tx) => {

@@ -4,7 +4,7 @@ import type { Catalog } from '../../shared/catalog/schema';
 import { bindingLimit, spendLimitRefusal, spendWindowOf, limitApplies, runScopeOf, type RunScope, type SpendLimit, type SpendLimitState, type SpendWindow } from '../../shared/rules/spend-limits';
 import type { Db, Tx } from '../db/open';
 import { accounts, generations, holds } from '../db/schema';
-import { ApiError } from '../http/errors';
+import { DomainError } from '../errors';
 
 interface SpendRow {
   model_id: string | null;
@@ -61,7 +61,7 @@ export async function refuseOverSpendLimit(tx: Db | Tx, catalog: Catalog, accoun
   const binding = bindingLimit(await spendStates(tx, catalog, accountId, limits, nowMs), run, amountMc, nowMs);
   if (!binding) return;
   const r = spendLimitRefusal(binding, amountMc, (id) => catalog.models.find((m) => m.id === id)?.name);
-  throw new ApiError(403, r.code, r.message, r.details);
+  throw new DomainError('not_allowed', r.code, r.message, r.details);
 }
 
 /**
@@ -70,7 +70,7 @@ export async function refuseOverSpendLimit(tx: Db | Tx, catalog: Catalog, accoun
  */
 export async function setSpendLimits(tx: Tx, accountId: string, current: readonly SpendLimit[], setBy: SpendLimit['setBy'], limits: readonly Omit<SpendLimit, 'setBy'>[]): Promise<SpendLimit[]> {
   const next = [...current.filter((l) => l.setBy !== setBy), ...limits.map((l) => ({ window: l.window, scope: l.scope, limitMc: l.limitMc, setBy }))];
-  if (next.length > 20) throw new ApiError(400, 'too_many_limits', 'an account holds at most 20 spend limits, the user\'s and the operator\'s together');
+  if (next.length > 20) throw new DomainError('invalid', 'too_many_limits', 'an account holds at most 20 spend limits, the user\'s and the operator\'s together');
   await tx.update(accounts).set({ spendLimits: next }).where(eq(accounts.id, accountId));
   return next;
 }

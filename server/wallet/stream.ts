@@ -1,11 +1,16 @@
 // The account's live event stream (SSE): ledger entries by id (resumable with Last-Event-ID), wallet and generation events.
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { DEFAULT_STREAM_HEARTBEAT_MS, STREAM_HEARTBEAT_HEADER } from '../../shared/api/index';
 import type { ServerContext } from '../http/context';
-import { ApiError } from '../http/errors';
+import { DomainError } from '../errors';
 import type { StreamEvent } from './events';
 import { latestLedgerId, ledgerAfter } from './ledger';
 
-export const SSE_HEARTBEAT_MS = 15_000;
+/**
+ * The heartbeat (a comment line, a few bytes) on every open stream. Short, so a client tells a hung server within seconds: main
+ * counts a stream silent for two heartbeats and a margin as not answering. Each stream's answer says it (STREAM_HEARTBEAT_HEADER).
+ */
+export const SSE_HEARTBEAT_MS = DEFAULT_STREAM_HEARTBEAT_MS;
 export const SSE_RETRY_MS = 2_000;
 export const SSE_REPLAY_BATCH = 500;
 /** at most this many batches are replayed to one reconnecting stream; a client further behind syncs its history by page */
@@ -64,9 +69,9 @@ export async function serveStream(ctx: ServerContext, streams: OpenStreams, req:
     else write(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
   };
   const unsubscribe = events.subscribe(accountId, send);
-  if (!unsubscribe) throw new ApiError(429, 'too_many_streams', 'too many open event streams for this account');
+  if (!unsubscribe) throw new DomainError('too_many', 'too_many_streams', 'too many open event streams for this account');
   reply.hijack();
-  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no', [STREAM_HEARTBEAT_HEADER]: String(heartbeatMs) });
   res.write(`retry: ${SSE_RETRY_MS}\n\n`);
   send({ type: 'wallet', wallet: first });
   const heartbeat = setInterval(() => write(': ping\n\n'), heartbeatMs);

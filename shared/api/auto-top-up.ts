@@ -1,7 +1,7 @@
 // The auto top-up contracts: the settings a user opts in with (a cap is required), and what the wallet shows of it (the card, the month so far, why it is paused).
 import { z } from 'zod';
 import { MAX_GRANT_MC } from '../rules/money';
-import { safeString } from './text';
+import { safeString } from '../rules/text';
 
 const epochMs = z.int().min(0).max(8_640_000_000_000_000);
 

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { GRANT_KINDS } from '../rules/grants';
 import { runRequestSchema, usageSchema } from '../rules/pricing';
-import { safeString } from './text';
+import { safeString } from '../rules/text';
 import { autoTopUpViewSchema } from './auto-top-up';
 import { spendLimitStateSchema } from './spend-limits';
 import { trainingAllowanceSchema } from './training';
@@ -231,6 +231,14 @@ export const generationListQuerySchema = z
   })
   .strict();
 export const generationPageSchema = z.object({ items: z.array(generationSchema), nextCursor: z.string().nullable() });
+
+/**
+ * The header of the SSE stream's answer that says how often (ms) the server writes its heartbeat on it: a client that hears nothing
+ * for two heartbeats and a margin counts the server as not answering.
+ */
+export const STREAM_HEARTBEAT_HEADER = 'x-heartbeat-ms';
+/** the server's heartbeat on the event stream unless its operator sets another (--sse-heartbeat-ms) */
+export const DEFAULT_STREAM_HEARTBEAT_MS = 2_000;
 
 /** Events on the account's SSE stream. */
 export const walletEventSchema = z.object({ type: z.literal('wallet'), wallet: walletSchema });

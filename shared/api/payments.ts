@@ -1,6 +1,6 @@
 // The HTTP API of money in: purchases of packs, plan checkouts and subscriptions (zod schemas shared by the server and main).
 import { z } from 'zod';
-import { safeString } from './text';
+import { safeString } from '../rules/text';
 
 const epochMs = z.int().min(0).max(8_640_000_000_000_000);
 const nonNeg = z.int().min(0).max(Number.MAX_SAFE_INTEGER);

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { MAX_GRANT_MC } from '../rules/money';
 import { MAX_SPEND_LIMITS, SPEND_WINDOWS } from '../rules/spend-limits';
-import { safeString } from './text';
+import { safeString } from '../rules/text';
 
 const epochMs = z.int().min(0).max(8_640_000_000_000_000);
 const nonNegMc = z.int().min(0).max(Number.MAX_SAFE_INTEGER);

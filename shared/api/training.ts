@@ -1,7 +1,7 @@
 // The training API: start a custom model (LoRA) job from images, list and read jobs, cancel one, the user's models, and the allowance in the wallet.
 import { z } from 'zod';
 import { TRAINING_MAX_IMAGE_BYTES, TRAINING_NAME_MAX_CHARS, TRAINING_STAGES } from '../rules/training';
-import { safeString } from './text';
+import { safeString } from '../rules/text';
 
 const epochMs = z.int().min(0).max(8_640_000_000_000_000);
 const nonNegMc = z.int().min(0).max(Number.MAX_SAFE_INTEGER);

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ledgerEntrySchema, LEDGER_KINDS } from '../api/index';
 import { GRANT_KINDS } from '../rules/grants';
 import { usageSchema } from '../rules/pricing';
-import { RECEIPT_KINDS } from '../rules/receipts';
+import { RECEIPT_KINDS } from '../api/receipts';
 
 const mc = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
 const epochMs = z.int().min(0).max(8_640_000_000_000_000);

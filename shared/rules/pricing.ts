@@ -5,7 +5,7 @@ import { clampTokenCounts, tokenCostBoundMc, tokenCostMc, type UnitCounts } from
 import { EXTRA_UNIT_KEYS } from './usage-units';
 import { findModel, findPlan, type Catalog, type CatalogModel, type Multiplier, type Plan } from '../catalog/schema';
 import { accessFor } from './access';
-import { safeString } from '../api/text';
+import { safeString } from './text';
 
 export { clampTokenCounts, tokenCostBoundMc, tokenCostMc, ratesFor, unitLimitOf, type TokensMeter, type TokenRates, type TokenCounts, type UnitCounts } from './token-cost';
 

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { LedgerEntry, Purchase } from '../../shared/api/index';
-import { paymentMethodText, receiptOf, receiptText } from '../../shared/rules/receipts';
+import { paymentMethodText, receiptOf, receiptText } from '../../shared/api/receipts';
 import { ReceiptsCore, saveWithDialog } from '../../main/core/receipts';
 
 const PAID_AT = Date.parse('2026-11-22T12:00:00Z');

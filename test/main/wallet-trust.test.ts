@@ -9,7 +9,7 @@ import Conf from 'conf';
 import { sql } from 'drizzle-orm';
 import { defaultCatalog } from '../../shared/catalog/index';
 import { parseCredits } from '../../shared/rules/money';
-import { LEDGER_KIND_LABELS } from '../../shared/rules/labels';
+import { LEDGER_KIND_LABELS } from '../../shared/api/labels';
 import { countdown } from '../../renderer/src/lib/format';
 import type { LedgerEntry } from '../../shared/api/index';
 import { buildApp } from '../../server/app';

@@ -10,8 +10,8 @@ const eslint = new ESLint({ cwd: root });
 const written: string[] = [];
 
 /** Writes a temporary file into the folder, lints it from disk as `npm run lint` would, and returns its problems. */
-async function lintProbe(folder: string, code: string): Promise<string[]> {
-  const file = path.join(root, folder, `lint-probe-${randomBytes(4).toString('hex')}.ts`);
+async function lintProbe(folder: string, code: string, suffix = ''): Promise<string[]> {
+  const file = path.join(root, folder, `lint-probe-${randomBytes(4).toString('hex')}${suffix}.ts`);
   written.push(file);
   writeFileSync(file, `// A temporary file written by the architecture test.\n${code}\n`);
   const [r] = await eslint.lintFiles([file]);
@@ -41,6 +41,15 @@ describe('who may import what', () => {
     ['renderer/src', "import { AppCore } from '../../main/core/app-core'; export const a = AppCore;"],
     ['renderer/src', "export { buildApp } from '../../server/app';"],
     ['renderer/src', "export const a = () => import('../../server/app');"],
+    // layers inside server/: a domain's service throws domain errors, http/ stands below every domain
+    ['server/wallet', "import { ApiError } from '../http/errors'; export const a = ApiError;"],
+    ['server/generations', "import type { FastifyRequest } from 'fastify'; export type A = FastifyRequest;"],
+    ['server/http', "import { accountForToken } from '../accounts/tokens'; export const a = accountForToken;"],
+    ['server/http', "import type { WalletEvents } from '../wallet/events'; export type A = WalletEvents;"],
+    // shared/ runs one way: rules → api → ipc
+    ['shared/rules', "import type { LedgerEntry } from '../api/index'; export type A = LedgerEntry;"],
+    ['shared/rules', "import { CONNECTION_STATES } from '../ipc/contract'; export const a = CONNECTION_STATES;"],
+    ['shared/api', "import { CONNECTION_STATES } from '../ipc/contract'; export const a = CONNECTION_STATES;"],
   ])('%s: %s is refused', async (folder, code) => {
     const found = await lintProbe(folder, code);
     expect(found.join('\n')).toMatch(/architecture\/allowed-imports: .* is not allowed here/);
@@ -49,6 +58,10 @@ describe('who may import what', () => {
   it('allowed edges pass', async () => {
     expect(await lintProbe('server', "import { estimate } from '../shared/rules/pricing'; export const a = estimate;")).toEqual([]);
     expect(await lintProbe('server/wallet', "import { lockAccount } from '../accounts/service'; export const a = lockAccount;")).toEqual([]);
+    expect(await lintProbe('server/wallet', "import { DomainError } from '../errors'; export const a = DomainError;")).toEqual([]);
+    expect(await lintProbe('server/wallet', "import { ApiError } from '../http/errors'; import type { FastifyRequest } from 'fastify'; export const a = ApiError; export type R = FastifyRequest;", '-routes')).toEqual([]);
+    expect(await lintProbe('server/http', "import type { Db } from '../db/open'; import { DomainError } from '../errors'; export const a = DomainError; export type D = Db;")).toEqual([]);
+    expect(await lintProbe('shared/api', "import { formatCredits } from '../rules/money'; export const a = formatCredits;")).toEqual([]);
     expect(await lintProbe('main/core', "import path from 'node:path'; import { walletSchema } from '../../shared/api/index'; export const a = [path, walletSchema];")).toEqual([]);
     expect(await lintProbe('renderer/src', "import { formatCredits } from '../../shared/rules/money'; import { create } from 'zustand'; export const a = [formatCredits, create];")).toEqual([]);
   });

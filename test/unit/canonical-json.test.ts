@@ -1,7 +1,7 @@
 // Canonical JSON: sorted keys, and bounds on depth and size so that no input can overflow the stack or run away.
 import { describe, expect, it } from 'vitest';
 import { stableJson, StableJsonLimitError } from '../../shared/api/canonical-json';
-import { textProblem } from '../../shared/api/text';
+import { textProblem } from '../../shared/rules/text';
 
 describe('stableJson', () => {
   it('sorts keys and drops undefined', () => {

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { GENERATION_STATUSES } from '../../shared/api/index';
-import { isSameOrNewerGeneration, type GenerationStamp } from '../../shared/rules/generation-order';
+import { isSameOrNewerGeneration, type GenerationStamp } from '../../shared/api/generation-order';
 
 const g = (status: GenerationStamp['status'], progressPct = 0, finishedAtMs: number | null = null, id = 'gen_1'): GenerationStamp => ({ id, status, progressPct, finishedAtMs });
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { defaultCatalog, parseCatalog, defaultCatalogDocument, type Catalog, type CatalogModel } from '../../shared/catalog/index';
 import { estimate, finalCost, PricingError, tokenCostMc, utf8ByteLength, type RunRequest, type Usage } from '../../shared/rules/pricing';
-import { textProblem } from '../../shared/api/text';
+import { textProblem } from '../../shared/rules/text';
 
 const cat = defaultCatalog;
 const model = (id: string): CatalogModel => cat.models.find((m) => m.id === id)!;

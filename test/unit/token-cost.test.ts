@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { defaultCatalog, parseCatalog, defaultCatalogDocument, type Catalog, type CatalogModel } from '../../shared/catalog/index';
-import { textProblem } from '../../shared/api/text';
+import { textProblem } from '../../shared/rules/text';
 import { estimate, finalCost, ratesFor, tokenCostBoundMc, tokenCostMc, type TokensMeter, type UnitCounts } from '../../shared/rules/pricing';
 import { EXTRA_UNIT_KEYS, isTokenUnit, joinOf, overlaps, type ExtraUnitKey, type UnitKey } from '../../shared/rules/usage-units';
 

@@ -4,7 +4,7 @@ import type { Usage } from '../../../shared/rules/pricing';
 
 export { formatCredits };
 
-export { GRANT_KIND_LABELS } from '../../../shared/rules/labels';
+export { GRANT_KIND_LABELS } from '../../../shared/api/labels';
 
 /** "11 h 58 min 02 s" until `targetMs`, from the server's now. */
 export function countdown(targetMs: number, serverNowMs: number): string {

@@ -1,7 +1,7 @@
 // Catalog, runs and settings stores (zustand): fed only by window.credits calls and events.
 import { create } from 'zustand';
 import type { CatalogView, GenerationView, IpcError, Settings, SettingsView, Warnings } from '../../../shared/ipc/contract';
-import { isSameOrNewerGeneration } from '../../../shared/rules/generation-order';
+import { isSameOrNewerGeneration } from '../../../shared/api/generation-order';
 import { showPageNotification } from '../features/warnings/page-notifications';
 
 export interface Notice {

@@ -1,7 +1,7 @@
 // How a ledger entry reads to a person: the kind's label, what it was about, and the amount it changed.
 import type { LedgerEntry } from '../../../../shared/api/index';
 import { formatCredits } from '../../lib/format';
-import { LEDGER_KIND_LABELS } from '../../../../shared/rules/labels';
+import { LEDGER_KIND_LABELS } from '../../../../shared/api/labels';
 
 export const KIND_LABELS = LEDGER_KIND_LABELS;
 

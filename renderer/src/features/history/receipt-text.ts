@@ -1,7 +1,7 @@
 // A receipt's words in History: which entries open one, and where saving it went.
 import type { SavedReceipt } from '../../../../shared/ipc/contract';
 
-export { hasReceipt } from '../../../../shared/rules/receipts';
+export { hasReceipt } from '../../../../shared/api/receipts';
 
 /** "Saved to /home/ada/receipt.txt", "Downloaded credits-desk-receipt-pur_….txt", or "Not saved" (the dialog was canceled). */
 export function savedText(r: SavedReceipt): string {

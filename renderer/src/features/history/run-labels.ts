@@ -1,6 +1,6 @@
 // How a run's row reads to a person: its status, what it cost ("Charged 3 credits"), where the credits came from, what it made.
 import type { HistoryRunRow, RunRowStatus } from '../../../../shared/ipc/contract';
-import { fundingText } from '../../../../shared/rules/labels';
+import { fundingText } from '../../../../shared/api/labels';
 import { creditsText, formatCredits } from '../../../../shared/rules/money';
 import { usageText } from '../../lib/format';
 

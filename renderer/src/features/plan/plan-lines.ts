@@ -1,5 +1,6 @@
 // The plan the user edits: its lines and horizon, kept in this window's storage so that a reload (or the server stopping) does not lose it.
 import type { GenerationView, PlanInput } from '../../../../shared/ipc/contract';
+import { cutText } from '../../../../shared/rules/text';
 
 export interface EditLine {
   id: string;
@@ -52,5 +53,5 @@ export function linesFromHistory(runs: readonly GenerationView[]): EditLine[] {
     m.days.add(new Date(r.createdAtMs).toISOString().slice(0, 10));
     byModel.set(r.modelId, m);
   }
-  return [...byModel].slice(0, MAX_LINES).map(([modelId, m]) => ({ id: newLineId(), modelId, prompt: m.prompt.slice(0, 200), count: m.n * 30, perDay: Math.max(1, Math.round(m.n / m.days.size)) }));
+  return [...byModel].slice(0, MAX_LINES).map(([modelId, m]) => ({ id: newLineId(), modelId, prompt: cutText(m.prompt), count: m.n * 30, perDay: Math.max(1, Math.round(m.n / m.days.size)) }));
 }

@@ -1,5 +1,5 @@
 // Whether an update of a run may replace the one already shown: runs only move forward (queued → running → finished, progress up).
-import type { GenerationStatus } from '../api/index';
+import type { GenerationStatus } from './index';
 
 /** The fields of a run that order its updates (a Generation has them all). */
 export interface GenerationStamp {

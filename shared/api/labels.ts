@@ -1,7 +1,7 @@
 // The words a person sees for ledger entry kinds and grant kinds: one copy for the app's pages and its CSV export.
-import type { LedgerEntry } from '../api/index';
-import type { GrantKind } from './grants';
-import { formatCredits } from './money';
+import type { LedgerEntry } from './index';
+import type { GrantKind } from '../rules/grants';
+import { formatCredits } from '../rules/money';
 
 export const LEDGER_KIND_LABELS: Record<LedgerEntry['kind'], string> = {
   grant: 'Credits added',

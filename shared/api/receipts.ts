@@ -1,8 +1,8 @@
 // Receipts: what a purchase's, a renewal's, a refund's or a failed payment's ledger entry says, with the purchase's record when main has it; one text for the app and the saved file.
-import { paymentMethodSchema, type LedgerEntry, type PaymentMethod, type Purchase } from '../api/index';
-import { creditsText, formatMoney } from './money';
-import { countryName } from './purchases';
-import { packExpiry } from './schedule';
+import { paymentMethodSchema, type LedgerEntry, type PaymentMethod, type Purchase } from './index';
+import { creditsText, formatMoney } from '../rules/money';
+import { countryName } from '../rules/purchases';
+import { packExpiry } from '../rules/schedule';
 
 export interface ReceiptLine {
   label: string;

@@ -18,3 +18,16 @@ export function textProblem(text: string): string | null {
 export function safeString() {
   return z.string().refine((s) => !s.includes('\u0000'), NUL_MESSAGE).refine((s) => !LONE_SURROGATE.test(s), ILL_FORMED_MESSAGE);
 }
+
+/** How much of a prompt or label a ledger entry keeps (the run keeps the whole). */
+export const LEDGER_TEXT_MAX_CHARS = 200;
+
+/**
+ * The first `maxUnits` UTF-16 units of `text`, never ending on half of a character: a cut through a surrogate pair would leave a
+ * lone surrogate, which PostgreSQL refuses in text and JSON.
+ */
+export function cutText(text: string, maxUnits: number = LEDGER_TEXT_MAX_CHARS): string {
+  if (text.length <= maxUnits) return text;
+  const code = text.charCodeAt(maxUnits - 1);
+  return text.slice(0, code >= 0xd800 && code <= 0xdbff ? maxUnits - 1 : maxUnits);
+}

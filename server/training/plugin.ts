@@ -1,0 +1,31 @@
+// The training domain as one plugin: its runner (the generation runner's lease for credit jobs, its folder and speed) starts when the server is ready and stops when it closes, and its routes.
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { GenerationRunner } from '../generations/runner';
+import type { ServerContext } from '../http/context';
+import { scrubText } from '../http/logging';
+import { trainingRoutes } from './routes';
+import { TrainingRunner } from './trainer';
+
+export interface TrainingOptions {
+  /** where jobs keep their images and models */
+  trainingsDir: string;
+  /** how many times faster than real time jobs run (1: 20 to 40 minutes a job) */
+  speed: number;
+  heartbeatIntervalMs: number;
+  sweepIntervalMs: number;
+}
+
+export function training(ctx: ServerContext, runner: GenerationRunner, o: TrainingOptions, log: { error(m: string): void }): { trainer: TrainingRunner; plugin: FastifyPluginAsyncZod } {
+  const { database, catalog, clock } = ctx;
+  const trainer = new TrainingRunner({
+    db: database.db, catalog, clock, trainingsDir: o.trainingsDir, lease: runner.lease, exclusive: database.kind === 'pglite',
+    heartbeatIntervalMs: o.heartbeatIntervalMs, sweepIntervalMs: o.sweepIntervalMs,
+    onTraining: ctx.publishTraining, onWalletChanged: ctx.walletChanged, log: (m) => log.error(scrubText(m)),
+  });
+  const plugin: FastifyPluginAsyncZod = async (app) => {
+    app.addHook('onReady', async () => trainer.start());
+    app.addHook('onClose', () => trainer.close());
+    await app.register(trainingRoutes(ctx, { trainer, trainingsDir: o.trainingsDir, speed: o.speed, publishTraining: ctx.publishTraining }));
+  };
+  return { trainer, plugin };
+}
