@@ -1,7 +1,7 @@
 // Runs in the browser page in browser mode: it stands in for the Electron preload, building window.credits (one named function per
 // IPC method, from the contract) over the host's token-guarded WebSocket. It may import only shared/: no Node, no Electron, no axios.
 import { IPC_EVENT_NAMES, IPC_METHOD_NAMES, eventListenerName } from '../shared/ipc/names';
-import type { CreditsBridge, IpcResult } from '../shared/ipc/contract';
+import type { AppLink, CreditsBridge, IpcResult } from '../shared/ipc/contract';
 import { BRIDGE_PATH, type HostMessage } from '../shared/ipc/bridge-protocol';
 import { backoffDelayMs, type BackoffPolicy } from '../shared/rules/backoff';
 
@@ -13,6 +13,8 @@ const MAX_PENDING_CALLS = 1_000;
 const NOT_ALLOWED_CLOSE_CODE = 4401;
 const NO_TOKEN_MESSAGE =
   'This page was opened without its launch token, so it cannot reach Credits Desk. Open the full address browser mode printed when it started (it ends in #token=…), or start it again (npm start, or node out/web/host.cjs) for a new one.';
+/** the socket to the app closed after it had been open: the app stopped (or went away), and no call can be answered until it is back */
+const APP_STOPPED_MESSAGE = 'The app stopped: start it again and reload';
 const REFUSED_TOKEN_MESSAGE =
   "This page's launch token was refused (it belongs to an earlier start of browser mode). Open the address browser mode printed when it last started (it ends in #token=…).";
 
@@ -26,23 +28,59 @@ function launchToken(): string {
   return sessionStorage.getItem('credits.launchToken') ?? '';
 }
 
+type Listeners = Map<string, Set<(p: unknown) => void>>;
+type Pending = Map<number, { resolve: (r: IpcResult<unknown>) => void; timer: number }>;
+
+/** Answers every call in flight (and drops those not yet sent) with one error: nothing will answer them. */
+function refuseAll(pending: Pending, queue: string[], code: string, message: string): void {
+  queue.length = 0;
+  for (const [id, p] of pending) {
+    pending.delete(id);
+    clearTimeout(p.timer);
+    p.resolve({ ok: false, error: { code, message } });
+  }
+}
+
+/** One message from the host: the result of a call in flight, or an event for its listeners. */
+function onHostMessage(data: unknown, pending: Pending, listeners: Listeners): void {
+  let msg: HostMessage;
+  try {
+    msg = JSON.parse(String(data)) as HostMessage;
+  } catch {
+    return;
+  }
+  if (msg.type === 'result') {
+    const p = pending.get(msg.id);
+    if (p) {
+      pending.delete(msg.id);
+      clearTimeout(p.timer);
+      p.resolve(msg.result as IpcResult<unknown>);
+    }
+  } else if (msg.type === 'event') {
+    for (const l of listeners.get(msg.event) ?? []) l(msg.payload);
+  }
+}
+
 function createBridge(): CreditsBridge {
   const token = launchToken();
-  const listeners = new Map<string, Set<(p: unknown) => void>>();
-  const pending = new Map<number, { resolve: (r: IpcResult<unknown>) => void; timer: number }>();
+  const listeners: Listeners = new Map();
+  const pending: Pending = new Map();
   const queue: string[] = [];
   let socket: WebSocket | null = null;
   let nextId = 1;
   let attempt = 0;
   // why calls cannot work at all (no token, or a refused one): every call answers with it at once instead of waiting
   let problem: string | null = token ? null : NO_TOKEN_MESSAGE;
+  // the socket was open and closed: the app stopped. Calls are refused at once (nothing would answer them) until it opens again.
+  let opened = false;
+  let stopped = false;
 
-  const refuseAll = () => {
-    for (const [id, p] of pending) {
-      pending.delete(id);
-      clearTimeout(p.timer);
-      p.resolve({ ok: false, error: { code: 'no_launch_token', message: problem ?? '' } });
-    }
+  const setStopped = (now: boolean) => {
+    if (stopped === now) return;
+    stopped = now;
+    if (now) refuseAll(pending, queue, 'app_stopped', APP_STOPPED_MESSAGE);
+    const link: AppLink = { connected: !now, message: now ? APP_STOPPED_MESSAGE : null };
+    for (const l of listeners.get('appLink') ?? []) l(link);
   };
 
   const connect = () => {
@@ -51,34 +89,21 @@ function createBridge(): CreditsBridge {
     socket = ws;
     ws.onopen = () => {
       attempt = 0;
+      opened = true;
+      setStopped(false);
       for (const m of queue.splice(0)) ws.send(m);
     };
-    ws.onmessage = (ev) => {
-      let msg: HostMessage;
-      try {
-        msg = JSON.parse(String(ev.data)) as HostMessage;
-      } catch {
-        return;
-      }
-      if (msg.type === 'result') {
-        const p = pending.get(msg.id);
-        if (p) {
-          pending.delete(msg.id);
-          clearTimeout(p.timer);
-          p.resolve(msg.result as IpcResult<unknown>);
-        }
-      } else if (msg.type === 'event') {
-        for (const l of listeners.get(msg.event) ?? []) l(msg.payload);
-      }
-    };
+    ws.onmessage = (ev) => onHostMessage(ev.data, pending, listeners);
     ws.onclose = (ev) => {
       socket = null;
       if (ev.code === NOT_ALLOWED_CLOSE_CODE) {
         problem = REFUSED_TOKEN_MESSAGE;
         sessionStorage.removeItem('credits.launchToken');
-        refuseAll();
+        refuseAll(pending, queue, 'no_launch_token', problem);
         return;
       }
+      // told at once: the calls in flight will never be answered, and the page must not look connected
+      if (opened) setStopped(true);
       setTimeout(connect, backoffDelayMs(attempt++, RECONNECT_BACKOFF));
     };
   };
@@ -88,6 +113,10 @@ function createBridge(): CreditsBridge {
     new Promise((resolve) => {
       if (problem) {
         resolve({ ok: false, error: { code: 'no_launch_token', message: problem } });
+        return;
+      }
+      if (stopped) {
+        resolve({ ok: false, error: { code: 'app_stopped', message: APP_STOPPED_MESSAGE } });
         return;
       }
       if (pending.size >= MAX_PENDING_CALLS) {
@@ -112,7 +141,7 @@ function createBridge(): CreditsBridge {
 }
 
 /** window.credits.onX(listener) for every event: registers the listener and returns its removal. */
-function addListenerFunctions(bridge: Record<string, unknown>, listeners: Map<string, Set<(p: unknown) => void>>): void {
+function addListenerFunctions(bridge: Record<string, unknown>, listeners: Listeners): void {
   for (const e of IPC_EVENT_NAMES) {
     bridge[eventListenerName(e)] = (listener: (p: unknown) => void) => {
       let set = listeners.get(e);

@@ -121,13 +121,13 @@ export class CreditsApiClient {
     return { wallet, clockOffsetMs: clockOffsetMs(sent, wallet.serverTimeMs, received) };
   }
 
-  /** The address of the account's event stream and the fetch to open it with (the same HTTP layer, with the token). */
-  walletEvents(lastEventId: () => number | null): { url: string; fetch: FetchLike } {
+  /** The address of the account's event stream and the fetch to open it with (the same HTTP layer, with the token); `onQuiet` as eventStreamFetch's. */
+  walletEvents(lastEventId: () => number | null, onQuiet?: (silentMs: number) => void): { url: string; fetch: FetchLike } {
     const headers = () => {
       const id = lastEventId();
       return { ...this.authHeader(), ...(id !== null ? { 'last-event-id': String(id) } : {}) };
     };
-    return { url: `${this.baseUrl}/v1/wallet/events`, fetch: eventStreamFetch(this.http, headers, this.streamIdleMs) };
+    return { url: `${this.baseUrl}/v1/wallet/events`, fetch: eventStreamFetch(this.http, headers, this.streamIdleMs, onQuiet) };
   }
 
   /** The price catalog, conditionally: null when unchanged since `etag`. The document is validated by the caller. */

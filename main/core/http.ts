@@ -2,6 +2,7 @@
 import { Readable } from 'node:stream';
 import axios, { AxiosError, type AxiosInstance, type AxiosResponse, type RawAxiosResponseHeaders, type AxiosResponseHeaders } from 'axios';
 import type { FetchLike, FetchLikeResponse } from 'eventsource';
+import { DEFAULT_STREAM_HEARTBEAT_MS, STREAM_HEARTBEAT_HEADER } from '../../shared/api/index';
 import type { BackoffPolicy } from '../../shared/rules/backoff';
 
 /** an ordinary request: connect, send, and the whole answer */
@@ -10,8 +11,19 @@ export const REQUEST_TIMEOUT_MS = 8_000;
 export const HEALTH_TIMEOUT_MS = 5_000;
 /** an output file (an image, a video) streamed to the renderer */
 export const OUTPUT_TIMEOUT_MS = 60_000;
-/** an open event stream with no byte for this long is dead: the server sends a heartbeat every 15 s */
+/**
+ * an open event stream with no byte for this long is dead, when its server does not say how often it sends its heartbeat (an
+ * older server: every 15 s); a shorter --stream-idle-ms applies to every server
+ */
 export const STREAM_IDLE_TIMEOUT_MS = 45_000;
+/** heartbeats of the event stream that may go missing before the server counts as not answering */
+export const STREAM_MISSED_HEARTBEATS = 2;
+/** and this long beyond them: a late timer or a slow write on a busy machine is not a hung server */
+export const STREAM_SILENCE_MARGIN_MS = 1_000;
+/** How long an open event stream may be silent when its server sends a heartbeat every `heartbeatMs`. */
+export const streamSilenceMs = (heartbeatMs: number): number => STREAM_MISSED_HEARTBEATS * heartbeatMs + STREAM_SILENCE_MARGIN_MS;
+/** the silence that makes a server with the default heartbeat (2 s) "not answering": 5 s */
+export const STREAM_SILENCE_MS = streamSilenceMs(DEFAULT_STREAM_HEARTBEAT_MS);
 export const MAX_RESPONSE_BYTES = 5 * 1024 * 1024;
 const MIN_TIMEOUT_MS = 200;
 const MAX_TIMEOUT_MS = 300_000;
@@ -73,9 +85,11 @@ export function networkErrorCode(e: unknown): string {
  * The `fetch` the event-stream client (the `eventsource` package, which keeps the SSE parsing) is given, made with the same
  * axios instance, so the stream has the same address, proxy and redirect policy, time limits and headers as every other request
  * instead of a second HTTP stack (the global fetch). The request timeout bounds the wait for the answer's headers (axios stops
- * timing a streamed answer once it has them); after that the socket's idle timer bounds the open stream.
+ * timing a streamed answer once it has them); after that the socket's idle timer bounds the open stream: two of the heartbeats
+ * the server says it sends (STREAM_HEARTBEAT_HEADER) and a margin, or `idleTimeoutMs` if shorter or the server does not say.
+ * `onQuiet` hears of a stream ended for its silence (with the limit it passed) before the stream fails.
  */
-export function eventStreamFetch(http: AxiosInstance, headers: () => Record<string, string>, idleTimeoutMs = STREAM_IDLE_TIMEOUT_MS): FetchLike {
+export function eventStreamFetch(http: AxiosInstance, headers: () => Record<string, string>, idleTimeoutMs = STREAM_IDLE_TIMEOUT_MS, onQuiet?: (silentMs: number) => void): FetchLike {
   return async (url, init) => {
     const res: AxiosResponse<Readable> = await http.request({
       url: String(url),
@@ -92,7 +106,12 @@ export function eventStreamFetch(http: AxiosInstance, headers: () => Record<stri
       body.destroy();
       return { ...answer, body: null } satisfies FetchLikeResponse;
     }
-    (res.request as { setTimeout?(ms: number, cb: () => void): unknown }).setTimeout?.(idleTimeoutMs, () => body.destroy(new Error('the event stream went quiet')));
+    const heartbeatMs = Number(res.headers[STREAM_HEARTBEAT_HEADER]);
+    const silentMs = Number.isInteger(heartbeatMs) && heartbeatMs > 0 ? Math.min(idleTimeoutMs, streamSilenceMs(heartbeatMs)) : idleTimeoutMs;
+    (res.request as { setTimeout?(ms: number, cb: () => void): unknown }).setTimeout?.(silentMs, () => {
+      onQuiet?.(silentMs);
+      body.destroy(new Error('the event stream went quiet'));
+    });
     return { ...answer, body: Readable.toWeb(body) as FetchLikeResponse['body'] } satisfies FetchLikeResponse;
   };
 }

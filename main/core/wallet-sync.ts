@@ -158,10 +158,17 @@ export class WalletSync extends EventEmitter {
 
   private openStream(client: CreditsApiClient): void {
     this.closeStream();
-    // resumes after the newest ledger entry seen here or in history (app-core moves lastLedgerId on after a history sync)
-    const { url, fetch } = client.walletEvents(() => this.lastLedgerId);
+    // resumes after the newest ledger entry seen here or in history (app-core moves lastLedgerId on after a history sync); a stream
+    // silent past its heartbeats is a server not answering (hung, or the network between), said at once
+    const quiet = { stream: null as EventSource | null };
+    const { url, fetch } = client.walletEvents(
+      () => this.lastLedgerId,
+      (silentMs) => {
+        if (this.stream === quiet.stream) this.quiet(silentMs);
+      },
+    );
     const es = new EventSource(url, { fetch });
-    this.stream = es;
+    this.stream = quiet.stream = es;
     es.addEventListener('wallet', (ev) => {
       if (this.stream !== es) return;
       const parsed = walletEventSchema.safeParse(safeJson(ev.data));
@@ -197,6 +204,14 @@ export class WalletSync extends EventEmitter {
       this.update({ connection: 'reconnecting' });
       this.scheduleRetry();
     };
+  }
+
+  /** The open stream heard nothing, not even the heartbeat, for `silentMs`: the server stopped answering; reconnect with backoff. */
+  private quiet(silentMs: number): void {
+    this.closeStream();
+    const lastError = `The credits server is not answering (its event stream has been silent for ${Math.round(silentMs / 100) / 10} s). Showing your last known balance; retrying automatically.`;
+    this.update({ connection: 'reconnecting', source: this.view.wallet ? 'cache' : 'none', lastError, notAnswering: true });
+    this.scheduleRetry();
   }
 
   private async remeasure(client: CreditsApiClient): Promise<void> {

@@ -166,6 +166,10 @@ export const alertEventSchema = z.object({
 });
 export type AlertEvent = z.infer<typeof alertEventSchema>;
 
+/** The page's link to main (browser mode): open, or closed because the app stopped, with what to tell the user. */
+export const appLinkSchema = z.object({ connected: z.boolean(), message: z.string().nullable() });
+export type AppLink = z.infer<typeof appLinkSchema>;
+
 export const noticeSchema = z.object({ level: z.enum(['info', 'warning', 'error']), message: z.string().max(500) });
 
 const country = z.string().regex(/^[A-Z]{2}$/, 'a country is a two-letter code, e.g. US');
@@ -247,6 +251,11 @@ export const ipcEvents = {
   training: trainingSchema,
   /** an alert fired: Electron's main shows it as a system notification itself; in browser mode the page does */
   alert: alertEventSchema,
+  /**
+   * the page's link to main: browser mode's bridge sends it itself when its socket to the app closes (the app stopped: every call is
+   * refused at once with `message`) and when it opens again; main never sends it (an Electron window ends with main)
+   */
+  appLink: appLinkSchema,
 } as const satisfies Record<IpcEventName, z.ZodType>;
 export type IpcEventPayload<E extends IpcEventName> = z.output<(typeof ipcEvents)[E]>;
 

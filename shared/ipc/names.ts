@@ -32,7 +32,7 @@ export const IPC_METHOD_NAMES = [
   'startTraining',
   'cancelTraining',
 ] as const;
-export const IPC_EVENT_NAMES = ['walletView', 'catalogView', 'generation', 'notice', 'warnings', 'historyChanged', 'purchase', 'storeState', 'training', 'alert'] as const;
+export const IPC_EVENT_NAMES = ['walletView', 'catalogView', 'generation', 'notice', 'warnings', 'historyChanged', 'purchase', 'storeState', 'training', 'alert', 'appLink'] as const;
 export type IpcMethodName = (typeof IPC_METHOD_NAMES)[number];
 export type IpcEventName = (typeof IPC_EVENT_NAMES)[number];
 

@@ -10,26 +10,14 @@ import Conf from 'conf';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppCore } from '../../main/core/app-core';
 import { dispatch } from '../../main/core/ipc-dispatch';
-import type { KeyValueStore, TokenStore } from '../../main/core/stores';
+import type { KeyValueStore } from '../../main/core/stores';
 import type { AlertEvent, GenerationView, WalletView } from '../../shared/ipc/contract';
 import { startServer, type TestServer } from '../server/helpers';
+import { MemoryTokenStore } from './memory-tokens';
 
 const DAY = 86_400_000;
 const openStore = (dir: string) => new Conf<Record<string, unknown>>({ cwd: dir, configName: 'wallet-cache', projectName: 'credits-alerts-test', clearInvalidConfig: true }) as unknown as KeyValueStore;
 
-class Tokens implements TokenStore {
-  readonly storage = 'memory' as const;
-  constructor(private token: string | null) {}
-  get() {
-    return this.token;
-  }
-  set(token: string) {
-    this.token = token;
-  }
-  clear() {
-    this.token = null;
-  }
-}
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -38,7 +26,7 @@ afterEach(async () => {
 
 /** An app core over `dir`'s store, recording every alert and notification it gives. */
 function app(dir: string, server: { url: string; token: string | null }) {
-  const core = new AppCore({ dataDir: dir, store: openStore(dir), tokenStore: new Tokens(server.token), server: { kind: 'remote', url: server.url }, outputUrl: () => '' });
+  const core = new AppCore({ dataDir: dir, store: openStore(dir), tokenStore: new MemoryTokenStore(server.token), server: { kind: 'remote', url: server.url }, outputUrl: () => '' });
   const alerts: AlertEvent[] = [];
   const notes: { title: string; body: string }[] = [];
   const runs: GenerationView[] = [];

@@ -3,7 +3,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHttp, eventStreamFetch, parseTimeouts, REQUEST_TIMEOUT_MS, STREAM_IDLE_TIMEOUT_MS } from '../../main/core/http';
+import { createHttp, eventStreamFetch, parseTimeouts, REQUEST_TIMEOUT_MS, STREAM_IDLE_TIMEOUT_MS, streamSilenceMs } from '../../main/core/http';
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -64,6 +64,22 @@ describe('eventStreamFetch', () => {
       for (;;) if ((await reader.read()).done) return 'ended without an error';
     })()).rejects.toThrow(/went quiet/);
     expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('ends a stream silent for two of the heartbeats its server says it sends and a margin, within the long default limit', async () => {
+    const heartbeatMs = 100;
+    const url = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'x-heartbeat-ms': String(heartbeatMs) });
+      res.write(': hello\n\n'); // then nothing, ever: a hung server
+    });
+    const quietFor: number[] = [];
+    const res = await eventStreamFetch(createHttp(url), () => ({}), STREAM_IDLE_TIMEOUT_MS, (ms) => quietFor.push(ms))(`${url}/hung`, init());
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    await expect((async () => {
+      for (;;) if ((await reader.read()).done) return 'ended without an error';
+    })()).rejects.toThrow(/went quiet/);
+    expect(quietFor).toEqual([streamSilenceMs(heartbeatMs)]);
+    expect(streamSilenceMs(heartbeatMs)).toBe(2 * heartbeatMs + 1_000);
   });
 
   it('stops the request when the event source closes', async () => {

@@ -5,23 +5,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppCore } from '../../main/core/app-core';
-import { MemoryStore, type TokenStore } from '../../main/core/stores';
+import { MemoryStore } from '../../main/core/stores';
 import type { WalletView } from '../../shared/ipc/contract';
 import { fakeHttpServer, fakeSpawner, type FakeChild } from './fake-server';
+import { MemoryTokenStore } from './memory-tokens';
 
-class MemoryTokenStore implements TokenStore {
-  readonly storage = 'memory' as const;
-  constructor(public token: string | null = null) {}
-  get() {
-    return this.token;
-  }
-  set(token: string) {
-    this.token = token;
-  }
-  clear() {
-    this.token = null;
-  }
-}
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {

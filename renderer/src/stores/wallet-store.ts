@@ -14,10 +14,20 @@ export function newerView(shown: WalletView | null, next: WalletView): WalletVie
   return next;
 }
 
+/**
+ * The view while the app itself is gone (browser mode's bridge lost its socket): nothing is live any more, so every page that needs
+ * main online sees it offline; what it last knew stays shown.
+ */
+export function appStoppedView(view: WalletView, message: string): WalletView {
+  return { ...view, connection: 'offline', source: view.wallet ? 'cache' : 'none', lastError: message, notAnswering: false };
+}
+
 export interface WalletState {
   view: WalletView | null;
   /** a message when the bridge itself failed (not a server problem: those are in view.lastError) */
   bridgeError: string | null;
+  /** what to tell the user when the app behind this page stopped (browser mode), null while it is there */
+  appStopped: string | null;
   refreshing: boolean;
   init(): () => void;
   refresh(): Promise<void>;
@@ -26,6 +36,7 @@ export interface WalletState {
 export const useWalletStore = create<WalletState>((set, get) => ({
   view: null,
   bridgeError: null,
+  appStopped: null,
   refreshing: false,
   init() {
     const credits = window.credits;
@@ -34,10 +45,20 @@ export const useWalletStore = create<WalletState>((set, get) => ({
       return () => {};
     }
     const off = credits.onWalletView((view) => set((s) => ({ view: newerView(s.view, view) })));
+    // the app stopped: said at once, and the view is no longer live; back: main's own view again
+    const offLink = credits.onAppLink((link) => {
+      if (!link.connected) {
+        const message = link.message ?? 'The app stopped';
+        set((s) => ({ appStopped: message, view: s.view && appStoppedView(s.view, message) }));
+        return;
+      }
+      set({ appStopped: null });
+      void credits.getWalletView().then((r) => r.ok && set({ view: r.value }));
+    });
     // Coming back to the window is when a user looks at the balance: sync then (throttled, so focus flicker costs nothing).
     let lastFocusSync = 0;
     const onFocus = () => {
-      if (Date.now() - lastFocusSync < FOCUS_SYNC_MIN_INTERVAL_MS) return;
+      if (get().appStopped || Date.now() - lastFocusSync < FOCUS_SYNC_MIN_INTERVAL_MS) return;
       lastFocusSync = Date.now();
       void get().refresh();
     };
@@ -48,12 +69,13 @@ export const useWalletStore = create<WalletState>((set, get) => ({
     });
     return () => {
       off();
+      offLink();
       window.removeEventListener('focus', onFocus);
     };
   },
   async refresh() {
     const credits = window.credits;
-    if (!credits || get().refreshing) return;
+    if (!credits || get().refreshing || get().appStopped) return;
     set({ refreshing: true });
     try {
       const r = await credits.refreshWallet();

@@ -13,7 +13,8 @@ import { useWalletStore } from '../../stores/wallet-store';
 /** grants listed in the bar itself; the rest are in Details, so many grants never push the bar out of a small window */
 const MAX_BAR_GRANTS = 3;
 
-function statusText(view: WalletView, serverNowMs: number): { label: string; tone: 'ok' | 'warn' | 'muted' } {
+function statusText(view: WalletView, serverNowMs: number, appStopped: string | null): { label: string; tone: 'ok' | 'warn' | 'muted' } {
+  if (appStopped) return { label: appStopped, tone: 'warn' };
   const asOf = view.asOfServerMs;
   if (view.connection === 'online' && view.source === 'live') return { label: 'Up to date', tone: 'ok' };
   if (!view.wallet) return { label: view.connection === 'offline' ? 'Offline, no balance yet' : 'Connecting…', tone: 'muted' };
@@ -43,12 +44,13 @@ export function BalanceBar() {
   const view = useWalletStore((s) => s.view);
   const refreshing = useWalletStore((s) => s.refreshing);
   const refresh = useWalletStore((s) => s.refresh);
+  const appStopped = useWalletStore((s) => s.appStopped);
   const serverNow = useServerNow(view?.clockOffsetMs ?? 0);
   const breakdownId = useId();
   const expiring = useAppStore((s) => s.warnings.expiring);
   const catalog = useAppStore((s) => s.catalogView?.catalog ?? null);
   const wallet = view?.wallet ?? null;
-  const status = view ? statusText(view, serverNow) : { label: 'Connecting…', tone: 'muted' as const };
+  const status = view ? statusText(view, serverNow, appStopped) : { label: appStopped ?? 'Connecting…', tone: appStopped ? ('warn' as const) : ('muted' as const) };
   const planName = wallet ? ((catalog && findPlan(catalog, wallet.planId)?.name) ?? wallet.planId) : null;
   const total = wallet ? wallet.grants.reduce((s, g) => s + g.remainingMc, 0) : 0;
 
@@ -93,32 +95,38 @@ export function BalanceBar() {
         </p>
       )}
       <div className="status-line">
-        <span role="status" className={`status tone-${status.tone}`} data-connection={view?.connection ?? 'connecting'}>
+        <span role="status" className={`status tone-${status.tone}`} data-connection={view?.connection ?? 'connecting'} data-app-stopped={appStopped ? 'true' : undefined}>
           {status.label}
         </span>
         <span className="status-buttons">
           {wallet && (
 <BalanceDetails wallet={wallet} serverNowMs={serverNow} />
           )}
-          <button type="button" className="icon-button" onClick={() => void refresh()} disabled={refreshing} aria-label="Refresh balance" title="Refresh balance">
+          <button type="button" className="icon-button" onClick={() => void refresh()} disabled={refreshing || !!appStopped} aria-label="Refresh balance" title="Refresh balance">
             ↻
           </button>
         </span>
       </div>
-      {view && <StatusDetail view={view} />}
+      {view && !appStopped && <StatusDetail view={view} />}
     </section>
   );
 }
 
-/** Why the bar is not live, and what still works without the server. */
+const OFFLINE_WORKS = 'Still works offline: your last known balance, estimates from the saved price list, the cost planner and history. Running, buying and training need the server.';
+
+/** Why the bar is not live, and what still works without the server; each at most two lines (the whole text in its title), so the bar fits the window. */
 function StatusDetail({ view }: { view: WalletView }) {
   if (view.connection === 'online') return null;
   return (
     <>
-      {view.lastError && <p className="status-detail">{view.lastError}</p>}
+      {view.lastError && (
+        <p className="status-detail" title={view.lastError}>
+          {view.lastError}
+        </p>
+      )}
       {view.connection === 'offline' && view.wallet && (
-        <p className="status-detail" data-testid="offline-works">
-          Still works offline: your last known balance, estimates from the saved price list, the cost planner and history. Running, buying and training need the server.
+        <p className="status-detail" data-testid="offline-works" title={OFFLINE_WORKS}>
+          {OFFLINE_WORKS}
         </p>
       )}
     </>
