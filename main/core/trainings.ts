@@ -2,7 +2,9 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import type { CreateTrainingBody, Training } from '../../shared/api/index';
+import { trainingRefusal } from '../../shared/rules/training';
 import { ApiClientError } from './api-client';
+import type { CatalogStore } from './catalog-store';
 import { UserFacingError } from './ipc-dispatch';
 import type { KeyValueStore } from './stores';
 import type { WalletSync } from './wallet-sync';
@@ -24,7 +26,7 @@ async function userFacing<T>(fn: () => Promise<T>): Promise<T> {
 export class TrainingsCore extends EventEmitter {
   private items = new Map<string, Training>();
 
-  constructor(private readonly opts: { store: KeyValueStore; sync: WalletSync }) {
+  constructor(private readonly opts: { store: KeyValueStore; sync: WalletSync; catalog: CatalogStore }) {
     super();
     const saved = opts.store.get(STORE_KEY);
     if (Array.isArray(saved)) for (const t of saved as Training[]) this.items.set(t.id, t);
@@ -58,7 +60,20 @@ export class TrainingsCore extends EventEmitter {
     return { items: this.list(), source: 'live' };
   }
 
+  /**
+   * The pre-flight, as a run's: what the plan does not include (training for credits, or an allowance) is refused before sending,
+   * by the shared rule on the synced catalog and the wallet's plan. Without either yet, the server decides.
+   */
+  private refuseWhatThePlanExcludes(body: CreateTrainingBody): void {
+    const catalog = this.opts.catalog.get();
+    const wallet = this.opts.sync.view.wallet;
+    if (!catalog || !wallet) return;
+    const refusal = trainingRefusal(catalog, wallet.planId, body.modelId ? 'credits' : 'allowance');
+    if (refusal) throw new UserFacingError(refusal.code, refusal.message);
+  }
+
   async start(body: CreateTrainingBody): Promise<Training> {
+    this.refuseWhatThePlanExcludes(body);
     const t = await userFacing(() => this.client().startTraining(body, `trn-${randomUUID()}`));
     this.track(t);
     void this.opts.sync.refresh().catch(() => {}); // the allowance or the hold shows in the wallet

@@ -1,5 +1,6 @@
 // Training rules (docs/credit-rules.md §7): image limits and content types, the allowance window of a billing period, and how long a job runs. Pure.
-import type { Plan } from '../catalog/schema';
+import { findPlan, type Catalog, type CatalogModel, type Plan } from '../catalog/schema';
+import { accessFor, includeText, plansIncluding, plansWhere } from './access';
 import { MS_PER_DAY, MS_PER_MINUTE, startOfUtcDay } from './schedule';
 
 export const TRAINING_MIN_IMAGES = 1;
@@ -97,4 +98,35 @@ export function stageAt(step: number): TrainingStage {
   if (step < 10) return 'preparing';
   if (step < 95) return 'training';
   return 'saving';
+}
+
+/** What pays for a job: a unit of the plan's allowance, or credits (the catalog's training model, held like a run). */
+export type TrainingFunding = 'allowance' | 'credits';
+
+export interface TrainingRefusal {
+  code: 'unknown_plan' | 'training_not_sold' | 'model_not_in_plan' | 'training_not_in_plan';
+  message: string;
+}
+
+/** The model that trains custom models for credits, if the catalog sells one. */
+export function trainingModelOf(catalog: Catalog): CatalogModel | null {
+  return catalog.models.find((m) => m.pricing.meter === 'trainingImage') ?? null;
+}
+
+/**
+ * Why the plan may not start a training job paid this way, from the catalog alone (works offline), with the plans on sale that
+ * include it; null when it may. For credits, the plan's access to the training model (as a run's entitlement check reads it);
+ * from an allowance, whether the plan has one. Whether any allowance is left is the wallet's to say, not the plan's.
+ */
+export function trainingRefusal(catalog: Catalog, planId: string, funding: TrainingFunding): TrainingRefusal | null {
+  const plan = findPlan(catalog, planId);
+  if (!plan) return { code: 'unknown_plan', message: `Your plan (${planId}) is not in the price list; update the app.` };
+  if (funding === 'allowance') {
+    if (allowancePeriodOf(plan) !== null) return null;
+    return { code: 'training_not_in_plan', message: `Custom model training is not included in the ${plan.name} plan. ${includeText(plansWhere(catalog, (p) => allowancePeriodOf(p) !== null))} a training allowance.` };
+  }
+  const model = trainingModelOf(catalog);
+  if (!model) return { code: 'training_not_sold', message: 'Training is not sold for credits in the price list.' };
+  if (accessFor(plan, model).kind !== 'none') return null;
+  return { code: 'model_not_in_plan', message: `${model.name} is not included in the ${plan.name} plan. ${includeText(plansIncluding(catalog, model))} it.` };
 }

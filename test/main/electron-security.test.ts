@@ -172,6 +172,9 @@ describe('the Electron security checklist', () => {
     expect(directives.get('object-src')).toEqual(["'none'"]);
     expect(directives.get('base-uri')).toEqual(["'none'"]);
     expect(directives.get('frame-ancestors')).toEqual(["'none'"]);
+    // the training form's thumbnails are blob: URLs of the picked files; blob: is allowed for images and nothing else
+    expect(directives.get('img-src')).toEqual(["'self'", 'data:', 'blob:', 'credits-output:']);
+    expect([...directives].filter(([, v]) => v.includes('blob:')).map(([k]) => k)).toEqual(['img-src']);
     expect(csp).not.toMatch(/unsafe-inline|unsafe-eval|\*/);
   });
 

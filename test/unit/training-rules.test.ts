@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultCatalog } from '../../shared/catalog/index';
 import { findPlan } from '../../shared/catalog/schema';
-import { allowancePerPeriod, allowancePeriodOf, sniffImageType, stageAt, trainingDurationMs, utcWeekOf, yearFromAnchorOf } from '../../shared/rules/training';
+import { allowancePerPeriod, allowancePeriodOf, sniffImageType, stageAt, trainingDurationMs, trainingRefusal, utcWeekOf, yearFromAnchorOf } from '../../shared/rules/training';
 
 const plan = (id: string) => findPlan(defaultCatalog, id)!;
 const at = (iso: string) => Date.parse(iso);
@@ -42,5 +42,34 @@ describe('training rules', () => {
     expect(trainingDurationMs(1)).toBe(20 * 60_000 + 40_000);
     expect(trainingDurationMs(30)).toBe(40 * 60_000);
     expect([0, 9, 10, 94, 95, 100].map(stageAt)).toEqual(['preparing', 'preparing', 'training', 'training', 'saving', 'done']);
+  });
+});
+
+describe('which plans may train, before anything is sent', () => {
+  it('Free may train neither with an allowance nor for credits: the reason, and the plans on sale that include it', () => {
+    expect(trainingRefusal(defaultCatalog, 'free', 'credits')).toEqual({ code: 'model_not_in_plan', message: 'AI Photos Train Model is not included in the Free plan. Starter, Pro, Ultra and Max include it.' });
+    expect(trainingRefusal(defaultCatalog, 'free', 'allowance')).toEqual({ code: 'training_not_in_plan', message: 'Custom model training is not included in the Free plan. Starter, Pro, Ultra and Max include a training allowance.' });
+  });
+
+  it('the paid plans may train both ways; a legacy plan for credits only', () => {
+    for (const id of ['starter', 'pro', 'ultra', 'max']) {
+      expect(trainingRefusal(defaultCatalog, id, 'credits')).toBeNull();
+      expect(trainingRefusal(defaultCatalog, id, 'allowance')).toBeNull();
+    }
+    expect(trainingRefusal(defaultCatalog, 'legacy-early-bird', 'credits')).toBeNull();
+    expect(trainingRefusal(defaultCatalog, 'legacy-early-bird', 'allowance')?.code).toBe('training_not_in_plan');
+  });
+
+  it('follows the catalog it is given, not a plan name', () => {
+    const free = plan('free');
+    const opened = { ...defaultCatalog, plans: defaultCatalog.plans.map((p) => (p.id === 'free' ? { ...free, access: { ...free.access, models: { 'ai-photos-train': { kind: 'full' as const } } } } : p)) };
+    expect(trainingRefusal(opened, 'free', 'credits')).toBeNull();
+    const onlyMax = { ...defaultCatalog, plans: defaultCatalog.plans.map((p) => (p.id === 'max' ? p : { ...p, access: { ...p.access, tiers: { ...p.access.tiers, ga: { kind: 'none' as const } } } })) };
+    expect(trainingRefusal(onlyMax, 'pro', 'credits')?.message).toBe('AI Photos Train Model is not included in the Pro plan. Max includes it.');
+    const none = { ...onlyMax, plans: onlyMax.plans.filter((p) => p.id !== 'max') };
+    expect(trainingRefusal(none, 'pro', 'credits')?.message).toBe('AI Photos Train Model is not included in the Pro plan. No plan includes it.');
+    const unsold = { ...defaultCatalog, models: defaultCatalog.models.filter((m) => m.pricing.meter !== 'trainingImage') };
+    expect(trainingRefusal(unsold, 'pro', 'credits')).toEqual({ code: 'training_not_sold', message: 'Training is not sold for credits in the price list.' });
+    expect(trainingRefusal(defaultCatalog, 'gone', 'credits')).toEqual({ code: 'unknown_plan', message: 'Your plan (gone) is not in the price list; update the app.' });
   });
 });

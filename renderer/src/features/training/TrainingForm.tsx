@@ -1,17 +1,18 @@
-// The training form: pick or drop 1 to 30 images (checked here first, with thumbnails and reasons), a name, what it will use (allowance or credits), and a confirmation.
+// The training form: pick or drop 1 to 30 images (checked here first, with thumbnails and reasons), a name, what it will use (allowance or credits) or why the plan does not allow it, and a confirmation.
 import { useState } from 'react';
 import type { Wallet } from '../../../../shared/api/index';
 import type { Catalog } from '../../../../shared/catalog/schema';
 import { estimate } from '../../../../shared/rules/pricing';
-import { TRAINING_MAX_IMAGES } from '../../../../shared/rules/training';
+import { TRAINING_MAX_IMAGES, trainingModelOf, trainingRefusal } from '../../../../shared/rules/training';
 import { formatCredits } from '../../lib/format';
 import { useTrainingStore } from '../../stores/training-store';
 import { Modal } from '../../ui/Modal';
 import { allowanceState } from './allowance-text';
 import { addFiles, type PickedImage, type Refused } from './picked-images';
+import { cutText } from '../../../../shared/rules/text';
 
 function creditsOption(catalog: Catalog | null, wallet: Wallet, n: number): { modelId: string; approvedMc: number; label: string } | null {
-  const m = catalog?.models.find((x) => x.pricing.meter === 'trainingImage');
+  const m = catalog ? trainingModelOf(catalog) : null;
   if (!catalog || !m || n === 0) return null;
   try {
     const approvedMc = estimate({ modelId: m.id, prompt: '', trainingImages: n }, catalog, wallet.planId).maxMc;
@@ -57,11 +58,14 @@ export function TrainingForm({ wallet, catalog, online }: { wallet: Wallet; cata
   const [confirming, setConfirming] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const state = allowanceState(wallet.training);
-  const credits = creditsOption(catalog, wallet, picked.length);
+  // what the plan does not include is refused here, before Start, by the shared rule main's pre-flight applies too
+  const creditsRefusal = catalog ? trainingRefusal(catalog, wallet.planId, 'credits') : null;
+  const credits = creditsRefusal ? null : creditsOption(catalog, wallet, picked.length);
   const useCredits = state !== 'available' || payWithCredits;
+  const refusal = useCredits ? creditsRefusal : null;
   const noCredits = picked.length === 0 ? `${state === 'none' ? 'Not in your plan' : 'No allowance left'}: pick images to see what it costs in credits` : 'Not available: no allowance left and training is not sold for credits';
   const uses = useCredits ? (credits ? `Costs up to ${credits.label}` : noCredits) : `Uses 1 of your ${wallet.training!.left} training${wallet.training!.left === 1 ? '' : 's'} left ${wallet.training!.period === 'weekly' ? 'this week' : 'this year'}`;
-  const ready = picked.length >= 1 && name.trim().length > 0 && online && (!useCredits || credits !== null);
+  const ready = picked.length >= 1 && name.trim().length > 0 && online && !refusal && (!useCredits || credits !== null);
   const add = async (files: File[]) => {
     const r = await addFiles(picked, files);
     setPicked(r.picked);
@@ -69,7 +73,7 @@ export function TrainingForm({ wallet, catalog, online }: { wallet: Wallet; cata
   };
   const submit = async () => {
     setError(null);
-    const body = { name: name.trim(), images: picked.map((p) => ({ fileName: p.fileName.slice(0, 200), dataBase64: p.dataBase64 })), ...(useCredits && credits ? { modelId: credits.modelId, approvedMc: credits.approvedMc } : {}) };
+    const body = { name: name.trim(), images: picked.map((p) => ({ fileName: cutText(p.fileName), dataBase64: p.dataBase64 })), ...(useCredits && credits ? { modelId: credits.modelId, approvedMc: credits.approvedMc } : {}) };
     const e = await start(body);
     setConfirming(false);
     if (e) return setError(e.message);
@@ -96,7 +100,13 @@ export function TrainingForm({ wallet, catalog, online }: { wallet: Wallet; cata
           <input type="checkbox" checked={payWithCredits} onChange={(e) => setPayWithCredits(e.target.checked)} /> Pay with credits instead
         </label>
       )}
-      <p data-testid="training-uses">{uses}</p>
+      {refusal ? (
+        <p role="alert" className="refusal" data-code={refusal.code}>
+          {refusal.message}
+        </p>
+      ) : (
+        <p data-testid="training-uses">{uses}</p>
+      )}
       {!online && <p role="status">You're offline. Training needs the credits server.</p>}
       <button type="button" disabled={!ready} onClick={() => setConfirming(true)}>
         Start training…
