@@ -98,8 +98,10 @@ test('a model outside the plan and a batch over the plan limit are refused befor
   cleanup.push(app.proc);
   await page.goto(app.launchUrl);
   await expect(balance(page)).toHaveText('60', { timeout: 30_000 });
-  const option = page.getByRole('option', { name: /GPT-4o — 7 \/ 5K tokens \(not in Free\)/ });
-  await expect(option).toBeDisabled();
+  await page.getByLabel('Model').selectOption({ label: 'GPT-4o — 7 / 5K tokens (not in Free; in Starter, Pro, Ultra, Max)' });
+  await page.getByLabel('Prompt').fill('a haiku');
+  await expect(page.getByRole('alert')).toContainText('GPT-4o is not included in the Free plan');
+  await expect(page.getByRole('button', { name: 'Generate, up to 7 credits' })).toBeDisabled();
   await page.getByLabel('Model').selectOption({ label: 'Veo 3 — 840 / second (2 a day on Free)' });
   await page.getByLabel('Prompt').fill('a storm');
   await expect(page.getByRole('alert')).toContainText(/can cost up to 4,200 credits; you have 60 credits available/);
@@ -108,9 +110,12 @@ test('a model outside the plan and a batch over the plan limit are refused befor
   await page.getByLabel('Model').selectOption({ label: 'FLUX.1 Schnell — 1 / image' });
   const images = page.getByLabel('Images');
   await expect(images).toHaveAttribute('max', '1');
-  await expect(page.getByText('up to 1 on your plan')).toBeVisible();
+  await expect(page.getByText('only 1 on your plan')).toBeVisible();
   await images.fill('4');
-  await expect(images).toHaveValue('1'); // clamped to the plan's batch size
+  await expect(images).toHaveValue('4'); // shown as typed, and refused before anything is sent: over the plan's batch size
+  await expect(page.getByText('Must be 1 on your plan', { exact: true })).toBeVisible();
+  await expect(page.getByTestId('estimate-blocked')).toHaveText('No estimate: Images must be 1 on your plan.');
+  await expect(page.getByRole('button', { name: 'Generate', exact: true })).toBeDisabled();
 });
 
 test('a run waiting for the engine says how many runs are ahead and when it should start', async ({ page }) => {

@@ -1,10 +1,11 @@
 // The parts of the generation form: the model picker, the parameters the model takes (within the plan), and the estimate.
-import { useId, type Dispatch, type SetStateAction } from 'react';
+import { useId, type Dispatch, type ReactNode, type SetStateAction } from 'react';
 import { MODALITIES, type Catalog, type CatalogModel, type Plan } from '../../../../shared/catalog/schema';
 import type { PreflightResult } from '../../../../shared/ipc/contract';
 import { creditsText as credits } from '../../../../shared/rules/money';
+import { includeText, plansIncluding } from '../../../../shared/rules/access';
 import { formatCredits } from '../../lib/format';
-import { accessLabel, blockPricingNote, levelAllows, MODALITY_LABELS, otherUnitsNote, unitPrice, type FormState } from './model-options';
+import { accessLabel, blockPricingNote, levelAllows, MODALITY_LABELS, numberFields, numberProblem, numberText, otherUnitsNote, rangeHint, unitPrice, type FormState, type NumberKey, type NumberSpec, type TypedNumbers } from './model-options';
 import { smallestPackCovering } from '../../../../shared/rules/purchases';
 import { useAppStore } from '../../stores/app-store';
 
@@ -20,9 +21,10 @@ export function ModelSelect({ catalog, plan, value, onPick }: { catalog: Catalog
           return (
             <optgroup key={mod} label={MODALITY_LABELS[mod]}>
               {models.map((m) => {
-                const a = accessLabel(plan, m);
+                // a model the plan does not include is offered too: its price, estimate and the plans that include it (main refuses the run)
+                const a = accessLabel(plan, m, catalog);
                 return (
-                  <option key={m.id} value={`model:${m.id}`} disabled={!a.allowed}>
+                  <option key={m.id} value={`model:${m.id}`}>
                     {m.name} — {unitPrice(m)}
                     {a.label ? ` (${a.label})` : ''}
                   </option>
@@ -50,26 +52,63 @@ interface ParamProps {
   plan: Plan | null;
   form: FormState;
   setForm: Dispatch<SetStateAction<FormState>>;
+  /** number fields' text as typed, when it is not the form's number */
+  typed: TypedNumbers;
+  onNumber(key: NumberKey, text: string): void;
 }
 
-/** How many images (or actions) one run may make: the model's limit, and the plan's batch size. */
-export function batchMaxFor(pricing: CatalogModel['pricing'] | undefined, plan: Plan | null): number {
-  return pricing && (pricing.meter === 'image' || pricing.meter === 'action') ? Math.min(pricing.maxCount, plan?.batchSize ?? pricing.maxCount) : 1;
+/**
+ * A number field shown as typed: it may be empty or out of range while editing (then it says so, and the page estimates nothing),
+ * never changed behind the user's back; its range, from the catalog, is said next to it.
+ */
+function NumberField({ spec, text, onText, describedBy, children }: { spec: NumberSpec; text: string; onText(text: string): void; describedBy?: string; children?: ReactNode }) {
+  const id = useId();
+  const problem = numberProblem(text, spec);
+  return (
+    <div className="field small">
+      <label htmlFor={id}>{spec.label}</label>
+      <input
+        id={id}
+        type="number"
+        inputMode="numeric"
+        min={spec.min}
+        max={spec.max}
+        step={1}
+        value={text}
+        onChange={(e) => onText(e.target.value)}
+        aria-invalid={problem ? true : undefined}
+        aria-describedby={[`${id}-range`, problem ? `${id}-problem` : '', describedBy ?? ''].filter(Boolean).join(' ')}
+      />
+      <span className="hint" id={`${id}-range`}>
+        {rangeHint(spec)}
+      </span>
+      {problem && (
+        <span className="hint refusal" id={`${id}-problem`}>
+          {problem}
+        </span>
+      )}
+      {children}
+    </div>
+  );
 }
 
-export function ParamFields({ pricing: p, plan, form, setForm }: ParamProps) {
-  const ids = { count: useId(), res: useId(), mode: useId(), seconds: useId(), tokens: useId(), images: useId() };
-  const batchMax = batchMaxFor(p, plan);
+export function ParamFields({ pricing: p, plan, form, setForm, typed, onNumber }: ParamProps) {
+  const ids = { res: useId(), mode: useId(), tokens: useId() };
   const set = (patch: Partial<FormState>) => setForm((f) => ({ ...f, ...patch }));
+  const specs = numberFields(p, plan);
+  const number = (key: NumberKey, extra?: { describedBy?: string; children?: ReactNode }) => {
+    const spec = specs.find((s) => s.key === key);
+    return (
+      spec && (
+        <NumberField spec={spec} text={numberText(form, typed, key)} onText={(text) => onNumber(key, text)} describedBy={extra?.describedBy}>
+          {extra?.children}
+        </NumberField>
+      )
+    );
+  };
   return (
     <div className="params">
-      {p && (p.meter === 'image' || p.meter === 'action') && (
-        <div className="field small">
-          <label htmlFor={ids.count}>{p.meter === 'image' ? 'Images' : 'Count'}</label>
-          <input id={ids.count} type="number" min={1} max={batchMax} value={form.count} onChange={(e) => set({ count: clampInt(e.target.value, 1, batchMax) })} />
-          <span className="hint">up to {batchMax} on your plan</span>
-        </div>
-      )}
+      {number('count')}
       {p?.meter === 'image' && (
         <div className="field small">
           <label htmlFor={ids.res}>Size</label>
@@ -95,43 +134,44 @@ export function ParamFields({ pricing: p, plan, form, setForm }: ParamProps) {
           </select>
         </div>
       )}
-      {p?.meter === 'second' && (
-        <div className="field small">
-          <label htmlFor={ids.seconds}>Seconds</label>
-          <input id={ids.seconds} type="number" min={p.minSeconds} max={p.maxSeconds} value={form.seconds} onChange={(e) => set({ seconds: clampInt(e.target.value, p.minSeconds, p.maxSeconds) })} />
-        </div>
-      )}
-      {p?.meter === 'tokens' && (
-        <div className="field small">
-          <label htmlFor={ids.tokens}>Maximum output tokens</label>
-          <input id={ids.tokens} type="number" min={1} max={p.maxOutputTokens} value={form.maxOutputTokens} onChange={(e) => set({ maxOutputTokens: clampInt(e.target.value, 1, p.maxOutputTokens) })} aria-describedby={[blockPricingNote(p) ? `${ids.tokens}-blocks` : '', otherUnitsNote(p) ? `${ids.tokens}-units` : ''].join(' ').trim() || undefined} />
-          {blockPricingNote(p) && (
-            <span className="hint" id={`${ids.tokens}-blocks`} data-testid="block-pricing">
-              {blockPricingNote(p)}
-            </span>
-          )}
-          {otherUnitsNote(p) && (
-            <span className="hint" id={`${ids.tokens}-units`} data-testid="other-units">
-              {otherUnitsNote(p)}
-            </span>
-          )}
-        </div>
-      )}
-      {p?.meter === 'trainingImage' && (
-        <div className="field small">
-          <label htmlFor={ids.images}>Training images</label>
-          <input id={ids.images} type="number" min={p.minImages} max={p.maxImages} value={form.trainingImages} onChange={(e) => set({ trainingImages: clampInt(e.target.value, p.minImages, p.maxImages) })} />
-        </div>
-      )}
+      {number('seconds')}
+      {p?.meter === 'tokens' &&
+        number('maxOutputTokens', {
+          describedBy: [blockPricingNote(p) ? `${ids.tokens}-blocks` : '', otherUnitsNote(p) ? `${ids.tokens}-units` : ''].join(' ').trim() || undefined,
+          children: (
+            <>
+              {blockPricingNote(p) && (
+                <span className="hint" id={`${ids.tokens}-blocks`} data-testid="block-pricing">
+                  {blockPricingNote(p)}
+                </span>
+              )}
+              {otherUnitsNote(p) && (
+                <span className="hint" id={`${ids.tokens}-units`} data-testid="other-units">
+                  {otherUnitsNote(p)}
+                </span>
+              )}
+            </>
+          ),
+        })}
+      {number('trainingImages')}
     </div>
   );
 }
 
-export function EstimatePanel({ id, preflight, error }: { id: string; preflight: PreflightResult | null; error: string | null }) {
+/**
+ * The estimate, or why there is none. `blocked` (a number field empty or out of range) stands for the whole pre-flight: nothing is
+ * estimated then. `model` names the plans that include a model the plan refuses.
+ */
+export function EstimatePanel({ id, preflight: asked, error, blocked, model }: { id: string; preflight: PreflightResult | null; error: string | null; blocked: string | null; model: CatalogModel | null }) {
+  const preflight = blocked ? null : asked;
   const est = preflight?.estimate ?? null;
   return (
     <div className="estimate" id={id} aria-live="polite">
-      {est ? (
+      {blocked ? (
+        <p className="muted" data-testid="estimate-blocked">
+          {blocked}
+        </p>
+      ) : est ? (
         <p>
           <span className="estimate-label">Estimate</span>{' '}
           <span data-testid="estimate-range">{est.typicalMc === est.maxMc ? credits(est.maxMc) : `${formatCredits(est.typicalMc)} – ${credits(est.maxMc)}`}</span>
@@ -146,6 +186,7 @@ export function EstimatePanel({ id, preflight, error }: { id: string; preflight:
         <p role="alert" className="refusal" data-code={preflight.refusal.code}>
           {preflight.refusal.message}
           {preflight.refusal.code === 'insufficient_credits' && <BuyToCover preflight={preflight} />}
+          {preflight.refusal.code === 'model_not_in_plan' && model && <PlansIncluding model={model} />}
         </p>
       )}
       {error && (
@@ -157,10 +198,23 @@ export function EstimatePanel({ id, preflight, error }: { id: string; preflight:
   );
 }
 
-function clampInt(text: string, min: number, max: number): number {
-  const n = Math.floor(Number(text));
-  if (!Number.isFinite(n)) return min;
-  return Math.max(min, Math.min(max, n));
+/** Which plans of the synced catalog include a model the user's plan does not, said where the run is refused. */
+function PlansIncluding({ model }: { model: CatalogModel }) {
+  const catalog = useAppStore((s) => s.catalogView?.catalog ?? null);
+  if (!catalog) return null;
+  const plans = plansIncluding(catalog, model);
+  return (
+    <>
+      . {includeText(plans)} it
+      {plans.length > 0 ? (
+        <>
+          : <a href="#store">change plan in the Store</a>.
+        </>
+      ) : (
+        '.'
+      )}
+    </>
+  );
 }
 
 /** The smallest pack that covers what this run lacks, proposed where the run is refused. */

@@ -5,15 +5,13 @@ import { MAX_PROMPT_CHARS } from '../../../../shared/rules/pricing';
 import { creditsText as credits } from '../../../../shared/rules/money';
 import { useAppStore } from '../../stores/app-store';
 import { useWalletStore } from '../../stores/wallet-store';
-import { defaultsFor, selectedModel, toRequest, type FormState } from './model-options';
+import { blockingNumber, defaultsFor, numberFields, selectedModel, toRequest, type FormState, type NumberKey, type TypedNumbers } from './model-options';
 import { EstimatePanel, ModelSelect, ParamFields } from './GenerateFields';
 import { CustomModelField } from './CustomModelField';
 import { RunCard } from './RunCard';
 import { Modal } from '../../ui/Modal';
-import { draftFor, loadDrafts, saveDraft } from './drafts';
+import { DEFAULT_FORM, draftFor, formForTarget, loadDrafts, saveDraft } from './drafts';
 import { usePreflight, useStartRun, type Approval } from './use-run';
-
-const DEFAULT_FORM: FormState = { target: 'model:flux-schnell', prompt: '', count: 1, resolutionId: '', modeId: '', seconds: 5, maxOutputTokens: 1000, trainingImages: 10 };
 
 export function GeneratePage() {
   const catalogView = useAppStore((s) => s.catalogView);
@@ -23,20 +21,31 @@ export function GeneratePage() {
   const plan = catalog && catalogView?.planId ? (findPlan(catalog, catalogView.planId) ?? null) : null;
   // the last edited draft comes back after navigating away or restarting; each model keeps its own
   const [form, setForm] = useState<FormState>(() => draftFor(loadDrafts()) ?? DEFAULT_FORM);
+  // number fields as typed (empty, not whole, out of range): shown as they are, and nothing is estimated until they are in range
+  const [typed, setTyped] = useState<TypedNumbers>({});
   useEffect(() => saveDraft(form), [form]);
-  const p = selectedModel(catalog, form.target)?.pricing;
-  const request = useMemo(() => toRequest(catalog, form), [catalog, form]);
+  const model = selectedModel(catalog, form.target);
+  const p = model?.pricing;
+  const blocked = blockingNumber(numberFields(p, plan), form, typed);
+  const request = useMemo(() => (blocked ? null : toRequest(catalog, form)), [catalog, form, blocked]);
   const ids = { prompt: useId(), estimate: useId() };
   const preflight = usePreflight(request, walletView, catalogView);
   const run = useStartRun(request);
-  const est = preflight?.estimate ?? null;
+  const est = blocked ? null : (preflight?.estimate ?? null);
 
   const pick = (target: string) => {
-    setForm((f) => draftFor(loadDrafts(), target) ?? { ...f, target, ...defaultsFor(selectedModel(catalog, target)) });
+    // each model's draft is its own: one without a draft starts empty, with the model's defaults
+    setForm(formForTarget(loadDrafts(), target, defaultsFor(selectedModel(catalog, target))));
+    setTyped({});
     run.setError(null);
   };
+  const onNumber = (key: NumberKey, text: string) => {
+    setTyped((t) => ({ ...t, [key]: text }));
+    const n = Number(text);
+    if (text.trim() !== '' && Number.isInteger(n)) setForm((f) => ({ ...f, [key]: n }));
+  };
   const onGenerate = () => {
-    if (!est) return;
+    if (!est || blocked) return;
     if (preflight?.autoApprove) void run.start(est.maxMc);
     else run.setApproval({ amountMc: est.maxMc, reason: 'confirm' });
   };
@@ -58,9 +67,9 @@ export function GeneratePage() {
             <label htmlFor={ids.prompt}>Prompt</label>
             <textarea id={ids.prompt} value={form.prompt} maxLength={p?.meter === 'tokens' ? p.maxPromptChars : MAX_PROMPT_CHARS} rows={4} onChange={(e) => setForm({ ...form, prompt: e.target.value })} placeholder="Describe what you want" />
           </div>
-          <ParamFields pricing={p} plan={plan} form={form} setForm={setForm} />
+          <ParamFields pricing={p} plan={plan} form={form} setForm={setForm} typed={typed} onNumber={onNumber} />
           {selectedModel(catalog, form.target)?.customModels && <CustomModelField value={form.customModelId ?? ''} onChange={(customModelId) => setForm({ ...form, customModelId })} />}
-          <EstimatePanel id={ids.estimate} preflight={preflight} error={run.error} />
+          <EstimatePanel id={ids.estimate} preflight={preflight} error={run.error} blocked={blocked} model={model} />
           <button type="submit" className="primary" disabled={!est || !!preflight?.refusal || run.busy || !form.prompt.trim()} aria-describedby={ids.estimate}>
             {est ? `Generate, up to ${credits(est.maxMc)}` : 'Generate'}
           </button>

@@ -45,6 +45,17 @@ export function draftFor(d: Drafts, target?: string): FormState | null {
   return (target === undefined ? d.drafts[0] : d.drafts.find((x) => x.target === target)) ?? null;
 }
 
+/** The form before anything is edited; a model's own defaults go over it. */
+export const DEFAULT_FORM: FormState = { target: 'model:flux-schnell', prompt: '', count: 1, resolutionId: '', modeId: '', seconds: 5, maxOutputTokens: 1000, trainingImages: 10 };
+
+/**
+ * The form on switching to `target`: its own draft as it was left, else a fresh form with the model's defaults. Nothing carries over
+ * from the model switched away from (its prompt stays in its own draft).
+ */
+export function formForTarget(d: Drafts, target: string, defaults: Partial<FormState>): FormState {
+  return draftFor(d, target) ?? { ...DEFAULT_FORM, ...defaults, target };
+}
+
 function storage(): Storage | null {
   try {
     return typeof localStorage === 'undefined' ? null : localStorage;

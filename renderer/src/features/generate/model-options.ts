@@ -1,6 +1,7 @@
 // Pure helpers for the generation form: unit prices, plan access labels, and turning form fields into a run request.
 import type { Catalog, CatalogModel, Plan } from '../../../../shared/catalog/schema';
 import { accessFor, levelRank } from '../../../../shared/rules/entitlements';
+import { plansIncluding } from '../../../../shared/rules/access';
 import { creditsText, formatCredits } from '../../../../shared/rules/money';
 import type { RunRequest } from '../../../../shared/rules/pricing';
 import { USAGE_UNITS, type ExtraUnitKey } from '../../../../shared/rules/usage-units';
@@ -69,13 +70,18 @@ export function otherUnitsNote(p: CatalogModel['pricing'] | undefined): string |
   return `Also billed as the provider reports them: ${parts.join('; ')}. The most shown counts them all.`;
 }
 
-/** "" when fully included; otherwise how the plan limits the model. */
-export function accessLabel(plan: Plan | null, m: CatalogModel): { label: string; allowed: boolean } {
+/**
+ * "" when fully included; otherwise how the plan limits the model. A model the plan does not include is still offered (its price and
+ * estimate shown), named with the plans that include it; `allowed` says whether the plan lets it run.
+ */
+export function accessLabel(plan: Plan | null, m: CatalogModel, catalog: Catalog): { label: string; allowed: boolean } {
   if (!plan) return { label: '', allowed: true };
   const a = accessFor(plan, m);
   switch (a.kind) {
-    case 'none':
-      return { label: `not in ${plan.name}`, allowed: false };
+    case 'none': {
+      const names = plansIncluding(catalog, m).map((p) => p.name);
+      return { label: `not in ${plan.name}; in ${names.length > 0 ? names.join(', ') : 'no plan'}`, allowed: false };
+    }
     case 'limited':
       return { label: `${a.runsPerDay} a day on ${plan.name}`, allowed: true };
     case 'unlimited':
@@ -87,6 +93,74 @@ export function accessLabel(plan: Plan | null, m: CatalogModel): { label: string
 
 export function levelAllows(plan: Plan | null, minLevel: 'basic' | 'standard' | 'advanced' | 'full'): boolean {
   return !plan || levelRank(minLevel) <= levelRank(plan.parameterLevel);
+}
+
+/** How many images (or actions) one run may make: the model's limit, and the plan's batch size. */
+export function batchMaxFor(pricing: CatalogModel['pricing'] | undefined, plan: Plan | null): number {
+  return pricing && (pricing.meter === 'image' || pricing.meter === 'action') ? Math.min(pricing.maxCount, plan?.batchSize ?? pricing.maxCount) : 1;
+}
+
+/** The number fields of the form. */
+export type NumberKey = 'count' | 'seconds' | 'maxOutputTokens' | 'trainingImages';
+/** What the user typed in number fields whose text is not (yet) the form's number: empty, not whole, or being edited. */
+export type TypedNumbers = Partial<Record<NumberKey, string>>;
+
+export interface NumberSpec {
+  key: NumberKey;
+  label: string;
+  min: number;
+  max: number;
+  /** the plan, not the model, sets the most (the batch size) */
+  planLimited: boolean;
+}
+
+/** The number fields a model's meter takes, each with its range from the catalog (and the plan's batch size for counts). */
+export function numberFields(p: CatalogModel['pricing'] | undefined, plan: Plan | null): NumberSpec[] {
+  switch (p?.meter) {
+    case 'image':
+    case 'action': {
+      const max = batchMaxFor(p, plan);
+      return [{ key: 'count', label: p.meter === 'image' ? 'Images' : 'Count', min: 1, max, planLimited: max < p.maxCount }];
+    }
+    case 'second':
+      return [{ key: 'seconds', label: 'Seconds', min: p.minSeconds, max: p.maxSeconds, planLimited: false }];
+    case 'tokens':
+      return [{ key: 'maxOutputTokens', label: 'Maximum output tokens', min: 1, max: p.maxOutputTokens, planLimited: false }];
+    case 'trainingImage':
+      return [{ key: 'trainingImages', label: 'Training images', min: p.minImages, max: p.maxImages, planLimited: false }];
+    default:
+      return [];
+  }
+}
+
+const int = (n: number) => n.toLocaleString('en-US');
+const onPlan = (s: NumberSpec) => (s.planLimited ? ' on your plan' : '');
+
+/** The allowed range, said next to the field: "1 to 10", "1 to 4 on your plan", "only 1 on your plan". */
+export function rangeHint(s: NumberSpec): string {
+  return `${s.min === s.max ? `only ${int(s.min)}` : `${int(s.min)} to ${int(s.max)}`}${onPlan(s)}`;
+}
+
+/** What is wrong with the field's text as typed (null when it is a whole number in range); the text itself is never changed. */
+export function numberProblem(text: string, s: NumberSpec): string | null {
+  const single = s.min === s.max;
+  if (text.trim() === '') return `Enter ${single ? int(s.min) : `a number between ${int(s.min)} and ${int(s.max)}`}${onPlan(s)}`;
+  const n = Number(text);
+  if (!Number.isInteger(n)) return `Enter ${single ? int(s.min) : `a whole number between ${int(s.min)} and ${int(s.max)}`}${onPlan(s)}`;
+  if (n < s.min || n > s.max) return `Must be ${single ? int(s.min) : `between ${int(s.min)} and ${int(s.max)}`}${onPlan(s)}`;
+  return null;
+}
+
+/** The text a number field shows: what the user typed, else the form's number. */
+export function numberText(form: FormState, typed: TypedNumbers, key: NumberKey): string {
+  return typed[key] ?? String(form[key]);
+}
+
+/** Why there is no estimate while a number field the model takes is empty or out of range ("No estimate: Seconds must be between 1 and 10."), else null. */
+export function blockingNumber(specs: readonly NumberSpec[], form: FormState, typed: TypedNumbers): string | null {
+  const bad = specs.find((s) => numberProblem(numberText(form, typed, s.key), s) !== null);
+  if (!bad) return null;
+  return `No estimate: ${bad.label} must be ${bad.min === bad.max ? int(bad.min) : `between ${int(bad.min)} and ${int(bad.max)}`}${onPlan(bad)}.`;
 }
 
 export interface FormState {

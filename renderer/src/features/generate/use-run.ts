@@ -20,11 +20,11 @@ export function usePreflight(request: RunRequest | null, walletView: WalletView 
   const [preflight, setPreflight] = useState<PreflightResult | null>(null);
   const seq = useRef(0);
   useEffect(() => {
+    const mine = ++seq.current; // an answer still on its way for an earlier request is dropped, also when there is none to ask now
     if (!request || !window.credits) {
       setPreflight(null);
       return;
     }
-    const mine = ++seq.current;
     const t = setTimeout(() => {
       void window.credits!.preflight(request).then((r) => {
         if (mine !== seq.current) return; // a newer edit already asked
