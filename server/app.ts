@@ -24,6 +24,7 @@ import { subscriptionRoutes } from './subscriptions/routes';
 import { training } from './training/plugin';
 import { ownsCustomModel } from './training/service';
 import type { TrainingRunner } from './training/trainer';
+import type { UploadBudget } from './training/upload-budget';
 import { newId } from './util';
 import type { WalletEvents } from './wallet/events';
 import type { EventFanout } from './wallet/fanout';
@@ -72,6 +73,7 @@ export interface CreditsApp {
   fanout: EventFanout;
   runner: GenerationRunner;
   trainer: TrainingRunner;
+  uploads: UploadBudget; // the training upload bytes being read (a bound on memory)
   catalogKey: CatalogKey;
   /** the payment provider this server takes money through */
   payments: PaymentProvider;
@@ -101,7 +103,6 @@ export function buildApp(opts: AppOptions): CreditsApp {
   const payments = opts.payments?.provider ?? new TestPaymentProvider();
   const publicUrl = opts.payments?.publicUrl;
   const subs = { catalog: ctx.catalog, provider: payments };
-
   const typed = app.withTypeProvider<ZodTypeProvider>();
   typed.get('/health', async () => ({ ok: true as const, serverTimeMs: ctx.clock.now(), version: SERVER_VERSION, storage: opts.database.kind }));
   void typed.register(catalogRoutes(ctx, catalogKey));
@@ -114,5 +115,5 @@ export function buildApp(opts: AppOptions): CreditsApp {
   void typed.register(moneyInRoutes(ctx, { provider: payments, publicUrl, subscriptionPaid: subscriptionPaid(subs), moreHandlers: [(tx, ev, nowMs) => applySubscriptionEvent(tx, subs, ev, nowMs)] }));
   void typed.register(subscriptionRoutes(ctx, payments, publicUrl, opts.sweepIntervalMs));
 
-  return { app, instanceId, events, fanout, runner: gen.runner, trainer: train.trainer, wallet: ctx.wallet, catalogKey, payments, routes, dropStreams: () => streams.dropAll(), leftovers: gen.leftovers };
+  return { app, instanceId, events, fanout, runner: gen.runner, trainer: train.trainer, uploads: train.uploads, wallet: ctx.wallet, catalogKey, payments, routes, dropStreams: () => streams.dropAll(), leftovers: gen.leftovers };
 }

@@ -3,7 +3,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { GenerationRunner } from '../generations/runner';
 import type { ServerContext } from '../http/context';
 import { scrubText } from '../http/logging';
-import { trainingRoutes } from './routes';
+import { TRAINING_BODY_LIMIT_BYTES, TRAINING_UPLOADS_AT_ONCE, trainingRoutes } from './routes';
+import { UploadBudget } from './upload-budget';
 import { TrainingRunner } from './trainer';
 
 export interface TrainingOptions {
@@ -15,17 +16,19 @@ export interface TrainingOptions {
   sweepIntervalMs: number;
 }
 
-export function training(ctx: ServerContext, runner: GenerationRunner, o: TrainingOptions, log: { error(m: string): void }): { trainer: TrainingRunner; plugin: FastifyPluginAsyncZod } {
+export function training(ctx: ServerContext, runner: GenerationRunner, o: TrainingOptions, log: { error(m: string): void }): { trainer: TrainingRunner; uploads: UploadBudget; plugin: FastifyPluginAsyncZod } {
   const { database, catalog, clock } = ctx;
   const trainer = new TrainingRunner({
     db: database.db, catalog, clock, trainingsDir: o.trainingsDir, lease: runner.lease, exclusive: database.kind === 'pglite',
     heartbeatIntervalMs: o.heartbeatIntervalMs, sweepIntervalMs: o.sweepIntervalMs,
     onTraining: ctx.publishTraining, onWalletChanged: ctx.walletChanged, log: (m) => log.error(scrubText(m)),
   });
+  // the uploads being read: the largest TRAINING_UPLOADS_AT_ONCE bodies in all, one per account
+  const uploads = new UploadBudget(TRAINING_UPLOADS_AT_ONCE * TRAINING_BODY_LIMIT_BYTES, TRAINING_BODY_LIMIT_BYTES);
   const plugin: FastifyPluginAsyncZod = async (app) => {
     app.addHook('onReady', async () => trainer.start());
     app.addHook('onClose', () => trainer.close());
-    await app.register(trainingRoutes(ctx, { trainer, trainingsDir: o.trainingsDir, speed: o.speed, publishTraining: ctx.publishTraining }));
+    await app.register(trainingRoutes(ctx, { trainer, trainingsDir: o.trainingsDir, speed: o.speed, publishTraining: ctx.publishTraining, uploads }));
   };
-  return { trainer, plugin };
+  return { trainer, uploads, plugin };
 }

@@ -2,6 +2,7 @@
 import { createReadStream } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { createTrainingBodySchema, emptyBodySchema, trainingIdParamsSchema, trainingListQuerySchema, TRAINING_PAGE_MAX, type Training } from '../../shared/api/index';
 import { TRAINING_IMAGES_ARRAY_MAX } from '../../shared/api/training';
@@ -14,6 +15,7 @@ import { newId } from '../util';
 import { checkImages, requestDigest, storeImages, trainingDirOf } from './images';
 import { acceptTraining, endTraining, getTraining, listModels, listTrainings } from './service';
 import type { TrainingRunner } from './trainer';
+import { TRAINING_UPLOAD_RETRY_MS, type UploadBudget } from './upload-budget';
 
 /**
  * The images' base64 (4 characters per 3 bytes) and room for the rest of the JSON; one image more than the job's limit, so that a
@@ -21,8 +23,19 @@ import type { TrainingRunner } from './trainer';
  */
 export const TRAINING_BODY_LIMIT_BYTES = Math.ceil((TRAINING_MAX_JOB_BYTES + TRAINING_MAX_IMAGE_BYTES) / 3) * 4 + TRAINING_IMAGES_ARRAY_MAX * 512 + 64 * 1024;
 
+/** the largest training bodies read at once by one instance: a bound on the memory uploads take */
+export const TRAINING_UPLOADS_AT_ONCE = 2;
+
+/** The bytes an upload announces, within the body limit (a body without Content-Length counts as the largest allowed). */
+function announcedBytes(req: FastifyRequest): number {
+  const n = Number(req.headers['content-length']);
+  return Number.isSafeInteger(n) && n >= 0 ? Math.min(n, TRAINING_BODY_LIMIT_BYTES) : TRAINING_BODY_LIMIT_BYTES;
+}
+
 export interface TrainingRouteOptions {
   trainer: TrainingRunner;
+  /** the bound on the upload bytes read at once */
+  uploads: UploadBudget;
   trainingsDir: string;
   speed: number;
   publishTraining(accountId: string, training: Training): void;
@@ -34,10 +47,20 @@ export function trainingRoutes(ctx: ServerContext, o: TrainingRouteOptions): Fas
     o.publishTraining(accountId, t);
     ctx.publishWallet(accountId, await ctx.wallet(accountId));
   };
+  const { uploads } = o;
   return async (app) => {
     app.addHook('onRequest', accountAuth(db, clock));
 
-    app.post('/v1/trainings', { bodyLimit: TRAINING_BODY_LIMIT_BYTES, schema: { body: createTrainingBodySchema } }, async (req, reply) => {
+    // after the account is known and before the body is read: a slot, given back when the answer is sent or the client goes
+    const admitUpload = async (req: FastifyRequest, reply: FastifyReply) => {
+      const release = uploads.take(req.accountId, announcedBytes(req));
+      if (!release) {
+        throw new DomainError('busy', 'busy', 'this server is reading as many training images as it can hold at once (for your account, or in all); try again in a few seconds', { retryAfterMs: TRAINING_UPLOAD_RETRY_MS });
+      }
+      reply.raw.once('close', release);
+    };
+
+    app.post('/v1/trainings', { bodyLimit: TRAINING_BODY_LIMIT_BYTES, onRequest: admitUpload, schema: { body: createTrainingBodySchema } }, async (req, reply) => {
       const { accountId } = req;
       const key = idempotencyKeyOf(req);
       if (o.trainer.queueFull()) throw new DomainError('busy', 'busy', 'too many trainings are waiting; try again in a minute');

@@ -6,15 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trainingSchema, walletSchema, type Training } from '../../shared/api/index';
 import { TRAINING_MAX_IMAGE_BYTES } from '../../shared/rules/training';
 import { DRIVERS, startServer, type TestServer } from '../../test/server/helpers';
+import { fakeImage, images } from '../../test/server/training-images';
 import { allowanceEntries } from './allowance';
-
-/** Images that pass the content check: the format's first bytes, then random bytes (so no two are the same). */
-export function fakeImage(kind: 'png' | 'jpeg' | 'webp', size = 2_000): string {
-  const body = randomBytes(size);
-  const head = kind === 'png' ? Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]) : kind === 'jpeg' ? Buffer.from([0xff, 0xd8, 0xff, 0xe0]) : Buffer.concat([Buffer.from('RIFF'), Buffer.alloc(4), Buffer.from('WEBP')]);
-  return Buffer.concat([head, body]).toString('base64');
-}
-export const images = (n: number) => Array.from({ length: n }, (_, i) => ({ fileName: `p${i}.png`, dataBase64: fakeImage((['png', 'jpeg', 'webp'] as const)[i % 3]!) }));
 
 export async function waitForTraining(s: TestServer, token: string, id: string, until: (t: Training) => boolean, timeoutMs = 60_000): Promise<Training> {
   const end = Date.now() + timeoutMs;
