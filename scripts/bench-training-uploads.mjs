@@ -1,4 +1,5 @@
 // Benchmark (not a test): the server's memory while one account sends many large training uploads at once (issue 23's 20 × 36 MB), beside its idle memory, for one build or two side by side.
+/* global fetch, AbortSignal, setInterval, clearInterval -- Node 20 globals */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
