@@ -26,7 +26,7 @@ describe.each(DRIVERS)('training across a restart on %s', (driver) => {
 
   // speed 150: a 2-image job runs about 8.5 s, long enough to stop it in the middle
   const start = async () => {
-    app = buildApp({ database, catalog: defaultCatalog, clock, adminToken, outputsDir, trainingsDir, trainingSpeed: 150, leaseMs: 2_000, heartbeatIntervalMs: 500, sweepIntervalMs: 300 });
+    app = buildApp({ database, catalog: defaultCatalog, clock, adminToken, outputsDir, trainingsDir, trainingSpeed: 150, leaseMs: 6_000, heartbeatIntervalMs: 500, sweepIntervalMs: 300 });
     url = await app.app.listen({ host: '127.0.0.1', port: 0 });
   };
   const call = async (token: string, method: string, route: string, body?: unknown) => {
