@@ -152,4 +152,4 @@ function addListenerFunctions(bridge: Record<string, unknown>, listeners: Listen
   }
 }
 
-(window as unknown as { credits: CreditsBridge }).credits = createBridge();
+window.credits = createBridge();

@@ -89,7 +89,7 @@ async function main(): Promise<void> {
   ensurePrivateDir(dataDir);
   const electronStore = new Store<Record<string, unknown>>({ name: 'wallet-cache', clearInvalidConfig: true, ...privateStoreOptions });
   makePrivate(electronStore.path);
-  const store = electronStore as unknown as KeyValueStore;
+  const store: KeyValueStore = electronStore;
   const tokenStore = new EncryptedTokenStore(path.join(dataDir, 'account-token.bin'), safeStorage);
   if (tokenStore.storage === 'memory') console.warn('safeStorage cannot encrypt here: the account token is kept in memory for this run only');
   if (process.env.CREDITS_TOKEN) tokenStore.set(process.env.CREDITS_TOKEN);

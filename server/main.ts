@@ -17,9 +17,9 @@ import type { Clock } from './clock';
 import { accountExists } from './accounts/service';
 import { issueToken } from './accounts/tokens';
 import { signUp } from './wallet/signup';
+import { parentPortOf } from './parent-port';
 
-type ParentPort = { postMessage(m: unknown): void; on(event: 'message', listener: (e: { data: unknown }) => void): void };
-const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
+const parentPort = parentPortOf(process);
 
 /** The IPC channel to the app that started this server: Electron's parentPort, or Node's fork channel. */
 function tellParent(msg: ServerToAppMessage): void {

@@ -1,6 +1,6 @@
 // History's CSV export: one line per ledger entry, RFC 4180, with a machine column beside each label; a charge names the grants it was charged from, and money in and out carries its amount and currency.
-import type { LedgerEntry } from '../../shared/api/index';
-import { GRANT_KINDS, type GrantKind } from '../../shared/rules/grants';
+import { entryText, isPaymentEntry, type LedgerEntry } from '../../shared/api/index';
+import type { GrantKind } from '../../shared/rules/grants';
 import { fundingText, GRANT_KIND_LABELS, LEDGER_KIND_LABELS } from '../../shared/api/labels';
 import { formatCredits } from '../../shared/rules/money';
 
@@ -10,9 +10,6 @@ export const CSV_HEADER = [
   'amount_minor', 'currency',
 ] as const;
 
-const str = (v: unknown): string => (typeof v === 'string' ? v : '');
-const int = (v: unknown): number | null => (typeof v === 'number' && Number.isSafeInteger(v) ? v : null);
-const grantKinds: ReadonlySet<string> = new Set(GRANT_KINDS);
 const credits = (mc: number) => formatCredits(mc).replace(/,/g, '');
 
 /** RFC 4180 quoting, and a leading ' for values a spreadsheet would run as a formula. */
@@ -26,12 +23,14 @@ export function csvField(v: string): string {
  * order), and its funding as the app words it ("daily credits (6), then signup credits (33.2)"). Any other entry: its one grant.
  */
 function grantColumns(e: LedgerEntry): [string, string, string] {
-  const lines = e.kind === 'capture' && Array.isArray(e.details.funding) ? (e.details.funding as Record<string, unknown>[]) : [];
-  const funding = lines.filter((l) => grantKinds.has(str(l?.kind)) && (int(l?.amountMc) ?? 0) > 0);
-  if (funding.length === 0) return [e.grantId ?? '', str(e.details.grantKind), GRANT_KIND_LABELS[str(e.details.grantKind) as GrantKind] ?? ''];
+  const funding = e.kind === 'capture' ? (e.details.funding ?? []).filter((l) => l.amountMc > 0) : [];
+  if (funding.length === 0) {
+    const grantKind = 'grantKind' in e.details ? e.details.grantKind : undefined;
+    return [e.grantId ?? '', grantKind ?? '', grantKind ? GRANT_KIND_LABELS[grantKind] : ''];
+  }
   const byKind = new Map<GrantKind, number>();
-  for (const l of funding) byKind.set(l.kind as GrantKind, (byKind.get(l.kind as GrantKind) ?? 0) + (l.amountMc as number));
-  return [funding.map((l) => str(l.grantId)).join(';'), funding.map((l) => str(l.kind)).join(';'), fundingText([...byKind].map(([kind, amountMc]) => ({ kind, amountMc })))];
+  for (const l of funding) byKind.set(l.kind, (byKind.get(l.kind) ?? 0) + l.amountMc);
+  return [funding.map((l) => l.grantId).join(';'), funding.map((l) => l.kind).join(';'), fundingText([...byKind].map(([kind, amountMc]) => ({ kind, amountMc })))];
 }
 
 /**
@@ -39,23 +38,27 @@ function grantColumns(e: LedgerEntry): [string, string, string] {
  * refunds are in full), a failed payment's 0 (nothing was charged); empty for entries that move no money.
  */
 function moneyColumns(e: LedgerEntry): [string, string] {
-  const d = e.details;
-  const currency = str(d.currency);
-  const price = int(d.priceMinor);
-  if (!currency || price === null) return ['', ''];
+  if (!isPaymentEntry(e)) return ['', ''];
+  const { currency, priceMinor: price } = e.details;
+  if (!currency || price === undefined) return ['', ''];
   if (e.kind === 'purchase') return [String(price), currency];
-  if (e.kind === 'refund') return [String(-(int(d.refundedMinor) ?? price)), currency];
-  if (e.kind === 'payment_failed') return ['0', currency];
-  return ['', ''];
+  if (e.kind === 'refund') return [String(-(e.details.refundedMinor ?? price)), currency];
+  return ['0', currency];
+}
+
+/** What a hold held, or a release or void gave back. */
+function sideMc(e: LedgerEntry): number {
+  if (e.kind === 'hold') return e.details.heldMc ?? 0;
+  if (e.kind === 'release' || e.kind === 'void') return e.details.releasedMc ?? 0;
+  return 0;
 }
 
 /** One entry's line. */
 function csvLine(e: LedgerEntry): string {
-  const d = e.details;
-  const side = typeof d.heldMc === 'number' && e.kind === 'hold' ? d.heldMc : typeof d.releasedMc === 'number' ? d.releasedMc : 0;
+  const t = entryText(e);
   const fields = [
-    String(e.id), new Date(e.atMs).toISOString(), e.kind, LEDGER_KIND_LABELS[e.kind], credits(e.amountMc), credits(side),
-    str(d.modelId), str(d.label), str(d.prompt), str(d.generationId), ...grantColumns(e), str(d.note), ...moneyColumns(e),
+    String(e.id), new Date(e.atMs).toISOString(), e.kind, LEDGER_KIND_LABELS[e.kind], credits(e.amountMc), credits(sideMc(e)),
+    t.modelId, t.label, t.prompt, t.generationId, ...grantColumns(e), t.note, ...moneyColumns(e),
   ];
   return fields.map(csvField).join(',');
 }

@@ -1,23 +1,15 @@
 // History's rows: the ledger grouped into one row per run (its hold, charge, release or refund, and the expiries it caused) and
 // one row per entry that belongs to no run; kept up to date entry by entry, so 100,000 entries are not regrouped on every change.
-import type { LedgerEntry } from '../../shared/api/index';
+import { entryText, isRunEntry, type FundingLine, type LedgerEntry, type PinLine, type RunEntry } from '../../shared/api/index';
 import type { FundingByKind, HistoryFilter, HistoryRow, HistoryRunRow } from '../../shared/ipc/contract';
 import { RUN_ROW_MAX_ENTRIES } from '../../shared/ipc/contract';
-import { GRANT_KINDS, type GrantKind } from '../../shared/rules/grants';
-import { usageSchema } from '../../shared/rules/pricing';
+import type { GrantKind } from '../../shared/rules/grants';
 import { cutText } from '../../shared/rules/text';
-
-const str = (v: unknown): string => (typeof v === 'string' ? v : '');
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isSafeInteger(v) ? v : null);
-const grantKinds: ReadonlySet<string> = new Set(GRANT_KINDS);
-
-/** the ledger kinds a run writes (an expiry belongs to a run when the run's release let pinned credits of an expired grant go) */
-const RUN_KINDS: ReadonlySet<LedgerEntry['kind']> = new Set(['hold', 'capture', 'release', 'void', 'expiry']);
 
 /** The run an entry belongs to: the generation id its details carry (holds, captures, releases and voids also carry it as ref). */
 export function runIdOf(e: LedgerEntry): string | null {
-  if (!RUN_KINDS.has(e.kind)) return null;
-  const id = str(e.details.generationId);
+  if (!isRunEntry(e)) return null;
+  const id = e.details.generationId;
   if (id) return id;
   return e.kind !== 'expiry' && e.ref ? e.ref : null;
 }
@@ -26,7 +18,7 @@ export interface RunGroup {
   type: 'run';
   runId: string;
   /** oldest first */
-  entries: LedgerEntry[];
+  entries: RunEntry[];
   /** the row as answered, computed when first asked and dropped when an entry joins */
   row: HistoryRunRow | null;
 }
@@ -36,15 +28,12 @@ export interface EntryGroup {
 }
 export type Group = RunGroup | EntryGroup;
 
-/** Adds to `into` the credits per grant kind of a list of funding lines ({kind, amountMc, paid?}), keeping the first-seen order. */
-function addByKind(into: Map<GrantKind, FundingByKind>, lines: unknown): void {
-  if (!Array.isArray(lines)) return;
-  for (const l of lines as Record<string, unknown>[]) {
-    const kind = str(l?.kind);
-    const amountMc = num(l?.amountMc);
-    if (!grantKinds.has(kind) || amountMc === null || amountMc <= 0) continue;
-    const had = into.get(kind as GrantKind);
-    into.set(kind as GrantKind, { kind: kind as GrantKind, amountMc: (had?.amountMc ?? 0) + amountMc, paid: (had?.paid ?? false) || l.paid === true });
+/** Adds to `into` the credits per grant kind of a capture's funding lines or a hold's pins, keeping the first-seen order. */
+function addByKind(into: Map<GrantKind, FundingByKind>, lines: readonly (FundingLine | PinLine)[] | undefined): void {
+  for (const l of lines ?? []) {
+    if (l.amountMc <= 0) continue;
+    const had = into.get(l.kind);
+    into.set(l.kind, { kind: l.kind, amountMc: (had?.amountMc ?? 0) + l.amountMc, paid: (had?.paid ?? false) || ('paid' in l && l.paid) });
   }
 }
 
@@ -57,33 +46,39 @@ interface Tally {
 }
 
 /** What one entry adds to its run's row. */
-function tallyEntry(row: HistoryRunRow, t: Tally, e: LedgerEntry, funding: Map<GrantKind, FundingByKind>, heldFrom: Map<GrantKind, FundingByKind>): void {
+function tallyEntry(row: HistoryRunRow, t: Tally, e: RunEntry, funding: Map<GrantKind, FundingByKind>, heldFrom: Map<GrantKind, FundingByKind>): void {
+  if (e.kind === 'expiry') {
+    row.expiredMc += Math.max(0, -e.amountMc);
+    return;
+  }
   const d = e.details;
-  row.label ||= cutText(str(d.label));
-  row.modelId ??= str(d.modelId).slice(0, 80) || null;
-  row.prompt ||= cutText(str(d.prompt));
-  row.estimateMaxMc ??= num(d.estimateMaxMc);
+  row.label ||= cutText(d.label ?? '');
+  row.modelId ??= d.modelId?.slice(0, 80) || null;
+  row.prompt ||= cutText(d.prompt ?? '');
   if (e.kind === 'hold') {
+    row.estimateMaxMc ??= e.details.estimateMaxMc ?? null;
     t.held = true;
-    row.heldMc = num(d.heldMc) ?? row.heldMc;
-    addByKind(heldFrom, d.pins);
+    row.heldMc = e.details.heldMc ?? row.heldMc;
+    addByKind(heldFrom, e.details.pins);
   } else if (e.kind === 'capture') {
+    const c = e.details;
+    row.estimateMaxMc ??= c.estimateMaxMc ?? null;
     t.captured = true;
     row.chargedMc += Math.max(0, -e.amountMc);
-    row.heldMc ||= num(d.heldMc) ?? 0;
-    addByKind(funding, d.funding);
-    const usage = usageSchema.safeParse(d.usage);
-    if (usage.success) row.usage = usage.data;
-    row.outputCount = num(d.outputCount) ?? (usage.success ? (usage.data.delivered ?? null) : null);
-    if (typeof d.commercialUse === 'boolean') row.commercialUse = d.commercialUse;
-    t.undelivered += Math.max(0, num(d.undelivered) ?? 0);
-  } else if (e.kind === 'release' || e.kind === 'void') {
-    t[e.kind === 'void' ? 'voided' : 'released'] = true;
-    row.returnedMc += Math.max(0, num(d.releasedMc) ?? 0);
-    if (e.kind === 'void') row.reason = str(d.reason).slice(0, 80) || null;
-    if (e.kind === 'void') row.heldMc ||= num(d.releasedMc) ?? 0;
-  } else if (e.kind === 'expiry') {
-    row.expiredMc += Math.max(0, -e.amountMc);
+    row.heldMc ||= c.heldMc ?? 0;
+    addByKind(funding, c.funding);
+    if (c.usage) row.usage = c.usage;
+    row.outputCount = c.outputCount ?? c.usage?.delivered ?? null;
+    if (c.commercialUse !== undefined) row.commercialUse = c.commercialUse;
+    t.undelivered += c.undelivered ?? 0;
+  } else if (e.kind === 'release') {
+    t.released = true;
+    row.returnedMc += e.details.releasedMc ?? 0;
+  } else {
+    t.voided = true;
+    row.returnedMc += e.details.releasedMc ?? 0;
+    row.reason = e.details.reason?.slice(0, 80) || null;
+    row.heldMc ||= e.details.releasedMc ?? 0;
   }
 }
 
@@ -136,15 +131,15 @@ export function prepareFilter(f: HistoryFilter): PreparedFilter {
 /** Kind, model and time: what one entry is tested on. */
 function entryMatches(e: LedgerEntry, f: PreparedFilter): boolean {
   if (f.kinds && !f.kinds.has(e.kind)) return false;
-  if (f.modelId && str(e.details.modelId) !== f.modelId) return false;
+  if (f.modelId && entryText(e).modelId !== f.modelId) return false;
   if (f.fromMs !== null && e.atMs < f.fromMs) return false;
   if (f.toMs !== null && e.atMs > f.toMs) return false;
   return true;
 }
 
 function textMatches(e: LedgerEntry, search: string): boolean {
-  const d = e.details;
-  return str(d.prompt).toLowerCase().includes(search) || str(d.label).toLowerCase().includes(search) || str(d.note).toLowerCase().includes(search);
+  const t = entryText(e);
+  return t.prompt.toLowerCase().includes(search) || t.label.toLowerCase().includes(search) || t.note.toLowerCase().includes(search);
 }
 
 /** An entry matches when it passes every test; the CSV export, one line per entry, filters with this. */
@@ -188,7 +183,7 @@ export class HistoryGrouping {
   /** An entry newer than every entry held: a new row, or one more entry of its run's row (whose answer is then recomputed). */
   append(e: LedgerEntry): void {
     const runId = runIdOf(e);
-    if (runId === null) {
+    if (runId === null || !isRunEntry(e)) {
       this.groups.push({ type: 'entry', entry: e });
       return;
     }

@@ -4,7 +4,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { ledgerEntrySchema, type LedgerEntry } from '../../shared/api/index';
+import { entryText, ledgerEntrySchema, type LedgerEntry } from '../../shared/api/index';
 import type { HistoryFilter, HistoryRow } from '../../shared/ipc/contract';
 import { MS_PER_DAY, startOfUtcDay, utcDayKey } from '../../shared/rules/schedule';
 import type { CreditsApiClient } from './api-client';
@@ -20,8 +20,6 @@ const SAVE_DEBOUNCE_MS = 500;
 
 const fileSchema = z.object({ version: z.literal(1), serverIdentity: z.string(), accountId: z.string(), entries: z.array(ledgerEntrySchema) });
 
-
-const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
 export class HistoryStore {
   private entries: LedgerEntry[] = [];
@@ -107,9 +105,9 @@ export class HistoryStore {
   }
 
   private noteModel(e: LedgerEntry): void {
-    const id = str(e.details.modelId);
+    const { modelId: id, label } = entryText(e);
     if (!id || this.modelLabels.has(id)) return;
-    this.modelLabels.set(id, str(e.details.label) || id);
+    this.modelLabels.set(id, label || id);
     this.modelList = null;
   }
 
@@ -238,7 +236,7 @@ export class HistoryStore {
       if (e.kind !== 'capture' || e.amountMc >= 0) continue;
       const slot = out[Math.floor((e.atMs - start) / MS_PER_DAY)];
       if (!slot) continue;
-      const model = str(e.details.label) || str(e.details.modelId) || 'other';
+      const model = e.details.label || e.details.modelId || 'other';
       slot.byModel[model] = (slot.byModel[model] ?? 0) - e.amountMc;
       slot.totalMc -= e.amountMc;
     }

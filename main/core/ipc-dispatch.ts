@@ -1,5 +1,6 @@
 // Validates and dispatches renderer calls to the core's handlers: unknown methods and bad input become errors, never exceptions.
 import { IPC_FIELD_LABELS, ipcMethods, type IpcInput, type IpcMethodName, type IpcOutput, type IpcResult } from '../../shared/ipc/contract';
+import { issuesText } from '../../shared/rules/issues';
 
 export type IpcHandlers = { [M in IpcMethodName]: (input: IpcInput<M>) => Promise<IpcOutput<M>> | IpcOutput<M> };
 
@@ -18,18 +19,12 @@ export function isIpcMethod(name: unknown): name is IpcMethodName {
   return typeof name === 'string' && Object.prototype.hasOwnProperty.call(ipcMethods, name);
 }
 
-/** One input problem in words: a labelled field reads as a sentence ("The auto-approve limit must be from 0 to …"). */
-function issueText(i: { path: PropertyKey[]; message: string }): string {
-  const label = IPC_FIELD_LABELS[String(i.path[i.path.length - 1] ?? '')];
-  return label ? `${label} ${i.message}.` : `${i.path.map(String).join('.') || 'input'}: ${i.message}`;
-}
-
 export async function dispatch(handlers: IpcHandlers, method: unknown, input: unknown): Promise<IpcResult<unknown>> {
   if (!isIpcMethod(method)) return { ok: false, error: { code: 'unknown_method', message: `unknown method ${String(method).slice(0, 60)}` } };
   const spec = ipcMethods[method];
   const parsed = spec.input.safeParse(input);
   if (!parsed.success) {
-    return { ok: false, error: { code: 'invalid_input', message: parsed.error.issues.map(issueText).join('; ') } };
+    return { ok: false, error: { code: 'invalid_input', message: issuesText(parsed.error.issues, { root: 'input', labels: IPC_FIELD_LABELS }) } };
   }
   try {
     const handler = handlers[method] as (i: unknown) => unknown;

@@ -1,6 +1,6 @@
 // Receipts in main: a History entry's receipt (the entry, and the purchase it names: the server's when online, else the store's cache), saved as a file through the shell (Electron: a save dialog; browser mode: a download).
 import { writeFile } from 'node:fs/promises';
-import type { LedgerEntry, Purchase } from '../../shared/api/index';
+import { isPaymentEntry, type LedgerEntry, type Purchase } from '../../shared/api/index';
 import { receiptOf, receiptText, type Receipt } from '../../shared/api/receipts';
 import { UserFacingError } from './ipc-dispatch';
 import { makePrivate, PRIVATE_FILE_MODE } from './private-files';
@@ -28,7 +28,7 @@ export class ReceiptsCore {
   async receipt(entryId: number): Promise<Receipt> {
     const [entry] = this.opts.history.entriesByIds([entryId]);
     if (!entry) throw new UserFacingError('not_found', 'That entry is no longer kept on this computer.');
-    const purchaseId = typeof entry.details.purchaseId === 'string' ? entry.details.purchaseId : null;
+    const purchaseId = isPaymentEntry(entry) ? (entry.details.purchaseId ?? null) : null;
     const purchase = purchaseId ? await this.opts.purchase(purchaseId).catch(() => null) : null;
     const receipt = receiptOf(entry, purchase);
     if (!receipt) throw new UserFacingError('no_receipt', 'Only purchases, renewals, refunds and failed payments have a receipt.');

@@ -5,6 +5,7 @@ import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { serverToAppMessageSchema, type AppToServerMessage, type LocalTokenMessage, type ReadyMessage } from '../../shared/api/embedded';
 import { backoffDelayMs } from '../../shared/rules/backoff';
+import { issuesText } from '../../shared/rules/issues';
 import { CreditsApiClient } from './api-client';
 import { HEALTH_TIMEOUT_MS, SERVER_RESTART_BACKOFF } from './http';
 
@@ -121,7 +122,7 @@ export class ServerSupervisor extends EventEmitter {
     }, this.opts.readyTimeoutMs ?? READY_TIMEOUT_MS);
     child.onMessage((raw) => {
       const parsed = serverToAppMessageSchema.safeParse(raw);
-      if (!parsed.success) return this.log(`ignored a message from the credits server that is not in the contract: ${parsed.error.issues[0]?.message ?? ''}`);
+      if (!parsed.success) return this.log(`ignored a message from the credits server that is not in the contract: ${issuesText(parsed.error.issues, { max: 1 })}`);
       const m = parsed.data;
       if (m.type === 'credits-server-failed') return this.log(m.message);
       if (m.type === 'local-token') return this.answerTokenRequest(m);

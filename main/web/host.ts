@@ -46,7 +46,7 @@ function openPrivateStore(dataDir: string): KeyValueStore {
   ensurePrivateDir(dataDir);
   const conf = new Conf<Record<string, unknown>>({ cwd: dataDir, configName: 'wallet-cache', projectName: 'credits-desk', clearInvalidConfig: true, ...privateStoreOptions });
   makePrivate(conf.path);
-  return conf as unknown as KeyValueStore;
+  return conf;
 }
 
 interface BridgeClient {

@@ -68,7 +68,7 @@ describe(`migration ${TAG}`, () => {
     const database = await openDatabase({ migrationsDir: migrationsBefore(TAG) });
     try {
       const { secret, orphan } = await seedOldRows(database);
-      await migratePglite(database.db as Parameters<typeof migratePglite>[0], { migrationsFolder: MIGRATIONS_DIR });
+      await migratePglite(database.db as unknown as Parameters<typeof migratePglite>[0], { migrationsFolder: MIGRATIONS_DIR });
       await checkMigrated(database, secret, orphan);
     } finally {
       await database.close();

@@ -12,8 +12,16 @@ import * as schema from './schema';
 
 export type StorageKind = 'pglite' | 'postgres';
 
+/** What a raw statement (`db.execute`) answers on either driver: at least its rows (node-postgres's QueryResult and PGlite's Results both carry them). */
+export interface RowsQueryResultHKT extends PgQueryResultHKT {
+  type: RowsResult<this['row']>;
+}
+interface RowsResult<T> {
+  rows: T[];
+}
+
 /** The query builder type shared by both drivers; services are written once against it. */
-export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+export type Db = PgDatabase<RowsQueryResultHKT, typeof schema>;
 type Transaction = Parameters<Parameters<Db['transaction']>[0]>[0];
 /** A transaction or the database itself: services that read or write take either. */
 export type Tx = Db | Transaction;
@@ -71,9 +79,9 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     });
     // An idle client that loses its connection emits 'error' on the pool; unhandled, it would end the process.
     pool.on('error', opts.onPoolError ?? ((e) => process.stderr.write(`database connection lost: ${e.message}\n`)));
-    const db = drizzlePg(pool, { schema }) as unknown as Db;
+    const db = drizzlePg(pool, { schema });
     try {
-      await migratePg(db as Parameters<typeof migratePg>[0], { migrationsFolder: opts.migrationsDir });
+      await migratePg(db, { migrationsFolder: opts.migrationsDir });
     } catch (e) {
       await pool.end();
       throw e;
@@ -87,9 +95,9 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
   }
   const client = dir ? await openPgliteDir(dir, opts.pgliteTemplate) : opts.pgliteDump ? new PGlite({ loadDataDir: opts.pgliteDump }) : new PGlite();
   await client.waitReady;
-  const db = drizzlePglite(client, { schema }) as unknown as Db;
+  const db = drizzlePglite(client, { schema });
   try {
-    await migratePglite(db as Parameters<typeof migratePglite>[0], { migrationsFolder: opts.migrationsDir });
+    await migratePglite(db, { migrationsFolder: opts.migrationsDir });
   } catch (e) {
     await client.close();
     throw e;

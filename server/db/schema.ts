@@ -1,11 +1,26 @@
 // The credits server's database schema (drizzle): one schema for PGlite and PostgreSQL; times are epoch ms, credits are millicredits.
 import { sql } from 'drizzle-orm';
 import { bigint, bigserial, boolean, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import type { GenerationStatus, LedgerKind, PurchaseKind, PurchaseReason, PurchaseStatus, TrainingStatus } from '../../shared/api/index';
 import type { AutoTopUpSettings, SavedMethod, TopUpPause } from '../../shared/rules/auto-top-up';
+import type { GrantKind } from '../../shared/rules/grants';
+import type { BillingPeriod } from '../../shared/rules/schedule';
 import type { SpendLimit } from '../../shared/rules/spend-limits';
+import type { SubscriptionStatus } from '../../shared/rules/subscriptions';
+import type { AllowancePeriod, TrainingFunding, TrainingStage } from '../../shared/rules/training';
 
 const ms = (name: string) => bigint(name, { mode: 'number' });
 const mc = (name: string) => bigint(name, { mode: 'number' });
+
+/**
+ * The server's own vocabularies (the rest are shared/). Each text column of a vocabulary has its type here and a CHECK in the
+ * database (migration 0010_vocabularies), which server/db/vocabularies.test.ts keeps equal to the lists.
+ */
+export const HOLD_STATUSES = ['active', 'captured', 'voided'] as const;
+export type HoldStatus = (typeof HOLD_STATUSES)[number];
+/** a training allowance unit used by a job, or given back when the job ends without a model */
+export const ALLOWANCE_ENTRY_KINDS = ['use', 'return'] as const;
+export type AllowanceEntryKind = (typeof ALLOWANCE_ENTRY_KINDS)[number];
 
 export const accounts = pgTable('accounts', {
   id: text('id').primaryKey(),
@@ -58,7 +73,7 @@ export const grants = pgTable(
     accountId: text('account_id')
       .notNull()
       .references(() => accounts.id),
-    kind: text('kind').notNull(),
+    kind: text('kind').$type<GrantKind>().notNull(),
     amountMc: mc('amount_mc').notNull(),
     remainingMc: mc('remaining_mc').notNull(),
     effectiveAtMs: ms('effective_at_ms').notNull(),
@@ -83,8 +98,7 @@ export const ledgerEntries = pgTable(
     accountId: text('account_id')
       .notNull()
       .references(() => accounts.id),
-    /** grant | expiry | hold | capture | release | refund | purchase | adjustment */
-    kind: text('kind').notNull(),
+    kind: text('kind').$type<LedgerKind>().notNull(),
     /** signed change to the account's credits: + for grants, − for captures and expiries */
     amountMc: mc('amount_mc').notNull(),
     grantId: text('grant_id'),
@@ -120,8 +134,7 @@ export const generations = pgTable(
     accountId: text('account_id')
       .notNull()
       .references(() => accounts.id),
-    /** queued | running | succeeded | partial | failed | expired | canceled */
-    status: text('status').notNull(),
+    status: text('status').$type<GenerationStatus>().notNull(),
     request: jsonb('request').$type<Record<string, unknown>>().notNull(),
     modelId: text('model_id'),
     workflowId: text('workflow_id'),
@@ -169,8 +182,7 @@ export const holds = pgTable(
       .notNull()
       .references(() => generations.id),
     amountMc: mc('amount_mc').notNull(),
-    /** active | captured | voided */
-    status: text('status').notNull(),
+    status: text('status').$type<HoldStatus>().notNull(),
     deadlineMs: ms('deadline_ms').notNull(),
     createdAtMs: ms('created_at_ms').notNull(),
     settledAtMs: ms('settled_at_ms'),
@@ -202,16 +214,16 @@ export const purchases = pgTable(
       .notNull()
       .references(() => accounts.id),
     /** pack | subscription (a plan's checkout) | renewal (a subscription's next period, paid by the provider's billing) */
-    kind: text('kind').notNull(),
+    kind: text('kind').$type<PurchaseKind>().notNull(),
     packId: text('pack_id'),
     planId: text('plan_id'),
-    period: text('period'),
+    period: text('period').$type<BillingPeriod>(),
     name: text('name').notNull(),
     creditsMc: mc('credits_mc').notNull(),
     priceMinor: bigint('price_minor', { mode: 'number' }).notNull(),
     currency: text('currency').notNull(),
     country: text('country').notNull(),
-    status: text('status').notNull(),
+    status: text('status').$type<PurchaseStatus>().notNull(),
     provider: text('provider').notNull(),
     providerSessionId: text('provider_session_id'),
     /** the provider's payment (Stripe: the PaymentIntent or invoice's charge); unique per provider, so one payment pays one purchase */
@@ -226,7 +238,7 @@ export const purchases = pgTable(
     updatedAtMs: ms('updated_at_ms').notNull(),
     paidAtMs: ms('paid_at_ms'),
     /** checkout (the buyer paid at a checkout) | auto_top_up (bought by the server at a crossing, with the saved card) */
-    reason: text('reason').notNull().default('checkout'),
+    reason: text('reason').$type<PurchaseReason>().notNull().default('checkout'),
     /** an auto top-up: the run whose hold crossed the threshold; one purchase per crossing */
     crossingKey: text('crossing_key'),
     /** the card that paid (or was declined), as the provider reported it: its brand (visa, mastercard…) and last 4 digits */
@@ -263,15 +275,14 @@ export const subscriptions = pgTable(
       .primaryKey()
       .references(() => accounts.id),
     planId: text('plan_id').notNull(),
-    period: text('period').notNull(),
-    /** active | past_due | canceled */
-    status: text('status').notNull(),
+    period: text('period').$type<BillingPeriod>().notNull(),
+    status: text('status').$type<SubscriptionStatus>().notNull(),
     currentPeriodStartMs: ms('current_period_start_ms').notNull(),
     currentPeriodEndMs: ms('current_period_end_ms').notNull(),
     cancelAtPeriodEnd: boolean('cancel_at_period_end').notNull().default(false),
     /** a downgrade waiting for the end of the paid period */
     nextPlanId: text('next_plan_id'),
-    nextPeriod: text('next_period'),
+    nextPeriod: text('next_period').$type<BillingPeriod>(),
     /** a failed renewal keeps the plan until then */
     graceUntilMs: ms('grace_until_ms'),
     /** test | stripe | operator */
@@ -305,10 +316,8 @@ export const trainings = pgTable(
       .notNull()
       .references(() => accounts.id),
     name: text('name').notNull(),
-    /** queued | running | succeeded | failed | canceled */
-    status: text('status').notNull(),
-    /** allowance | credits */
-    funding: text('funding').notNull(),
+    status: text('status').$type<TrainingStatus>().notNull(),
+    funding: text('funding').$type<TrainingFunding>().notNull(),
     /** credits: the generation whose hold pays for the job */
     generationId: text('generation_id'),
     imageCount: integer('image_count').notNull(),
@@ -318,7 +327,7 @@ export const trainings = pgTable(
     /** steps done of TRAINING_STEPS; a resumed job continues from its last checkpoint */
     step: integer('step').notNull().default(0),
     progressPct: integer('progress_pct').notNull().default(0),
-    stage: text('stage').notNull().default('queued'),
+    stage: text('stage').$type<TrainingStage>().notNull().default('queued'),
     /** how long the whole job runs at the configured speed */
     durationMs: ms('duration_ms').notNull(),
     timeLeftMs: ms('time_left_ms'),
@@ -347,11 +356,9 @@ export const trainingAllowanceEntries = pgTable(
     trainingId: text('training_id')
       .notNull()
       .references(() => trainings.id),
-    /** use | return */
-    kind: text('kind').notNull(),
+    kind: text('kind').$type<AllowanceEntryKind>().notNull(),
     units: integer('units').notNull(),
-    /** weekly | yearly */
-    period: text('period').notNull(),
+    period: text('period').$type<AllowancePeriod>().notNull(),
     windowStartMs: ms('window_start_ms').notNull(),
     windowEndMs: ms('window_end_ms').notNull(),
     atMs: ms('at_ms').notNull(),

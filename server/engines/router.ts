@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { z } from 'zod';
+import { issuesText } from '../../shared/rules/issues';
 import type { ResolvedRun } from '../../shared/rules/pricing';
 import { LocalEngine, type LocalEngineOptions } from './local';
 import { OpenAiEngine, openAiConfigSchema } from './openai';
@@ -62,6 +63,6 @@ export class EngineRouter {
 export function loadEnginesConfig(file: string | undefined): EnginesConfig {
   if (!file) return enginesConfigSchema.parse({});
   const r = enginesConfigSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
-  if (!r.success) throw new Error(`invalid engines config ${file}: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!r.success) throw new Error(`invalid engines config ${file}: ${issuesText(r.error.issues)}`);
   return r.data;
 }

@@ -1,6 +1,6 @@
 // A prompt kept in the ledger is cut to its length limit without splitting a character: a run whose prompt has an emoji across the cut is accepted, settled and listed, on PGlite and PostgreSQL.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generationSchema, ledgerPageSchema } from '../../shared/api/index';
+import { entryText, generationSchema, ledgerPageSchema } from '../../shared/api/index';
 import { DRIVERS, startServer, type TestServer } from '../../test/server/helpers';
 
 describe.each(DRIVERS)('prompts in the ledger on %s', (driver) => {
@@ -21,7 +21,7 @@ describe.each(DRIVERS)('prompts in the ledger on %s', (driver) => {
     const g = generationSchema.parse((await s.as(token, 'GET', `/v1/generations/${r.body.id}`)).body);
     expect(g.status).toBe('succeeded');
     const ledger = ledgerPageSchema.parse((await s.as(token, 'GET', '/v1/ledger?limit=100')).body);
-    const prompts = ledger.items.filter((e) => e.details.generationId === g.id).map((e) => e.details.prompt);
+    const prompts = ledger.items.map(entryText).filter((t) => t.generationId === g.id).map((t) => t.prompt);
     expect(prompts.length).toBeGreaterThan(0);
     for (const p of prompts) expect(p).toBe('a'.repeat(199)); // cut before the emoji, never through it
   });

@@ -2,7 +2,7 @@
 import { readdir, rm, rmdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
-import { GENERATION_ID_PATTERN } from '../../shared/api/index';
+import { GENERATION_ID_PATTERN, type LedgerDetailsInput } from '../../shared/api/index';
 import type { Clock } from '../clock';
 import type { Db } from '../db/open';
 import { generations, ledgerEntries } from '../db/schema';
@@ -75,7 +75,8 @@ async function noteInLedger(db: Db, row: Row, nowMs: number): Promise<void> {
     .orderBy(desc(ledgerEntries.id))
     .limit(1);
   if (!entry) return;
-  const note = JSON.stringify({ outputsRemovedAtMs: nowMs, outputsNote: OUTPUTS_REMOVED_NOTE });
+  const added: Pick<LedgerDetailsInput<'void'>, 'outputsRemovedAtMs' | 'outputsNote'> = { outputsRemovedAtMs: nowMs, outputsNote: OUTPUTS_REMOVED_NOTE };
+  const note = JSON.stringify(added);
   await db.update(ledgerEntries).set({ details: sql`${ledgerEntries.details} || ${note}::jsonb` }).where(eq(ledgerEntries.id, entry.id));
 }
 

@@ -1,7 +1,7 @@
 // Pinned holds on PGlite and PostgreSQL: a grant that expires under an active hold keeps the credits the hold pinned (docs/credit-rules.md §5.7).
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
-import { generationSchema } from '../../shared/api/index';
+import { generationSchema, type LedgerKind } from '../../shared/api/index';
 import { defaultCatalog } from '../../shared/catalog/index';
 import { grants, holdPins, holds, ledgerEntries } from '../db/schema';
 import { EngineRouter, enginesConfigSchema } from '../engines/router';
@@ -71,7 +71,7 @@ describe.each(DRIVERS)('pinned holds on %s', (driver) => {
   }
 
   const wallet = async (token: string) => (await s.as(token, 'GET', '/v1/wallet')).body;
-  const ledgerOf = (accountId: string, kind: string) => s.database.db.select().from(ledgerEntries).where(and(eq(ledgerEntries.accountId, accountId), eq(ledgerEntries.kind, kind)));
+  const ledgerOf = (accountId: string, kind: LedgerKind) => s.database.db.select().from(ledgerEntries).where(and(eq(ledgerEntries.accountId, accountId), eq(ledgerEntries.kind, kind)));
 
   async function conserved(accountId: string) {
     const t = await ledgerTotals(s.database.db, accountId);

@@ -62,13 +62,13 @@ export function generationView(r: GenerationRow): Generation {
  */
 export async function runsToday(tx: Tx, accountId: string, nowMs: number): Promise<{ total: number; byModel: Record<string, number>; inFlight: number }> {
   const day = startOfUtcDay(nowMs);
-  const result = await tx.execute(sql`
+  const result = await tx.execute<{ model_id: string | null; n: string | number; in_flight: boolean }>(sql`
     SELECT ${generations.modelId} AS model_id, count(*) AS n, false AS in_flight FROM ${generations}
       WHERE ${generations.accountId} = ${accountId} AND ${generations.createdAtMs} >= ${day} AND ${generations.status} NOT IN ('failed', 'expired', 'canceled')
       GROUP BY ${generations.modelId}
     UNION ALL
     SELECT NULL, count(*), true FROM ${generations} WHERE ${generations.status} IN ('queued', 'running') AND ${generations.accountId} = ${accountId}`);
-  const rows = (result as unknown as { rows: { model_id: string | null; n: string | number; in_flight: boolean }[] }).rows;
+  const rows = result.rows;
   const byModel: Record<string, number> = {};
   let total = 0;
   let inFlight = 0;

@@ -5,6 +5,7 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
 import type { ErrorBody } from '../../shared/api/index';
+import { issuePath, issuesText, type IssueLike } from '../../shared/rules/issues';
 import { DomainError, type RefusalKind } from '../errors';
 
 export class ApiError extends Error {
@@ -41,17 +42,17 @@ export const statusOf = (kind: RefusalKind): number => STATUS_OF_KIND[kind];
 export const apiErrorOfDomain = (e: DomainError): ApiError => new ApiError(statusOf(e.kind), e.code, e.message, e.details);
 
 const MAX_ISSUES = 20;
-type Issue = { path: string; message: string };
 
-function invalid(what: string, issues: Issue[]): ApiError {
-  const text = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
-  return new ApiError(400, 'invalid_request', `invalid ${what}: ${text}`, { issues });
+/** A 400 saying each bad field (the first MAX_ISSUES), in words and in its details. */
+function invalid(what: string, issues: readonly IssueLike[]): ApiError {
+  const shown = issues.slice(0, MAX_ISSUES);
+  return new ApiError(400, 'invalid_request', `invalid ${what}: ${issuesText(shown)}`, { issues: shown.map((i) => ({ path: issuePath(i), message: i.message })) });
 }
 
 /** Validates a value that is not a request part (a stored document, a header) with a shared schema; a failure is a 400 naming each bad field. */
 export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what = 'request'): z.output<S> {
   const r = schema.safeParse(value);
-  if (!r.success) throw invalid(what, r.error.issues.slice(0, MAX_ISSUES).map((i) => ({ path: i.path.join('.'), message: i.message })));
+  if (!r.success) throw invalid(what, r.error.issues);
   return r.data;
 }
 
@@ -76,7 +77,7 @@ export function apiErrorOf(err: unknown): ApiError | null {
   if (err instanceof DomainError) return apiErrorOfDomain(err);
   if (hasZodFastifySchemaValidationErrors(err)) {
     const ctx = CONTEXT_NAMES[(err as { validationContext?: string }).validationContext ?? 'body'] ?? 'request';
-    const issues = err.validation.slice(0, MAX_ISSUES).map((v) => ({ path: v.instancePath.replace(/^\//, '').replaceAll('/', '.'), message: v.message ?? 'invalid' }));
+    const issues = err.validation.map((v) => ({ path: v.instancePath.replace(/^\//, '').split('/'), message: v.message ?? 'invalid' }));
     return invalid(ctx, issues);
   }
   const e = err as Partial<FastifyError> & { status?: number };

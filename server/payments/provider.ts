@@ -1,6 +1,7 @@
 // The one PaymentProvider interface: checkout sessions, refunds and signed webhook events, in the provider-neutral words the domains use.
 import { z } from 'zod';
 import { paymentMethodSchema } from '../../shared/api/index';
+import type { BillingPeriod } from '../../shared/rules/schedule';
 
 /** What a domain asks a provider to sell. */
 export interface CheckoutRequest {
@@ -12,7 +13,7 @@ export interface CheckoutRequest {
   currency: string;
   country: string;
   /** for mode subscription */
-  period?: 'weekly' | 'monthly' | 'yearly';
+  period?: BillingPeriod;
   planId?: string;
   /** the server's own base URL as the buyer's request reached it (the test provider's checkout page lives there) */
   baseUrl: string;
@@ -82,7 +83,7 @@ export interface PaymentProvider {
   /** takes back a cancel at the period's end (Stripe: cancel_at_period_end back to false): the subscription renews again */
   resumeSubscription(subscriptionRef: string): Promise<void>;
   /** a downgrade: the next renewal charges this price, and the paid period is not prorated */
-  changeSubscriptionPrice(subscriptionRef: string, price: { name: string; priceMinor: number; currency: string; period: 'weekly' | 'monthly' | 'yearly' }): Promise<void>;
+  changeSubscriptionPrice(subscriptionRef: string, price: { name: string; priceMinor: number; currency: string; period: BillingPeriod }): Promise<void>;
   /** charges a card the buyer saved, without them (an auto top-up); the purchase id makes a retried charge the same charge */
   chargeSaved(req: SavedCharge): Promise<ChargeOutcome>;
   /** checks the signature over the raw body and translates the event; throws WebhookSignatureError on a bad one */

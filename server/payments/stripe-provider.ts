@@ -1,5 +1,6 @@
 // The `stripe` payment provider, with the official SDK: Checkout Sessions (payment for packs, subscription for plans) and webhooks checked by constructEvent.
 import Stripe from 'stripe';
+import type { BillingPeriod } from '../../shared/rules/schedule';
 import { ProviderError, WebhookSignatureError, type ChargeOutcome, type CheckoutRequest, type CheckoutSession, type PaymentEvent, type PaymentProvider, type SavedCharge } from './provider';
 import { translateStripeEvent } from './stripe-events';
 
@@ -106,7 +107,7 @@ export class StripePaymentProvider implements PaymentProvider {
     await this.stripe.subscriptions.update(subscriptionRef, { cancel_at_period_end: false });
   }
 
-  async changeSubscriptionPrice(subscriptionRef: string, price: { name: string; priceMinor: number; currency: string; period: 'weekly' | 'monthly' | 'yearly' }): Promise<void> {
+  async changeSubscriptionPrice(subscriptionRef: string, price: { name: string; priceMinor: number; currency: string; period: BillingPeriod }): Promise<void> {
     const sub = await this.stripe.subscriptions.retrieve(subscriptionRef);
     const item = sub.items.data[0];
     if (!item) throw new ProviderError(`subscription ${subscriptionRef} has no item to reprice`);

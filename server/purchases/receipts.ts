@@ -1,9 +1,10 @@
 // What a receipt needs, recorded: the card and billing country a provider reported, the details each payment's ledger entry carries, and the ledger's entries for failed payments and refused countries.
 import { eq, sql } from 'drizzle-orm';
-import type { PaymentMethod } from '../../shared/api/index';
+import type { PaymentMethod, ReceiptDetails } from '../../shared/api/index';
 import { formatMoney } from '../../shared/rules/money';
 import { ledgerEntries, purchases } from '../db/schema';
 import type { Tx } from '../db/open';
+import { ledgerRow } from '../wallet/ledger';
 
 type Row = typeof purchases.$inferSelect;
 
@@ -31,21 +32,21 @@ export const priceLabel = (p: Pick<Row, 'name' | 'priceMinor' | 'currency'>) => 
  * What a payment's ledger entry carries for its receipt, as of the payment (the app reads it offline): what was bought, the card, the
  * billing country, the payment, and when the credits expire. The purchase keeps the same, and what a provider reports later.
  */
-export function receiptDetails(p: Row, paid: PaidWith | null, expiresAtMs: number | null): Record<string, unknown> {
+export function receiptDetails(p: Row, paid: PaidWith | null, expiresAtMs: number | null): ReceiptDetails {
   return {
-    purchaseId: p.id, purchaseKind: p.kind, name: p.name, priceMinor: p.priceMinor, currency: p.currency,
+    purchaseId: p.id, purchaseKind: p.kind as ReceiptDetails['purchaseKind'], name: p.name, priceMinor: p.priceMinor, currency: p.currency,
     paymentMethod: paid?.paymentMethod ?? methodOfRow(p), billingCountry: paid?.billingCountry ?? p.billingCountry,
     ...(paid ? { paymentId: paid.paymentId } : {}), ...(expiresAtMs !== null ? { expiresAtMs } : {}),
-    ...(p.reason === 'auto_top_up' ? { reason: 'auto_top_up', crossedBy: p.crossingKey } : {}),
+    ...(p.reason === 'auto_top_up' ? { reason: 'auto_top_up' as const, crossedBy: p.crossingKey } : {}),
   };
 }
 
 /** A payment that did not go through: an entry in the ledger (no credits change) with what it was for, the card and why. */
 export async function recordFailedPayment(tx: Tx, p: Row, failure: { code: string; message: string; paymentMethod?: PaymentMethod | null | undefined }, nowMs: number): Promise<void> {
-  await tx.insert(ledgerEntries).values({
+  await tx.insert(ledgerEntries).values(ledgerRow({
     accountId: p.accountId, kind: 'payment_failed', amountMc: 0, grantId: null, ref: `payment_failed:${p.id}`, atMs: nowMs,
     details: { ...receiptDetails(p, null, null), paymentMethod: failure.paymentMethod ?? null, label: priceLabel(p), code: failure.code, message: failure.message },
-  });
+  }));
 }
 
 /** A payment refunded because its billing country may not pay: the ledger shows the money given back and no credits. */
@@ -54,10 +55,10 @@ export async function recordCountryRefund(tx: Tx, p: Row, paid: PaidWith, messag
     .update(purchases)
     .set({ status: 'refunded', providerPaymentId: paid.paymentId, failureCode: 'country_not_allowed', failureMessage: message, refundedAtMs: nowMs, refundedMinor: p.priceMinor, billingCountry: paid.billingCountry ?? p.billingCountry, ...methodColumns(paid.paymentMethod), updatedAtMs: nowMs })
     .where(eq(purchases.id, p.id));
-  await tx.insert(ledgerEntries).values({
+  await tx.insert(ledgerEntries).values(ledgerRow({
     accountId: p.accountId, kind: 'refund', amountMc: 0, grantId: null, ref: `country_not_allowed:${p.id}`, atMs: nowMs,
     details: { ...receiptDetails(p, paid, null), reason: 'country_not_allowed', label: `${priceLabel(p)} refunded: ${message}`, refundedMinor: p.priceMinor, takenBackMc: 0, spentMc: 0 },
-  });
+  }));
 }
 
 /** The card and billing country a provider reported apart from the payment: fills in what the purchase lacks, never overwrites. */

@@ -5,13 +5,14 @@ import { purchaseSchema, type PaymentMethod, type Purchase } from '../../shared/
 import { checkNewGrant, TooManyGrantsError } from '../../shared/rules/grants';
 import { CreditAmountError, formatCredits, formatMoney } from '../../shared/rules/money';
 import { countryRefusal, takeBackOf } from '../../shared/rules/purchases';
-import { packExpiry } from '../../shared/rules/schedule';
+import { packExpiry, type BillingPeriod } from '../../shared/rules/schedule';
 import { grants, ledgerEntries, purchases } from '../db/schema';
 import type { Db, Tx } from '../db/open';
 import { lockAccount } from '../accounts/service';
 import { DomainError, notFound } from '../errors';
 import { ProviderError, type CheckoutRequest, type PaymentProvider } from '../payments/provider';
 import { insertGrant, loadGrants, materialize } from '../wallet/service';
+import { ledgerRow } from '../wallet/ledger';
 import { newId } from '../util';
 import { methodColumns, methodOfRow, receiptDetails, recordFailedPayment, type PaidWith } from './receipts';
 
@@ -52,7 +53,7 @@ export interface NewCheckout {
   kind: 'pack' | 'subscription';
   packId: string | null;
   planId: string | null;
-  period: 'weekly' | 'monthly' | 'yearly' | null;
+  period: BillingPeriod | null;
   name: string;
   creditsMc: number;
   priceMinor: number;
@@ -152,13 +153,13 @@ export async function takeBack(tx: Tx, p: PurchaseRow, reason: 'refunded' | 'dis
         .returning({ id: grants.id });
       if (updated.length !== 1) throw new Error(`taking back ${taken} mc from grant ${g.id} would overdraw it`);
       const label = `${p.name} ${reason === 'refunded' ? 'refunded' : 'disputed'}: ${formatCredits(taken)} taken back, ${formatCredits(t.spentMc)} already spent`;
-      await tx.insert(ledgerEntries).values({
+      await tx.insert(ledgerEntries).values(ledgerRow({
         accountId: p.accountId, kind: 'refund', amountMc: -taken, grantId: g.id, ref: `${reason}:${p.id}`, atMs: nowMs,
         details: {
           ...receiptDetails(p, null, null), reason, label, packMc: g.amountMc, spentMc: t.spentMc, takenBackMc: taken, pinnedMc: t.pinnedMc, paidAtMs: p.paidAtMs,
           ...(reason === 'refunded' ? { refundedMinor: refundedMinor ?? p.priceMinor } : {}),
         },
-      });
+      }));
     }
   }
   const money = reason === 'refunded' ? { refundedAtMs: nowMs, refundedMinor: refundedMinor ?? p.priceMinor } : {};

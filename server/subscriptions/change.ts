@@ -51,7 +51,7 @@ const refOf = (deps: ChangeDeps, row: SubscriptionRow) => (row.provider === deps
 function currentPriceAtProvider(deps: ChangeDeps, ref: string, row: SubscriptionRow): () => Promise<void> {
   const option = findPlan(deps.catalog, row.planId)?.billing.find((b) => b.period === row.period);
   const name = `${findPlan(deps.catalog, row.planId)?.name ?? row.planId} (${row.period})`;
-  return () => deps.provider.changeSubscriptionPrice(ref, { name, priceMinor: option?.priceMinor ?? 0, currency: deps.catalog.currency, period: row.period as BillingPeriod });
+  return () => deps.provider.changeSubscriptionPrice(ref, { name, priceMinor: option?.priceMinor ?? 0, currency: deps.catalog.currency, period: row.period });
 }
 
 export async function cancelSubscription(tx: Tx, deps: ChangeDeps, accountId: string, nowMs: number): Promise<ChangeResult> {
@@ -79,7 +79,7 @@ export async function resumeSubscription(tx: Tx, deps: ChangeDeps, accountId: st
     throw new DomainError('conflict', RESUME_REFUSALS.nothingToResume, row && row.status === 'active' ? 'the plan is not cancelled: there is nothing to resume' : 'the account has no subscription to resume', row ? { planId: row.planId } : undefined);
   }
   await updateSubscription(tx, accountId, { cancelAtPeriodEnd: false }, nowMs);
-  const effect = changeEffectText(deps.catalog, { kind: 'resume', fromPlanId: row.planId, toPlanId: row.planId, period: row.period as BillingPeriod, periodEndMs: row.currentPeriodEndMs });
+  const effect = changeEffectText(deps.catalog, { kind: 'resume', fromPlanId: row.planId, toPlanId: row.planId, period: row.period, periodEndMs: row.currentPeriodEndMs });
   const ref = refOf(deps, row);
   return { answer: { subscription: await subscriptionView(tx, accountId, nowMs), effect, purchase: null }, after: ref ? [() => deps.provider.resumeSubscription(ref)] : [] };
 }

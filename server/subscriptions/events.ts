@@ -2,7 +2,7 @@
 import { and, eq, lte, or, sql } from 'drizzle-orm';
 import type { Catalog } from '../../shared/catalog/schema';
 import { RENEWAL_GRACE_MS, subscriptionPeriodEnd } from '../../shared/rules/subscriptions';
-import { periodContaining, type BillingPeriod } from '../../shared/rules/schedule';
+import { periodContaining } from '../../shared/rules/schedule';
 import { subscriptions } from '../db/schema';
 import type { Db, Tx } from '../db/open';
 import { lockAccount } from '../accounts/service';
@@ -25,7 +25,8 @@ export interface SubscriptionDeps {
 export function subscriptionPaid(deps: SubscriptionDeps) {
   return async (tx: Tx, p: PurchaseRow, ev: Succeeded, nowMs: number): Promise<{ grantId: string | null; expiresAtMs: number; after: EventOutcome['after'] }> => {
     const old = await subscriptionRow(tx, p.accountId, true);
-    const period = p.period as BillingPeriod;
+    const period = p.period;
+    if (period === null) throw new Error(`purchase ${p.id} is a plan's checkout without a billing period`);
     const startMs = ev.periodStartMs ?? nowMs;
     const endMs = ev.periodEndMs ?? subscriptionPeriodEnd(startMs, period);
     const ref = ev.subscriptionRef ?? p.id;
@@ -45,7 +46,7 @@ async function onInvoicePaid(tx: Tx, deps: SubscriptionDeps, row: SubscriptionRo
   const renewal = await renewalPurchase(tx, deps.catalog, row, ev, nowMs);
   const paid = renewal ? renewalPaid(ev) : null;
   const grantId = await startPeriod(tx, deps.catalog, {
-    accountId: row.accountId, planId: row.nextPlanId ?? row.planId, period: (row.nextPeriod ?? row.period) as BillingPeriod, startMs: ev.periodStartMs, endMs: ev.periodEndMs,
+    accountId: row.accountId, planId: row.nextPlanId ?? row.planId, period: row.nextPeriod ?? row.period, startMs: ev.periodStartMs, endMs: ev.periodEndMs,
     provider: row.provider as 'test' | 'stripe', providerSubscriptionId: row.providerSubscriptionId, purchaseId: row.purchaseId, sourceRef: `invoice:${ev.invoiceId}`,
     paid: renewal && paid ? { priceMinor: renewal.priceMinor, currency: renewal.currency, receipt: receiptDetails(renewal, paid, ev.periodEndMs) } : null,
   }, nowMs);
@@ -105,7 +106,7 @@ export async function sweepSubscriptions(deps: SweepDeps, nowMs: number): Promis
   for (const row of due) {
     const renewAtProvider = row.status === 'active' && !row.cancelAtPeriodEnd && row.provider === 'test' && deps.testProvider && row.providerSubscriptionId;
     if (renewAtProvider) {
-      const next = periodContaining(row.currentPeriodEndMs, (row.nextPeriod ?? row.period) as BillingPeriod, nowMs);
+      const next = periodContaining(row.currentPeriodEndMs, row.nextPeriod ?? row.period, nowMs);
       await deps.testProvider!.renew(row.providerSubscriptionId!, next.startMs, next.endMs);
       continue;
     }
@@ -127,7 +128,7 @@ async function findFresh(tx: Tx, accountId: string): Promise<SubscriptionRow | n
 
 /** The operator's subscription renews itself at its period's end (the operator is the payer): the period that contains now. */
 export async function renewByOperator(tx: Tx, catalog: Catalog, row: SubscriptionRow, nowMs: number): Promise<void> {
-  const period = (row.nextPeriod ?? row.period) as BillingPeriod;
+  const period = row.nextPeriod ?? row.period;
   const next = periodContaining(row.currentPeriodEndMs, period, Math.max(nowMs, row.currentPeriodEndMs));
   await startPeriod(tx, catalog, {
     accountId: row.accountId, planId: row.nextPlanId ?? row.planId, period, startMs: next.startMs, endMs: next.endMs, provider: 'operator', providerSubscriptionId: null, purchaseId: null,

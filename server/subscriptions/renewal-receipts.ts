@@ -2,7 +2,6 @@
 import { and, eq } from 'drizzle-orm';
 import type { Catalog } from '../../shared/catalog/schema';
 import { findPlan } from '../../shared/catalog/schema';
-import type { BillingPeriod } from '../../shared/rules/schedule';
 import { purchases } from '../db/schema';
 import type { Tx } from '../db/open';
 import type { PaymentEvent } from '../payments/provider';
@@ -24,7 +23,7 @@ export async function renewalPurchase(tx: Tx, catalog: Catalog, row: Subscriptio
   const paid = renewalPaid(ev);
   const [existing] = await tx.select().from(purchases).where(and(eq(purchases.provider, row.provider), eq(purchases.providerPaymentId, paid.paymentId))).for('update');
   if (existing) return existing.accountId === row.accountId && existing.kind === 'renewal' ? existing : null;
-  const period = (row.nextPeriod ?? row.period) as BillingPeriod;
+  const period = row.nextPeriod ?? row.period;
   const plan = findPlan(catalog, row.nextPlanId ?? row.planId);
   const option = plan?.billing.find((b) => b.period === period);
   if (!plan || !option) return null;

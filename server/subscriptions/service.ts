@@ -2,9 +2,9 @@
 import { and, eq } from 'drizzle-orm';
 import type { Catalog } from '../../shared/catalog/schema';
 import { findPlan } from '../../shared/catalog/schema';
-import { subscriptionViewSchema, type SubscriptionView, type Wallet, type WalletSubscription } from '../../shared/api/index';
+import { subscriptionViewSchema, type ReceiptDetails, type SubscriptionView, type Wallet, type WalletSubscription } from '../../shared/api/index';
 import { formatMoney } from '../../shared/rules/money';
-import { FREE_PLAN_ID, PlanRuleError } from '../../shared/rules/subscriptions';
+import { FREE_PLAN_ID, PlanRuleError, type LiveSubscriptionStatus, type SubscriptionStatus } from '../../shared/rules/subscriptions';
 import type { BillingPeriod } from '../../shared/rules/schedule';
 import { accounts, leftPlans, subscriptions } from '../db/schema';
 import type { Db, Tx } from '../db/open';
@@ -22,7 +22,7 @@ export interface SubscriptionState {
   period: BillingPeriod | null;
   currentPeriodStartMs: number | null;
   currentPeriodEndMs: number | null;
-  status: 'none' | 'active' | 'past_due' | 'canceled';
+  status: 'none' | SubscriptionStatus;
   cancelAtPeriodEnd: boolean;
 }
 
@@ -37,7 +37,7 @@ export async function subscriptionRow(tx: Db | Tx, accountId: string, forUpdate 
   return (await (forUpdate ? q.for('update') : q))[0] ?? null;
 }
 
-const isLive = (r: SubscriptionRow | null): r is SubscriptionRow => r !== null && (r.status === 'active' || r.status === 'past_due');
+const isLive = (r: SubscriptionRow | null): r is SubscriptionRow & { status: LiveSubscriptionStatus } => r !== null && (r.status === 'active' || r.status === 'past_due');
 
 /**
  * The account's plan and billing period as of `nowMs`: a live subscription's, or the account's plan with no period (Free
@@ -46,7 +46,7 @@ const isLive = (r: SubscriptionRow | null): r is SubscriptionRow => r !== null &
 export async function subscriptionOf(tx: Db | Tx, accountId: string, _nowMs: number): Promise<SubscriptionState> {
   const row = await subscriptionRow(tx, accountId);
   if (isLive(row)) {
-    return { planId: row.planId, period: row.period as BillingPeriod, currentPeriodStartMs: row.currentPeriodStartMs, currentPeriodEndMs: row.currentPeriodEndMs, status: row.status as 'active' | 'past_due', cancelAtPeriodEnd: row.cancelAtPeriodEnd };
+    return { planId: row.planId, period: row.period, currentPeriodStartMs: row.currentPeriodStartMs, currentPeriodEndMs: row.currentPeriodEndMs, status: row.status, cancelAtPeriodEnd: row.cancelAtPeriodEnd };
   }
   const [account] = await tx.select({ planId: accounts.planId }).from(accounts).where(eq(accounts.id, accountId));
   return { planId: account?.planId ?? FREE_PLAN_ID, period: null, currentPeriodStartMs: null, currentPeriodEndMs: null, status: 'none', cancelAtPeriodEnd: false };
@@ -62,10 +62,10 @@ export async function walletSubscriptionOf(db: Db | Tx, catalog: Catalog, wallet
   const row = await subscriptionRow(db, wallet.accountId);
   if (!isLive(row)) return { subscription: null, state: none };
   const s = {
-    planId: row.planId, period: row.period as BillingPeriod, status: row.status as 'active' | 'past_due', currentPeriodStartMs: row.currentPeriodStartMs, currentPeriodEndMs: row.currentPeriodEndMs,
+    planId: row.planId, period: row.period, status: row.status, currentPeriodStartMs: row.currentPeriodStartMs, currentPeriodEndMs: row.currentPeriodEndMs,
     cancelAtPeriodEnd: row.cancelAtPeriodEnd,
   };
-  return { subscription: { ...s, nextPlanId: row.nextPlanId, nextPeriod: row.nextPeriod as BillingPeriod | null, graceUntilMs: row.graceUntilMs }, state: s };
+  return { subscription: { ...s, nextPlanId: row.nextPlanId, nextPeriod: row.nextPeriod, graceUntilMs: row.graceUntilMs }, state: s };
 }
 
 export async function subscriptionView(db: Db | Tx, accountId: string, nowMs: number): Promise<SubscriptionView> {
@@ -96,7 +96,7 @@ export interface NewPeriod {
   /** what grants the period's credits, once: "purchase:<id>", "invoice:<id>", "operator:…" */
   sourceRef: string;
   /** the payment's receipt, when money was paid for it: the price, and what the ledger entry carries of the purchase that paid (its id first) */
-  paid: { priceMinor: number; currency: string; receipt?: Record<string, unknown> } | null;
+  paid: { priceMinor: number; currency: string; receipt: ReceiptDetails } | null;
 }
 
 /**
@@ -109,19 +109,23 @@ export async function startPeriod(tx: Tx, catalog: Catalog, p: NewPeriod, nowMs:
   const plan = findPlan(catalog, p.planId);
   const option = plan?.billing.find((b) => b.period === p.period);
   if (!plan || !option) throw new DomainError('conflict', 'plan_not_available', `${p.planId} is not sold ${p.period}`);
-  const row = { planId: p.planId, period: p.period, status: 'active', currentPeriodStartMs: p.startMs, currentPeriodEndMs: p.endMs, cancelAtPeriodEnd: false, nextPlanId: null, nextPeriod: null, graceUntilMs: null, provider: p.provider, providerSubscriptionId: p.providerSubscriptionId, purchaseId: p.purchaseId, updatedAtMs: nowMs };
+  const row = { planId: p.planId, period: p.period, status: 'active' as const, currentPeriodStartMs: p.startMs, currentPeriodEndMs: p.endMs, cancelAtPeriodEnd: false, nextPlanId: null, nextPeriod: null, graceUntilMs: null, provider: p.provider, providerSubscriptionId: p.providerSubscriptionId, purchaseId: p.purchaseId, updatedAtMs: nowMs };
   await tx.insert(subscriptions).values({ accountId: p.accountId, ...row }).onConflictDoUpdate({ target: subscriptions.accountId, set: row });
   await switchPlan(tx, p.accountId, account.planId, p.planId, catalog, nowMs);
   const price = p.paid ? formatMoney({ amountMinor: p.paid.priceMinor, currency: p.paid.currency }) : null;
   const label = `${plan.name} (${p.period})${price ? ` — ${price} ${p.paid!.currency}` : ''}`;
-  const grantId = await insertGrant(tx, {
-    accountId: p.accountId, kind: 'subscription', amountMc: option.creditsMc, effectiveAtMs: Math.min(p.startMs, nowMs), expiresAtMs: p.endMs, paid: true,
-    note: `${plan.name} credits until ${new Date(p.endMs).toISOString().slice(0, 10)}`, sourceRef: p.sourceRef, ledgerKind: p.paid ? 'purchase' : 'grant',
-    details: {
-      label, planId: p.planId, period: p.period, periodStartMs: p.startMs, periodEndMs: p.endMs, ...(p.purchaseId ? { purchaseId: p.purchaseId } : {}),
-      ...(p.paid ? { ...p.paid.receipt, priceMinor: p.paid.priceMinor, currency: p.paid.currency } : {}),
-    },
-  }, nowMs);
+  const grant = {
+    accountId: p.accountId, kind: 'subscription' as const, amountMc: option.creditsMc, effectiveAtMs: Math.min(p.startMs, nowMs), expiresAtMs: p.endMs, paid: true,
+    note: `${plan.name} credits until ${new Date(p.endMs).toISOString().slice(0, 10)}`, sourceRef: p.sourceRef,
+  };
+  const about = { label, planId: p.planId, period: p.period, periodStartMs: p.startMs, periodEndMs: p.endMs, ...(p.purchaseId ? { purchaseId: p.purchaseId } : {}) };
+  const grantId = await insertGrant(
+    tx,
+    p.paid
+      ? { ...grant, ledgerKind: 'purchase', details: { ...about, ...p.paid.receipt, priceMinor: p.paid.priceMinor, currency: p.paid.currency } }
+      : { ...grant, ledgerKind: 'grant', details: about },
+    nowMs,
+  );
   await materialize(tx, { ...account, planId: p.planId }, catalog, nowMs);
   return grantId;
 }

@@ -1,10 +1,12 @@
 // Holds pinned to grants: place a hold pinned in burn order, then capture from its pins or release them, every step in the ledger (docs/credit-rules.md §5.7).
 import { and, eq, getTableColumns, gt, isNull, lte, or, sql, type SQL, type WithSubquery } from 'drizzle-orm';
 import { allocatePins, allocatePinsUpTo, applyPins, fundedByPaid, settlePins, type Grant, type Pin, type PinSettlement } from '../../shared/rules/grants';
+import type { FundingLine, LedgerDetailsInput, RunAbout } from '../../shared/api/index';
 import { grants, holdPins, holds, ledgerEntries } from '../db/schema';
 import type { Tx } from '../db/open';
 import { newId } from '../util';
 import { grantFromRow, loadGrants, pinnedOf, recordExpiries } from './service';
+import { ledgerDetails } from './ledger';
 
 export type HoldRow = typeof holds.$inferSelect;
 
@@ -17,8 +19,8 @@ export interface NewHold {
   generationId: string;
   amountMc: number;
   deadlineMs: number;
-  /** what the hold's ledger entry says about the run */
-  details: Record<string, unknown>;
+  /** what the hold's ledger entry says about the run (its amount and pins are added) */
+  details: Omit<LedgerDetailsInput<'hold'>, 'heldMc' | 'pins'>;
 }
 
 /** The account's grants in force, with their pins: what a hold can be placed on (the caller holds the account's lock). */
@@ -38,7 +40,7 @@ export async function holdWrites(tx: Tx, h: NewHold, nowMs: number): Promise<Wit
   const pinRows = JSON.stringify(pins.map((p) => ({ grant_id: p.grantId, amount_mc: p.amountMc })));
   // each pin says its grant's kind, so History can tell what a run in progress holds ("from daily credits, then pack")
   const kinds = new Map(inForce.map((g) => [g.id, g.kind]));
-  const details = JSON.stringify({ ...h.details, heldMc: h.amountMc, pins: pins.map((p) => ({ ...p, kind: kinds.get(p.grantId) })) });
+  const details = JSON.stringify(ledgerDetails('hold', { ...h.details, heldMc: h.amountMc, pins: pins.map((p) => ({ ...p, kind: kinds.get(p.grantId)! })) }));
   // data-modifying CTEs run whether or not the main statement reads them; the keys they refer to are checked at its end
   return [
     tx.$with('placed_hold', {}).as(sql`
@@ -73,13 +75,6 @@ async function pinsOf(tx: Tx, hold: HoldRow, nowMs: number): Promise<{ grants: G
   return { grants: rows.map(grantFromRow), pins: rows.map((r) => ({ grantId: r.id, amountMc: r.thisPinMc })) };
 }
 
-export interface FundingLine {
-  grantId: string;
-  kind: Grant['kind'];
-  amountMc: number;
-  paid: boolean;
-}
-
 export interface ClosedHold extends Omit<PinSettlement, 'grants'> {
   funding: FundingLine[];
   commercialUse: boolean;
@@ -87,16 +82,12 @@ export interface ClosedHold extends Omit<PinSettlement, 'grants'> {
 
 export type CloseHow =
   /** settle: capture up to `captureMc` (the caller's min(final, held)); `details` go on the capture and release entries, `captureDetails` on the capture's only */
-  | { kind: 'capture'; captureMc: number; details: Record<string, unknown>; captureDetails: Record<string, unknown> }
+  | { kind: 'capture'; captureMc: number; details: RunAbout; captureDetails: Omit<LedgerDetailsInput<'capture'>, keyof RunAbout | 'heldMc' | 'funding' | 'commercialUse'> }
   /** void: capture nothing; `details` go on the void entry */
-  | { kind: 'void'; details: Record<string, unknown> };
+  | { kind: 'void'; details: Omit<LedgerDetailsInput<'void'>, 'releasedMc'> };
 
 /** A ledger entry of a hold's closing, in the order written. */
-interface ClosingEntry {
-  kind: 'capture' | 'release' | 'void';
-  amountMc: number;
-  details: Record<string, unknown>;
-}
+type ClosingEntry = { [K in 'capture' | 'release' | 'void']: { kind: K; amountMc: number; details: LedgerDetailsInput<K> } }['capture' | 'release' | 'void'];
 
 /**
  * Closes a hold in one statement: takes each allocation from its grant (never below zero), drops the hold's pins, marks the
@@ -105,7 +96,7 @@ interface ClosingEntry {
 async function writeClosing(tx: Tx, hold: HoldRow, s: PinSettlement, status: 'captured' | 'voided', entries: ClosingEntry[], nowMs: number): Promise<void> {
   const allocations = JSON.stringify(s.allocations.map((a) => ({ grant_id: a.grantId, amount_mc: a.amountMc })));
   const rows = JSON.stringify(entries.map((e, seq) => ({ seq, kind: e.kind, amount_mc: e.amountMc, details: e.details })));
-  const result = await tx.execute(sql`
+  const result = await tx.execute<{ captured: number }>(sql`
     WITH captured AS (
       UPDATE ${grants} SET remaining_mc = ${grants.remainingMc} - a.amount_mc
       FROM jsonb_to_recordset(${allocations}::jsonb) AS a(grant_id text, amount_mc bigint)
@@ -121,7 +112,7 @@ async function writeClosing(tx: Tx, hold: HoldRow, s: PinSettlement, status: 'ca
       FROM jsonb_to_recordset(${rows}::jsonb) AS e(seq int, kind text, amount_mc bigint, details jsonb) ORDER BY e.seq
     )
     SELECT count(*)::int AS captured FROM captured`);
-  const captured = Number((result as unknown as { rows: { captured: number }[] }).rows[0]?.captured ?? 0);
+  const captured = Number(result.rows[0]?.captured ?? 0);
   if (captured !== s.allocations.length) throw new Error(`capture of hold ${hold.id} would overdraw ${s.allocations.length - captured} of its grants`);
 }
 
@@ -134,17 +125,17 @@ export async function closeHold(tx: Tx, hold: HoldRow, how: CloseHow, nowMs: num
   const { grants: pinned, pins } = await pinsOf(tx, hold, nowMs);
   const settled = settlePins(pinned, pins, how.kind === 'capture' ? how.captureMc : 0, nowMs);
   const kinds = new Map(pinned.map((g) => [g.id, g.kind]));
-  const funding = settled.allocations.map((a) => ({ grantId: a.grantId, kind: kinds.get(a.grantId)!, amountMc: a.amountMc, paid: a.paid }));
+  const funding: FundingLine[] = settled.allocations.map((a) => ({ grantId: a.grantId, kind: kinds.get(a.grantId)!, amountMc: a.amountMc, paid: a.paid }));
   const commercialUse = fundedByPaid(settled.allocations);
   // what the hold reserved beyond its pins (a hold from before pins, when credits ran short) is released with the rest
   const releaseMc = hold.amountMc - settled.captureMc;
   const entries: ClosingEntry[] =
     how.kind === 'capture'
       ? [
-          { kind: 'capture', amountMc: -settled.captureMc, details: { ...how.details, ...how.captureDetails, heldMc: hold.amountMc, funding, commercialUse } },
-          ...(releaseMc > 0 ? [{ kind: 'release' as const, amountMc: 0, details: { ...how.details, releasedMc: releaseMc } }] : []),
+          { kind: 'capture', amountMc: -settled.captureMc, details: ledgerDetails('capture', { ...how.details, ...how.captureDetails, heldMc: hold.amountMc, funding, commercialUse }) },
+          ...(releaseMc > 0 ? [{ kind: 'release' as const, amountMc: 0, details: ledgerDetails('release', { ...how.details, releasedMc: releaseMc }) }] : []),
         ]
-      : [{ kind: 'void', amountMc: 0, details: { ...how.details, releasedMc: hold.amountMc } }];
+      : [{ kind: 'void', amountMc: 0, details: ledgerDetails('void', { ...how.details, releasedMc: hold.amountMc }) }];
   await writeClosing(tx, hold, settled, how.kind === 'capture' ? 'captured' : 'voided', entries, nowMs);
   // these expiries are the run's doing (its hold kept the credits past their grant's expiry): they name the run
   await recordExpiries(tx, hold.accountId, settled.expiries, (e) => `expiry:${e.grantId}:${hold.id}`, { generationId: hold.generationId });

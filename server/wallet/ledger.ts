@@ -1,8 +1,39 @@
 // The ledger: every movement of an account's credits, read by id for history sync, stream resumption and conservation checks.
 import { and, eq, gt, max, sql } from 'drizzle-orm';
-import { ledgerEntrySchema, type LedgerEntry } from '../../shared/api/index';
+import { LEDGER_DETAILS, ledgerEntrySchema, type LedgerDetailsInput, type LedgerEntry, type LedgerKind } from '../../shared/api/index';
+import { issuesText } from '../../shared/rules/issues';
 import { grants, ledgerEntries } from '../db/schema';
 import type { Db, Tx } from '../db/open';
+
+/**
+ * Whether each entry's details are parsed against their kind's schema as they are written (tests and development: a shape that drifted
+ * from shared/api/ledger-details.ts throws there). Elsewhere TypeScript alone holds the writers to it, and nothing is parsed.
+ */
+const CHECK_DETAILS = process.env.NODE_ENV === 'test' || process.env.NODE_ENV === 'development';
+
+/** An entry's details as written: typed by its kind, so TypeScript refuses a wrong shape (every writer goes through this or ledgerRow). */
+export function ledgerDetails<K extends LedgerKind>(kind: K, details: LedgerDetailsInput<K>): LedgerDetailsInput<K> {
+  if (CHECK_DETAILS) {
+    const parsed = LEDGER_DETAILS[kind].safeParse(details);
+    if (!parsed.success) throw new Error(`the details of a ledger ${kind} entry do not match its schema: ${issuesText(parsed.error.issues)}`);
+  }
+  return details;
+}
+
+export interface NewLedgerEntry<K extends LedgerKind> {
+  accountId: string;
+  kind: K;
+  amountMc: number;
+  grantId?: string | null;
+  ref: string | null;
+  atMs: number;
+  details: LedgerDetailsInput<K>;
+}
+
+/** A ledger row to insert, its details checked by ledgerDetails. */
+export function ledgerRow<K extends LedgerKind>(e: NewLedgerEntry<K>): typeof ledgerEntries.$inferInsert {
+  return { ...e, details: ledgerDetails(e.kind, e.details) };
+}
 
 /** Sum of all credits ever granted (or bought) to an account, expired, taken back by refunds, and what remains: used to check conservation. */
 export async function ledgerTotals(db: Db | Tx, accountId: string): Promise<{ granted: number; expired: number; takenBack: number; remaining: number }> {

@@ -6,12 +6,12 @@ import { utcMonthOf } from '../../shared/rules/subscriptions';
 import { availableMc, compareBurnOrder, dueExpiries, heldMc, isInForce, type Expiry, type Grant, type GrantKind } from '../../shared/rules/grants';
 import { MAX_GRANT_MC } from '../../shared/rules/money';
 import { nextUtcMidnight, startOfUtcDay, utcDayKey } from '../../shared/rules/schedule';
-import { WALLET_SPENT_GRANTS_LISTED, type Wallet, type GrantView } from '../../shared/api/index';
+import { WALLET_SPENT_GRANTS_LISTED, type Wallet, type GrantView, type LedgerDetailsInput } from '../../shared/api/index';
 import { grants, holdPins, ledgerEntries } from '../db/schema';
 import { lockAccount, type AccountRow } from '../accounts/service';
 import type { Db, Tx } from '../db/open';
 import { newId } from '../util';
-import { latestLedgerId } from './ledger';
+import { latestLedgerId, ledgerRow } from './ledger';
 import { isKnownGranted, rememberGranted } from '../accounts/grant-memo';
 import { spendStates } from './spend-limits';
 import { autoTopUpViewOf } from './auto-top-up-view';
@@ -21,7 +21,7 @@ type GrantRow = typeof grants.$inferSelect;
 export function grantFromRow(r: GrantRow & { pinnedMc: number }): Grant & { note: string | null } {
   return {
     id: r.id,
-    kind: r.kind as GrantKind,
+    kind: r.kind,
     amountMc: r.amountMc,
     remainingMc: r.remainingMc,
     effectiveAtMs: r.effectiveAtMs,
@@ -49,7 +49,7 @@ export async function loadGrants(tx: Db | Tx, accountId: string, where?: SQL, op
 }
 
 /** Writes expiries: each takes its credits from the grant (never more than it holds) and leaves a ledger entry (with `about`: the run that caused it). */
-export async function recordExpiries(tx: Tx, accountId: string, expiries: readonly Expiry[], ref: (e: Expiry) => string, about: Record<string, unknown> = {}): Promise<void> {
+export async function recordExpiries(tx: Tx, accountId: string, expiries: readonly Expiry[], ref: (e: Expiry) => string, about: { generationId?: string } = {}): Promise<void> {
   for (const e of expiries) {
     const updated = await tx
       .update(grants)
@@ -57,10 +57,10 @@ export async function recordExpiries(tx: Tx, accountId: string, expiries: readon
       .where(and(eq(grants.id, e.grantId), sql`${grants.remainingMc} >= ${e.expiredMc}`))
       .returning({ id: grants.id });
     if (updated.length !== 1) throw new Error(`expiry of ${e.expiredMc} mc from grant ${e.grantId} would overdraw it`);
-    await tx.insert(ledgerEntries).values({
+    await tx.insert(ledgerEntries).values(ledgerRow({
       accountId, kind: 'expiry', amountMc: -e.expiredMc, grantId: e.grantId, ref: ref(e), atMs: e.atMs,
       details: { ...about, grantKind: e.kind, expiredMc: e.expiredMc, expiresAtMs: e.expiresAtMs },
-    });
+    }));
   }
 }
 
@@ -116,7 +116,7 @@ async function grantMonthlyBonus(tx: Tx, accountId: string, plan: Plan, nowMs: n
 }
 
 
-export interface NewGrant {
+interface NewGrantBase {
   accountId: string;
   kind: GrantKind;
   amountMc: number;
@@ -127,10 +127,10 @@ export interface NewGrant {
   /** what created the grant; unique per account, so a second insert with the same source does nothing */
   sourceRef: string;
   priority?: number;
-  details?: Record<string, unknown>;
-  /** the ledger entry's kind: a grant, or a purchase (its receipt: the pack bought, the amount paid and the currency) */
-  ledgerKind?: 'grant' | 'purchase';
 }
+/** the ledger entry's kind and what it says besides the grant's kind: a grant, or a purchase (its receipt: the pack bought, the amount paid and the currency) */
+export type NewGrant = NewGrantBase &
+  ({ ledgerKind?: 'grant'; details?: Omit<LedgerDetailsInput<'grant'>, 'grantKind'> } | { ledgerKind: 'purchase'; details: Omit<LedgerDetailsInput<'purchase'>, 'grantKind'> });
 
 /**
  * Inserts a grant and its ledger entry, once per (account, sourceRef). Returns the grant id, or null if that source already
@@ -148,13 +148,17 @@ export async function insertGrant(tx: Tx, g: NewGrant, nowMs: number, onDuplicat
     });
   const inserted = await (onDuplicate === 'skip' ? insert.onConflictDoNothing() : insert).returning({ id: grants.id });
   if (inserted.length === 0) return null;
-  await tx.insert(ledgerEntries).values({ accountId: g.accountId, kind: g.ledgerKind ?? 'grant', amountMc: g.amountMc, grantId: id, ref: g.sourceRef, atMs: nowMs, details: { grantKind: g.kind, ...g.details } });
+  const entry = { accountId: g.accountId, amountMc: g.amountMc, grantId: id, ref: g.sourceRef, atMs: nowMs };
+  await tx
+    .insert(ledgerEntries)
+    .values(g.ledgerKind === 'purchase' ? ledgerRow({ ...entry, kind: 'purchase', details: { grantKind: g.kind, ...g.details } }) : ledgerRow({ ...entry, kind: 'grant', details: { grantKind: g.kind, ...g.details } }));
   return id;
 }
 
-interface ListedRow {
+/** a row of the statement below (a type, not an interface: drizzle's execute wants a Record) */
+type ListedRow = {
   id: string;
-  kind: string;
+  kind: GrantKind;
   amount_mc: string | number;
   remaining_mc: string | number;
   effective_at_ms: string | number;
@@ -164,7 +168,7 @@ interface ListedRow {
   note: string | null;
   pinned_mc: string | number;
   revision: string | number | null;
-}
+};
 
 const num = (v: string | number): number => Number(v);
 
@@ -177,15 +181,15 @@ async function listedGrants(tx: Tx, accountId: string, nowMs: number): Promise<{
   const revision = sql`(select max(${ledgerEntries.id}) from ${ledgerEntries} where ${ledgerEntries.accountId} = ${accountId})`;
   // the grant's pinned credits by the same expression every grant read uses (pinnedOf)
   const cols = sql`${grants.id}, ${grants.kind}, ${grants.amountMc}, ${grants.remainingMc}, ${grants.effectiveAtMs}, ${grants.expiresAtMs}, ${grants.priority}, ${grants.paid}, ${grants.note}, ${pinnedOf} as pinned_mc, ${revision} as revision`;
-  const result = await tx.execute(sql`
+  const result = await tx.execute<ListedRow>(sql`
     (select ${cols} from ${grants} where ${grants.accountId} = ${accountId} and ${grants.effectiveAtMs} <= ${nowMs} and ${grants.remainingMc} > 0)
     union all
     (select ${cols} from ${grants} where ${grants.accountId} = ${accountId} and ${grants.effectiveAtMs} <= ${nowMs} and ${grants.remainingMc} = 0
        and (${grants.expiresAtMs} is null or ${grants.expiresAtMs} > ${nowMs})
      order by ${grants.effectiveAtMs} desc, ${grants.id} desc limit ${WALLET_SPENT_GRANTS_LISTED})`);
-  const rows = (result as unknown as { rows: ListedRow[] }).rows;
+  const rows = result.rows;
   const listed: GrantView[] = rows.map((r) => ({
-    id: r.id, kind: r.kind as GrantKind, amountMc: num(r.amount_mc), remainingMc: num(r.remaining_mc), effectiveAtMs: num(r.effective_at_ms),
+    id: r.id, kind: r.kind, amountMc: num(r.amount_mc), remainingMc: num(r.remaining_mc), effectiveAtMs: num(r.effective_at_ms),
     expiresAtMs: r.expires_at_ms === null ? null : num(r.expires_at_ms), priority: r.priority, paid: r.paid, pinnedMc: num(r.pinned_mc), note: r.note,
   }));
   for (const g of listed) {

@@ -6,7 +6,8 @@ import type { Db, Tx } from '../db/open';
 import { accounts, generations, holds } from '../db/schema';
 import { DomainError } from '../errors';
 
-interface SpendRow {
+/** a row of the statement below (a type, not an interface: drizzle's execute wants a Record) */
+type SpendRow = {
   model_id: string | null;
   workflow_id: string | null;
   day_spent: string | number;
@@ -15,7 +16,7 @@ interface SpendRow {
   week_held: string | number;
   month_spent: string | number;
   month_held: string | number;
-}
+};
 
 /**
  * The spend of every window, by model or workflow, in one statement: a capture counts in the window it was charged in (its hold
@@ -29,13 +30,13 @@ async function spendRows(tx: Db | Tx, accountId: string, nowMs: number): Promise
   const sums = (start: number, name: string) => sql.raw(`
     coalesce(sum(CASE WHEN h.status = 'captured' AND h.settled_at_ms >= ${start} THEN coalesce(g.charged_mc, 0) ELSE 0 END), 0) AS ${name}_spent,
     coalesce(sum(CASE WHEN h.status = 'active' AND h.created_at_ms >= ${start} THEN h.amount_mc ELSE 0 END), 0) AS ${name}_held`);
-  const result = await tx.execute(sql`
+  const result = await tx.execute<SpendRow>(sql`
     SELECT g.model_id, g.workflow_id, ${sums(day, 'day')}, ${sums(week, 'week')}, ${sums(month, 'month')}
     FROM ${holds} h JOIN ${generations} g ON g.id = h.generation_id
     WHERE h.account_id = ${accountId}
       AND ((h.status = 'active' AND h.created_at_ms >= ${from}) OR (h.status = 'captured' AND h.settled_at_ms >= ${from}))
     GROUP BY g.model_id, g.workflow_id`);
-  return (result as unknown as { rows: SpendRow[] }).rows;
+  return result.rows;
 }
 
 /** Each limit with its window's spend now. Read under the account's lock, the numbers cannot move until the transaction ends. */

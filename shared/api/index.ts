@@ -2,17 +2,19 @@
 import { z } from 'zod';
 import { GRANT_KINDS } from '../rules/grants';
 import { runRequestSchema, usageSchema } from '../rules/pricing';
+import { BILLING_PERIODS } from '../rules/schedule';
 import { safeString } from '../rules/text';
 import { autoTopUpViewSchema } from './auto-top-up';
+import { fundingLineSchema, ledgerEntrySchema } from './ledger-details';
 import { spendLimitStateSchema } from './spend-limits';
 import { trainingAllowanceSchema } from './training';
 import { walletSubscriptionSchema } from './payments';
 
 export * from './auto-top-up';
+export * from './ledger-details';
 export * from './spend-limits';
 export * from './training';
 
-const mc = z.int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
 const nonNegMc = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
 const epochMs = z.int().min(0).max(8_640_000_000_000_000);
 
@@ -96,20 +98,7 @@ export const catalogResponseSchema = z.object({
 export const catalogKeySchema = z.object({ publicKey: z.string().max(200), keyId: z.string().max(64) });
 
 // ---- ledger ----
-/** payment_failed: a payment that did not go through (no credits change; its details say what, how much and why) */
-export const LEDGER_KINDS = ['grant', 'expiry', 'hold', 'capture', 'release', 'void', 'refund', 'purchase', 'adjustment', 'payment_failed'] as const;
 export const LEDGER_PAGE_MAX = 1000;
-export const ledgerEntrySchema = z.object({
-  id: z.int().min(1),
-  kind: z.enum(LEDGER_KINDS),
-  /** change to the credits the account owns: + grants, − captures and expiries; holds and releases are 0 (see details) */
-  amountMc: mc,
-  atMs: epochMs,
-  grantId: z.string().nullable(),
-  ref: z.string().nullable(),
-  details: z.record(z.string(), z.unknown()),
-});
-export type LedgerEntry = z.infer<typeof ledgerEntrySchema>;
 export const ledgerQuerySchema = z
   .object({
     after: z.coerce.number().int().min(0).default(0),
@@ -186,7 +175,6 @@ export const outputSchema = z.object({
 });
 export type GenerationOutput = z.infer<typeof outputSchema>;
 
-export const fundingLineSchema = z.object({ grantId: z.string(), kind: z.enum(GRANT_KINDS), amountMc: nonNegMc, paid: z.boolean() });
 
 
 export const generationSchema = z.object({
@@ -277,7 +265,7 @@ export const grantBodySchema = z
 export const grantResponseSchema = z.object({ grantId: z.string(), wallet: walletSchema });
 
 /** an operator's set-plan: a plan sold by subscription starts one for `period` (the plan's first billing option when absent) */
-export const setPlanBodySchema = z.object({ planId: safeString().min(1).max(80), period: z.enum(['weekly', 'monthly', 'yearly']).optional() }).strict();
+export const setPlanBodySchema = z.object({ planId: safeString().min(1).max(80), period: z.enum(BILLING_PERIODS).optional() }).strict();
 
 export const clockBodySchema = z
   .object({

@@ -1,5 +1,7 @@
 // The HTTP API of money in: purchases of packs, plan checkouts and subscriptions (zod schemas shared by the server and main).
 import { z } from 'zod';
+import { BILLING_PERIODS } from '../rules/schedule';
+import { LIVE_SUBSCRIPTION_STATUSES, SUBSCRIPTION_STATUSES } from '../rules/subscriptions';
 import { safeString } from '../rules/text';
 
 const epochMs = z.int().min(0).max(8_640_000_000_000_000);
@@ -7,8 +9,13 @@ const nonNeg = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
 
 export const PURCHASE_STATUSES = ['pending', 'paid', 'failed', 'canceled', 'refunded', 'disputed'] as const;
 export type PurchaseStatus = (typeof PURCHASE_STATUSES)[number];
-export const BILLING_PERIODS = ['weekly', 'monthly', 'yearly'] as const;
+/** defined in rules/schedule.ts; here too for the contracts that read it from the API */
+export { BILLING_PERIODS };
 export const PURCHASE_KINDS = ['pack', 'subscription', 'renewal'] as const;
+export type PurchaseKind = (typeof PURCHASE_KINDS)[number];
+/** checkout: the buyer paid at a checkout; auto_top_up: bought by the server at a crossing, with the saved card */
+export const PURCHASE_REASONS = ['checkout', 'auto_top_up'] as const;
+export type PurchaseReason = (typeof PURCHASE_REASONS)[number];
 export const PURCHASE_ID_PATTERN = /^pur_[A-Za-z0-9_-]{1,40}$/;
 export const PURCHASE_PAGE_MAX = 100;
 
@@ -61,7 +68,7 @@ export const purchaseSchema = z.object({
   refundedAtMs: epochMs.nullable().default(null),
   refundedMinor: nonNeg.nullable().default(null),
   /** why it was bought: at a checkout, or by auto top-up when the balance crossed its threshold (absent from servers before it) */
-  reason: z.enum(['checkout', 'auto_top_up']).default('checkout'),
+  reason: z.enum(PURCHASE_REASONS).default('checkout'),
 });
 export type Purchase = z.infer<typeof purchaseSchema>;
 export const purchasePageSchema = z.object({ items: z.array(purchaseSchema).max(PURCHASE_PAGE_MAX) });
@@ -81,7 +88,7 @@ export const subscriptionViewSchema = z.object({
   planId: z.string(),
   period: z.enum(BILLING_PERIODS).nullable(),
   /** none: on a plan without billing (Free, or set by the operator) */
-  status: z.enum(['none', 'active', 'past_due', 'canceled']),
+  status: z.enum(['none', ...SUBSCRIPTION_STATUSES]),
   currentPeriodStartMs: epochMs.nullable(),
   currentPeriodEndMs: epochMs.nullable(),
   cancelAtPeriodEnd: z.boolean(),
@@ -102,7 +109,7 @@ export type SubscriptionView = z.infer<typeof subscriptionViewSchema>;
 export const walletSubscriptionSchema = z.object({
   planId: z.string(),
   period: z.enum(BILLING_PERIODS),
-  status: z.enum(['active', 'past_due']),
+  status: z.enum(LIVE_SUBSCRIPTION_STATUSES),
   currentPeriodStartMs: epochMs,
   currentPeriodEndMs: epochMs,
   cancelAtPeriodEnd: z.boolean(),

@@ -1,5 +1,5 @@
 // Receipts: what a purchase's, a renewal's, a refund's or a failed payment's ledger entry says, with the purchase's record when main has it; one text for the app and the saved file.
-import { paymentMethodSchema, type LedgerEntry, type PaymentMethod, type Purchase } from './index';
+import { isPaymentEntry, type LedgerEntry, type LedgerEntryOf, type PaymentEntry, type PaymentMethod, type Purchase } from './index';
 import { creditsText, formatMoney } from '../rules/money';
 import { countryName } from '../rules/purchases';
 import { packExpiry } from '../rules/schedule';
@@ -43,12 +43,8 @@ export function utcText(ms: number): string {
 
 const countryText = (code: string | null) => (code ? `${countryName(code)} (${code})` : NOT_RECORDED);
 const moneyText = (minor: number | null, currency: string | null) => (minor !== null && currency ? `${formatMoney({ amountMinor: minor, currency })} ${currency}` : NOT_RECORDED);
-const str = (v: unknown): string | null => (typeof v === 'string' && v ? v : null);
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isSafeInteger(v) ? v : null);
-const methodOf = (v: unknown): PaymentMethod | null => {
-  const m = paymentMethodSchema.safeParse(v);
-  return m.success ? m.data : null;
-};
+/** a text the entry recorded, or null (not recorded, or empty) */
+const given = (v: string | null | undefined): string | null => v || null;
 
 /** What the entry and the purchase say, merged: the purchase's record first (a provider may report the card after the payment), the entry's own for a failed payment (the card that failed). */
 interface Facts {
@@ -66,11 +62,11 @@ interface Facts {
   autoTopUpBy: string | null | undefined;
 }
 
-function kindOf(d: Record<string, unknown>, p: Purchase | null): Purchase['kind'] | null {
+function kindOf(e: PaymentEntry, p: Purchase | null): Purchase['kind'] | null {
   if (p) return p.kind;
-  const k = str(d.purchaseKind);
-  if (k === 'pack' || k === 'subscription' || k === 'renewal') return k;
-  return d.grantKind === 'pack' || str(d.packId) ? 'pack' : str(d.planId) ? 'subscription' : null;
+  if (e.details.purchaseKind) return e.details.purchaseKind;
+  if (e.kind !== 'purchase') return null;
+  return e.details.grantKind === 'pack' || e.details.packId ? 'pack' : e.details.planId ? 'subscription' : null;
 }
 
 function boughtText(name: string | null, kind: Purchase['kind'] | null, label: string | null): string {
@@ -81,25 +77,25 @@ function boughtText(name: string | null, kind: Purchase['kind'] | null, label: s
   return name;
 }
 
-function factsOf(e: LedgerEntry, p: Purchase | null): Facts {
+function factsOf(e: PaymentEntry, p: Purchase | null): Facts {
   const d = e.details;
   const own = e.kind === 'payment_failed';
   const pick = <T>(fromEntry: T | null, fromPurchase: T | null | undefined): T | null => (own ? (fromEntry ?? fromPurchase ?? null) : (fromPurchase ?? fromEntry ?? null));
-  const kind = kindOf(d, p);
-  const paidAtMs = p?.paidAtMs ?? num(d.paidAtMs) ?? (e.kind === 'purchase' ? e.atMs : null);
+  const kind = kindOf(e, p);
+  const paidAtMs = p?.paidAtMs ?? (e.kind === 'refund' ? e.details.paidAtMs : null) ?? (e.kind === 'purchase' ? e.atMs : null);
   const ruleExpiry = kind === 'pack' && e.kind === 'purchase' ? packExpiry(e.atMs) : null;
   return {
-    purchaseId: str(d.purchaseId) ?? p?.id ?? null,
+    purchaseId: given(d.purchaseId) ?? p?.id ?? null,
     kind,
-    bought: boughtText(str(d.name) ?? p?.name ?? null, kind, str(d.label)),
-    priceMinor: num(d.priceMinor) ?? p?.priceMinor ?? null,
-    currency: str(d.currency) ?? p?.currency ?? null,
-    paymentMethod: pick(methodOf(d.paymentMethod), p?.paymentMethod),
-    billingCountry: pick(str(d.billingCountry), p?.billingCountry),
+    bought: boughtText(given(d.name) ?? p?.name ?? null, kind, given(d.label)),
+    priceMinor: d.priceMinor ?? p?.priceMinor ?? null,
+    currency: given(d.currency) ?? p?.currency ?? null,
+    paymentMethod: pick(d.paymentMethod ?? null, p?.paymentMethod),
+    billingCountry: pick(given(d.billingCountry), p?.billingCountry),
     paidAtMs,
-    expiresAtMs: p?.grantExpiresAtMs ?? num(d.expiresAtMs) ?? num(d.periodEndMs) ?? ruleExpiry,
-    paymentId: str(d.paymentId),
-    autoTopUpBy: d.reason === 'auto_top_up' || p?.reason === 'auto_top_up' ? (str(d.crossedBy) ?? null) : undefined,
+    expiresAtMs: p?.grantExpiresAtMs ?? d.expiresAtMs ?? (e.kind === 'purchase' ? e.details.periodEndMs : null) ?? ruleExpiry,
+    paymentId: given(d.paymentId),
+    autoTopUpBy: d.reason === 'auto_top_up' || p?.reason === 'auto_top_up' ? given(d.crossedBy) : undefined,
   };
 }
 
@@ -122,22 +118,22 @@ function paymentReceipt(e: LedgerEntry, f: Facts, p: Purchase | null): Receipt {
   return { kind: renewal ? 'renewal' : 'payment', title: renewal ? 'Receipt — subscription renewal' : 'Receipt', lines, fileName: fileName('receipt', e, f) };
 }
 
-function takenBackText(e: LedgerEntry, reason: string | null): string {
-  const taken = num(e.details.takenBackMc) ?? Math.max(0, -e.amountMc);
-  const spent = num(e.details.spentMc) ?? 0;
+function takenBackText(e: LedgerEntryOf<'refund'>, reason: string | null): string {
+  const taken = e.details.takenBackMc ?? Math.max(0, -e.amountMc);
+  const spent = e.details.spentMc ?? 0;
   if (taken === 0 && spent === 0 && (reason === 'country_not_allowed' || !e.grantId)) return 'None: no credits were added';
   return `${creditsText(taken)}${spent > 0 ? ` (${creditsText(spent)} already spent stay spent)` : ''}`;
 }
 
-function refundReceipt(e: LedgerEntry, f: Facts, p: Purchase | null): Receipt {
-  const reason = str(e.details.reason);
+function refundReceipt(e: LedgerEntryOf<'refund'>, f: Facts, p: Purchase | null): Receipt {
+  const reason = e.details.reason ?? null;
   const dispute = reason === 'disputed';
   const lines: ReceiptLine[] = [];
   if (f.purchaseId) lines.push({ label: 'Purchase', value: f.purchaseId });
   lines.push(
     { label: 'Date', value: utcText(e.atMs) },
     { label: dispute ? 'Disputed' : 'Refund of', value: `${f.bought}${f.paidAtMs !== null ? `, paid ${utcText(f.paidAtMs)}` : ''}` },
-    { label: dispute ? 'Amount disputed' : 'Amount refunded', value: moneyText(num(e.details.refundedMinor) ?? p?.refundedMinor ?? f.priceMinor, f.currency) },
+    { label: dispute ? 'Amount disputed' : 'Amount refunded', value: moneyText(e.details.refundedMinor ?? p?.refundedMinor ?? f.priceMinor, f.currency) },
     { label: dispute ? 'Paid with' : 'Refunded to', value: paymentMethodText(f.paymentMethod) },
   );
   if (reason === 'country_not_allowed') lines.push({ label: 'Billing country', value: countryText(f.billingCountry) });
@@ -147,7 +143,7 @@ function refundReceipt(e: LedgerEntry, f: Facts, p: Purchase | null): Receipt {
   return { kind: dispute ? 'dispute' : 'refund', title: dispute ? 'Dispute receipt' : 'Refund receipt', lines, fileName: fileName(dispute ? 'dispute' : 'refund', e, f) };
 }
 
-function failedReceipt(e: LedgerEntry, f: Facts, p: Purchase | null): Receipt {
+function failedReceipt(e: LedgerEntryOf<'payment_failed'>, f: Facts, p: Purchase | null): Receipt {
   const lines: ReceiptLine[] = [];
   if (f.purchaseId) lines.push({ label: 'Purchase', value: f.purchaseId });
   lines.push(
@@ -157,7 +153,7 @@ function failedReceipt(e: LedgerEntry, f: Facts, p: Purchase | null): Receipt {
     { label: 'Card', value: paymentMethodText(f.paymentMethod) },
   );
   if (f.billingCountry) lines.push({ label: 'Billing country', value: countryText(f.billingCountry) });
-  lines.push({ label: 'Reason', value: str(e.details.message) ?? p?.failure?.message ?? str(e.details.code) ?? NOT_RECORDED });
+  lines.push({ label: 'Reason', value: given(e.details.message) ?? p?.failure?.message ?? given(e.details.code) ?? NOT_RECORDED });
   return { kind: 'failed', title: 'Payment failed', lines, fileName: fileName('failed-payment', e, f) };
 }
 
@@ -165,7 +161,7 @@ const fileName = (what: string, e: LedgerEntry, f: Facts) => `credits-desk-${wha
 
 /** The receipt of a ledger entry (null for entries that have none), from the entry and the purchase it names when main has it. */
 export function receiptOf(e: LedgerEntry, purchase: Purchase | null): Receipt | null {
-  if (!hasReceipt(e)) return null;
+  if (!isPaymentEntry(e)) return null;
   const f = factsOf(e, purchase);
   if (e.kind === 'purchase') return paymentReceipt(e, f, purchase);
   if (e.kind === 'refund') return refundReceipt(e, f, purchase);

@@ -1,6 +1,6 @@
 // The training API: start a custom model (LoRA) job from images, list and read jobs, cancel one, the user's models, and the allowance in the wallet.
 import { z } from 'zod';
-import { TRAINING_MAX_IMAGE_BYTES, TRAINING_NAME_MAX_CHARS, TRAINING_STAGES } from '../rules/training';
+import { ALLOWANCE_PERIODS, TRAINING_FUNDINGS, TRAINING_MAX_IMAGE_BYTES, TRAINING_NAME_MAX_CHARS, TRAINING_STAGES } from '../rules/training';
 import { safeString } from '../rules/text';
 
 const epochMs = z.int().min(0).max(8_640_000_000_000_000);
@@ -58,7 +58,7 @@ export const trainingSchema = z.object({
   name: z.string(),
   status: z.enum(TRAINING_STATUSES),
   /** what pays for it: a unit of the plan's allowance, or credits held like a run (generationId names that run) */
-  funding: z.enum(['allowance', 'credits']),
+  funding: z.enum(TRAINING_FUNDINGS),
   generationId: z.string().nullable(),
   imageCount: z.int().min(0),
   imageBytes: z.int().min(0),
@@ -81,7 +81,7 @@ export const customModelListSchema = z.object({ items: z.array(customModelSchema
 
 /** The training allowance in the wallet: per week or per year of the billing period; period null = none in the plan. */
 export const trainingAllowanceSchema = z.object({
-  period: z.enum(['weekly', 'yearly']).nullable(),
+  period: z.enum(ALLOWANCE_PERIODS).nullable(),
   allowance: z.int().min(0),
   used: z.int().min(0),
   left: z.int().min(0),

@@ -1,5 +1,6 @@
 // The default price catalog shipped with the app and server, parsed and validated by the catalog schema.
 import raw from './default-catalog.json';
+import { issuesText } from '../rules/issues';
 import { catalogSchema, type Catalog } from './schema';
 
 export * from './schema';
@@ -8,7 +9,7 @@ export * from './schema';
 export function parseCatalog(doc: unknown): Catalog {
   const r = catalogSchema.safeParse(doc);
   if (!r.success) {
-    throw new Error(`invalid price catalog: ${r.error.issues.slice(0, 10).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+    throw new Error(`invalid price catalog: ${issuesText(r.error.issues, { root: '(root)', max: 10 })}`);
   }
   return r.data;
 }

@@ -1,6 +1,7 @@
 // The price catalog document: zod schema for models and their meters, workflows, plans, packs and policies (docs/credit-rules.md §4, §6, §8, §9).
 import { z } from 'zod';
 import { MAX_GRANT_MC } from '../rules/money';
+import { BILLING_PERIODS } from '../rules/schedule';
 import { EXTRA_UNIT_KEYS, isTokenUnit, joinOf, overlaps, type UnitKey } from '../rules/usage-units';
 
 const mc = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
@@ -198,7 +199,7 @@ export const accessSchema = z.discriminatedUnion('kind', [
 export type Access = z.infer<typeof accessSchema>;
 
 export const billingOptionSchema = z.object({
-  period: z.enum(['weekly', 'monthly', 'yearly']),
+  period: z.enum(BILLING_PERIODS),
   creditsMc: grantMc,
   priceMinor: z.int().min(0),
 });

@@ -6,7 +6,7 @@ import { allocatePins, applyExpiries, applyPins, availableMc, isInForce, settleP
 import { addMc } from './money';
 import { estimate, expandRequest, PricingError, type Estimate, type RunRequest, type ResolvedRun } from './pricing';
 import { MS_PER_DAY, nextUtcMidnight, periodEnd, startOfUtcDay, utcDayKey, type BillingPeriod } from './schedule';
-import { FREE_PLAN_ID } from './subscriptions';
+import { FREE_PLAN_ID, type LiveSubscriptionStatus } from './subscriptions';
 import { PlannedSpend } from './planner-limits';
 import { PlannedTopUps, type PlannedTopUp } from './planner-topups';
 import type { SpendLimitState } from './spend-limits';
@@ -32,7 +32,7 @@ export interface PlanLine {
 export interface PlannedSubscription {
   planId: string;
   period: BillingPeriod;
-  status: 'active' | 'past_due';
+  status: LiveSubscriptionStatus;
   currentPeriodEndMs: number;
   cancelAtPeriodEnd: boolean;
   nextPlanId: string | null;

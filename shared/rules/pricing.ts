@@ -5,6 +5,7 @@ import { clampTokenCounts, tokenCostBoundMc, tokenCostMc, type UnitCounts } from
 import { EXTRA_UNIT_KEYS } from './usage-units';
 import { findModel, findPlan, type Catalog, type CatalogModel, type Multiplier, type Plan } from '../catalog/schema';
 import { accessFor } from './access';
+import { issuesText } from './issues';
 import { safeString } from './text';
 
 export { clampTokenCounts, tokenCostBoundMc, tokenCostMc, ratesFor, unitLimitOf, type TokensMeter, type TokenRates, type TokenCounts, type UnitCounts } from './token-cost';
@@ -193,7 +194,7 @@ export function resolveRun(model: CatalogModel, raw: RunRequest): ResolvedRun {
 function parseRequest(raw: RunRequest): z.output<typeof runRequestSchema> {
   const parsed = runRequestSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new PricingError('invalid_request', parsed.error.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`).join('; '));
+    throw new PricingError('invalid_request', issuesText(parsed.error.issues, { root: 'request' }));
   }
   return parsed.data;
 }
@@ -356,7 +357,7 @@ export function finalCost(raw: RunRequest, usage: Usage, catalog: Catalog, planI
   const plan = resolvePlan(catalog, planId);
   const runs = expandRequest(raw, catalog);
   const parsed = usageSchema.safeParse(usage);
-  if (!parsed.success) throw new PricingError('invalid_usage', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  if (!parsed.success) throw new PricingError('invalid_usage', issuesText(parsed.error.issues, { root: 'usage' }));
   if (runs.length > 1 || raw.workflowId !== undefined) {
     const blocks = usage.blocks ?? [];
     if (blocks.length > runs.length) throw new PricingError('invalid_usage', 'usage has more blocks than the workflow');

@@ -51,7 +51,9 @@ export function packExpiry(purchasedAtMs: number): number {
   return addUtcMonthsClamped(purchasedAtMs, PACK_VALIDITY_MONTHS);
 }
 
-export type BillingPeriod = 'weekly' | 'monthly' | 'yearly';
+/** How often a plan is billed: the one list (the API, the catalog, the IPC contract and the database's checks use it). */
+export const BILLING_PERIODS = ['weekly', 'monthly', 'yearly'] as const;
+export type BillingPeriod = (typeof BILLING_PERIODS)[number];
 
 /** The end of one billing period that starts at `startMs`. */
 export function periodEnd(startMs: number, period: BillingPeriod): number {

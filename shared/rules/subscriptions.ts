@@ -8,6 +8,13 @@ import { addUtcMonthsClamped, MS_PER_DAY, periodEnd, type BillingPeriod } from '
 export const RENEWAL_GRACE_MS = 3 * MS_PER_DAY;
 export const FREE_PLAN_ID = 'free';
 
+/** A paid plan's subscription: active, past_due (a renewal failed; the plan is kept until its grace ends), or canceled. */
+export const SUBSCRIPTION_STATUSES = ['active', 'past_due', 'canceled'] as const;
+export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number];
+/** The statuses of a subscription still in force: the wallet carries it and the schedule renews or ends it. */
+export const LIVE_SUBSCRIPTION_STATUSES = ['active', 'past_due'] as const satisfies readonly SubscriptionStatus[];
+export type LiveSubscriptionStatus = (typeof LIVE_SUBSCRIPTION_STATUSES)[number];
+
 export class PlanRuleError extends Error {
   constructor(
     readonly code: 'unknown_plan' | 'plan_not_available' | 'period_not_offered' | 'plan_not_billable',

@@ -1,7 +1,7 @@
 // Training rules (docs/credit-rules.md §7): image limits and content types, the allowance window of a billing period, and how long a job runs. Pure.
 import { findPlan, type Catalog, type CatalogModel, type Plan } from '../catalog/schema';
 import { accessFor, includeText, plansIncluding, plansWhere } from './access';
-import { MS_PER_DAY, MS_PER_MINUTE, startOfUtcDay } from './schedule';
+import { MS_PER_DAY, MS_PER_MINUTE, startOfUtcDay, type BillingPeriod } from './schedule';
 
 export const TRAINING_MIN_IMAGES = 1;
 export const TRAINING_MAX_IMAGES = 30;
@@ -32,7 +32,9 @@ export function sniffImageType(bytes: Uint8Array): TrainingImageType | null {
   return null;
 }
 
-export type AllowancePeriod = 'weekly' | 'yearly';
+/** The billing periods a training allowance is counted in (a monthly plan's counts per year): a subset of BILLING_PERIODS. */
+export const ALLOWANCE_PERIODS = ['weekly', 'yearly'] as const satisfies readonly BillingPeriod[];
+export type AllowancePeriod = (typeof ALLOWANCE_PERIODS)[number];
 
 /** The jobs a plan allows per period of the given kind; 0 when it allows none. */
 export function allowancePerPeriod(plan: Plan, period: AllowancePeriod | null): number {
@@ -101,7 +103,8 @@ export function stageAt(step: number): TrainingStage {
 }
 
 /** What pays for a job: a unit of the plan's allowance, or credits (the catalog's training model, held like a run). */
-export type TrainingFunding = 'allowance' | 'credits';
+export const TRAINING_FUNDINGS = ['allowance', 'credits'] as const;
+export type TrainingFunding = (typeof TRAINING_FUNDINGS)[number];
 
 export interface TrainingRefusal {
   code: 'unknown_plan' | 'training_not_sold' | 'model_not_in_plan' | 'training_not_in_plan';

@@ -154,7 +154,7 @@ describe('alerts in main', () => {
     opened.core.start();
     await until(opened.core, 'alert', () => opened.alerts.some(isTopUp), 'the auto top-up alert');
     expect(opened.alerts.filter(isTopUp)).toEqual([{ key: `auto_top_up:${topUpId}`, kind: 'auto_top_up', title: 'Auto top-up', body: 'Auto top-up: bought 200 credits ($1.99)' }]);
-    expect(opened.core.history.all().some((e) => e.details.purchaseId === topUpId)).toBe(true);
+    expect(opened.core.history.all().some((e) => e.kind === 'purchase' && e.details.purchaseId === topUpId)).toBe(true);
 
     // two days on, a new install reads the same history: the top-up is in it, and long past alerting
     s.clock.set(s.clock.now() + 2 * DAY);

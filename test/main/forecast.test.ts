@@ -4,7 +4,7 @@ import { forecastView } from '../../main/core/forecast-view';
 import { paceFromLedger } from '../../main/core/pace';
 import { MemoryStore } from '../../main/core/stores';
 import { WarningsCore } from '../../main/core/warnings';
-import type { LedgerEntry, Wallet } from '../../shared/api/index';
+import { ledgerEntrySchema, type LedgerEntry, type Wallet } from '../../shared/api/index';
 import { defaultCatalog } from '../../shared/catalog/index';
 import type { Warnings } from '../../shared/ipc/contract';
 import { MS_PER_DAY } from '../../shared/rules/schedule';
@@ -12,7 +12,7 @@ import { MS_PER_DAY } from '../../shared/rules/schedule';
 const now = Date.parse('2026-12-07T12:00:00Z');
 const C = 1000;
 let nextId = 1;
-const entry = (kind: LedgerEntry['kind'], amountMc: number, atMs: number): LedgerEntry => ({ id: nextId++, kind, amountMc, atMs, grantId: null, ref: null, details: {} });
+const entry = (kind: LedgerEntry['kind'], amountMc: number, atMs: number): LedgerEntry => ledgerEntrySchema.parse({ id: nextId++, kind, amountMc, atMs, grantId: null, ref: null, details: {} });
 
 const wallet = (extra: Partial<Wallet> = {}): Wallet => ({
   accountId: 'acc_1', displayName: 'A', planId: 'starter', serverTimeMs: now, availableMc: 1000 * C, heldMc: 0,

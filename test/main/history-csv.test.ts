@@ -3,12 +3,12 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { LedgerEntry } from '../../shared/api/index';
+import { ledgerEntrySchema, type LedgerEntry } from '../../shared/api/index';
 import { HistoryStore } from '../../main/core/history';
 import { CSV_HEADER } from '../../main/core/history-csv';
 
 const AT = Date.parse('2026-11-22T12:00:00Z');
-const e = (id: number, kind: LedgerEntry['kind'], amountMc: number, details: Record<string, unknown>, grantId: string | null = null): LedgerEntry => ({ id, kind, amountMc, atMs: AT + id, grantId, ref: null, details });
+const e = (id: number, kind: LedgerEntry['kind'], amountMc: number, details: Record<string, unknown>, grantId: string | null = null): LedgerEntry => ledgerEntrySchema.parse({ id, kind, amountMc, atMs: AT + id, grantId, ref: null, details });
 
 function exportOf(entries: LedgerEntry[]): Record<string, string>[] {
   const h = new HistoryStore(path.join(mkdtempSync(path.join(os.tmpdir(), 'credits-csv-')), 'history.json'), 'test');

@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { LedgerEntry } from '../../shared/api/index';
+import { ledgerEntrySchema, type LedgerEntry } from '../../shared/api/index';
 import type { HistoryFilter, HistoryRow, HistoryRunRow } from '../../shared/ipc/contract';
 import { CreditsApiClient } from '../../main/core/api-client';
 import { HistoryStore, MAX_HISTORY } from '../../main/core/history';
@@ -130,11 +130,11 @@ function ledger() {
   const at = () => T0 + id * MINUTE;
   const run = (gen: string, kind: LedgerEntry['kind'], amountMc: number, more: Record<string, unknown> = {}): LedgerEntry => {
     id++;
-    return { id, kind, amountMc, atMs: at(), grantId: null, ref: gen, details: { generationId: gen, label: `Model ${gen}`, modelId: `m-${gen.slice(-1)}`, prompt: `prompt of ${gen}`, ...more } };
+    return ledgerEntrySchema.parse({ id, kind, amountMc, atMs: at(), grantId: null, ref: gen, details: { generationId: gen, label: `Model ${gen}`, modelId: `m-${gen.slice(-1)}`, prompt: `prompt of ${gen}`, ...more } });
   };
   const other = (kind: LedgerEntry['kind'], amountMc: number, details: Record<string, unknown> = {}): LedgerEntry => {
     id++;
-    return { id, kind, amountMc, atMs: at(), grantId: `g${id}`, ref: `r${id}`, details };
+    return ledgerEntrySchema.parse({ id, kind, amountMc, atMs: at(), grantId: `g${id}`, ref: `r${id}`, details });
   };
   return { run, other };
 }

@@ -3,14 +3,14 @@ import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { LedgerEntry, Purchase } from '../../shared/api/index';
+import { ledgerEntrySchema, type LedgerEntry, type Purchase } from '../../shared/api/index';
 import { paymentMethodText, receiptOf, receiptText } from '../../shared/api/receipts';
 import { ReceiptsCore, saveWithDialog } from '../../main/core/receipts';
 
 const PAID_AT = Date.parse('2026-11-22T12:00:00Z');
 const visa = { brand: 'visa', last4: '4242' };
 
-const entry = (kind: LedgerEntry['kind'], amountMc: number, details: Record<string, unknown>, atMs = PAID_AT, id = 7): LedgerEntry => ({ id, kind, amountMc, atMs, grantId: amountMc ? 'grt_1' : null, ref: null, details });
+const entry = (kind: LedgerEntry['kind'], amountMc: number, details: Record<string, unknown>, atMs = PAID_AT, id = 7): LedgerEntry => ledgerEntrySchema.parse({ id, kind, amountMc, atMs, grantId: amountMc ? 'grt_1' : null, ref: null, details });
 
 const purchase = (over: Partial<Purchase> = {}): Purchase => ({
   id: 'pur_abc', kind: 'pack', status: 'paid', packId: 'pack-200', planId: null, period: null, name: '200 credits', creditsMc: 200_000, priceMinor: 199, currency: 'USD', country: 'FR',

@@ -1,11 +1,11 @@
 // History's words for payments: a failed payment and a refund in the list, which entries open a receipt, what saving one said, and a run's funding (one copy with the CSV).
 import { describe, expect, it } from 'vitest';
-import type { LedgerEntry } from '../../shared/api/index';
+import { ledgerEntrySchema, type LedgerEntry } from '../../shared/api/index';
 import { amountText, describe as describeEntry, KIND_LABELS } from '../../renderer/src/features/history/ledger-labels';
 import { hasReceipt, savedText } from '../../renderer/src/features/history/receipt-text';
 import { fundingText } from '../../renderer/src/features/history/run-labels';
 
-const e = (kind: LedgerEntry['kind'], amountMc: number, details: Record<string, unknown>): LedgerEntry => ({ id: 1, kind, amountMc, atMs: 0, grantId: null, ref: null, details });
+const e = (kind: LedgerEntry['kind'], amountMc: number, details: Record<string, unknown>): LedgerEntry => ledgerEntrySchema.parse({ id: 1, kind, amountMc, atMs: 0, grantId: null, ref: null, details });
 
 describe('payments in history', () => {
   it('a failed payment reads as one, with what it was for and why, and nothing charged', () => {

@@ -151,7 +151,7 @@ describe.each(DRIVERS)('planner = server on %s', (driver) => {
         const ledger = ledgerPageSchema.parse((await s.as(token, 'GET', '/v1/ledger?limit=1000')).body).items.filter((e) => e.id > start.revision);
         for (const e of ledger) if (e.kind === 'grant' && e.grantId && !kindOf.has(e.grantId)) kindOf.set(e.grantId, { kind: String(e.details.grantKind), effectiveAtMs: startOfUtcDay(e.atMs) });
         for (const e of ledger) if (e.kind === 'purchase' && e.grantId && !kindOf.has(e.grantId)) kindOf.set(e.grantId, { kind: 'pack', effectiveAtMs: e.atMs });
-        const serverRenewals = ledger.filter((e) => e.kind === 'grant' && e.details.grantKind === 'subscription').map((e) => `${e.amountMc} ${e.details.periodStartMs}-${e.details.periodEndMs}`);
+        const serverRenewals = ledger.flatMap((e) => (e.kind === 'grant' && e.details.grantKind === 'subscription' ? [`${e.amountMc} ${e.details.periodStartMs}-${e.details.periodEndMs}`] : []));
         const plannedRenewals = plan.projectedGrants.filter((g) => g.kind === 'subscription').map((g) => `${g.amountMc} ${g.effectiveAtMs}-${g.expiresAtMs}`);
         expect(plannedRenewals).toEqual(serverRenewals);
         // the auto top-ups: as many bought, each the same pack, in the same order

@@ -2,6 +2,7 @@
 import { create } from 'zustand';
 import type { Purchase, SubscriptionView } from '../../../shared/api/index';
 import type { IpcError, IpcOutput, IpcResult, StoreState } from '../../../shared/ipc/contract';
+import type { BillingPeriod } from '../../../shared/rules/schedule';
 
 export interface StoreUiState {
   state: StoreState | null;
@@ -14,8 +15,8 @@ export interface StoreUiState {
   setCountry(country: string): Promise<void>;
   /** `saveCard`: keep the card for auto top-up (it does not turn auto top-up on) */
   buyPack(packId: string, country: string, saveCard?: boolean): Promise<void>;
-  subscribe(planId: string, period: 'weekly' | 'monthly' | 'yearly', country: string): Promise<void>;
-  changePlan(planId: string | null, period: 'weekly' | 'monthly' | 'yearly' | null): Promise<string | null>;
+  subscribe(planId: string, period: BillingPeriod, country: string): Promise<void>;
+  changePlan(planId: string | null, period: BillingPeriod | null): Promise<string | null>;
   /** takes back a cancel at the period's end; answers what it does, in words (null: refused, see `error`) */
   resumePlan(): Promise<string | null>;
   clearError(): void;

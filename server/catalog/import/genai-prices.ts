@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { z } from 'zod';
+import { issuesText } from '../../../shared/rules/issues';
 import type { UnitCounts } from '../../../shared/rules/token-cost';
 import { contains, overlaps, joinOf, specificFirst, unitOfPriceKey, USAGE_UNITS, type UnitKey } from '../../../shared/rules/usage-units';
 import { Dec, dec, PriceListError, type Dec as Decimal } from './decimal';
@@ -84,7 +85,7 @@ export interface GenaiList {
 
 function parseData(raw: unknown, from: string): GenaiProvider[] {
   const r = genaiDataSchema.safeParse(raw);
-  if (!r.success) throw new PriceListError(`${from} is not genai-prices v2 data: ${r.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!r.success) throw new PriceListError(`${from} is not genai-prices v2 data: ${issuesText(r.error.issues, { max: 3 })}`);
   return r.data;
 }
 

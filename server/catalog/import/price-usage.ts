@@ -47,7 +47,9 @@ async function usageFromFile(p: GenaiProvider, file: string, asked: string | und
   const flavor = flavorOf(p, asked);
   const pkg = await import('@pydantic/genai-prices');
   try {
-    const got = pkg.extractUsage(p as unknown as Parameters<typeof pkg.extractUsage>[0], body, flavor);
+    // the package reads only a provider's extractors here; its Provider type also wants fields the list may leave out (api_pattern)
+    const extracting: Parameters<typeof pkg.extractUsage>[0] = { id: p.id, name: p.name, api_pattern: p.api_pattern ?? '', extractors: p.extractors, models: [] };
+    const got = pkg.extractUsage(extracting, body, flavor);
     return { usage: got.usage as UnitUsage, model: got.model, flavor };
   } catch (e) {
     throw new PriceListError(`genai-prices cannot read ${file} as ${p.id}'s ${flavor} answer: ${(e as Error).message}`);
