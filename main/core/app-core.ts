@@ -23,6 +23,7 @@ import type { KeyValueStore, TokenStore } from './stores';
 import { ServerSupervisor, type Spawner } from './supervisor';
 import { WalletCache } from './wallet-cache';
 import { WalletSync } from './wallet-sync';
+import { UserDraftsStore } from './user-drafts';
 import { UserFacingError } from './ipc-dispatch';
 
 /** a catalog found stale while the wallet is live is fetched again at once; after a fetch that left it stale, not again for this long */
@@ -68,6 +69,8 @@ export class AppCore extends EventEmitter {
   readonly purchases: PurchasesCore;
   readonly receipts: ReceiptsCore;
   readonly trainings: TrainingsCore;
+  /** what the user typed (Generate drafts, Plan lines), kept beside the rest of main's state */
+  readonly userDrafts: UserDraftsStore;
   readonly supervisor: ServerSupervisor | null = null;
   readonly handlers: IpcHandlers;
   /** one recovery from a refused token per run: a loop of failures must not ask for tokens forever */
@@ -90,6 +93,7 @@ export class AppCore extends EventEmitter {
     this.purchases = new PurchasesCore({ store: opts.store, sync: this.sync, openExternal: opts.openExternal });
     this.trainings = new TrainingsCore({ store: opts.store, sync: this.sync, catalog: this.catalog });
     this.receipts = new ReceiptsCore({ history: this.history, purchase: (id) => this.purchases.lookup(id), saveFile: opts.saveFile });
+    this.userDrafts = new UserDraftsStore(opts.store);
     this.generations = new GenerationsCore({ store: opts.store, sync: this.sync, catalog: this.catalog, outputUrl: opts.outputUrl, ...now });
     if (opts.server.kind === 'embedded') {
       const name = opts.server.localName ?? os.userInfo().username;
@@ -123,8 +127,7 @@ export class AppCore extends EventEmitter {
     // the app was closed or the stream down), so its purchase is read, and judged for its alert.
     this.history.onAdded = (entries) => {
       for (const e of entries) {
-        const d = e.details as { reason?: unknown; purchaseId?: unknown };
-        if (d.reason === 'auto_top_up' && typeof d.purchaseId === 'string') void this.purchases.get(d.purchaseId).catch(() => {});
+        if ((e.kind === 'purchase' || e.kind === 'payment_failed') && e.details.reason === 'auto_top_up' && e.details.purchaseId) void this.purchases.get(e.details.purchaseId).catch(() => {});
       }
     };
     this.sync.on('generation', (g: Generation) => this.generations.track(g));
@@ -257,6 +260,10 @@ export class AppCore extends EventEmitter {
       listTrainings: () => this.trainings.refresh(),
       startTraining: (body) => this.trainings.start(body),
       cancelTraining: ({ id }) => this.trainings.cancel(id),
+      getDrafts: () => this.userDrafts.drafts(),
+      saveDrafts: (drafts) => this.userDrafts.saveDrafts(drafts),
+      getPlanLines: () => this.userDrafts.planLines(),
+      savePlanLines: (plan) => this.userDrafts.savePlanLines(plan),
     };
   }
 

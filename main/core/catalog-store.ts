@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { stableJson } from '../../shared/api/canonical-json';
 import { parseCatalog } from '../../shared/catalog/index';
 import type { Catalog } from '../../shared/catalog/schema';
+import { catalogIsStale } from '../../shared/rules/preflight';
 import type { CreditsApiClient } from './api-client';
 import type { KeyValueStore } from './stores';
 
@@ -84,8 +85,7 @@ export class CatalogStore {
 
   /** Older than the catalog's own freshness window, measured in server time. */
   isStale(serverNowMs: number): boolean {
-    if (!this.catalog || this.fetchedAtServerMs === null) return true;
-    return serverNowMs - this.fetchedAtServerMs > this.catalog.policies.freshnessMs;
+    return catalogIsStale(this.catalog, this.fetchedAtServerMs, serverNowMs);
   }
 
   /**

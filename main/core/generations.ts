@@ -5,13 +5,11 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { stableJson } from '../../shared/api/canonical-json';
 import { FINISHED_STATUSES, type Generation } from '../../shared/api/index';
-import { findPlan, type Catalog } from '../../shared/catalog/schema';
-import { checkEntitlements, EntitlementError } from '../../shared/rules/entitlements';
 import { isSameOrNewerGeneration } from '../../shared/api/generation-order';
 import { creditsText as credits } from '../../shared/rules/money';
-import { estimate, expandRequest, PricingError, runRequestSchema, type RunRequest } from '../../shared/rules/pricing';
+import { runRequestSchema, type RunRequest } from '../../shared/rules/pricing';
+import { preflightOf } from '../../shared/rules/preflight';
 import { readAlertSettings } from '../../shared/rules/alerts';
-import { bindingLimit, runScopeOf, spendLimitRefusal, type SpendLimitState } from '../../shared/rules/spend-limits';
 import type { GenerationView, PreflightResult, Settings } from '../../shared/ipc/contract';
 import { ApiClientError, type CreditsApiClient } from './api-client';
 import type { CatalogStore } from './catalog-store';
@@ -105,54 +103,20 @@ export class GenerationsCore extends EventEmitter {
     return { ...g, outputUrls: Object.fromEntries(g.outputs.map((o) => [o.name, this.opts.outputUrl(g.id, o.name)])) };
   }
 
-  /** Estimates a run and says whether it may run now, from the cache alone: works offline. */
+  /** Estimates a run and says whether it may run now, from the cache alone: works offline (the renderer shows the same rules' answer at once). */
   preflight(raw: RunRequest): PreflightResult {
-    const catalog = this.opts.catalog.get();
     const wv = this.opts.sync.view;
-    const stale = this.opts.catalog.isStale(this.opts.sync.serverNow());
-    const base: PreflightResult = { estimate: null, stale, availableMc: null, autoApprove: false, refusal: null };
-    if (!catalog) return { ...base, refusal: { code: 'no_catalog', message: "Prices haven't been downloaded yet. Connect to the credits server once to get the price list." } };
-    const wallet = wv.wallet;
-    if (!wallet) return { ...base, refusal: { code: 'no_wallet', message: 'Your balance has not been loaded yet. Connect to the credits server once.' } };
-    const plan = findPlan(catalog, wallet.planId);
-    if (!plan) return { ...base, refusal: { code: 'unknown_plan', message: `Your plan (${wallet.planId}) is not in the price list; update the app.` } };
-    let est;
-    try {
-      const request = runRequestSchema.parse(raw);
-      const runs = expandRequest(request, catalog);
-      est = estimate(request, catalog, plan.id);
-      checkEntitlements(plan, runs);
-    } catch (e) {
-      if (e instanceof PricingError) return { ...base, refusal: { code: e.code, message: e.message } };
-      if (e instanceof EntitlementError) return { ...base, estimate: est ?? null, refusal: { code: e.code, message: e.message } };
-      if (e instanceof z.ZodError) return { ...base, refusal: { code: 'invalid_request', message: e.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`).join('; ') } };
-      throw e;
-    }
-    const availableMc = wallet.availableMc - this.inFlightMc();
-    const result: PreflightResult = { estimate: est, stale, availableMc, autoApprove: est.maxMc <= this.settings().autoApproveMc, refusal: null };
-    const overLimit = this.overSpendLimit(catalog, raw, wallet.spendLimits ?? [], est.maxMc);
-    if (overLimit) return { ...result, refusal: overLimit };
-    if (availableMc < est.maxMc) {
-      return { ...result, refusal: { code: 'insufficient_credits', message: `This run can cost up to ${credits(est.maxMc)}; you have ${credits(Math.max(0, availableMc))} available${this.inFlightMc() > 0 ? ' after the runs in progress' : ''}.` } };
-    }
-    if (wv.connection !== 'online') {
-      const why = wv.notAnswering ? 'The credits server is not answering.' : "You're offline.";
-      return { ...result, refusal: { code: 'offline', message: `${why} The estimate is from your saved price list; running needs the credits server.` } };
-    }
-    return result;
-  }
-
-  /**
-   * The spend limit a run would pass, from the synced limits (works offline: a window that ended since starts from nothing), in the
-   * server's words; runs being sent count as held under every limit until the wallet shows them.
-   */
-  private overSpendLimit(catalog: Catalog, raw: RunRequest, limits: readonly SpendLimitState[], amountMc: number): PreflightResult['refusal'] {
-    const pending = this.inFlightMc();
-    const held = limits.map((l) => ({ ...l, heldMc: l.heldMc + pending }));
-    const binding = bindingLimit(held, runScopeOf(catalog, raw.modelId, raw.workflowId), amountMc, this.opts.sync.serverNow());
-    if (!binding) return null;
-    const r = spendLimitRefusal(binding, amountMc, (id) => catalog.models.find((m) => m.id === id)?.name);
-    return { code: r.code, message: `${r.message.charAt(0).toUpperCase()}${r.message.slice(1)}.` };
+    const serverNowMs = this.opts.sync.serverNow();
+    return preflightOf(raw, {
+      catalog: this.opts.catalog.get(),
+      stale: this.opts.catalog.isStale(serverNowMs),
+      wallet: wv.wallet,
+      connection: wv.connection,
+      notAnswering: wv.notAnswering,
+      inFlightMc: this.inFlightMc(),
+      autoApproveMc: this.settings().autoApproveMc,
+      serverNowMs,
+    });
   }
 
   private client(): CreditsApiClient {

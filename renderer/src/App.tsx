@@ -1,17 +1,23 @@
 // The app shell: a sidebar with navigation and, at its bottom left, the balance bar; the chosen page beside it; notices on top.
-import { useEffect, useState } from 'react';
+import { Component, lazy, Suspense, useEffect, useState, type ReactNode } from 'react';
 import { BalanceBar } from './features/balance-bar/BalanceBar';
-import { GeneratePage } from './features/generate/GeneratePage';
-import { HistoryPage } from './features/history/HistoryPage';
-import { PlanPage } from './features/plan/PlanPage';
-import { TrainingPage } from './features/training/TrainingPage';
 import { useTrainingStore } from './stores/training-store';
 import { WarningBanners } from './features/warnings/WarningBanners';
-import { SettingsPage } from './features/settings/SettingsPage';
-import { StorePage } from './features/store/StorePage';
-import { WalletPage } from './features/wallet/WalletPage';
+
+/** what main keeps of the user's typing, loaded at start; its code comes with the pages that use it, not in the first chunk */
+const loadKept = () => import('./stores/kept-store').then((m) => m.loadKept());
 import { useAppStore } from './stores/app-store';
 import { useWalletStore } from './stores/wallet-store';
+
+// Each page is its own chunk, loaded when first opened: the shell and the balance bar paint without them. Generate and Plan also
+// wait for what main keeps of the user's typing (drafts, plan lines), so they open with it rather than over it.
+const GeneratePage = lazy(() => Promise.all([import('./features/generate/GeneratePage'), loadKept()]).then(([m]) => ({ default: m.GeneratePage })));
+const PlanPage = lazy(() => Promise.all([import('./features/plan/PlanPage'), loadKept()]).then(([m]) => ({ default: m.PlanPage })));
+const HistoryPage = lazy(() => import('./features/history/HistoryPage').then((m) => ({ default: m.HistoryPage })));
+const StorePage = lazy(() => import('./features/store/StorePage').then((m) => ({ default: m.StorePage })));
+const WalletPage = lazy(() => import('./features/wallet/WalletPage').then((m) => ({ default: m.WalletPage })));
+const TrainingPage = lazy(() => import('./features/training/TrainingPage').then((m) => ({ default: m.TrainingPage })));
+const SettingsPage = lazy(() => import('./features/settings/SettingsPage').then((m) => ({ default: m.SettingsPage })));
 
 const PAGES = [
   { id: 'generate', label: 'Generate' },
@@ -39,6 +45,7 @@ export function App() {
   useEffect(() => initApp(), [initApp]);
   const initTraining = useTrainingStore((s) => s.init);
   useEffect(() => initTraining(), [initTraining]);
+  useEffect(() => void loadKept(), []);
   useEffect(() => {
     const on = () => setPage(currentPage());
     window.addEventListener('hashchange', on);
@@ -82,13 +89,17 @@ export function App() {
         )}
         <BridgeProblem />
         <WarningBanners />
-        {page === 'generate' && <GeneratePage />}
-        {page === 'plan' && <PlanPage />}
-        {page === 'training' && <TrainingPage />}
-        {page === 'history' && <HistoryPage />}
-        {page === 'wallet' && <WalletPage />}
-        {page === 'settings' && <SettingsPage />}
-        {page === 'store' && <StorePage />}
+        <PageBoundary key={page}>
+          <Suspense fallback={<PageLoading label={PAGES.find((p) => p.id === page)!.label} />}>
+            {page === 'generate' && <GeneratePage />}
+            {page === 'plan' && <PlanPage />}
+            {page === 'training' && <TrainingPage />}
+            {page === 'history' && <HistoryPage />}
+            {page === 'wallet' && <WalletPage />}
+            {page === 'settings' && <SettingsPage />}
+            {page === 'store' && <StorePage />}
+          </Suspense>
+        </PageBoundary>
       </div>
     </div>
   );
@@ -103,4 +114,31 @@ function BridgeProblem() {
       <span>{bridgeError}</span>
     </div>
   );
+}
+
+/** While a page's code loads (the first time it is opened): its name, announced politely, the page marked busy. */
+function PageLoading({ label }: { label: string }) {
+  return (
+    <main className="page page-loading" aria-busy="true" aria-label={label}>
+      <p role="status" className="muted">
+        Loading {label}…
+      </p>
+    </main>
+  );
+}
+
+/** A page whose code cannot be loaded (the app stopped while it was being fetched): said in the page, the rest of the app stays. */
+class PageBoundary extends Component<{ children: ReactNode }, { failed: boolean }> {
+  override state = { failed: false };
+  static getDerivedStateFromError() {
+    return { failed: true };
+  }
+  override render() {
+    if (!this.state.failed) return this.props.children;
+    return (
+      <main className="page" aria-label="Page not loaded">
+        <p role="alert">This page could not be loaded. Reload the window to try again.</p>
+      </main>
+    );
+  }
 }

@@ -9,9 +9,11 @@ import { runRequestSchema } from '../rules/pricing';
 import type { IpcEventName, IpcMethodName } from './names';
 import { historyEntriesInputSchema, historyEntriesSchema, historyFilterSchema, historyPageSchema, receiptInputSchema, receiptSchema, savedReceiptSchema } from './history-contract';
 import { planInputSchema, planViewSchema } from './planner-contract';
+import { draftsInputSchema, draftsSchema, planLinesSchema } from './drafts-contract';
 
 export { planInputSchema, planViewSchema, type PlanInput, type PlanView } from './planner-contract';
 export * from './history-contract';
+export * from './drafts-contract';
 
 export { IPC_EVENT_NAMES, IPC_METHOD_NAMES, eventListenerName, ipcChannel, ipcEventChannel, type IpcEventName, type IpcMethodName } from './names';
 
@@ -233,6 +235,12 @@ export const ipcMethods = {
   listTrainings: { input: noInput, output: z.object({ items: z.array(trainingSchema), source: z.enum(['live', 'cache']) }) },
   startTraining: { input: createTrainingBodySchema, output: trainingSchema },
   cancelTraining: { input: z.object({ id: z.string().min(1).max(80) }).strict(), output: trainingSchema },
+  /** what the user typed on Generate, kept by main (it outlives the page's storage); null: nothing saved yet */
+  getDrafts: { input: noInput, output: draftsSchema.nullable() },
+  saveDrafts: { input: draftsInputSchema, output: draftsSchema },
+  /** the Plan page's lines, kept by main; null: nothing saved yet */
+  getPlanLines: { input: noInput, output: planLinesSchema.nullable() },
+  savePlanLines: { input: planLinesSchema, output: planLinesSchema },
 } as const satisfies Record<IpcMethodName, { input: z.ZodType; output: z.ZodType }>;
 export type IpcInput<M extends IpcMethodName> = z.input<(typeof ipcMethods)[M]['input']>;
 export type IpcOutput<M extends IpcMethodName> = z.output<(typeof ipcMethods)[M]['output']>;

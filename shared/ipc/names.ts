@@ -31,6 +31,10 @@ export const IPC_METHOD_NAMES = [
   'listTrainings',
   'startTraining',
   'cancelTraining',
+  'getDrafts',
+  'saveDrafts',
+  'getPlanLines',
+  'savePlanLines',
 ] as const;
 export const IPC_EVENT_NAMES = ['walletView', 'catalogView', 'generation', 'notice', 'warnings', 'historyChanged', 'purchase', 'storeState', 'training', 'alert', 'appLink'] as const;
 export type IpcMethodName = (typeof IPC_METHOD_NAMES)[number];

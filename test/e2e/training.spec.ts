@@ -9,6 +9,14 @@ test.afterEach(async () => {
   cleanup = [];
 });
 
+/** The weekly allowance renews next Monday 00:00 UTC: "Monday 00:00" later in the week, its date on a Monday itself (renewsText). */
+const MONDAY = (() => {
+  const now = new Date();
+  if (now.getUTCDay() !== 1) return 'Monday 00:00';
+  const next = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 7));
+  return `${next.getUTCDate()} ${['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][next.getUTCMonth()]} ${next.getUTCFullYear()}`;
+})();
+
 const png = () => Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), randomBytes(3000)]);
 
 test('start a training, watch its progress to done, see the allowance drop and the new model', async ({ page }) => {
@@ -22,7 +30,7 @@ test('start a training, watch its progress to done, see the allowance drop and t
   await page.goto(app.launchUrl);
   await page.getByRole('link', { name: 'Training' }).click();
   const tracker = page.getByTestId('training-allowance');
-  await expect(tracker).toHaveText(/^1 of 1 left this week · renews Monday 00:00/, { timeout: 30_000 });
+  await expect(tracker).toHaveText(new RegExp(`^1 of 1 left this week · renews ${MONDAY}`), { timeout: 30_000 });
 
   // checked before upload: a text file named .png is refused with its reason; the real images show as thumbnails
   await page.getByLabel('Training images').setInputFiles([
@@ -43,7 +51,7 @@ test('start a training, watch its progress to done, see the allowance drop and t
   await expect(job.getByTestId('training-stage')).toContainText(/(Preparing images|Training|Saving the model) · \d+% · \d+ s left/);
   await page.screenshot({ path: screenshotPath('50-training-progress') });
   await expect(job.getByTestId('training-done')).toContainText('Done: model “My face” (lora:trn_', { timeout: 30_000 });
-  await expect(tracker).toHaveText(/^0 of 1 left this week · renews Monday 00:00/, { timeout: 10_000 });
+  await expect(tracker).toHaveText(new RegExp(`^0 of 1 left this week · renews ${MONDAY}`), { timeout: 10_000 });
   await page.screenshot({ path: screenshotPath('51-training-done') });
 
   // the new model can be chosen on Generate for a model that takes custom models
@@ -55,7 +63,7 @@ test('start a training, watch its progress to done, see the allowance drop and t
 
   // the tracker in the balance popover too
   await page.getByRole('region', { name: 'Balance' }).getByRole('button', { name: 'Details' }).click();
-  await expect(page.getByRole('dialog', { name: 'Balance details' }).getByTestId('training-allowance')).toHaveText(/^0 of 1 left this week · renews Monday 00:00/);
+  await expect(page.getByRole('dialog', { name: 'Balance details' }).getByTestId('training-allowance')).toHaveText(new RegExp(`^0 of 1 left this week · renews ${MONDAY}`));
   await page.keyboard.press('Escape');
 
   // offline: the tracker is cached and dated, the job list kept, and starting is refused before anything is sent

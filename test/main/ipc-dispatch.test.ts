@@ -42,6 +42,10 @@ const handlers: IpcHandlers = {
   listTrainings: () => ({ items: [], source: 'cache' as const }),
   startTraining: () => { throw new Error('not in this test'); },
   cancelTraining: () => { throw new Error('not in this test'); },
+  getDrafts: () => null,
+  saveDrafts: (d) => d,
+  getPlanLines: () => null,
+  savePlanLines: (p) => p,
 };
 
 describe('dispatch', () => {

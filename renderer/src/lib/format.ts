@@ -6,11 +6,12 @@ export { formatCredits };
 
 export { GRANT_KIND_LABELS } from '../../../shared/api/labels';
 
-/** "11 h 58 min 02 s" until `targetMs`, from the server's now. */
+/** "11 h 58 min", "4 min 02 s", past 48 h "6 days 23 h": the time until `targetMs`, from the server's now. */
 export function countdown(targetMs: number, serverNowMs: number): string {
   const left = Math.max(0, targetMs - serverNowMs);
   const totalSeconds = Math.floor(left / 1000);
   const h = Math.floor(totalSeconds / 3600);
+  if (totalSeconds > 48 * 3600) return `${Math.floor(h / 24)} days${h % 24 ? ` ${h % 24} h` : ''}`;
   const m = Math.floor((totalSeconds % 3600) / 60);
   const s = totalSeconds % 60;
   if (h > 0) return `${h} h ${String(m).padStart(2, '0')} min`;

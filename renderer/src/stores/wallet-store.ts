@@ -22,6 +22,12 @@ export function appStoppedView(view: WalletView, message: string): WalletView {
   return { ...view, connection: 'offline', source: view.wallet ? 'cache' : 'none', lastError: message, notAnswering: false };
 }
 
+/**
+ * The first wallet view, asked for as this module loads (before React's first render and its effects): main answers at once with
+ * what it has — its cached wallet, dated, until the live one comes — so the bar's first paint has a balance. init() uses it once.
+ */
+let firstView: ReturnType<NonNullable<typeof window.credits>['getWalletView']> | null = typeof window !== 'undefined' && window.credits ? window.credits.getWalletView() : null;
+
 export interface WalletState {
   view: WalletView | null;
   /** a message when the bridge itself failed (not a server problem: those are in view.lastError) */
@@ -63,7 +69,9 @@ export const useWalletStore = create<WalletState>((set, get) => ({
       void get().refresh();
     };
     window.addEventListener('focus', onFocus);
-    void credits.getWalletView().then((r) => {
+    const first = firstView ?? credits.getWalletView();
+    firstView = null;
+    void first.then((r) => {
       if (r.ok) set((s) => ({ view: newerView(s.view, r.value) })); // an event may have arrived first
       else set({ bridgeError: r.error.message });
     });

@@ -18,7 +18,8 @@ function statusText(view: WalletView, serverNowMs: number, appStopped: string | 
   const asOf = view.asOfServerMs;
   if (view.connection === 'online' && view.source === 'live') return { label: 'Up to date', tone: 'ok' };
   if (!view.wallet) return { label: view.connection === 'offline' ? 'Offline, no balance yet' : 'Connecting…', tone: 'muted' };
-  const when = asOf === null ? '' : `, as of ${clockTime(asOf)}${serverNowMs - asOf > 3_600_000 ? ` (${age(asOf, serverNowMs)})` : ''}`;
+  // not live: the balance shown is main's cached one, dated and aged (until the live one replaces it)
+  const when = asOf === null ? '' : `, as of ${clockTime(asOf)} (${age(asOf, serverNowMs)})`;
   if (view.notAnswering && view.connection !== 'online') return { label: `Server not answering${when}`, tone: 'warn' };
   if (view.connection === 'offline') return { label: `Offline${when}`, tone: 'warn' };
   if (view.connection === 'reconnecting') return { label: `Reconnecting${when}`, tone: 'warn' };
@@ -68,7 +69,7 @@ export function BalanceBar() {
         )}
       </div>
       <div className="balance-amount" aria-live="polite">
-        <span className="amount" data-testid="available-credits">
+        <span className="amount" data-testid="available-credits" data-source={view?.source ?? 'none'}>
           {wallet ? formatCredits(wallet.availableMc) : '—'}
         </span>{' '}
         <span className="unit">credits available</span>

@@ -1,5 +1,5 @@
 // The parts of the generation form: the model picker, the parameters the model takes (within the plan), and the estimate.
-import { useId, type Dispatch, type ReactNode, type SetStateAction } from 'react';
+import { memo, useId, type Dispatch, type ReactNode, type SetStateAction } from 'react';
 import { MODALITIES, type Catalog, type CatalogModel, type Plan } from '../../../../shared/catalog/schema';
 import type { PreflightResult } from '../../../../shared/ipc/contract';
 import { creditsText as credits } from '../../../../shared/rules/money';
@@ -15,37 +15,46 @@ export function ModelSelect({ catalog, plan, value, onPick }: { catalog: Catalog
     <div className="field">
       <label htmlFor={id}>Model</label>
       <select id={id} value={value} onChange={(e) => onPick(e.target.value)}>
-        {MODALITIES.map((mod) => {
-          const models = catalog.models.filter((m) => m.modality === mod);
-          if (models.length === 0) return null;
-          return (
-            <optgroup key={mod} label={MODALITY_LABELS[mod]}>
-              {models.map((m) => {
-                // a model the plan does not include is offered too: its price, estimate and the plans that include it (main refuses the run)
-                const a = accessLabel(plan, m, catalog);
-                return (
-                  <option key={m.id} value={`model:${m.id}`}>
-                    {m.name} — {unitPrice(m)}
-                    {a.label ? ` (${a.label})` : ''}
-                  </option>
-                );
-              })}
-            </optgroup>
-          );
-        })}
-        {catalog.workflows.length > 0 && (
-          <optgroup label="Workflows">
-            {catalog.workflows.map((w) => (
-              <option key={w.id} value={`workflow:${w.id}`}>
-                {w.name} — {w.blocks.length} blocks
-              </option>
-            ))}
-          </optgroup>
-        )}
+        <ModelOptions catalog={catalog} plan={plan} />
       </select>
     </div>
   );
 }
+
+/** Every model and workflow with its price and what the plan allows: rendered again only when the catalog or plan changes, not on every keystroke in the form. */
+const ModelOptions = memo(function ModelOptions({ catalog, plan }: { catalog: Catalog; plan: Plan | null }) {
+  return (
+    <>
+      {MODALITIES.map((mod) => {
+        const models = catalog.models.filter((m) => m.modality === mod);
+        if (models.length === 0) return null;
+        return (
+          <optgroup key={mod} label={MODALITY_LABELS[mod]}>
+            {models.map((m) => {
+              // a model the plan does not include is offered too: its price, estimate and the plans that include it (main refuses the run)
+              const a = accessLabel(plan, m, catalog);
+              return (
+                <option key={m.id} value={`model:${m.id}`}>
+                  {m.name} — {unitPrice(m)}
+                  {a.label ? ` (${a.label})` : ''}
+                </option>
+              );
+            })}
+          </optgroup>
+        );
+      })}
+      {catalog.workflows.length > 0 && (
+        <optgroup label="Workflows">
+          {catalog.workflows.map((w) => (
+            <option key={w.id} value={`workflow:${w.id}`}>
+              {w.name} — {w.blocks.length} blocks
+            </option>
+          ))}
+        </optgroup>
+      )}
+    </>
+  );
+});
 
 interface ParamProps {
   pricing: CatalogModel['pricing'] | undefined;

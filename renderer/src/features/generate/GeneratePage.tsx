@@ -12,10 +12,12 @@ import { RunCard } from './RunCard';
 import { Modal } from '../../ui/Modal';
 import { DEFAULT_FORM, draftFor, formForTarget, loadDrafts, saveDraft } from './drafts';
 import { usePreflight, useStartRun, type Approval } from './use-run';
+import { localPreflight } from './local-preflight';
 
 export function GeneratePage() {
   const catalogView = useAppStore((s) => s.catalogView);
   const walletView = useWalletStore((s) => s.view);
+  const settings = useAppStore((s) => s.settings);
   const connection = walletView?.connection;
   const catalog = catalogView?.catalog ?? null;
   const plan = catalog && catalogView?.planId ? (findPlan(catalog, catalogView.planId) ?? null) : null;
@@ -29,7 +31,9 @@ export function GeneratePage() {
   const blocked = blockingNumber(numberFields(p, plan), form, typed);
   const request = useMemo(() => (blocked ? null : toRequest(catalog, form)), [catalog, form, blocked]);
   const ids = { prompt: useId(), estimate: useId() };
-  const preflight = usePreflight(request, walletView, catalogView);
+  // the estimate on screen at every keystroke, from the shared rules; main's answer replaces it when it arrives
+  const local = useMemo(() => localPreflight(request, catalogView, walletView, settings), [request, catalogView, walletView, settings]);
+  const preflight = usePreflight(request, walletView, catalogView, local);
   const run = useStartRun(request);
   const est = blocked ? null : (preflight?.estimate ?? null);
 
@@ -45,7 +49,7 @@ export function GeneratePage() {
     if (text.trim() !== '' && Number.isInteger(n)) setForm((f) => ({ ...f, [key]: n }));
   };
   const onGenerate = () => {
-    if (!est || blocked) return;
+    if (!est || blocked || run.busy) return;
     if (preflight?.autoApprove) void run.start(est.maxMc);
     else run.setApproval({ amountMc: est.maxMc, reason: 'confirm' });
   };
@@ -70,7 +74,8 @@ export function GeneratePage() {
           <ParamFields pricing={p} plan={plan} form={form} setForm={setForm} typed={typed} onNumber={onNumber} />
           {selectedModel(catalog, form.target)?.customModels && <CustomModelField value={form.customModelId ?? ''} onChange={(customModelId) => setForm({ ...form, customModelId })} />}
           <EstimatePanel id={ids.estimate} preflight={preflight} error={run.error} blocked={blocked} model={model} />
-          <button type="submit" className="primary" disabled={!est || !!preflight?.refusal || run.busy || !form.prompt.trim()} aria-describedby={ids.estimate}>
+          {/* busy is aria-disabled, not disabled: a disabled button drops the keyboard's focus to the page */}
+          <button type="submit" className="primary" disabled={!est || !!preflight?.refusal || !form.prompt.trim()} aria-disabled={run.busy || undefined} aria-describedby={ids.estimate}>
             {est ? `Generate, up to ${credits(est.maxMc)}` : 'Generate'}
           </button>
           {!form.prompt.trim() && <span className="hint"> Write a prompt to generate.</span>}

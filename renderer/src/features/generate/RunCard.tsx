@@ -1,5 +1,5 @@
 // One run: status and progress, its outputs (images, video, audio, text), and what it cost against the estimate, with any refund.
-import { useEffect, useState } from 'react';
+import { useEffect, useId, useLayoutEffect, useRef, useState, type FocusEvent } from 'react';
 import type { GenerationView } from '../../../../shared/ipc/contract';
 import { creditsText as credits } from '../../../../shared/rules/money';
 import { formatCredits, usageText } from '../../lib/format';
@@ -91,12 +91,68 @@ function RunProgress({ run }: { run: GenerationView }) {
   );
 }
 
+/**
+ * The prompt, its first lines while it is longer than they hold, and a button that shows the whole (and less again): a prompt is
+ * never cut without a way to read it.
+ */
+function RunPrompt({ prompt }: { prompt: string }) {
+  const id = useId();
+  const ref = useRef<HTMLParagraphElement>(null);
+  const [whole, setWhole] = useState(false);
+  const [long, setLong] = useState(false);
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el || whole) return;
+    const measure = () => setLong(el.scrollHeight > el.clientHeight + 1);
+    measure();
+    const observer = new ResizeObserver(measure);
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, [prompt, whole]);
+  return (
+    <>
+      <p id={id} ref={ref} className={`run-prompt${whole ? '' : ' clamped'}`} data-testid="run-prompt">
+        {prompt}
+      </p>
+      {(long || whole) && (
+        <button type="button" className="link-button" aria-expanded={whole} aria-controls={id} onClick={() => setWhole(!whole)}>
+          {whole ? 'Show less of the prompt' : 'Show the whole prompt'}
+        </button>
+      )}
+    </>
+  );
+}
+
+/**
+ * Keeps the keyboard's place when a run ends: its Cancel goes away with the progress, and a focused element that goes away leaves the
+ * focus on the page's body. If the focus was in the card then, it moves to the card itself (Tab goes on from there).
+ */
+function useFocusKeptWhenDone(inProgress: boolean) {
+  const card = useRef<HTMLLIElement>(null);
+  const focusInside = useRef(false);
+  useLayoutEffect(() => {
+    const el = card.current;
+    if (inProgress || !el || !focusInside.current) return;
+    const active = document.activeElement;
+    if (!active || active === document.body) el.focus();
+  }, [inProgress]);
+  return {
+    ref: card,
+    onFocus: () => (focusInside.current = true),
+    // focus leaving for something else; a blur without a next element (the window, or the focused button removed) keeps the flag
+    onBlur: (e: FocusEvent) => {
+      if (e.relatedTarget && !card.current?.contains(e.relatedTarget as Node)) focusInside.current = false;
+    },
+  };
+}
+
 export function RunCard({ run }: { run: GenerationView }) {
   const inProgress = run.status === 'queued' || run.status === 'running';
   const used = usageText(run.usage, run.outputs[0]?.kind === 'audio' ? 'clip' : run.outputs[0]?.kind === 'text' ? 'reply' : 'image');
   const [canceling, setCanceling] = useState(false);
+  const focus = useFocusKeptWhenDone(inProgress);
   return (
-    <li className={`run-card status-${run.status}`} aria-label={`${run.label}: ${STATUS_LABELS[run.status]}`}>
+    <li className={`run-card status-${run.status}`} aria-label={`${run.label}: ${STATUS_LABELS[run.status]}`} tabIndex={-1} {...focus}>
       <div className="run-head">
         <span className="run-label">{run.label}</span>
         <span className="badge" data-status={run.status}>
@@ -105,7 +161,7 @@ export function RunCard({ run }: { run: GenerationView }) {
         {run.engine === 'local' && <span className="badge subtle" title="Made on this computer by the local preview engine, not by the provider's model">Local preview</span>}
         {run.commercialUse && <span className="badge subtle" title="Funded by paid credits">Commercial use</span>}
       </div>
-      {run.request.prompt && <p className="run-prompt">{run.request.prompt}</p>}
+      {run.request.prompt && <RunPrompt prompt={run.request.prompt} />}
       {run.status === 'queued' && run.queue && <QueuePlace ahead={run.queue.ahead} expectedStartMs={run.queue.expectedStartMs} />}
       {inProgress && (
         <div className="run-progress">

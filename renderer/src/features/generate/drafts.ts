@@ -1,26 +1,13 @@
-// The Generate form's drafts, one per model or workflow, kept in localStorage so they survive navigation and restarts (bounded).
-import { z } from 'zod';
-import { MAX_PROMPT_CHARS } from '../../../../shared/rules/pricing';
+// The Generate form's drafts, one per model or workflow, kept by main (kept-store) so they survive navigation and restarts (bounded).
+import { draftsSchema, generateDraftSchema, MAX_DRAFTS, type Drafts } from '../../../../shared/ipc/drafts-contract';
+import { keepDrafts, LEGACY_DRAFTS_KEY, useKeptStore } from '../../stores/kept-store';
 import type { FormState } from './model-options';
 
-export const DRAFTS_STORAGE_KEY = 'credits.generateDrafts';
-/** drafts kept, the most recently edited first; older ones are dropped */
-export const MAX_DRAFTS = 30;
+/** where earlier versions kept the drafts in the page; taken over by main once (kept-store) */
+export const DRAFTS_STORAGE_KEY = LEGACY_DRAFTS_KEY;
+export { MAX_DRAFTS, type Drafts };
 
-const formSchema = z.object({
-  target: z.string().min(1).max(120),
-  prompt: z.string().max(MAX_PROMPT_CHARS),
-  count: z.int().min(1).max(1000),
-  resolutionId: z.string().max(80),
-  modeId: z.string().max(80),
-  seconds: z.int().min(1).max(3600),
-  maxOutputTokens: z.int().min(1).max(1_000_000),
-  trainingImages: z.int().min(1).max(1000),
-  customModelId: z.string().max(80).optional(),
-});
-
-const draftsSchema = z.object({ drafts: z.array(formSchema).max(MAX_DRAFTS) });
-export type Drafts = z.infer<typeof draftsSchema>;
+const formSchema = generateDraftSchema;
 
 /** The saved drafts from their stored text; anything unreadable or malformed counts as none (never an error to the user). */
 export function parseDrafts(text: string | null): Drafts {
@@ -56,24 +43,15 @@ export function formForTarget(d: Drafts, target: string, defaults: Partial<FormS
   return draftFor(d, target) ?? { ...DEFAULT_FORM, ...defaults, target };
 }
 
-function storage(): Storage | null {
-  try {
-    return typeof localStorage === 'undefined' ? null : localStorage;
-  } catch {
-    return null;
-  }
-}
-
+/** The drafts main keeps, as loaded at start and edited since. */
 export function loadDrafts(): Drafts {
-  return parseDrafts(storage()?.getItem(DRAFTS_STORAGE_KEY) ?? null);
+  return useKeptStore.getState().drafts;
 }
 
+/** `form` as the newest draft: in the page at once, to main once edits settle. */
 export function saveDraft(form: FormState): void {
-  const s = storage();
-  if (!s) return;
-  try {
-    s.setItem(DRAFTS_STORAGE_KEY, JSON.stringify(withDraft(loadDrafts(), form)));
-  } catch {
-    // storage full or refused: the draft lives on in the page until it closes
-  }
+  const now = loadDrafts();
+  const next = withDraft(now, form);
+  // the same form again (the page opening with its last draft) is nothing new to send
+  if (next !== now && JSON.stringify(next.drafts[0]) !== JSON.stringify(now.drafts[0])) keepDrafts(next);
 }

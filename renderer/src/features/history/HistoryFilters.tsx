@@ -1,5 +1,5 @@
 // The history filters: kinds, model, date range and prompt search, with CSV export of what they show.
-import { useId, useMemo, useState } from 'react';
+import { useId, useMemo, useState, type RefObject } from 'react';
 import { LEDGER_KINDS, type LedgerEntry } from '../../../../shared/api/index';
 import type { HistoryFilter } from '../../../../shared/ipc/contract';
 import { KIND_LABELS } from './ledger-labels';
@@ -10,9 +10,13 @@ interface Props {
   search: string;
   setSearch: (s: string) => void;
   models: { id: string; label: string }[];
+  /** the search field, focused when the filter is cleared */
+  searchRef?: RefObject<HTMLInputElement | null>;
 }
 
 const dateMs = (value: string, endOfDay: boolean) => (value ? Date.parse(`${value}T${endOfDay ? '23:59:59.999' : '00:00:00'}Z`) : undefined);
+/** the date field's value for a bound of the filter (so that clearing the filter empties the field too) */
+const dateValue = (ms: number | undefined) => (ms === undefined ? '' : new Date(ms).toISOString().slice(0, 10));
 
 async function exportCsv(filter: HistoryFilter): Promise<string> {
   if (!window.credits) return 'Not connected to the app.';
@@ -27,7 +31,7 @@ async function exportCsv(filter: HistoryFilter): Promise<string> {
   return `Exported ${r.value.rows.toLocaleString('en-US')} entries.`;
 }
 
-export function HistoryFilters({ filter, setFilter, search, setSearch, models }: Props) {
+export function HistoryFilters({ filter, setFilter, search, setSearch, models, searchRef }: Props) {
   const [exportMsg, setExportMsg] = useState<string | null>(null);
   const ids = { search: useId(), model: useId(), from: useId(), to: useId() };
   const kindsOn = useMemo(() => new Set(filter.kinds ?? []), [filter.kinds]);
@@ -61,15 +65,15 @@ export function HistoryFilters({ filter, setFilter, search, setSearch, models }:
       </div>
       <div className="field small">
         <label htmlFor={ids.from}>From</label>
-        <input id={ids.from} type="date" onChange={(e) => setFilter((f) => ({ ...f, fromMs: dateMs(e.target.value, false) }))} />
+        <input id={ids.from} type="date" value={dateValue(filter.fromMs)} onChange={(e) => setFilter((f) => ({ ...f, fromMs: dateMs(e.target.value, false) }))} />
       </div>
       <div className="field small">
         <label htmlFor={ids.to}>To</label>
-        <input id={ids.to} type="date" onChange={(e) => setFilter((f) => ({ ...f, toMs: dateMs(e.target.value, true) }))} />
+        <input id={ids.to} type="date" value={dateValue(filter.toMs)} onChange={(e) => setFilter((f) => ({ ...f, toMs: dateMs(e.target.value, true) }))} />
       </div>
       <div className="field">
         <label htmlFor={ids.search}>Search prompts</label>
-        <input id={ids.search} type="search" value={search} maxLength={200} onChange={(e) => setSearch(e.target.value)} />
+        <input id={ids.search} ref={searchRef} type="search" value={search} maxLength={200} onChange={(e) => setSearch(e.target.value)} />
       </div>
       <button type="button" onClick={() => void exportCsv(filter).then(setExportMsg)}>
         Export CSV

@@ -3,6 +3,7 @@
 import { useEffect, useId, useState } from 'react';
 import type { LedgerEntry } from '../../../../shared/api/index';
 import type { HistoryRunRow } from '../../../../shared/ipc/contract';
+import { LEDGER_TEXT_MAX_CHARS } from '../../../../shared/rules/text';
 import { amountText, describe, KIND_LABELS } from './ledger-labels';
 import { runAmountText, runSummaryText, RUN_STATUS_LABELS } from './run-labels';
 
@@ -54,12 +55,43 @@ function useRunEntries(ids: readonly number[]): EntriesState {
   return state;
 }
 
+/** The run's prompt in full, as far as the ledger keeps it: the row shows one line of it. */
+function RunPromptFull({ prompt }: { prompt: string }) {
+  // a prompt cut by the ledger is 200 characters long (199 where the 200th would split a character)
+  const cut = prompt.length >= LEDGER_TEXT_MAX_CHARS - 1;
+  return (
+    <div role="group" aria-label="About this run" className="run-about">
+      <dl>
+        <div className="dl-row">
+          <dt>Prompt</dt>
+          <dd>{prompt}</dd>
+        </div>
+      </dl>
+      {cut && <p className="run-entries-note">History keeps the first {LEDGER_TEXT_MAX_CHARS} characters of a prompt.</p>}
+    </div>
+  );
+}
+
 function RunEntries({ id, row, selectedId, onSelect }: { id: string; row: HistoryRunRow; selectedId: number | null; onSelect: (e: LedgerEntry) => void }) {
   const { entries, error } = useRunEntries(row.entryIds);
-  if (error) return <p id={id} className="run-entries-note">{error}</p>;
-  if (!entries) return <p id={id} className="run-entries-note">Loading entries…</p>;
+  const about = row.prompt ? <RunPromptFull prompt={row.prompt} /> : null;
+  if (error)
+    return (
+      <div id={id} className="run-entries-panel">
+        {about}
+        <p className="run-entries-note">{error}</p>
+      </div>
+    );
+  if (!entries)
+    return (
+      <div id={id} className="run-entries-panel">
+        {about}
+        <p className="run-entries-note">Loading entries…</p>
+      </div>
+    );
   return (
     <div id={id} className="run-entries-panel">
+      {about}
       <ul className="run-entries" aria-label={`Ledger entries of ${row.label}`}>
         {entries.map((e) => (
           <li key={e.id}>
@@ -100,7 +132,7 @@ export function RunRow({ row, expanded, onToggle, selectedId, onSelectEntry }: R
           </span>{' '}
           {RUN_STATUS_LABELS[row.status]}
         </span>
-        <span className="row-desc">
+        <span className="row-desc" title={row.prompt ? `${row.label} — ${row.prompt}` : undefined}>
           {row.label}
           {row.prompt && <span className="row-prompt"> — {row.prompt}</span>}
         </span>

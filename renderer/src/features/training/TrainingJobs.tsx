@@ -1,4 +1,4 @@
-// Training jobs: progress bar, stage and time left while they run; the model when done; why when they failed; cancel, after a confirmation.
+// Training jobs: progress bar, stage and time left while they run; the model when done; why when they failed; cancel (named by its job), after a confirmation.
 import { useState } from 'react';
 import type { Training } from '../../../../shared/api/index';
 import { useTrainingStore } from '../../stores/training-store';
@@ -63,7 +63,7 @@ export function TrainingJobs({ items }: { items: Training[] }) {
                   {STAGES[t.stage]} · {t.progressPct}% · {timeLeft(t.timeLeftMs)}
                 </span>{' '}
                 <button type="button" onClick={() => setAsking(t)}>
-                  Cancel
+                  Cancel<span className="visually-hidden"> training “{t.name}”</span>
                 </button>
               </>
             )}

@@ -1,14 +1,21 @@
-// The training allowance tracker's words: "1 of 1 left this week · renews Monday 00:00" (server time, UTC), or why there is none.
+// The training allowance tracker's words: "1 of 1 left this week · renews Monday 00:00" (server time, UTC; "today 19:22" on the day), or why there is none.
 import type { TrainingAllowance } from '../../../../shared/api/index';
 
 const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const hhmm = (d: Date) => `${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')}`;
 
-/** When the allowance renews, in the server's time (UTC): a weekday within a week, a date beyond. */
+const utcDay = (ms: number) => Math.floor(ms / 86_400_000);
+
+/**
+ * When the allowance renews, in the server's time (UTC): "today 19:22" on the day itself, the weekday later this week, and the
+ * date from the same weekday a week on (a "Monday" said on a Monday would be today's).
+ */
 export function renewsText(renewsAtMs: number, serverNowMs: number): string {
   const d = new Date(renewsAtMs);
-  if (renewsAtMs - serverNowMs <= 7 * 86_400_000) return `${WEEKDAYS[d.getUTCDay()]} ${hhmm(d)}`;
+  const days = utcDay(renewsAtMs) - utcDay(serverNowMs);
+  if (days <= 0) return `today ${hhmm(d)}`;
+  if (days < 7) return `${WEEKDAYS[d.getUTCDay()]} ${hhmm(d)}`;
   return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}`;
 }
 
