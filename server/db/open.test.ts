@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { sql } from 'drizzle-orm';
 import { freshDatabase, MIGRATIONS_DIR, PG_URL, rowsOf } from '../../test/server/helpers';
-import { openDatabase } from './open';
+import { openDatabase, PGLITE_MEMORY_SETTINGS } from './open';
 
 describe.skipIf(!PG_URL)('PostgreSQL pool', () => {
   it('an idle connection killed by the server is reported and replaced, and the process goes on', async () => {
@@ -29,6 +29,25 @@ describe.skipIf(!PG_URL)('PostgreSQL pool', () => {
       process.off('uncaughtException', onUncaught);
       await database.close();
       await drop();
+    }
+  });
+});
+
+describe('PGlite', () => {
+  it('opens a data directory with the memory settings of a background service, not a server’s 128 MB of buffers', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'credits-pglite-memory-'));
+    const database = await openDatabase({ dataDir: dir, migrationsDir: MIGRATIONS_DIR });
+    try {
+      for (const [name, value] of Object.entries(PGLITE_MEMORY_SETTINGS)) {
+        const rows = await rowsOf<Record<string, string>>(database.db, sql.raw(`show ${name}`));
+        expect(rows[0], name).toEqual({ [name]: value });
+      }
+    } finally {
+      await database.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -50,20 +50,28 @@ export interface OpenOptions {
 }
 
 /**
+ * PGlite's memory settings for a desktop app's background service. Its defaults (128 MB of shared buffers) are sized for a
+ * server, and WebAssembly memory, once grown, is never given back; one person's ledger is served from far less. PGlite's own
+ * start parameters come first (a list of ours replaces them).
+ */
+export const PGLITE_MEMORY_SETTINGS = { shared_buffers: '16MB', work_mem: '2MB', maintenance_work_mem: '16MB', temp_buffers: '2MB', wal_buffers: '1MB' } as const;
+const pgliteOptions = () => ({ startParams: [...PGlite.defaultStartParams, ...Object.entries(PGLITE_MEMORY_SETTINGS).flatMap(([k, v]) => ['-c', `${k}=${v}`])] });
+
+/**
  * A PGlite data directory: a new one starts as a copy of the migrated template when there is one (migrations newer than the
  * template are applied after); a template that cannot be loaded is set aside and the database is created as before.
  */
 async function openPgliteDir(dir: string, template: string | undefined): Promise<PGlite> {
   const isNew = !existsSync(path.join(dir, 'PG_VERSION'));
-  if (!isNew || !template || !existsSync(template)) return new PGlite(dir);
+  if (!isNew || !template || !existsSync(template)) return new PGlite(dir, pgliteOptions());
   try {
-    const client = new PGlite(dir, { loadDataDir: new Blob([readFileSync(template)]) });
+    const client = new PGlite(dir, { ...pgliteOptions(), loadDataDir: new Blob([readFileSync(template)]) });
     await client.waitReady;
     return client;
   } catch (e) {
     process.stderr.write(`the database template ${template} could not be loaded (${(e as Error).message}); creating the database instead\n`);
     for (const f of readdirSync(dir)) rmSync(path.join(dir, f), { recursive: true, force: true });
-    return new PGlite(dir);
+    return new PGlite(dir, pgliteOptions());
   }
 }
 
@@ -93,7 +101,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     dir = path.join(opts.dataDir, 'pgdata');
     mkdirSync(dir, { recursive: true });
   }
-  const client = dir ? await openPgliteDir(dir, opts.pgliteTemplate) : opts.pgliteDump ? new PGlite({ loadDataDir: opts.pgliteDump }) : new PGlite();
+  const client = dir ? await openPgliteDir(dir, opts.pgliteTemplate) : opts.pgliteDump ? new PGlite({ ...pgliteOptions(), loadDataDir: opts.pgliteDump }) : new PGlite(pgliteOptions());
   await client.waitReady;
   const db = drizzlePglite(client, { schema });
   try {
