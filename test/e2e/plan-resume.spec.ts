@@ -46,7 +46,8 @@ test('subscribe, cancel and resume a plan, each confirmation saying the price, w
   const card = page.getByRole('region', { name: 'Your plan: Starter' });
   await expect(card).toContainText('Renews on');
   const renewsOn = await nextRenewal(page);
-  expect(renewsOn).toMatch(/, in 6 days 23 h$/); // a weekly plan bought just now: past 48 h the countdown says days
+  // a weekly plan bought just now: past 48 h the countdown says days; the page's estimate of the server's time may be a moment behind the server's
+  expect(renewsOn).toMatch(/, in (6 days 23 h|7 days)$/);
 
   // an upgrade's words: its price, charged now; Starter's credits kept until they expire
   await card.getByLabel('Change plan to').selectOption({ label: 'Pro (weekly)' });
@@ -85,5 +86,5 @@ test('subscribe, cancel and resume a plan, each confirmation saying the price, w
   await expect(card).toContainText('Renews on');
   await expect(card.getByRole('button', { name: 'Cancel plan' })).toBeVisible();
   await expect(card.getByRole('button', { name: 'Resume plan' })).toHaveCount(0);
-  await expect.poll(() => nextRenewal(page)).toMatch(/, in 6 days 23 h$/);
+  await expect.poll(() => nextRenewal(page)).toMatch(/, in (6 days 23 h|7 days)$/);
 });
