@@ -25,12 +25,8 @@ import { WalletCache } from './wallet-cache';
 import { WalletSync } from './wallet-sync';
 import { UserDraftsStore } from './user-drafts';
 import { UserFacingError } from './ipc-dispatch';
+import { CatalogFreshness } from './catalog-freshness';
 
-/** a catalog found stale while the wallet is live is fetched again at once; after a fetch that left it stale, not again for this long */
-export const CATALOG_STALE_RETRY_MS = 30_000;
-/** the catalog is fetched this long after it turns stale in server time, so that it certainly has */
-const CATALOG_STALE_MARGIN_MS = 1_000;
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export type ServerChoice =
   | { kind: 'embedded'; entry: string; spawn: Spawner; extraArgs?: string[]; localName?: string }
@@ -75,11 +71,7 @@ export class AppCore extends EventEmitter {
   readonly handlers: IpcHandlers;
   /** one recovery from a refused token per run: a loop of failures must not ask for tokens forever */
   private unauthorizedOnce = false;
-  /** keepCatalogFresh's state: its timer, a fetch of its own in flight, when it last fetched (local ms), the wallet live when last seen */
-  private catalogTimer: NodeJS.Timeout | null = null;
-  private catalogFetching = false;
-  private catalogTriedAtMs = Number.NEGATIVE_INFINITY;
-  private wasLive = false;
+  private readonly freshness: CatalogFreshness;
 
   constructor(private readonly opts: AppCoreOptions) {
     super();
@@ -95,6 +87,12 @@ export class AppCore extends EventEmitter {
     this.receipts = new ReceiptsCore({ history: this.history, purchase: (id) => this.purchases.lookup(id), saveFile: opts.saveFile });
     this.userDrafts = new UserDraftsStore(opts.store);
     this.generations = new GenerationsCore({ store: opts.store, sync: this.sync, catalog: this.catalog, outputUrl: opts.outputUrl, ...now });
+    this.freshness = new CatalogFreshness({
+      catalog: this.catalog,
+      sync: this.sync,
+      refetch: () => this.generations.refreshCatalog().finally(() => this.emit('catalogView', this.handlers.getCatalogView(undefined))),
+      now: () => (opts.now ?? Date.now)(),
+    });
     if (opts.server.kind === 'embedded') {
       const name = opts.server.localName ?? os.userInfo().username;
       const dataDir = path.join(opts.dataDir, 'server');
@@ -114,7 +112,7 @@ export class AppCore extends EventEmitter {
       this.emit('walletView', v);
       this.evaluateWarnings();
       this.noticeTopUps(v);
-      this.keepCatalogFresh(v);
+      this.freshness.check(v);
     });
     this.sync.on('unauthorized', () => void this.onUnauthorized());
     this.sync.on('ledger', (entry) => {
@@ -156,40 +154,6 @@ export class AppCore extends EventEmitter {
     const mark = `${a.month.count}:${a.paused?.purchaseId ?? ''}`;
     if (this.topUpMark !== null && mark !== this.topUpMark) void this.purchases.refresh();
     this.topUpMark = mark;
-  }
-
-  /**
-   * A catalog's staleness is a matter of server time, which passes and can jump (a corrected clock, a test clock): while the wallet is
-   * live, a catalog that is stale is fetched again and its view sent, without waiting for ↻ — at once, or by a timer when it turns
-   * stale. The view that brings the app online is left to onConnected, which fetches the catalog anyway.
-   */
-  private keepCatalogFresh(v: WalletView): void {
-    const live = v.connection === 'online' && v.source === 'live';
-    const cameOnline = live && !this.wasLive;
-    this.wasLive = live;
-    if (this.catalogTimer) clearTimeout(this.catalogTimer);
-    this.catalogTimer = null;
-    const catalog = this.catalog.get();
-    const fetchedAt = this.catalog.fetchedAtServerMs;
-    if (!live || cameOnline || !catalog || fetchedAt === null || this.catalogFetching) return;
-    const staleInMs = fetchedAt + catalog.policies.freshnessMs - this.sync.serverNow();
-    const dueInMs = staleInMs >= 0 ? staleInMs + CATALOG_STALE_MARGIN_MS : Math.max(0, this.catalogTriedAtMs + CATALOG_STALE_RETRY_MS - this.localNow());
-    if (dueInMs > 0) {
-      this.catalogTimer = setTimeout(() => this.keepCatalogFresh(this.sync.view), Math.min(MAX_TIMER_MS, dueInMs));
-      this.catalogTimer.unref?.();
-      return;
-    }
-    this.catalogFetching = true;
-    this.catalogTriedAtMs = this.localNow();
-    void this.generations.refreshCatalog().finally(() => {
-      this.catalogFetching = false;
-      this.emit('catalogView', this.handlers.getCatalogView(undefined));
-      this.keepCatalogFresh(this.sync.view); // the timer for when it turns stale again (or the retry)
-    });
-  }
-
-  private localNow(): number {
-    return (this.opts.now ?? Date.now)();
   }
 
   private evaluateWarnings(): void {
@@ -327,7 +291,7 @@ export class AppCore extends EventEmitter {
       if (e instanceof CatalogSignatureError) this.emit('notice', { level: 'error', message: e.message });
     }
     this.emit('catalogView', this.handlers.getCatalogView(undefined));
-    this.keepCatalogFresh(this.sync.view); // the timer for when it turns stale
+    this.freshness.check(this.sync.view); // the timer for when it turns stale
     this.warnings.setForecast(this.forecast()); // the forecast needs the catalog, which may only have come now
     const accountId = this.sync.view.wallet?.accountId;
     if (accountId) {
@@ -390,8 +354,7 @@ export class AppCore extends EventEmitter {
   }
 
   async stop(): Promise<void> {
-    if (this.catalogTimer) clearTimeout(this.catalogTimer);
-    this.catalogTimer = null;
+    this.freshness.stop();
     this.purchases.stop();
     this.sync.stop();
     this.history.save();

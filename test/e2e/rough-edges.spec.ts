@@ -1,8 +1,8 @@
 // End to end in Chromium, the rough edges of defect 10: focus after a run, History's empty filter, whole prompts, named training cancels, a Plan line's numbers.
-import { deflateSync } from 'node:zlib';
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 import { adminCli, startApp, startServer, tempDir, type Proc } from './app-process';
+import { png } from './png';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -115,30 +115,6 @@ test('b and c: a filter that matches nothing says so and clears; the whole promp
   expect(await axeProblems(page)).toEqual([]);
 });
 
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-const crc32 = (b: Buffer) => (b.reduce((c, x) => CRC_TABLE[(c ^ x) & 0xff]! ^ (c >>> 8), 0xffffffff) ^ 0xffffffff) >>> 0;
-function chunk(type: string, data: Buffer): Buffer {
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(data.length);
-  const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(body));
-  return Buffer.concat([len, body, crc]);
-}
-/** A real 8×8 PNG of one colour. */
-function png(rgb: [number, number, number]): Buffer {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(8, 0);
-  ihdr.writeUInt32BE(8, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8);
-  const row = Buffer.concat([Buffer.from([0]), Buffer.from(Array.from({ length: 8 }, () => rgb).flat())]);
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.concat(Array.from({ length: 8 }, () => row)))), chunk('IEND', Buffer.alloc(0))]);
-}
-
 test('d: each training job’s Cancel says which job it cancels', async ({ page }) => {
   const serverDir = tempDir('edges-training-server');
   const server = await startServer(serverDir);
@@ -152,7 +128,7 @@ test('d: each training job’s Cancel says which job it cancels', async ({ page 
   await expect(page.getByTestId('training-allowance')).toHaveText(/^1 of 1 left this week/, { timeout: 30_000 });
   const jobs = page.getByRole('list', { name: 'Training jobs' });
   for (const [name, rgb] of [['my-dog', [200, 150, 10]], ['my-cat', [10, 150, 200]]] as const) {
-    await page.getByLabel('Training images').setInputFiles([{ name: `${name}.png`, mimeType: 'image/png', buffer: png([...rgb]) }]);
+    await page.getByLabel('Training images').setInputFiles([{ name: `${name}.png`, mimeType: 'image/png', buffer: png(8, 8, [...rgb]) }]);
     await page.getByLabel('Model name').fill(name);
     await page.getByRole('button', { name: 'Start training…' }).click();
     await page.getByRole('dialog', { name: 'Confirm training' }).getByRole('button', { name: 'Confirm' }).click();

@@ -14,10 +14,10 @@ import type { KeyValueStore } from '../../main/core/stores';
 import type { AlertEvent, GenerationView, WalletView } from '../../shared/ipc/contract';
 import { startServer, type TestServer } from '../server/helpers';
 import { MemoryTokenStore } from './memory-tokens';
+import { until } from './until';
 
 const DAY = 86_400_000;
 const openStore = (dir: string) => new Conf<Record<string, unknown>>({ cwd: dir, configName: 'wallet-cache', projectName: 'credits-alerts-test', clearInvalidConfig: true }) as unknown as KeyValueStore;
-
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -40,24 +40,6 @@ function app(dir: string, server: { url: string; token: string | null }) {
   };
   closers.push(stop);
   return { core, alerts, notes, runs, stop };
-}
-
-/** Resolves once `check` holds, re-checked on each event of `emitter`; fails with `what` after the time limit. */
-function until(emitter: NodeJS.EventEmitter, event: string, check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => {
-      emitter.off(event, on);
-      reject(new Error(`timed out waiting for ${what}`));
-    }, timeoutMs);
-    const on = () => {
-      if (!check()) return;
-      clearTimeout(t);
-      emitter.off(event, on);
-      resolve();
-    };
-    emitter.on(event, on);
-    on();
-  });
 }
 
 /** The first wallet read live from the server: by then main has evaluated it (app-core listens first). */

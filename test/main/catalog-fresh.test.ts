@@ -9,30 +9,12 @@ import { defaultCatalog } from '../../shared/catalog/index';
 import type { CatalogView } from '../../shared/ipc/contract';
 import { startServer, type TestServer } from '../server/helpers';
 import { MemoryTokenStore } from './memory-tokens';
-
+import { until } from './until';
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of closers.splice(0).reverse()) await c();
 });
-
-/** Resolves once `check` holds, re-checked on each `event` of `emitter`. */
-function until(emitter: NodeJS.EventEmitter, event: string, check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => {
-      emitter.off(event, on);
-      reject(new Error(`timed out waiting for ${what}`));
-    }, timeoutMs);
-    const on = () => {
-      if (!check()) return;
-      clearTimeout(t);
-      emitter.off(event, on);
-      resolve();
-    };
-    emitter.on(event, on);
-    on();
-  });
-}
 
 describe('catalog staleness', () => {
   it('goes away by itself when the server clock jumps past the freshness window: main fetches the catalog again and sends the view', async () => {
@@ -45,7 +27,7 @@ describe('catalog staleness', () => {
     const views: CatalogView[] = [];
     core.on('catalogView', (v: CatalogView) => views.push(v));
     core.start();
-    await until(core, 'catalogView', () => views.some((v) => v.catalog !== null && !v.stale), 'the first fresh catalog view');
+    await until(core, 'catalogView', () => views.some((v) => v.catalog !== null && !v.stale), 'the first fresh catalog view', 15_000);
     const fetchedBefore = core.catalog.fetchedAtServerMs!;
     const offsetBefore = core.sync.view.clockOffsetMs;
 
@@ -53,8 +35,8 @@ describe('catalog staleness', () => {
     const jumpMs = 2 * defaultCatalog.policies.freshnessMs;
     const jumpedAt = Date.now();
     expect((await s.admin('POST', '/admin/clock', { advanceMs: jumpMs })).status).toBe(200);
-    await until(core.sync, 'view', () => core.sync.view.clockOffsetMs - offsetBefore > jumpMs - 5_000, 'the measured clock offset to jump');
-    await until(core, 'catalogView', () => views.at(-1)!.fetchedAtServerMs! >= fetchedBefore + jumpMs, 'a catalog view fetched after the jump');
+    await until(core.sync, 'view', () => core.sync.view.clockOffsetMs - offsetBefore > jumpMs - 5_000, 'the measured clock offset to jump', 15_000);
+    await until(core, 'catalogView', () => views.at(-1)!.fetchedAtServerMs! >= fetchedBefore + jumpMs, 'a catalog view fetched after the jump', 15_000);
     process.stdout.write(`catalog fetched again ${Date.now() - jumpedAt} ms after the clock jump\n`);
     expect(views.at(-1)).toMatchObject({ stale: false });
     expect((await core.handlers.getCatalogView(undefined)).stale).toBe(false);
