@@ -11,7 +11,7 @@ import { parseTimeouts } from './core/http';
 import { ensurePrivateDir, makePrivate, privateStoreOptions } from './core/private-files';
 import { saveWithDialog } from './core/receipts';
 import type { KeyValueStore } from './core/stores';
-import type { Spawner } from './core/supervisor';
+import { EMBEDDED_SERVER_EXEC_ARGV, type Spawner } from './core/supervisor';
 import { EncryptedTokenStore } from './core/token-store';
 import { createMainWindow, externalAllowList, hardenSession, hardenWebContents, isAllowedSender, openExternalIfAllowed, parseCheckoutOrigins } from './security';
 
@@ -23,7 +23,7 @@ protocol.registerSchemesAsPrivileged([{ scheme: OUTPUT_SCHEME, privileges: { sta
 
 /** Electron's utilityProcess as the core's child-process seam. */
 const utilitySpawner: Spawner = (entry, args) => {
-  const child = utilityProcess.fork(entry, args, { stdio: 'pipe', serviceName: 'Credits server' });
+  const child = utilityProcess.fork(entry, args, { stdio: 'pipe', serviceName: 'Credits server', execArgv: [...EMBEDDED_SERVER_EXEC_ARGV] });
   return {
     get pid() {
       return child.pid;

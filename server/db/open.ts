@@ -1,5 +1,5 @@
 // Opens the server's database on one of two drivers (embedded PGlite file, or PostgreSQL when a URL is given) and runs the migrations.
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
@@ -7,6 +7,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
+import * as tar from 'tar';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import * as schema from './schema';
 
@@ -59,19 +60,43 @@ const pgliteOptions = () => ({ startParams: [...PGlite.defaultStartParams, ...Ob
 
 /**
  * A PGlite data directory: a new one starts as a copy of the migrated template when there is one (migrations newer than the
- * template are applied after); a template that cannot be loaded is set aside and the database is created as before.
+ * template are applied after); a template that cannot be loaded is set aside and the database is created as before. The template
+ * is unpacked into the directory by Node, not handed to PGlite: PGlite would unpack it inside its WebAssembly memory, which grows
+ * by ~80 MB for it and never shrinks, so a first start would stay that much heavier than every later one.
  */
 async function openPgliteDir(dir: string, template: string | undefined): Promise<PGlite> {
   const isNew = !existsSync(path.join(dir, 'PG_VERSION'));
   if (!isNew || !template || !existsSync(template)) return new PGlite(dir, pgliteOptions());
   try {
-    const client = new PGlite(dir, { ...pgliteOptions(), loadDataDir: new Blob([readFileSync(template)]) });
+    await unpackTemplate(template, dir);
+    const client = new PGlite(dir, pgliteOptions());
     await client.waitReady;
     return client;
   } catch (e) {
     process.stderr.write(`the database template ${template} could not be loaded (${(e as Error).message}); creating the database instead\n`);
     for (const f of readdirSync(dir)) rmSync(path.join(dir, f), { recursive: true, force: true });
     return new PGlite(dir, pgliteOptions());
+  }
+}
+
+/**
+ * Unpacks the template (a .tar.gz of a data directory) beside `dir` and moves it in only when whole: a start stopped halfway leaves
+ * no PG_VERSION behind, so the next start unpacks it again rather than opening half a database.
+ */
+async function unpackTemplate(template: string, dir: string): Promise<void> {
+  const staging = `${dir}.unpacking-${process.pid}`;
+  // what an earlier start stopped halfway left (under any process id) goes first
+  const prefix = `${path.basename(dir)}.unpacking-`;
+  for (const f of readdirSync(path.dirname(dir))) if (f.startsWith(prefix)) rmSync(path.join(path.dirname(dir), f), { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  try {
+    await tar.x({ file: template, cwd: staging }); // the entries are absolute (/base/…): tar strips the leading / itself
+    if (!existsSync(path.join(staging, 'PG_VERSION'))) throw new Error('it holds no database (no PG_VERSION)');
+    for (const f of readdirSync(dir)) rmSync(path.join(dir, f), { recursive: true, force: true });
+    // PG_VERSION last: it is what marks the directory as a database
+    for (const f of readdirSync(staging).sort((a, b) => Number(a === 'PG_VERSION') - Number(b === 'PG_VERSION'))) renameSync(path.join(staging, f), path.join(dir, f));
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
   }
 }
 

@@ -1,5 +1,5 @@
-// A new embedded data directory starts from the build's migrated template: migrated, kept, brought up to newer migrations, and created as before when the template is bad.
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+// A new embedded data directory starts from the build's migrated template: migrated, kept, brought up to newer migrations, unpacked again after a first start stopped halfway, and created as before when the template is bad.
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -50,6 +50,20 @@ describe('the migrated template for a new embedded database', () => {
     const db = await openDatabase({ dataDir: tmp('upgrade'), migrationsDir: MIGRATIONS_DIR, pgliteTemplate: template });
     expect(await applied(db.db)).toBe(journal.entries.length);
     await db.close();
+  });
+
+  it('a first start stopped halfway (files but no PG_VERSION, its unpacking folder left) starts from the template again', async () => {
+    const template = await makeTemplate(MIGRATIONS_DIR);
+    const dataDir = tmp('halfway');
+    const pgdata = path.join(dataDir, 'pgdata');
+    mkdirSync(path.join(pgdata, 'base'), { recursive: true });
+    writeFileSync(path.join(pgdata, 'base', 'leftover'), 'half a database');
+    mkdirSync(`${pgdata}.unpacking-${process.pid + 1}`, { recursive: true });
+    const db = await openDatabase({ dataDir, migrationsDir: MIGRATIONS_DIR, pgliteTemplate: template });
+    expect(await applied(db.db)).toBe(journal.entries.length);
+    await db.close();
+    expect(existsSync(path.join(pgdata, 'base', 'leftover'))).toBe(false);
+    expect(readdirSync(dataDir)).toEqual(['pgdata']);
   });
 
   it('a template that cannot be loaded is set aside: the database is created and migrated as before', async () => {

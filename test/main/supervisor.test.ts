@@ -1,5 +1,5 @@
 // The supervisor against the real built server (start, ready with the local account's token, health, restart after a crash, backoff,
-// stop) and against a fake child (the IPC contract: invalid messages ignored, local tokens asked for and awaited, with a timeout).
+// stop), against a fake child (the IPC contract: invalid messages ignored, local tokens asked for and awaited, with a timeout), and nodeSpawner's V8 settings.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -121,5 +121,15 @@ describe('ServerSupervisor and a child speaking the embedded contract', () => {
     child.exit(1);
     await expect(waiting).rejects.toThrow(/stopped before it answered/);
     await expect(sup.requestLocalToken()).rejects.toThrow(/not running/);
+  });
+});
+
+describe('nodeSpawner', () => {
+  it("starts the server with the background service's V8 settings (a small young generation)", async () => {
+    const entry = path.join(tmp(), 'say-argv.cjs');
+    writeFileSync(entry, 'process.send(process.execArgv, () => process.exit(0));\n');
+    const child = nodeSpawner()(entry, []);
+    const execArgv = await new Promise<unknown>((resolve) => child.onMessage(resolve));
+    expect(execArgv).toEqual(['--max-semi-space-size=1']);
   });
 });
