@@ -1,4 +1,4 @@
-// Runs in the browser page in browser mode: it stands in for the Electron preload, building window.credits (one named function per
+// Runs in the browser page in browser mode (a classic script in <head>, before the page's modules): it stands in for the Electron preload, building window.credits (one named function per
 // IPC method, from the contract) over the host's token-guarded WebSocket. It may import only shared/: no Node, no Electron, no axios.
 import { IPC_EVENT_NAMES, IPC_METHOD_NAMES, eventListenerName } from '../shared/ipc/names';
 import type { AppLink, CreditsBridge, IpcResult } from '../shared/ipc/contract';
@@ -9,6 +9,8 @@ const CALL_TIMEOUT_MS = 30_000;
 /** reconnecting to the host (it is on this machine: start soon, never wait long) */
 const RECONNECT_BACKOFF: BackoffPolicy = { initialMs: 500, maxMs: 5_000 };
 const MAX_PENDING_CALLS = 1_000;
+/** how long the wallet view asked for as the bridge starts may stand in for the page's first call (the page asks within ~200 ms) */
+const EARLY_ANSWER_FRESH_MS = 2_000;
 /** the host's close code for a socket without this launch's token */
 const NOT_ALLOWED_CLOSE_CODE = 4401;
 const NO_TOKEN_MESSAGE =
@@ -136,8 +138,24 @@ function createBridge(): CreditsBridge {
 
   const bridge: Record<string, unknown> = {};
   for (const m of IPC_METHOD_NAMES) bridge[m] = (input?: unknown) => call(m, input);
+  bridge.getWalletView = earlyWalletView(() => call('getWalletView', undefined));
   addListenerFunctions(bridge, listeners);
   return Object.freeze(bridge) as CreditsBridge;
+}
+
+/**
+ * getWalletView, asked once as soon as this script runs (as Electron's preload would be there first): the socket opens and main
+ * answers while the page's own scripts still load, so the page's first call finds the answer waiting. Only that first call takes
+ * it, and only while it is fresh; every other call asks main.
+ */
+function earlyWalletView(ask: () => Promise<IpcResult<unknown>>): () => Promise<IpcResult<unknown>> {
+  let early: Promise<IpcResult<unknown>> | null = ask();
+  const askedAtMs = performance.now();
+  return () => {
+    const answer = early;
+    early = null;
+    return answer && performance.now() - askedAtMs <= EARLY_ANSWER_FRESH_MS ? answer : ask();
+  };
 }
 
 /** window.credits.onX(listener) for every event: registers the listener and returns its removal. */

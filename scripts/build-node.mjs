@@ -30,7 +30,7 @@ async function main() {
     build({ ...node, entryPoints: [path.join(root, 'server/admin/seed-history.ts')], outfile: out('server/seed-history.cjs') }),
     // conf is ESM-only: bundled into the host so that the CommonJS bundle loads it on any Node 20.
     build({ ...node, packages: undefined, external: ['fastify', '@fastify/*', 'axios', 'eventsource', 'zod', 'ws'], entryPoints: [path.join(root, 'main/web/host.ts')], outfile: out('web/host.cjs') }),
-    build({ bundle: true, platform: 'browser', target: 'chrome120', format: 'esm', entryPoints: [path.join(root, 'browser/bridge.ts')], outfile: out('web/bridge.js'), logLevel: 'warning' }),
+    build({ bundle: true, platform: 'browser', target: 'chrome120', format: 'iife', entryPoints: [path.join(root, 'browser/bridge.ts')], outfile: out('web/bridge.js'), logLevel: 'warning' }),
   ]);
   mkdirSync(out('server'), { recursive: true });
   cpSync(path.join(root, 'server/db/migrations'), out('server/migrations'), { recursive: true });

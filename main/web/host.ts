@@ -79,7 +79,7 @@ function createCore(opts: HostOptions, outputsKey: string, downloads: Downloads)
 /** The page, the bridge script, and run outputs (with the per-launch outputs key). */
 async function registerPages(app: FastifyInstance, core: AppCore, opts: HostOptions, outputsKey: string): Promise<void> {
   const outputsKeyBuf = Buffer.from(outputsKey);
-  const indexHtml = readFileSync(path.join(opts.rendererDir, 'index.html'), 'utf8').replace('<head>', `<head>\n    <script type="module" src="${BRIDGE_SCRIPT_PATH}"></script>`);
+  const indexHtml = readFileSync(path.join(opts.rendererDir, 'index.html'), 'utf8').replace('<head>', `<head>\n    <script src="${BRIDGE_SCRIPT_PATH}"></script>`);
   const bridgeJs = readFileSync(opts.bridgeScript, 'utf8');
   app.addHook('onSend', async (_req, reply) => {
     reply.header('x-content-type-options', 'nosniff').header('x-frame-options', 'DENY').header('referrer-policy', 'no-referrer');

@@ -41,11 +41,11 @@ export function App() {
   const notices = useAppStore((s) => s.notices);
   const dismiss = useAppStore((s) => s.dismissNotice);
   const [page, setPage] = useState<PageId>(currentPage);
+  const painted = useFirstPaintDone();
   useEffect(() => initWallet(), [initWallet]);
   useEffect(() => initApp(), [initApp]);
   const initTraining = useTrainingStore((s) => s.init);
   useEffect(() => initTraining(), [initTraining]);
-  useEffect(() => void loadKept(), []);
   useEffect(() => {
     const on = () => setPage(currentPage());
     window.addEventListener('hashchange', on);
@@ -90,6 +90,9 @@ export function App() {
         <BridgeProblem />
         <WarningBanners />
         <PageBoundary key={page}>
+          {/* the page (its chunk, its drafts) comes after the shell and balance bar are on screen: they never wait for it */}
+          {!painted && <PageLoading label={PAGES.find((p) => p.id === page)!.label} />}
+          {painted && (
           <Suspense fallback={<PageLoading label={PAGES.find((p) => p.id === page)!.label} />}>
             {page === 'generate' && <GeneratePage />}
             {page === 'plan' && <PlanPage />}
@@ -99,10 +102,26 @@ export function App() {
             {page === 'settings' && <SettingsPage />}
             {page === 'store' && <StorePage />}
           </Suspense>
+          )}
         </PageBoundary>
       </div>
     </div>
   );
+}
+
+/** False for the first render, true once it is on screen (the frame after it): what may wait for the first paint waits for this. */
+function useFirstPaintDone(): boolean {
+  const [painted, setPainted] = useState(false);
+  useEffect(() => {
+    // a timer from inside the frame's callback runs after that frame is painted
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const frame = requestAnimationFrame(() => (timer = setTimeout(() => setPainted(true), 0)));
+    return () => {
+      cancelAnimationFrame(frame);
+      clearTimeout(timer);
+    };
+  }, []);
+  return painted;
 }
 
 /** When this window cannot reach Credits Desk at all (no launch token, a refused one, no bridge): what is missing and how to fix it. */

@@ -23,10 +23,26 @@ export function appStoppedView(view: WalletView, message: string): WalletView {
 }
 
 /**
- * The first wallet view, asked for as this module loads (before React's first render and its effects): main answers at once with
- * what it has — its cached wallet, dated, until the live one comes — so the bar's first paint has a balance. init() uses it once.
+ * The first wallet view, asked for as this module loads (before React's first render): main answers at once with what it has — the
+ * live wallet when it is online, else its cached one, dated — and the page's first render waits for it (firstViewSettled), so the
+ * balance is in the first paint rather than one render later.
  */
-let firstView: ReturnType<NonNullable<typeof window.credits>['getWalletView']> | null = typeof window !== 'undefined' && window.credits ? window.credits.getWalletView() : null;
+const firstView: ReturnType<NonNullable<typeof window.credits>['getWalletView']> | null = typeof window !== 'undefined' && window.credits ? window.credits.getWalletView() : null;
+
+/** How long the first render waits for main's first wallet view: main answers in a few ms; a page never waits longer than this to paint. */
+export const FIRST_VIEW_WAIT_MS = 150;
+
+/** Resolves once main's first wallet view is in the store, or after `maxWaitMs` (the page then paints without it, and it follows). */
+export function firstViewSettled(maxWaitMs = FIRST_VIEW_WAIT_MS): Promise<void> {
+  if (!firstView) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, maxWaitMs);
+    void firstView.finally(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
 
 export interface WalletState {
   view: WalletView | null;
@@ -69,12 +85,7 @@ export const useWalletStore = create<WalletState>((set, get) => ({
       void get().refresh();
     };
     window.addEventListener('focus', onFocus);
-    const first = firstView ?? credits.getWalletView();
-    firstView = null;
-    void first.then((r) => {
-      if (r.ok) set((s) => ({ view: newerView(s.view, r.value) })); // an event may have arrived first
-      else set({ bridgeError: r.error.message });
-    });
+    if (!firstView) void credits.getWalletView().then((r) => takeView(r)); // the bridge came after this module loaded
     return () => {
       off();
       offLink();
@@ -94,3 +105,11 @@ export const useWalletStore = create<WalletState>((set, get) => ({
     }
   },
 }));
+
+/** An answer to getWalletView: shown unless a newer view (an event) came first; a failed call is the bridge's problem, said once. */
+function takeView(r: Awaited<NonNullable<typeof firstView>>): void {
+  if (r.ok) useWalletStore.setState((s) => ({ view: newerView(s.view, r.value) }));
+  else useWalletStore.setState({ bridgeError: r.error.message });
+}
+
+void firstView?.then(takeView);

@@ -5,7 +5,7 @@ import type { Wallet } from '../../../../shared/api/index';
 import { useAppStore } from '../../stores/app-store';
 import { BalancePopover } from './BalancePopover';
 import type { WalletView } from '../../../../shared/ipc/contract';
-import { findPlan } from '../../../../shared/catalog/schema';
+import { findPlan } from '../../../../shared/catalog/lookup';
 import { age, clockTime, countdown, expiryDate, formatCredits, GRANT_KIND_LABELS } from '../../lib/format';
 import { useServerNow } from '../../lib/use-server-now';
 import { useWalletStore } from '../../stores/wallet-store';

@@ -2,7 +2,7 @@
 import * as Popover from '@radix-ui/react-popover';
 import { useId } from 'react';
 import type { Wallet } from '../../../../shared/api/index';
-import { findPlan } from '../../../../shared/catalog/schema';
+import { findPlan } from '../../../../shared/catalog/lookup';
 import { useAppStore } from '../../stores/app-store';
 import { TrainingTracker } from '../training/TrainingTracker';
 import { forecastText } from './forecast-text';

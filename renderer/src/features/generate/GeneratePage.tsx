@@ -1,6 +1,6 @@
 // The generation view: pick a model, set its parameters within the plan, see the estimate as a range, approve, and follow the run.
 import { useEffect, useId, useMemo, useState } from 'react';
-import { findPlan } from '../../../../shared/catalog/schema';
+import { findPlan } from '../../../../shared/catalog/lookup';
 import { MAX_PROMPT_CHARS } from '../../../../shared/rules/pricing';
 import { creditsText as credits } from '../../../../shared/rules/money';
 import { useAppStore } from '../../stores/app-store';

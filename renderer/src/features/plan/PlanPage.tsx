@@ -1,6 +1,6 @@
 // The Plan page: what the user means to make, and what main computes from the cache (works with the server stopped).
 import { useEffect, useState } from 'react';
-import { findPlan } from '../../../../shared/catalog/schema';
+import { findPlan } from '../../../../shared/catalog/lookup';
 import type { PlanView } from '../../../../shared/ipc/contract';
 import type { TypedNumbers } from '../generate/model-options';
 import { useAppStore } from '../../stores/app-store';

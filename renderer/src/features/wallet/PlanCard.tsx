@@ -1,7 +1,7 @@
 // The account's plan on the wallet page: name, period, renews or ends on, credits this period, daily credits, training allowance; change, cancel or resume it with a confirmation that says the price, when it is charged, what happens to the credits and to the daily credits.
 import { useEffect, useState } from 'react';
 import type { Catalog } from '../../../../shared/catalog/schema';
-import { findPlan } from '../../../../shared/catalog/schema';
+import { findPlan } from '../../../../shared/catalog/lookup';
 import { FREE_PLAN_ID, isUpgrade, planChangeTerms, type PlanChange } from '../../../../shared/rules/subscriptions';
 import type { BillingPeriod } from '../../../../shared/rules/schedule';
 import type { SubscriptionView, Wallet, WalletSubscription } from '../../../../shared/api/index';
