@@ -1,4 +1,4 @@
-// Benchmark (not a test): how instant the app feels in browser mode — keystroke → estimate painted, page load → live balance, and idle memory — each beside its reference.
+// Benchmark (not a test): how instant the app feels in browser mode — keystroke → estimate painted, page load → live balance, and the embedded server's memory idle and after runs — each beside its reference.
 // Usage: npm run bench:ui   (builds first; `node scripts/bench-ui.mjs` alone needs `npm run build` done) [--samples N] (default 40, at least 30)
 // Goals (issue "An instant app"): keystroke → estimate ≤ 16 ms (one frame) p95, page load → live balance ≤ 300 ms p95, embedded server ≤ 200 MB idle.
 import { spawn } from 'node:child_process';
@@ -84,6 +84,36 @@ function childrenOf(pid) {
     }
   }
   return kids;
+}
+
+/** Runs sent to the embedded server after the page loads, one after another, before its memory is read again ("bounded under use"). */
+const RUNS_UNDER_USE = 20;
+const RUN_REQUEST = { modelId: 'flux-schnell', prompt: 'a lighthouse at dusk' };
+
+/** Sends `count` runs to the embedded server with the app's own token (browser mode keeps it in the data dir) and waits for each to end. */
+async function runsOnServer(dataDir, count) {
+  const { url } = JSON.parse(readFileSync(path.join(dataDir, 'server', 'server.json'), 'utf8'));
+  const token = readFileSync(path.join(dataDir, 'account-token'), 'utf8').trim();
+  const call = async (method, route, body) => {
+    const headers = { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json', 'idempotency-key': `bench-ui-${process.pid}-${Math.random()}` } : {}) };
+    const r = await globalThis.fetch(`${url}${route}`, { method, headers, body: body ? JSON.stringify(body) : undefined, signal: globalThis.AbortSignal.timeout(60_000) });
+    return { status: r.status, body: await r.json().catch(() => null) };
+  };
+  const counts = { settled: 0, failed: 0 };
+  for (let i = 0; i < count; i++) {
+    const r = await call('POST', '/v1/generations', { request: RUN_REQUEST, approvedMc: 100_000 });
+    if (r.status !== 201) throw new Error(`a run was refused: ${r.status} ${JSON.stringify(r.body)}`);
+    for (let g = r.body; ; g = (await call('GET', `/v1/generations/${r.body.id}`)).body) {
+      if (g.status === 'succeeded' || g.status === 'partial') counts.settled++;
+      else if (['failed', 'canceled', 'expired'].includes(g.status)) counts.failed++;
+      else {
+        await new Promise((res) => setTimeout(res, 200)); // polling the run's state between reads
+        continue;
+      }
+      break;
+    }
+  }
+  return counts;
 }
 
 /** A page with nothing on it, served over HTTP from 127.0.0.1 as the app is: the reference for a page load. */
@@ -224,6 +254,10 @@ try {
     }
   }
 
+  // (c) the server under use: runs through its API with the app's own token, then its memory again
+  const used = await runsOnServer(dataDir, RUNS_UNDER_USE);
+  const usedMb = serverKid ? rssMb(serverKid.pid) : null;
+
   const rows = [
     ['keystroke → estimate painted', keys.samples, '≤ 16 ms'],
     ['  reference: input → next frame (bare rAF)', keys.reference, ''],
@@ -238,6 +272,7 @@ try {
   console.log('');
   console.log(`${'idle RSS after start (VmRSS)'.padEnd(w)}${'MB'.padStart(8)}   goal`);
   console.log(`${'embedded credits server'.padEnd(w)}${mb(memory.serverMb).padStart(8)}   ≤ 200 MB   (pid ${serverKid?.pid ?? '?'}: ${memory.serverCmd.replace(root + '/', '')})`);
+  console.log(`${`embedded credits server after ${used.settled} runs (${used.failed} failed)`.padEnd(w)}${mb(usedMb).padStart(8)}   bounded`);
   console.log(`${"main's core (browser-mode host)".padEnd(w)}${mb(memory.hostMb).padStart(8)}`);
 } finally {
   await app.stop();

@@ -1,5 +1,5 @@
 // Estimates: what a generation with this body would cost now, and whether it would be accepted or which refusal it would get.
-import { findPlan, type Catalog } from '../../shared/catalog/schema';
+import { findPlan, type Catalog, type Plan } from '../../shared/catalog/schema';
 import type { CreateEstimateBody, EstimateAnswer } from '../../shared/api/index';
 import { checkEntitlements, EntitlementError } from '../../shared/rules/entitlements';
 import { estimate, expandRequest, PricingError, runRequestSchema, type Estimate } from '../../shared/rules/pricing';
@@ -60,7 +60,7 @@ export async function estimateGeneration(db: Db, ctx: EstimateContext, accountId
 
 interface RefusalInput {
   accountId: string;
-  plan: NonNullable<ReturnType<typeof findPlan>>;
+  plan: Plan;
   request: ReturnType<typeof runRequestSchema.parse>;
   est: Estimate;
   availableMc: number;

@@ -1,10 +1,10 @@
 // Finding a model or plan in a catalog already parsed, and what a model delivers: no zod, so the renderer's first paint can use them.
-import type { Catalog, CatalogModel, Plan } from './schema';
+// Typed by the shapes they read (schema.ts re-exports them for its Catalog), so that this file imports nothing.
 
 export type OutputKind = 'text' | 'image' | 'video' | 'audio' | 'model';
 
 /** What a model's run delivers. */
-export function outputKindOf(model: CatalogModel): OutputKind {
+export function outputKindOf(model: { output?: OutputKind | undefined; modality: string }): OutputKind {
   if (model.output) return model.output;
   switch (model.modality) {
     case 'text':
@@ -20,10 +20,10 @@ export function outputKindOf(model: CatalogModel): OutputKind {
   }
 }
 
-export function findModel(catalog: Catalog, modelId: string): CatalogModel | undefined {
+export function findModel<M extends { id: string }>(catalog: { models: readonly M[] }, modelId: string): M | undefined {
   return catalog.models.find((m) => m.id === modelId);
 }
 
-export function findPlan(catalog: Catalog, planId: string): Plan | undefined {
+export function findPlan<P extends { id: string }>(catalog: { plans: readonly P[] }, planId: string): P | undefined {
   return catalog.plans.find((p) => p.id === planId);
 }
