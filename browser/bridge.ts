@@ -9,7 +9,9 @@ const CALL_TIMEOUT_MS = 30_000;
 /** reconnecting to the host (it is on this machine: start soon, never wait long) */
 const RECONNECT_BACKOFF: BackoffPolicy = { initialMs: 500, maxMs: 5_000 };
 const MAX_PENDING_CALLS = 1_000;
-/** how long the wallet view asked for as the bridge starts may stand in for the page's first call (the page asks within ~200 ms) */
+/** what the page's first render waits for (the balance, the theme): asked as the bridge starts, without input */
+const EARLY_CALLS = ['getWalletView', 'getTheme'] as const;
+/** how long such an early answer may stand in for the page's first call (the page asks within ~200 ms) */
 const EARLY_ANSWER_FRESH_MS = 2_000;
 /** the host's close code for a socket without this launch's token */
 const NOT_ALLOWED_CLOSE_CODE = 4401;
@@ -138,17 +140,17 @@ function createBridge(): CreditsBridge {
 
   const bridge: Record<string, unknown> = {};
   for (const m of IPC_METHOD_NAMES) bridge[m] = (input?: unknown) => call(m, input);
-  bridge.getWalletView = earlyWalletView(() => call('getWalletView', undefined));
+  for (const m of EARLY_CALLS) bridge[m] = earlyAnswer(() => call(m, undefined));
   addListenerFunctions(bridge, listeners);
   return Object.freeze(bridge) as CreditsBridge;
 }
 
 /**
- * getWalletView, asked once as soon as this script runs (as Electron's preload would be there first): the socket opens and main
- * answers while the page's own scripts still load, so the page's first call finds the answer waiting. Only that first call takes
- * it, and only while it is fresh; every other call asks main.
+ * A call the page makes before its first render (EARLY_CALLS), asked once as soon as this script runs (as Electron's preload would be
+ * there first): the socket opens and main answers while the page's own scripts still load, so the page's first call finds the answer
+ * waiting. Only that first call takes it, and only while it is fresh; every other call asks main.
  */
-function earlyWalletView(ask: () => Promise<IpcResult<unknown>>): () => Promise<IpcResult<unknown>> {
+function earlyAnswer(ask: () => Promise<IpcResult<unknown>>): () => Promise<IpcResult<unknown>> {
   let early: Promise<IpcResult<unknown>> | null = ask();
   const askedAtMs = performance.now();
   return () => {

@@ -5,7 +5,8 @@ import { Readable } from 'node:stream';
 import { app, BrowserWindow, dialog, ipcMain, Notification, protocol, safeStorage, session, shell, utilityProcess, type WebContents, type WebFrameMain } from 'electron';
 import Store from 'electron-store';
 import { IPC_EVENT_NAMES, IPC_METHOD_NAMES, ipcChannel, ipcEventChannel } from '../shared/ipc/contract';
-import { AppCore, type ServerChoice } from './core/app-core';
+import type { ServerChoice } from './core/app-core';
+import { AccountSwitcher } from './core/account-switcher';
 import { dispatch } from './core/ipc-dispatch';
 import { parseTimeouts } from './core/http';
 import { ensurePrivateDir, makePrivate, privateStoreOptions } from './core/private-files';
@@ -38,13 +39,13 @@ const utilitySpawner: Spawner = (entry, args) => {
 };
 
 let mainWindow: BrowserWindow | null = null;
-let appCore: AppCore | null = null;
+let appCore: AccountSwitcher | null = null;
 /** the URL the window loads, the only one whose top frame may call IPC: the file:// index in production, the dev server in development */
 const appUrl = isDev ? process.env.ELECTRON_RENDERER_URL! : pathToFileURL(path.join(__dirname, '../renderer/index.html')).href;
 /** the payment provider's checkout origins (none until a provider is configured) */
 const checkoutOrigins = parseCheckoutOrigins(process.env.CREDITS_CHECKOUT_ORIGINS);
 /** links open in the system browser only for the credits server (its address is known once it runs) and checkout */
-const externalOrigins = () => externalAllowList({ serverUrl: appCore?.supervisor?.current?.url ?? process.env.CREDITS_SERVER_URL, checkoutOrigins });
+const externalOrigins = () => externalAllowList({ serverUrl: appCore?.core.supervisor?.current?.url ?? process.env.CREDITS_SERVER_URL, checkoutOrigins });
 
 function isTrustedSender(sender: WebContents, frame: WebFrameMain | null | undefined): boolean {
   return !!mainWindow && sender === mainWindow.webContents && isAllowedSender(frame, appUrl);
@@ -90,24 +91,29 @@ async function main(): Promise<void> {
   const electronStore = new Store<Record<string, unknown>>({ name: 'wallet-cache', clearInvalidConfig: true, ...privateStoreOptions });
   makePrivate(electronStore.path);
   const store: KeyValueStore = electronStore;
-  const tokenStore = new EncryptedTokenStore(path.join(dataDir, 'account-token.bin'), safeStorage);
-  if (tokenStore.storage === 'memory') console.warn('safeStorage cannot encrypt here: the account token is kept in memory for this run only');
-  if (process.env.CREDITS_TOKEN) tokenStore.set(process.env.CREDITS_TOKEN);
+  const warnMemory = (t: EncryptedTokenStore) => {
+    if (t.storage === 'memory') console.warn('safeStorage cannot encrypt here: the account token is kept in memory for this run only');
+    return t;
+  };
   const remoteUrl = process.env.CREDITS_SERVER_URL;
   const server: ServerChoice = remoteUrl
     ? { kind: 'remote', url: remoteUrl }
     : { kind: 'embedded', entry: path.join(__dirname, '../server/index.cjs'), spawn: utilitySpawner };
-  const core = new AppCore({
+  const core = new AccountSwitcher({
     dataDir,
     store,
-    tokenStore,
-    server,
-    catalogKey: process.env.CREDITS_CATALOG_KEY,
-    timeouts: parseTimeouts(process.env.CREDITS_REQUEST_TIMEOUT_MS, process.env.CREDITS_STREAM_IDLE_MS),
-    outputUrl: (id, name) => `${OUTPUT_SCHEME}://run/${encodeURIComponent(id)}/${encodeURIComponent(name)}`,
-    openExternal: (url) => openExternalIfAllowed(url, externalOrigins, (u) => shell.openExternal(u)),
-    // a receipt is saved where the user chooses in the system's save dialog
-    saveFile: (name, text) => saveWithDialog(name, text, (o) => (mainWindow ? dialog.showSaveDialog(mainWindow, o) : dialog.showSaveDialog(o))),
+    // each account's token encrypted with safeStorage in its own folder (the first account's: userData/account-token.bin)
+    tokenStoreFor: (dir) => warnMemory(new EncryptedTokenStore(path.join(dir, 'account-token.bin'), safeStorage)),
+    firstServer: server,
+    firstCatalogKey: process.env.CREDITS_CATALOG_KEY,
+    firstToken: process.env.CREDITS_TOKEN,
+    core: {
+      timeouts: parseTimeouts(process.env.CREDITS_REQUEST_TIMEOUT_MS, process.env.CREDITS_STREAM_IDLE_MS),
+      outputUrl: (id, name) => `${OUTPUT_SCHEME}://run/${encodeURIComponent(id)}/${encodeURIComponent(name)}`,
+      openExternal: (url) => openExternalIfAllowed(url, externalOrigins, (u) => shell.openExternal(u)),
+      // a receipt is saved where the user chooses in the system's save dialog
+      saveFile: (name, text) => saveWithDialog(name, text, (o) => (mainWindow ? dialog.showSaveDialog(mainWindow, o) : dialog.showSaveDialog(o))),
+    },
   });
   appCore = core;
   // Outputs stream from the credits server through main, which holds the token; the renderer only sees this scheme.

@@ -18,7 +18,7 @@ import { ReceiptsCore, type SaveFile } from './receipts';
 import { cacheSecret } from './stores';
 import { CreditsApiClient } from './api-client';
 import type { Timeouts } from './http';
-import type { IpcHandlers } from './ipc-dispatch';
+import type { CoreHandlers } from './ipc-dispatch';
 import type { KeyValueStore, TokenStore } from './stores';
 import { ServerSupervisor, type Spawner } from './supervisor';
 import { WalletCache } from './wallet-cache';
@@ -51,7 +51,12 @@ export interface AppCoreOptions {
   saveFile?: SaveFile | undefined;
   /** who shows an alert as a system notification: Electron's main from the 'notify' event (the default), or the page (browser mode) */
   notifications?: 'main' | 'page' | undefined;
+  /** the user signed out of this account: its cache is shown, and nothing is asked of any server (no token is used) */
+  signedOut?: boolean | undefined;
 }
+
+/** what the bar and the pages say while the account is signed out */
+export const SIGNED_OUT_MESSAGE = 'Signed out of this account. Showing what this computer kept; sign in again in Settings → Accounts.';
 
 /** Emits the IPC events for the renderer ('walletView', 'catalogView', 'generation', 'notice', 'warnings', 'alert', 'historyChanged', …) and 'notify'. */
 export class AppCore extends EventEmitter {
@@ -68,7 +73,7 @@ export class AppCore extends EventEmitter {
   /** what the user typed (Generate drafts, Plan lines), kept beside the rest of main's state */
   readonly userDrafts: UserDraftsStore;
   readonly supervisor: ServerSupervisor | null = null;
-  readonly handlers: IpcHandlers;
+  readonly handlers: CoreHandlers;
   /** one recovery from a refused token per run: a loop of failures must not ask for tokens forever */
   private unauthorizedOnce = false;
   private readonly freshness: CatalogFreshness;
@@ -173,7 +178,7 @@ export class AppCore extends EventEmitter {
     }
   }
 
-  private createHandlers(): IpcHandlers {
+  private createHandlers(): CoreHandlers {
     return {
       getWalletView: () => this.sync.view,
       refreshWallet: async () => {
@@ -256,6 +261,10 @@ export class AppCore extends EventEmitter {
   /** The cached wallet is available at once; the server connection follows in the background. */
   start(): void {
     const { server } = this.opts;
+    if (this.opts.signedOut) {
+      this.sync.markDown(SIGNED_OUT_MESSAGE);
+      return;
+    }
     if (server.kind === 'remote') {
       const token = this.opts.tokenStore.get();
       if (!token) {

@@ -70,8 +70,36 @@ export class MemoryStore implements KeyValueStore {
   set(key: string, value: unknown): void {
     this.map.set(key, structuredClone(value));
   }
+  /** like conf's dotted keys: deleting `a.b` removes `a.b.c` too */
   delete(key: string): void {
     this.map.delete(key);
+    for (const k of [...this.map.keys()]) if (k.startsWith(`${key}.`)) this.map.delete(k);
+  }
+}
+
+/**
+ * One account's part of the app's store: every key under `<root>.`, which conf and electron-store keep as one nested object, so that
+ * wipe() removes it in one delete. After wipe() it reads nothing and writes nothing (a late write of a stopped core is dropped).
+ */
+export class PrefixedStore implements KeyValueStore {
+  private wiped = false;
+  constructor(
+    private readonly base: KeyValueStore,
+    /** the path of the account's object in the store, e.g. accountData.a-1f2e3d4c */
+    readonly root: string,
+  ) {}
+  get(key: string): unknown {
+    return this.wiped ? undefined : this.base.get(`${this.root}.${key}`);
+  }
+  set(key: string, value: unknown): void {
+    if (!this.wiped) this.base.set(`${this.root}.${key}`, value);
+  }
+  delete(key: string): void {
+    if (!this.wiped) this.base.delete(`${this.root}.${key}`);
+  }
+  wipe(): void {
+    this.wiped = true;
+    this.base.delete(this.root);
   }
 }
 

@@ -8,7 +8,8 @@ import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import Conf from 'conf';
 import { IPC_EVENT_NAMES } from '../../shared/ipc/contract';
-import { AppCore, type ServerChoice } from '../core/app-core';
+import type { ServerChoice } from '../core/app-core';
+import { AccountSwitcher } from '../core/account-switcher';
 import { dispatch } from '../core/ipc-dispatch';
 import { parseTimeouts, type Timeouts } from '../core/http';
 import { FileTokenStore, type KeyValueStore } from '../core/stores';
@@ -54,30 +55,32 @@ interface BridgeClient {
   close(): void;
 }
 
-function createCore(opts: HostOptions, outputsKey: string, downloads: Downloads): AppCore {
-  const store = openPrivateStore(opts.dataDir);
-  const tokenStore = new FileTokenStore(path.join(opts.dataDir, 'account-token'));
-  if (opts.token) tokenStore.set(opts.token);
+/** The accounts and the active account's core; the first account is the configured server (embedded, or --server-url with --token). */
+function createAccounts(opts: HostOptions, outputsKey: string, downloads: Downloads): AccountSwitcher {
   const server: ServerChoice = opts.remoteUrl
     ? { kind: 'remote', url: opts.remoteUrl.replace(/\/$/, '') }
     : { kind: 'embedded', entry: opts.serverEntry, spawn: nodeSpawner(), extraArgs: opts.serverArgs ?? [] };
-  return new AppCore({
+  return new AccountSwitcher({
     dataDir: opts.dataDir,
-    store,
-    tokenStore,
-    server,
-    log: (l) => process.stderr.write(`${l}\n`),
-    catalogKey: opts.catalogKey,
-    timeouts: opts.timeouts,
-    saveFile: downloads.saveFile,
-    // alerts become system notifications in the page, through its Notification API
-    notifications: 'page',
-    outputUrl: (id, name) => `${OUTPUTS_PATH}/${encodeURIComponent(id)}/${encodeURIComponent(name)}?k=${outputsKey}`,
+    store: openPrivateStore(opts.dataDir),
+    // each account's token in a file only this user can read, in the account's folder (the first account's: dataDir/account-token)
+    tokenStoreFor: (dir) => new FileTokenStore(path.join(dir, 'account-token')),
+    firstServer: server,
+    firstCatalogKey: opts.catalogKey,
+    firstToken: opts.token,
+    core: {
+      log: (l) => process.stderr.write(`${l}\n`),
+      timeouts: opts.timeouts,
+      saveFile: downloads.saveFile,
+      // alerts become system notifications in the page, through its Notification API
+      notifications: 'page',
+      outputUrl: (id, name) => `${OUTPUTS_PATH}/${encodeURIComponent(id)}/${encodeURIComponent(name)}?k=${outputsKey}`,
+    },
   });
 }
 
 /** The page, the bridge script, and run outputs (with the per-launch outputs key). */
-async function registerPages(app: FastifyInstance, core: AppCore, opts: HostOptions, outputsKey: string): Promise<void> {
+async function registerPages(app: FastifyInstance, core: AccountSwitcher, opts: HostOptions, outputsKey: string): Promise<void> {
   const outputsKeyBuf = Buffer.from(outputsKey);
   const indexHtml = readFileSync(path.join(opts.rendererDir, 'index.html'), 'utf8').replace('<head>', `<head>\n    <script src="${BRIDGE_SCRIPT_PATH}"></script>`);
   const bridgeJs = readFileSync(opts.bridgeScript, 'utf8');
@@ -101,7 +104,7 @@ async function registerPages(app: FastifyInstance, core: AppCore, opts: HostOpti
 }
 
 /** The WebSocket the page's bridge calls over (only with this launch's token, from the page's own origin), and the core's events pushed to it. */
-function registerBridge(app: FastifyInstance, core: AppCore, launchToken: string, origin: () => string): Set<BridgeClient> {
+function registerBridge(app: FastifyInstance, core: AccountSwitcher, launchToken: string, origin: () => string): Set<BridgeClient> {
   const launchTokenBuf = Buffer.from(launchToken);
   const sockets = new Set<BridgeClient>();
   app.register(async (scope) => {
@@ -146,7 +149,7 @@ export async function startHost(opts: HostOptions): Promise<{ url: string; launc
   const outputsKey = randomBytes(18).toString('base64url');
   // files main writes for the page (receipts) are downloads: once each, at an address only the page is told
   const downloads = new Downloads();
-  const core = createCore(opts, outputsKey, downloads);
+  const core = createAccounts(opts, outputsKey, downloads);
   const app = Fastify({ logger: false, bodyLimit: 1024 });
   await app.register(fastifyWebsocket, { options: { maxPayload: MAX_MESSAGE_BYTES } });
   await registerPages(app, core, opts, outputsKey);

@@ -8,6 +8,7 @@ import { WarningBanners } from './features/warnings/WarningBanners';
 const loadKept = () => import('./stores/kept-store').then((m) => m.loadKept());
 import { useAppStore } from './stores/app-store';
 import { useWalletStore } from './stores/wallet-store';
+import { useAccountsStore } from './stores/accounts-store';
 
 // Each page is its own chunk, loaded when first opened: the shell and the balance bar paint without them. Generate and Plan also
 // wait for what main keeps of the user's typing (drafts, plan lines), so they open with it rather than over it.
@@ -46,6 +47,8 @@ export function App() {
   useEffect(() => initApp(), [initApp]);
   const initTraining = useTrainingStore((s) => s.init);
   useEffect(() => initTraining(), [initTraining]);
+  const initAccounts = useAccountsStore((s) => s.init);
+  useEffect(() => initAccounts(), [initAccounts]);
   useEffect(() => {
     const on = () => setPage(currentPage());
     window.addEventListener('hashchange', on);

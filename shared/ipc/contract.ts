@@ -10,10 +10,12 @@ import type { IpcEventName, IpcMethodName } from './names';
 import { historyEntriesInputSchema, historyEntriesSchema, historyFilterSchema, historyPageSchema, receiptInputSchema, receiptSchema, savedReceiptSchema } from './history-contract';
 import { planInputSchema, planViewSchema } from './planner-contract';
 import { draftsInputSchema, draftsSchema, planLinesSchema } from './drafts-contract';
+import { accountsIpcEvents, accountsIpcMethods } from './accounts-contract';
 
 export { planInputSchema, planViewSchema, type PlanInput, type PlanView } from './planner-contract';
 export * from './history-contract';
 export * from './drafts-contract';
+export * from './accounts-contract';
 
 export { IPC_EVENT_NAMES, IPC_METHOD_NAMES, eventListenerName, ipcChannel, ipcEventChannel, type IpcEventName, type IpcMethodName } from './names';
 
@@ -241,6 +243,8 @@ export const ipcMethods = {
   /** the Plan page's lines, kept by main; null: nothing saved yet */
   getPlanLines: { input: noInput, output: planLinesSchema.nullable() },
   savePlanLines: { input: planLinesSchema, output: planLinesSchema },
+  /** accounts and the theme (accounts-contract.ts) */
+  ...accountsIpcMethods,
 } as const satisfies Record<IpcMethodName, { input: z.ZodType; output: z.ZodType }>;
 export type IpcInput<M extends IpcMethodName> = z.input<(typeof ipcMethods)[M]['input']>;
 export type IpcOutput<M extends IpcMethodName> = z.output<(typeof ipcMethods)[M]['output']>;
@@ -264,6 +268,7 @@ export const ipcEvents = {
    * refused at once with `message`) and when it opens again; main never sends it (an Electron window ends with main)
    */
   appLink: appLinkSchema,
+  ...accountsIpcEvents,
 } as const satisfies Record<IpcEventName, z.ZodType>;
 export type IpcEventPayload<E extends IpcEventName> = z.output<(typeof ipcEvents)[E]>;
 

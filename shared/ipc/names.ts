@@ -35,8 +35,16 @@ export const IPC_METHOD_NAMES = [
   'saveDrafts',
   'getPlanLines',
   'savePlanLines',
+  'listAccounts',
+  'addAccount',
+  'renameAccount',
+  'switchAccount',
+  'signOut',
+  'signIn',
+  'getTheme',
+  'setTheme',
 ] as const;
-export const IPC_EVENT_NAMES = ['walletView', 'catalogView', 'generation', 'notice', 'warnings', 'historyChanged', 'purchase', 'storeState', 'training', 'alert', 'appLink'] as const;
+export const IPC_EVENT_NAMES = ['walletView', 'catalogView', 'generation', 'notice', 'warnings', 'historyChanged', 'purchase', 'storeState', 'training', 'alert', 'appLink', 'accounts', 'accountChanged'] as const;
 export type IpcMethodName = (typeof IPC_METHOD_NAMES)[number];
 export type IpcEventName = (typeof IPC_EVENT_NAMES)[number];
 

@@ -1,6 +1,6 @@
 // IPC dispatch: bad input from the renderer is refused with a clear error, handler failures never leak internals.
 import { describe, expect, it } from 'vitest';
-import { dispatch, UserFacingError, type IpcHandlers } from '../../main/core/ipc-dispatch';
+import { dispatch, UserFacingError, type CoreHandlers } from '../../main/core/ipc-dispatch';
 import type { WalletView } from '../../shared/ipc/contract';
 import { DEFAULT_ALERT_SETTINGS } from '../../shared/rules/alerts';
 
@@ -10,7 +10,7 @@ const settings = { autoApproveMc: 0, lowBalanceThresholdMc: null, ...alerts, tok
 const notUsed = () => {
   throw new Error('not used');
 };
-const handlers: IpcHandlers = {
+const handlers: CoreHandlers = {
   getWalletView: () => view,
   refreshWallet: async () => view,
   getCatalogView: () => ({ catalog: null, planId: null, fetchedAtServerMs: null, stale: true }),
@@ -62,7 +62,7 @@ describe('dispatch', () => {
     expect(r).toMatchObject({ ok: false, error: { code } });
   });
   it('passes user-facing errors through and hides internal ones', async () => {
-    const bad: IpcHandlers = { ...handlers, getWalletView: () => { throw new UserFacingError('offline', 'The server is down'); }, refreshWallet: () => { throw new Error('secret stack'); } };
+    const bad: CoreHandlers = { ...handlers, getWalletView: () => { throw new UserFacingError('offline', 'The server is down'); }, refreshWallet: () => { throw new Error('secret stack'); } };
     expect(await dispatch(bad, 'getWalletView', undefined)).toEqual({ ok: false, error: { code: 'offline', message: 'The server is down' } });
     const r = await dispatch(bad, 'refreshWallet', undefined);
     expect(r).toMatchObject({ ok: false, error: { code: 'internal' } });

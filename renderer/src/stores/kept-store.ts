@@ -160,3 +160,13 @@ export function flushKept(): void {
 }
 
 if (typeof window !== 'undefined') window.addEventListener('pagehide', flushKept);
+
+/** Another account took over in main (the page reloads): what is still waiting is dropped, never sent to the other account. */
+export function stopKeeping(): void {
+  for (const kind of ['drafts', 'plan'] as const) {
+    const t = timers[kind];
+    if (t) clearTimeout(t);
+    timers[kind] = null;
+  }
+  useKeptStore.setState({ ready: false });
+}

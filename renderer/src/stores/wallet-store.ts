@@ -2,6 +2,7 @@
 import { create } from 'zustand';
 import type { WalletView } from '../../../shared/ipc/contract';
 import { isNewerWallet } from '../../../shared/rules/wallet-order';
+import { firstTheme } from '../lib/theme';
 
 export const FOCUS_SYNC_MIN_INTERVAL_MS = 5_000;
 
@@ -32,12 +33,12 @@ const firstView: ReturnType<NonNullable<typeof window.credits>['getWalletView']>
 /** How long the first render waits for main's first wallet view: main answers in a few ms; a page never waits longer than this to paint. */
 export const FIRST_VIEW_WAIT_MS = 150;
 
-/** Resolves once main's first wallet view is in the store, or after `maxWaitMs` (the page then paints without it, and it follows). */
+/** Resolves once main's first wallet view is in the store and its theme on the page, or after `maxWaitMs` (the page then paints without them, and they follow). */
 export function firstViewSettled(maxWaitMs = FIRST_VIEW_WAIT_MS): Promise<void> {
   if (!firstView) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, maxWaitMs);
-    void firstView.finally(() => {
+    void Promise.allSettled([firstView, firstTheme]).finally(() => {
       clearTimeout(timer);
       resolve();
     });

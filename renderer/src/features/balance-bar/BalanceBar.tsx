@@ -9,13 +9,16 @@ import { findPlan } from '../../../../shared/catalog/lookup';
 import { age, clockTime, countdown, expiryDate, formatCredits, GRANT_KIND_LABELS } from '../../lib/format';
 import { useServerNow } from '../../lib/use-server-now';
 import { useWalletStore } from '../../stores/wallet-store';
+import { useAccountsStore } from '../../stores/accounts-store';
 
 /** grants listed in the bar itself; the rest are in Details, so many grants never push the bar out of a small window */
 const MAX_BAR_GRANTS = 3;
 
-function statusText(view: WalletView, serverNowMs: number, appStopped: string | null): { label: string; tone: 'ok' | 'warn' | 'muted' } {
+function statusText(view: WalletView, serverNowMs: number, appStopped: string | null, signedOut: boolean): { label: string; tone: 'ok' | 'warn' | 'muted' } {
   if (appStopped) return { label: appStopped, tone: 'warn' };
   const asOf = view.asOfServerMs;
+  // signed out of the active account: what this computer kept, dated; no server is asked
+  if (signedOut) return { label: `Signed out${asOf === null || !view.wallet ? '' : `, as of ${clockTime(asOf)} (${age(asOf, serverNowMs)})`}`, tone: 'warn' };
   if (view.connection === 'online' && view.source === 'live') return { label: 'Up to date', tone: 'ok' };
   if (!view.wallet) return { label: view.connection === 'offline' ? 'Offline, no balance yet' : 'Connecting…', tone: 'muted' };
   // not live: the balance shown is main's cached one, dated and aged (until the live one replaces it)
@@ -51,17 +54,15 @@ export function BalanceBar() {
   const expiring = useAppStore((s) => s.warnings.expiring);
   const catalog = useAppStore((s) => s.catalogView?.catalog ?? null);
   const wallet = view?.wallet ?? null;
-  const status = view ? statusText(view, serverNow, appStopped) : { label: appStopped ?? 'Connecting…', tone: appStopped ? ('warn' as const) : ('muted' as const) };
+  const account = useAccountsStore((s) => s.view?.accounts.find((a) => a.active) ?? null);
+  const status = view ? statusText(view, serverNow, appStopped, account?.signedIn === false) : { label: appStopped ?? 'Connecting…', tone: appStopped ? ('warn' as const) : ('muted' as const) };
   const planName = wallet ? ((catalog && findPlan(catalog, wallet.planId)?.name) ?? wallet.planId) : null;
   const total = wallet ? wallet.grants.reduce((s, g) => s + g.remainingMc, 0) : 0;
 
   return (
     <section className="balance-bar" aria-label="Balance">
       <div className="balance-user">
-        <span className="avatar" aria-hidden="true">
-          {(wallet?.displayName ?? '?').slice(0, 1).toUpperCase()}
-        </span>
-        <span className="user-name">{wallet?.displayName ?? '—'}</span>
+        <AccountName name={account?.name ?? wallet?.displayName ?? null} serverName={wallet?.displayName ?? null} />
         {planName && (
           <span className="user-plan" data-testid="plan-name">
             {planName} plan
@@ -110,6 +111,29 @@ export function BalanceBar() {
       </div>
       {view && !appStopped && <StatusDetail view={view} />}
     </section>
+  );
+}
+
+/**
+ * The active account's name: a link to Settings → Accounts, where accounts are switched (reached by Tab like every link); and the
+ * name the credits server knows the account by, when it is another.
+ */
+function AccountName({ name, serverName }: { name: string | null; serverName: string | null }) {
+  const other = serverName && name && serverName.trim().toLowerCase() !== name.trim().toLowerCase() ? serverName : null;
+  return (
+    <>
+      <span className="avatar" aria-hidden="true">
+        {(name ?? '?').slice(0, 1).toUpperCase()}
+      </span>
+      <a className="user-name" href="#settings" data-testid="account-name" title="Accounts: switch, add or sign out in Settings">
+        {name ?? '—'}
+      </a>
+      {other && (
+        <span className="server-name" title="Your name on the credits server">
+          {other}
+        </span>
+      )}
+    </>
   );
 }
 

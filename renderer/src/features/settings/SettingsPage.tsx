@@ -1,10 +1,12 @@
-// Settings: the auto-approve limit under which runs start without a confirmation, the low-balance level, spend limits, and where the sign-in is kept.
+// Settings: the auto-approve limit under which runs start without a confirmation, the low-balance level, spend limits, alerts, accounts, the theme, and where the sign-in is kept.
 import { useEffect, useId, useState } from 'react';
 import { CreditAmountError, formatCredits, parseCredits } from '../../../../shared/rules/money';
 import { SETTINGS_MAX_MC, type TokenStorage } from '../../../../shared/ipc/contract';
 import { useAppStore } from '../../stores/app-store';
 import { SpendLimitsSection } from './SpendLimits';
 import { AlertsSection } from './AlertsSection';
+import { AccountsSection } from './AccountsSection';
+import { ThemeSection } from './ThemeSection';
 
 const TOKEN_STORAGE_TEXT: Record<TokenStorage, { warn: boolean; text: string }> = {
   encrypted: { warn: false, text: "Your sign-in is saved on this computer, encrypted with your system's keychain." },
@@ -74,6 +76,8 @@ export function SettingsPage() {
       </form>
       <SpendLimitsSection />
       <AlertsSection />
+      <AccountsSection />
+      <ThemeSection />
       {settings && (
         <section className="settings-form" aria-labelledby={`${id}-signin`}>
           <h2 id={`${id}-signin`}>Sign-in</h2>
