@@ -19,6 +19,13 @@ const NO_TOKEN_MESSAGE =
   'This page was opened without its launch token, so it cannot reach Credits Desk. Open the full address browser mode printed when it started (it ends in #token=…), or start it again (npm start, or node out/web/host.cjs) for a new one.';
 /** the socket to the app closed after it had been open: the app stopped (or went away), and no call can be answered until it is back */
 const APP_STOPPED_MESSAGE = 'The app stopped: start it again and reload';
+/** the socket stays open but the app says nothing (hung, or its machine asleep) */
+const APP_NOT_ANSWERING_MESSAGE = 'The app is not answering: this page reconnects when it does';
+/** the page asks the app for a sign of life this often while the socket is open (any message from the app counts) */
+const PING_INTERVAL_MS = 2_000;
+/** this long without a word from the app (or a socket that does not open in it) and the page says the app is not answering */
+const APP_SILENCE_LIMIT_MS = 10_000;
+const PING_MESSAGE = JSON.stringify({ type: 'ping' });
 const REFUSED_TOKEN_MESSAGE =
   "This page's launch token was refused (it belongs to an earlier start of browser mode). Open the address browser mode printed when it last started (it ends in #token=…).";
 
@@ -65,62 +72,97 @@ function onHostMessage(data: unknown, pending: Pending, listeners: Listeners): v
   }
 }
 
+/** What the page's socket to the app is doing, shared by createBridge and the socket watcher. */
+interface Link {
+  token: string;
+  listeners: Listeners;
+  pending: Pending;
+  queue: string[];
+  socket: WebSocket | null;
+  attempt: number;
+  /** why calls cannot work at all (no token, or a refused one): every call answers with it at once instead of waiting */
+  problem: string | null;
+  /** the socket has been open once: a close or a silence after that means the app stopped or hangs */
+  opened: boolean;
+  /** why calls are refused at once now (nothing would answer them), until a socket opens again; null while the app is there */
+  stopped: string | null;
+}
+
+/** Tells the page whether the app is there, and refuses the calls in flight when it is not (with why). */
+function setStopped(link: Link, message: string | null): void {
+  if (link.stopped === message) return;
+  link.stopped = message;
+  if (message) refuseAll(link.pending, link.queue, 'app_stopped', message);
+  const appLink: AppLink = { connected: message === null, message };
+  for (const l of link.listeners.get('appLink') ?? []) l(appLink);
+}
+
+/**
+ * Opens the socket to the app, and keeps it honest: pings every PING_INTERVAL_MS and, after APP_SILENCE_LIMIT_MS without a word
+ * from the app (hung, or a socket that never opens), says so and tries a new socket. A close says the app stopped; both retry
+ * with backoff, and the first socket that opens makes the app there again.
+ */
+function connect(link: Link): void {
+  if (link.problem) return;
+  const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${BRIDGE_PATH}?token=${encodeURIComponent(link.token)}`);
+  link.socket = ws;
+  let heardAtMs = performance.now();
+  const retry = () => {
+    window.clearInterval(watch);
+    link.socket = null;
+    window.setTimeout(() => connect(link), backoffDelayMs(link.attempt++, RECONNECT_BACKOFF));
+  };
+  const watch = window.setInterval(() => {
+    if (performance.now() - heardAtMs <= APP_SILENCE_LIMIT_MS) {
+      if (ws.readyState === WebSocket.OPEN) ws.send(PING_MESSAGE);
+      return;
+    }
+    // silence: this socket is given up (its close would wait for the app too), and a new one tried
+    ws.onopen = ws.onmessage = ws.onclose = null;
+    ws.close();
+    if (link.opened) setStopped(link, APP_NOT_ANSWERING_MESSAGE);
+    retry();
+  }, PING_INTERVAL_MS);
+  ws.onopen = () => {
+    heardAtMs = performance.now();
+    link.attempt = 0;
+    link.opened = true;
+    setStopped(link, null);
+    for (const m of link.queue.splice(0)) ws.send(m);
+  };
+  ws.onmessage = (ev) => {
+    heardAtMs = performance.now();
+    onHostMessage(ev.data, link.pending, link.listeners);
+  };
+  ws.onclose = (ev) => {
+    if (ev.code === NOT_ALLOWED_CLOSE_CODE) {
+      window.clearInterval(watch);
+      link.problem = REFUSED_TOKEN_MESSAGE;
+      sessionStorage.removeItem('credits.launchToken');
+      refuseAll(link.pending, link.queue, 'no_launch_token', link.problem);
+      return;
+    }
+    // told at once: the calls in flight will never be answered, and the page must not look connected
+    if (link.opened) setStopped(link, APP_STOPPED_MESSAGE);
+    retry();
+  };
+}
+
 function createBridge(): CreditsBridge {
   const token = launchToken();
-  const listeners: Listeners = new Map();
-  const pending: Pending = new Map();
-  const queue: string[] = [];
-  let socket: WebSocket | null = null;
+  const link: Link = { token, listeners: new Map(), pending: new Map(), queue: [], socket: null, attempt: 0, problem: token ? null : NO_TOKEN_MESSAGE, opened: false, stopped: null };
+  const { listeners, pending, queue } = link;
   let nextId = 1;
-  let attempt = 0;
-  // why calls cannot work at all (no token, or a refused one): every call answers with it at once instead of waiting
-  let problem: string | null = token ? null : NO_TOKEN_MESSAGE;
-  // the socket was open and closed: the app stopped. Calls are refused at once (nothing would answer them) until it opens again.
-  let opened = false;
-  let stopped = false;
-
-  const setStopped = (now: boolean) => {
-    if (stopped === now) return;
-    stopped = now;
-    if (now) refuseAll(pending, queue, 'app_stopped', APP_STOPPED_MESSAGE);
-    const link: AppLink = { connected: !now, message: now ? APP_STOPPED_MESSAGE : null };
-    for (const l of listeners.get('appLink') ?? []) l(link);
-  };
-
-  const connect = () => {
-    if (problem) return;
-    const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${BRIDGE_PATH}?token=${encodeURIComponent(token)}`);
-    socket = ws;
-    ws.onopen = () => {
-      attempt = 0;
-      opened = true;
-      setStopped(false);
-      for (const m of queue.splice(0)) ws.send(m);
-    };
-    ws.onmessage = (ev) => onHostMessage(ev.data, pending, listeners);
-    ws.onclose = (ev) => {
-      socket = null;
-      if (ev.code === NOT_ALLOWED_CLOSE_CODE) {
-        problem = REFUSED_TOKEN_MESSAGE;
-        sessionStorage.removeItem('credits.launchToken');
-        refuseAll(pending, queue, 'no_launch_token', problem);
-        return;
-      }
-      // told at once: the calls in flight will never be answered, and the page must not look connected
-      if (opened) setStopped(true);
-      setTimeout(connect, backoffDelayMs(attempt++, RECONNECT_BACKOFF));
-    };
-  };
-  connect();
+  connect(link);
 
   const call = (method: string, input: unknown): Promise<IpcResult<unknown>> =>
     new Promise((resolve) => {
-      if (problem) {
-        resolve({ ok: false, error: { code: 'no_launch_token', message: problem } });
+      if (link.problem) {
+        resolve({ ok: false, error: { code: 'no_launch_token', message: link.problem } });
         return;
       }
-      if (stopped) {
-        resolve({ ok: false, error: { code: 'app_stopped', message: APP_STOPPED_MESSAGE } });
+      if (link.stopped) {
+        resolve({ ok: false, error: { code: 'app_stopped', message: link.stopped } });
         return;
       }
       if (pending.size >= MAX_PENDING_CALLS) {
@@ -134,7 +176,7 @@ function createBridge(): CreditsBridge {
       }, CALL_TIMEOUT_MS);
       pending.set(id, { resolve, timer });
       const text = JSON.stringify({ type: 'call', id, method, input });
-      if (socket && socket.readyState === WebSocket.OPEN) socket.send(text);
+      if (link.socket && link.socket.readyState === WebSocket.OPEN) link.socket.send(text);
       else queue.push(text);
     });
 

@@ -26,6 +26,9 @@ const callMessageSchema = z.object({
   input: z.unknown().optional(),
 });
 
+const pingSchema = z.object({ type: z.literal('ping') });
+const PONG = JSON.stringify({ type: 'pong' } satisfies HostMessage);
+
 export const MAX_BRIDGE_CLIENTS = 8;
 
 export interface HostOptions {
@@ -119,12 +122,14 @@ function registerBridge(app: FastifyInstance, core: AccountSwitcher, launchToken
       sockets.add(client);
       socket.on('close', () => sockets.delete(client));
       socket.on('message', (data: Buffer) => {
-        let parsed;
+        let message: unknown;
         try {
-          parsed = callMessageSchema.safeParse(JSON.parse(data.toString('utf8')));
+          message = JSON.parse(data.toString('utf8'));
         } catch {
           return;
         }
+        if (pingSchema.safeParse(message).success) return void socket.send(PONG);
+        const parsed = callMessageSchema.safeParse(message);
         if (!parsed.success) return;
         const { id, method, input } = parsed.data;
         void dispatch(core.handlers, method, input).then((result) => {

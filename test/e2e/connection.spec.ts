@@ -1,4 +1,4 @@
-// End to end in Chromium: the page tells at once that the app itself stopped, and the balance bar stays inside a 1280×800 window with its longest status.
+// End to end in Chromium: the page tells at once that the app itself stopped, within seconds that it hangs, and the balance bar stays inside a 1280×800 window with its longest status.
 import { expect, test, type Page } from '@playwright/test';
 import { adminCli, screenshotPath, startApp, startServer, tempDir, type Proc } from './app-process';
 
@@ -14,6 +14,10 @@ const bar = (page: Page) => page.getByRole('region', { name: 'Balance' });
 /** the page's word for a bridge to main that closed: said within a second or two of the app stopping */
 const APP_STOPPED = 'The app stopped: start it again and reload';
 const NOTICE_MS = 2_000;
+/** the page's word for a bridge whose app stopped answering (hung, or its machine asleep) while the socket stays open */
+const APP_NOT_ANSWERING = 'The app is not answering: this page reconnects when it does';
+/** the bridge hears from the app every 2 s and gives up on it after 10 s of silence */
+const HUNG_NOTICE_MS = 20_000;
 
 test('when the app stops (Ctrl+C), the page says so at once and disables what needs it', async ({ page }) => {
   const app = await startApp(tempDir('conn-stop'));
@@ -35,6 +39,28 @@ test('when the app stops (Ctrl+C), the page says so at once and disables what ne
   await expect(bar(page).getByRole('button', { name: 'Refresh balance' })).toBeDisabled();
   await expect(bar(page).getByTestId('available-credits')).toHaveText('60'); // what it last knew stays, marked as such
   await page.screenshot({ path: screenshotPath('16-app-stopped') });
+});
+
+test('when the app hangs (SIGSTOP), the page says it is not answering within seconds, and comes back when it answers again', async ({ page }) => {
+  const app = await startApp(tempDir('conn-hung-app'));
+  cleanup.push(app.proc);
+  await page.goto(app.launchUrl);
+  await expect(bar(page).getByTestId('available-credits')).toHaveText('60', { timeout: 30_000 });
+  const status = bar(page).getByRole('status');
+  await expect(status).toHaveText('Up to date');
+
+  const pid = app.proc.child.pid!;
+  process.kill(pid, 'SIGSTOP');
+  try {
+    const stoppedAt = Date.now();
+    await expect(status).toHaveText(APP_NOT_ANSWERING, { timeout: HUNG_NOTICE_MS });
+    process.stdout.write(`the page said the app was not answering ${Date.now() - stoppedAt} ms after SIGSTOP\n`);
+    await expect(page.getByRole('button', { name: /^Generate/ })).toBeDisabled();
+  } finally {
+    process.kill(pid, 'SIGCONT');
+  }
+  await expect(status).toHaveText('Up to date', { timeout: 30_000 });
+  await expect(bar(page).getByRole('button', { name: 'Refresh balance' })).toBeEnabled();
 });
 
 test('at 1280×800 the balance bar stays inside the window while it says the server is not answering', async ({ page }) => {
