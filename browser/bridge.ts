@@ -23,7 +23,7 @@ const APP_STOPPED_MESSAGE = 'The app stopped: start it again and reload';
 const APP_NOT_ANSWERING_MESSAGE = 'The app is not answering: this page reconnects when it does';
 /** the page asks the app for a sign of life this often while the socket is open (any message from the app counts) */
 const PING_INTERVAL_MS = 2_000;
-/** this long without a word from the app (or a socket that does not open in it) and the page says the app is not answering */
+/** a ping (or a socket's opening) unanswered this long and the page says the app is not answering */
 const APP_SILENCE_LIMIT_MS = 10_000;
 const PING_MESSAGE = JSON.stringify({ type: 'ping' });
 const REFUSED_TOKEN_MESSAGE =
@@ -98,25 +98,29 @@ function setStopped(link: Link, message: string | null): void {
 }
 
 /**
- * Opens the socket to the app, and keeps it honest: pings every PING_INTERVAL_MS and, after APP_SILENCE_LIMIT_MS without a word
- * from the app (hung, or a socket that never opens), says so and tries a new socket. A close says the app stopped; both retry
+ * Opens the socket to the app, and keeps it honest: pings every PING_INTERVAL_MS and, when a ping (or the opening) stays unanswered
+ * for APP_SILENCE_LIMIT_MS (the app hung, or a socket never opens), says so and tries a new socket. A close says the app stopped; both retry
  * with backoff, and the first socket that opens makes the app there again.
  */
 function connect(link: Link): void {
   if (link.problem) return;
   const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${BRIDGE_PATH}?token=${encodeURIComponent(link.token)}`);
   link.socket = ws;
-  let heardAtMs = performance.now();
+  // since when an answer is awaited: the socket's opening, then each ping until the app says anything. Only an awaited answer's
+  // silence counts, so a hidden tab whose timers the browser slows to one a minute never mistakes its own slowness for the app's.
+  let awaitedSinceMs: number | null = performance.now();
   const retry = () => {
     window.clearInterval(watch);
     link.socket = null;
     window.setTimeout(() => connect(link), backoffDelayMs(link.attempt++, RECONNECT_BACKOFF));
   };
   const watch = window.setInterval(() => {
-    if (performance.now() - heardAtMs <= APP_SILENCE_LIMIT_MS) {
-      if (ws.readyState === WebSocket.OPEN) ws.send(PING_MESSAGE);
+    if (awaitedSinceMs === null) {
+      awaitedSinceMs = performance.now();
+      ws.send(PING_MESSAGE);
       return;
     }
+    if (performance.now() - awaitedSinceMs <= APP_SILENCE_LIMIT_MS) return;
     // silence: this socket is given up (its close would wait for the app too), and a new one tried
     ws.onopen = ws.onmessage = ws.onclose = null;
     ws.close();
@@ -124,14 +128,14 @@ function connect(link: Link): void {
     retry();
   }, PING_INTERVAL_MS);
   ws.onopen = () => {
-    heardAtMs = performance.now();
+    awaitedSinceMs = null;
     link.attempt = 0;
     link.opened = true;
     setStopped(link, null);
     for (const m of link.queue.splice(0)) ws.send(m);
   };
   ws.onmessage = (ev) => {
-    heardAtMs = performance.now();
+    awaitedSinceMs = null;
     onHostMessage(ev.data, link.pending, link.listeners);
   };
   ws.onclose = (ev) => {
