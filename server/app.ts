@@ -25,6 +25,8 @@ import { training } from './training/plugin';
 import { ownsCustomModel } from './training/service';
 import type { TrainingRunner } from './training/trainer';
 import type { UploadBudget } from './training/upload-budget';
+import { FolderStore } from './storage/folder-store';
+import type { ObjectStore } from './storage/object-store';
 import { newId } from './util';
 import type { WalletEvents } from './wallet/events';
 import type { EventFanout } from './wallet/fanout';
@@ -57,7 +59,9 @@ export interface AppOptions {
   catalogKey?: CatalogKey;
   /** the payment provider (the embedded test provider when absent) and the URL buyers' browsers reach this server at */
   payments?: { provider?: PaymentProvider; publicUrl?: string | undefined };
-  /** where training jobs keep their images and models; beside outputsDir when absent */
+  /** where training jobs keep their images, checkpoints and models: an object store shared by the fleet; a folder (trainingsDir) when absent */
+  storage?: ObjectStore;
+  /** the folder training files are kept in when there is no `storage`; beside outputsDir when absent */
   trainingsDir?: string;
   /** how many times faster than real time training jobs run (1: 20 to 40 minutes a job) */
   trainingSpeed?: number;
@@ -98,7 +102,8 @@ export function buildApp(opts: AppOptions): CreditsApp {
   const gen = generations(ctx, { ...opts, engines, instanceId, customModelOwned: ownsCustomModel }, log);
   const trainingsDir = opts.trainingsDir ?? `${opts.outputsDir.replace(/[\\/]+$/, '')}-trainings`;
   const heartbeatIntervalMs = opts.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
-  const train = training(ctx, gen.runner, { trainingsDir, speed: opts.trainingSpeed ?? 1, heartbeatIntervalMs, sweepIntervalMs: opts.sweepIntervalMs ?? SWEEP_INTERVAL_MS }, log);
+  const store = opts.storage ?? new FolderStore(trainingsDir);
+  const train = training(ctx, gen.runner, { store, speed: opts.trainingSpeed ?? 1, heartbeatIntervalMs, sweepIntervalMs: opts.sweepIntervalMs ?? SWEEP_INTERVAL_MS }, log);
   // money in: the provider (the test provider by default), purchases and subscriptions, and the one webhook path between them
   const payments = opts.payments?.provider ?? new TestPaymentProvider();
   const publicUrl = opts.payments?.publicUrl;

@@ -1,7 +1,8 @@
-// Server configuration from flags and environment: host, port, data directory, DATABASE_URL, admin token, test clock, log level, payment provider.
+// Server configuration from flags and environment: host, port, data directory, DATABASE_URL, admin token, test clock, log level, payment provider, object storage.
 import { parseArgs } from 'node:util';
 import path from 'node:path';
 import { LOG_LEVELS, type LogLevel } from './http/logging';
+import { parseStorageConfig, STORAGE_FLAGS, type StorageConfig } from './storage/config';
 
 export interface ServerConfig {
   host: string;
@@ -25,6 +26,8 @@ export interface ServerConfig {
   /** pino's level: info by default, warn for the app's embedded server (its output goes to the app's log) */
   logLevel: LogLevel;
   payments: PaymentsConfig;
+  /** where training images, checkpoints and models are kept: the data folder, or an S3-compatible bucket shared by a fleet */
+  storage: StorageConfig;
 }
 
 /** The payment provider: `test` (the embedded default: its checkout page is served by this server) or `stripe`. */
@@ -51,6 +54,14 @@ function parsePayments(values: { payments?: string | undefined; 'public-url'?: s
 
 export class ConfigError extends Error {}
 
+function storageOf(values: Parameters<typeof parseStorageConfig>[0], env: NodeJS.ProcessEnv): StorageConfig {
+  try {
+    return parseStorageConfig(values, env);
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
+}
+
 export function parseServerConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig {
   const { values } = parseArgs({
     args: argv,
@@ -73,6 +84,7 @@ export function parseServerConfig(argv: string[], env: NodeJS.ProcessEnv): Serve
       log: { type: 'boolean' },
       payments: { type: 'string' },
       'public-url': { type: 'string' },
+      ...STORAGE_FLAGS,
     },
     strict: true,
   });
@@ -118,5 +130,6 @@ export function parseServerConfig(argv: string[], env: NodeJS.ProcessEnv): Serve
     trainingSpeed,
     logLevel: levelText as LogLevel,
     payments: parsePayments(values, env),
+    storage: storageOf(values, env),
   };
 }

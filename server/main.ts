@@ -7,6 +7,7 @@ import { defaultCatalog, parseCatalog } from '../shared/catalog/index';
 import type { Catalog } from '../shared/catalog/schema';
 import { appToServerMessageSchema, LOCAL_ACCOUNT_ID, type ReadyMessage, type ServerToAppMessage } from '../shared/api/embedded';
 import { buildApp } from './app';
+import { openStorage } from './storage/config';
 import { providerFromConfig } from './payments/factory';
 import { loadOrCreateCatalogKey } from './catalog/signing';
 import { EngineRouter, loadEnginesConfig } from './engines/router';
@@ -121,7 +122,7 @@ async function main(): Promise<void> {
   const catalogKey = loadOrCreateCatalogKey(config.dataDir);
   const { app } = buildApp({
     database, catalog, clock, adminToken, log: { level: config.logLevel }, engines, outputsDir: path.join(config.dataDir, 'outputs'), catalogKey,
-    trainingsDir: path.join(config.dataDir, 'trainings'), trainingSpeed: config.trainingSpeed,
+    storage: openStorage(config.storage, config.dataDir), trainingSpeed: config.trainingSpeed,
     ...(config.sseHeartbeatMs !== undefined ? { sseHeartbeatMs: config.sseHeartbeatMs } : {}),
     payments: { provider: providerFromConfig(config.payments), publicUrl: config.payments.publicUrl },
   });

@@ -9,6 +9,8 @@ import { findGeneration } from './generations/service';
 import type { ServerContext } from './http/context';
 import { walletSubscriptionOf } from './subscriptions/service';
 import { withTrainingAllowance } from './training/allowance';
+import { getTraining } from './training/service';
+import { DomainError } from './errors';
 import { WalletEvents } from './wallet/events';
 import { EventFanout } from './wallet/fanout';
 import type { ReconnectPolicy } from './wallet/relay';
@@ -43,7 +45,11 @@ export function serverContext(app: FastifyInstance, o: ContextOptions): { ctx: S
   };
   const fanout = new EventFanout({
     events, database, instanceId: o.instanceId, log: (m) => app.log.error(m), reconnect: o.eventsReconnect,
-    read: { wallet: readFullWallet, generation: (accountId, id) => findGeneration(database.db, accountId, id) },
+    read: {
+      wallet: readFullWallet,
+      generation: (accountId, id) => findGeneration(database.db, accountId, id),
+      training: (accountId, id) => getTraining(database.db, accountId, id).catch((e: unknown) => (e instanceof DomainError && e.code === 'not_found' ? null : Promise.reject(e))),
+    },
   });
   const ctx: ServerContext = {
     database, db: database.db, catalog, clock, events, accountTurns, completeWallet,

@@ -1,8 +1,7 @@
-// The local trainer: fits a small LoRA (rank-4 adapter) to features of the job's images, one step per percent, checkpointing each step, and writes a safetensors file.
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { TRAINING_STEPS } from '../../shared/rules/training';
+// The local trainer: fits a small LoRA (rank-4 adapter) to features of the job's images, one step per percent, checkpointing each step, and writes a safetensors file, all through object storage (so any instance resumes it).
+import { TRAINING_MAX_IMAGE_BYTES, TRAINING_STEPS } from '../../shared/rules/training';
 import { EngineError, sleep } from '../engines/types';
+import { deletePrefix, readObject, type ObjectStore } from '../storage/object-store';
 
 /** feature width (a byte histogram of 64 buckets) and the adapter's rank */
 export const FEATURES = 64;
@@ -10,11 +9,19 @@ export const RANK = 4;
 const LEARNING_RATE = 0.05;
 /** passes over the images per step: the work a step does, whatever the speed */
 const PASSES_PER_STEP = 20;
-const CHECKPOINT = 'checkpoint.bin';
+/** checkpoints go under the job's prefix, one key per step; the one before is removed only once the new step is saved on the job's row */
+export const CHECKPOINTS = 'checkpoints';
+const checkpointKey = (prefix: string, step: number) => `${prefix}/${CHECKPOINTS}/${String(step).padStart(3, '0')}.bin`;
+/** a checkpoint's size: the step and both matrices */
+const CHECKPOINT_BYTES = 4 + 2 * RANK * FEATURES * 4;
+/** the model file's largest size (its header and both matrices are far below) */
+export const MAX_MODEL_BYTES = 64 * 1024;
 
 export interface TrainJob {
-  dir: string;
-  /** image files relative to dir */
+  store: ObjectStore;
+  /** the job's key prefix in the store (account/training), without a trailing slash */
+  prefix: string;
+  /** image keys relative to the prefix */
   images: string[];
   /** the step to start from: 0, or a resumed job's last saved step */
   fromStep: number;
@@ -84,20 +91,22 @@ function trainPass(w: Weights, xs: readonly Float32Array[]): number {
   return loss / Math.max(1, xs.length);
 }
 
-async function saveCheckpoint(dir: string, step: number, w: Weights): Promise<void> {
+/**
+ * A step's checkpoint, under its own key (a put is visible only whole): the previous one stays until the row says this step, so an
+ * instance killed between the two leaves the checkpoint of the step its row names, and the job resumes there on any instance.
+ */
+async function saveCheckpoint(store: ObjectStore, prefix: string, step: number, w: Weights): Promise<void> {
   const buf = Buffer.alloc(4 + (w.a.length + w.b.length) * 4);
   buf.writeUInt32LE(step, 0);
   Buffer.from(w.a.buffer, w.a.byteOffset, w.a.byteLength).copy(buf, 4);
   Buffer.from(w.b.buffer, w.b.byteOffset, w.b.byteLength).copy(buf, 4 + w.a.byteLength);
-  const tmp = path.join(dir, `${CHECKPOINT}.tmp`);
-  await writeFile(tmp, buf);
-  await rename(tmp, path.join(dir, CHECKPOINT));
+  await store.put(checkpointKey(prefix, step), buf, CHECKPOINT_BYTES);
 }
 
 /** The checkpoint of `step`, or null when there is none for that step (the job then starts over). */
-async function loadCheckpoint(dir: string, step: number): Promise<Weights | null> {
-  const buf = await readFile(path.join(dir, CHECKPOINT)).catch(() => null);
-  if (!buf || buf.length !== 4 + 2 * RANK * FEATURES * 4 || buf.readUInt32LE(0) !== step) return null;
+async function loadCheckpoint(store: ObjectStore, prefix: string, step: number): Promise<Weights | null> {
+  const buf = await readObject(store, checkpointKey(prefix, step), CHECKPOINT_BYTES).catch(() => null);
+  if (!buf || buf.length !== CHECKPOINT_BYTES || buf.readUInt32LE(0) !== step) return null;
   const floats = new Float32Array(buf.buffer.slice(buf.byteOffset + 4, buf.byteOffset + buf.length));
   return { a: floats.slice(0, RANK * FEATURES), b: floats.slice(RANK * FEATURES) };
 }
@@ -121,11 +130,12 @@ export function safetensors(w: Weights, metadata: Record<string, string>): Buffe
 export async function trainLocally(job: TrainJob, seed: number): Promise<{ file: string; bytes: number; loss: number }> {
   const xs: Float32Array[] = [];
   for (const f of job.images) {
-    const bytes = await readFile(path.join(job.dir, f)).catch(() => null);
+    // a store that fails (not a missing image) rejects with its StorageError: the job fails rather than training on less
+    const bytes = await readObject(job.store, `${job.prefix}/${f}`, TRAINING_MAX_IMAGE_BYTES);
     if (!bytes) throw new EngineError('engine_failed', `the training image ${f} is missing`);
     xs.push(featuresOf(bytes));
   }
-  const resumed = job.fromStep > 0 ? await loadCheckpoint(job.dir, job.fromStep) : null;
+  const resumed = job.fromStep > 0 ? await loadCheckpoint(job.store, job.prefix, job.fromStep) : null;
   const w = resumed ?? initialWeights(seed);
   let step = resumed ? job.fromStep : 0;
   const stepMs = job.durationMs / TRAINING_STEPS;
@@ -134,13 +144,14 @@ export async function trainLocally(job: TrainJob, seed: number): Promise<{ file:
     const started = Date.now();
     for (let p = 0; p < PASSES_PER_STEP; p++) loss = trainPass(w, xs);
     step++;
-    await saveCheckpoint(job.dir, step, w);
+    await saveCheckpoint(job.store, job.prefix, step, w);
     await sleep(Math.max(0, Math.round(stepMs - (Date.now() - started))), job.signal);
     await job.onStep(step, Math.round((TRAINING_STEPS - step) * stepMs));
+    if (step > 1) await job.store.delete(checkpointKey(job.prefix, step - 1)).catch(() => undefined); // best effort: the rest go when the job ends
   }
   const data = safetensors(w, { format: 'pt', kind: 'lora', rank: String(RANK), images: String(xs.length), loss: loss.toFixed(6) });
   const file = 'model.safetensors';
-  await writeFile(path.join(job.dir, file), data);
-  await rm(path.join(job.dir, CHECKPOINT), { force: true });
+  await job.store.put(`${job.prefix}/${file}`, data, MAX_MODEL_BYTES);
+  await deletePrefix(job.store, `${job.prefix}/${CHECKPOINTS}/`, TRAINING_STEPS + 1);
   return { file, bytes: data.length, loss };
 }

@@ -1,12 +1,11 @@
-// Training images: decoded from base64, checked by content (JPEG, PNG, WebP), size, count and duplicates, and stored for the trainer.
+// Training images: decoded from base64, checked by content (JPEG, PNG, WebP), size, count and duplicates, and stored for the trainer in object storage.
 import { createHash } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { CreateTrainingBody } from '../../shared/api/index';
 import {
   sniffImageType, TRAINING_MAX_IMAGE_BYTES, TRAINING_MAX_IMAGES, TRAINING_MAX_JOB_BYTES, TRAINING_MIN_IMAGE_BYTES, TRAINING_MIN_IMAGES, type TrainingImageType,
 } from '../../shared/rules/training';
 import { DomainError } from '../errors';
+import type { ObjectStore } from '../storage/object-store';
 
 export interface CheckedImage {
   bytes: Buffer;
@@ -15,8 +14,8 @@ export interface CheckedImage {
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-const EXT: Record<TrainingImageType, string> = { 'image/jpeg': 'jpg', 'image/png': 'png', 'image/webp': 'webp' };
-const refuse = (code: string, message: string, details?: Record<string, unknown>) => new DomainError('invalid', code, message, details);
+export const EXT: Record<TrainingImageType, string> = { 'image/jpeg': 'jpg', 'image/png': 'png', 'image/webp': 'webp' };
+export const refuse = (code: string, message: string, details?: Record<string, unknown>) => new DomainError('invalid', code, message, details);
 
 function decodeOne(img: CreateTrainingBody['images'][number], index: number): Buffer {
   const label = img.fileName ? `image ${index + 1} (${img.fileName})` : `image ${index + 1}`;
@@ -56,21 +55,33 @@ export function checkImages(images: CreateTrainingBody['images']): CheckedImage[
 }
 
 /** What the idempotency key is checked against: the images by hash, so that a replay need not hash megabytes of JSON twice. */
-export function requestDigest(body: CreateTrainingBody, images: readonly CheckedImage[]): Record<string, unknown> {
+export function requestDigest(body: Pick<CreateTrainingBody, 'name' | 'modelId' | 'approvedMc'>, images: readonly { sha256: string }[]): Record<string, unknown> {
   return { name: body.name, modelId: body.modelId ?? null, approvedMc: body.approvedMc ?? null, images: images.map((i) => i.sha256) };
 }
 
-export function trainingDirOf(trainingsDir: string, accountId: string, trainingId: string): string {
-  return path.join(trainingsDir, accountId, trainingId);
+export interface StoredImage {
+  file: string;
+  mime: string;
+  bytes: number;
+  sha256: string;
 }
 
-/** Writes the images into the job's folder; the list goes on the job's row. */
-export async function storeImages(dir: string, images: readonly CheckedImage[]): Promise<{ file: string; mime: string; bytes: number; sha256: string }[]> {
-  await mkdir(path.join(dir, 'images'), { recursive: true });
+/** Where a job's files live in the store (its images, checkpoint and model under it): the account, then the job. */
+export function trainingPrefixOf(accountId: string, trainingId: string): string {
+  return `${accountId}/${trainingId}`;
+}
+
+/** An image's key under its job's prefix, by its place in the job (01 to 30) and type. */
+export function imageFileOf(index: number, mime: TrainingImageType): string {
+  return `images/${String(index + 1).padStart(2, '0')}.${EXT[mime]}`;
+}
+
+/** Writes the images under the job's prefix; the list goes on the job's row. */
+export async function storeImages(store: ObjectStore, prefix: string, images: readonly CheckedImage[]): Promise<StoredImage[]> {
   const out = [];
   for (const [i, img] of images.entries()) {
-    const file = `images/${String(i + 1).padStart(2, '0')}.${EXT[img.mime]}`;
-    await writeFile(path.join(dir, file), img.bytes);
+    const file = imageFileOf(i, img.mime);
+    await store.put(`${prefix}/${file}`, img.bytes, TRAINING_MAX_IMAGE_BYTES);
     out.push({ file, mime: img.mime, bytes: img.bytes.length, sha256: img.sha256 });
   }
   return out;

@@ -1,15 +1,16 @@
-// The training domain as one plugin: its runner (the generation runner's lease for credit jobs, its folder and speed) starts when the server is ready and stops when it closes, and its routes.
+// The training domain as one plugin: its runner (the generation runner's lease for credit jobs, its object store and speed) starts when the server is ready and stops when it closes, and its routes.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { GenerationRunner } from '../generations/runner';
 import type { ServerContext } from '../http/context';
+import type { ObjectStore } from '../storage/object-store';
 import { scrubText } from '../http/logging';
-import { TRAINING_BODY_LIMIT_BYTES, TRAINING_UPLOADS_AT_ONCE, trainingRoutes } from './routes';
-import { UploadBudget } from './upload-budget';
+import { trainingRoutes } from './routes';
+import { TRAINING_BODY_LIMIT_BYTES, TRAINING_UPLOADS_AT_ONCE, UploadBudget } from './upload-budget';
 import { TrainingRunner } from './trainer';
 
 export interface TrainingOptions {
-  /** where jobs keep their images and models */
-  trainingsDir: string;
+  /** where jobs keep their images, checkpoints and models (shared by every instance) */
+  store: ObjectStore;
   /** how many times faster than real time jobs run (1: 20 to 40 minutes a job) */
   speed: number;
   heartbeatIntervalMs: number;
@@ -19,7 +20,7 @@ export interface TrainingOptions {
 export function training(ctx: ServerContext, runner: GenerationRunner, o: TrainingOptions, log: { error(m: string): void }): { trainer: TrainingRunner; uploads: UploadBudget; plugin: FastifyPluginAsyncZod } {
   const { database, catalog, clock } = ctx;
   const trainer = new TrainingRunner({
-    db: database.db, catalog, clock, trainingsDir: o.trainingsDir, lease: runner.lease, exclusive: database.kind === 'pglite',
+    db: database.db, catalog, clock, store: o.store, lease: runner.lease, exclusive: database.kind === 'pglite',
     heartbeatIntervalMs: o.heartbeatIntervalMs, sweepIntervalMs: o.sweepIntervalMs,
     onTraining: ctx.publishTraining, onWalletChanged: ctx.walletChanged, log: (m) => log.error(scrubText(m)),
   });
@@ -28,7 +29,7 @@ export function training(ctx: ServerContext, runner: GenerationRunner, o: Traini
   const plugin: FastifyPluginAsyncZod = async (app) => {
     app.addHook('onReady', async () => trainer.start());
     app.addHook('onClose', () => trainer.close());
-    await app.register(trainingRoutes(ctx, { trainer, trainingsDir: o.trainingsDir, speed: o.speed, publishTraining: ctx.publishTraining, uploads }));
+    await app.register(trainingRoutes(ctx, { trainer, store: o.store, speed: o.speed, publishTraining: ctx.publishTraining, uploads }));
   };
   return { trainer, uploads, plugin };
 }

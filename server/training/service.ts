@@ -35,19 +35,35 @@ export interface AcceptTrainingContext {
 
 export interface AcceptTrainingInput {
   id: string;
-  body: CreateTrainingBody;
+  body: Pick<CreateTrainingBody, 'name' | 'modelId' | 'approvedMc'>;
   images: { file: string; mime: string; bytes: number; sha256: string }[];
+}
+
+/** The catalog's training model a credits job names, with the user's approval; refused otherwise. */
+export function trainingModelOf(catalog: Catalog, body: { modelId?: string | undefined; approvedMc?: number | undefined }) {
+  const model = findModel(catalog, body.modelId!);
+  if (!model) throw new DomainError('not_found', 'unknown_model', `no model ${body.modelId} in the price catalog`);
+  if (model.pricing.meter !== 'trainingImage') throw new DomainError('invalid', 'not_a_training_model', `${model.name} does not train custom models`);
+  if (body.approvedMc === undefined) throw new DomainError('invalid', 'approval_required', 'training for credits needs approvedMc: the estimate the user approved');
+  return model;
+}
+
+/** Refuses a start the plan does not include (training_not_in_plan) or whose allowance is used up (training_allowance_exhausted, with when it renews). */
+export function refuseWithoutAllowance(a: Awaited<ReturnType<typeof allowanceOf>>): void {
+  if (!a.period || a.allowance === 0) throw new DomainError('not_allowed', 'training_not_in_plan', `your plan (${a.window.planId}) does not include custom model training`, { planId: a.window.planId });
+  if (a.left > 0) return;
+  const when = new Date(a.renewsAtMs!).toISOString().replace('.000Z', 'Z');
+  throw new DomainError('not_allowed', 'training_allowance_exhausted', `you have used your ${a.allowance} training${a.allowance === 1 ? '' : 's'} this ${a.period === 'weekly' ? 'week' : 'year'}; it renews at ${when}`, {
+    used: a.used, allowance: a.allowance, period: a.period, renewsAtMs: a.renewsAtMs,
+  });
 }
 
 /** The credits path: a generation for the catalog's training model, held like any run and claimed at once (the trainer runs it, not the runner). */
 async function holdCredits(tx: Tx, ctx: AcceptTrainingContext, accountId: string, input: AcceptTrainingInput, durationMs: number, nowMs: number): Promise<string> {
   const { body } = input;
-  const model = findModel(ctx.catalog, body.modelId!);
-  if (!model) throw new DomainError('not_found', 'unknown_model', `no model ${body.modelId} in the price catalog`);
-  if (model.pricing.meter !== 'trainingImage') throw new DomainError('invalid', 'not_a_training_model', `${model.name} does not train custom models`);
-  if (body.approvedMc === undefined) throw new DomainError('invalid', 'approval_required', 'training for credits needs approvedMc: the estimate the user approved');
+  const model = trainingModelOf(ctx.catalog, body);
   const request = { modelId: model.id, prompt: '', trainingImages: input.images.length };
-  const gen = await acceptGeneration(tx, { catalog: ctx.catalog, now: ctx.now, engineFor: () => 'trainer', lease: ctx.lease, retryAfterMs: () => 60_000 }, accountId, { request, approvedMc: body.approvedMc });
+  const gen = await acceptGeneration(tx, { catalog: ctx.catalog, now: ctx.now, engineFor: () => 'trainer', lease: ctx.lease, retryAfterMs: () => 60_000 }, accountId, { request, approvedMc: body.approvedMc! });
   if (!(await claimGeneration(tx, gen.id, ctx.lease, nowMs))) throw new Error(`generation ${gen.id} could not be claimed in its own transaction`);
   await extendGenerationDeadline(tx, gen.id, nowMs + 2 * durationMs + 60_000);
   return gen.id;
@@ -75,13 +91,7 @@ export async function acceptTraining(tx: Tx, ctx: AcceptTrainingContext, account
     generationId = await holdCredits(tx, ctx, accountId, input, durationMs, nowMs);
   } else {
     const a = await allowanceOf(tx, accountId, ctx.catalog, nowMs);
-    if (!a.period || a.allowance === 0) throw new DomainError('not_allowed', 'training_not_in_plan', `your plan (${a.window.planId}) does not include custom model training`, { planId: a.window.planId });
-    if (a.left <= 0) {
-      const when = new Date(a.renewsAtMs!).toISOString().replace('.000Z', 'Z');
-      throw new DomainError('not_allowed', 'training_allowance_exhausted', `you have used your ${a.allowance} training${a.allowance === 1 ? '' : 's'} this ${a.period === 'weekly' ? 'week' : 'year'}; it renews at ${when}`, {
-        used: a.used, allowance: a.allowance, period: a.period, renewsAtMs: a.renewsAtMs,
-      });
-    }
+    refuseWithoutAllowance(a);
     await recordUse(tx, accountId, input.id, a.window, nowMs);
   }
   if (!generationId) return trainingView(inserted!);

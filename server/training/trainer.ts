@@ -1,6 +1,4 @@
 // Runs training jobs on the local trainer with bounded concurrency under heartbeated leases; resumes interrupted allowance jobs from their checkpoint, fails and refunds interrupted credit jobs.
-import path from 'node:path';
-import { rm } from 'node:fs/promises';
 import type { Catalog } from '../../shared/catalog/schema';
 import type { Training } from '../../shared/api/index';
 import type { Clock } from '../clock';
@@ -8,8 +6,10 @@ import type { Db } from '../db/open';
 import { hash32 } from '../engines/media';
 import { EngineError } from '../engines/types';
 import { renewLeases, type Lease } from '../generations/leases';
-import { trainLocally } from './engine';
-import { trainingDirOf } from './images';
+import { deletePrefix, type ObjectStore } from '../storage/object-store';
+import { TRAINING_STEPS } from '../../shared/rules/training';
+import { CHECKPOINTS, trainLocally } from './engine';
+import { trainingPrefixOf } from './images';
 import { adoptTrainings, claimTraining, releaseTrainings, renewTrainingLeases } from './leases';
 import { endTraining, finishTraining, saveStep, trainingView, type TrainingRow } from './service';
 
@@ -22,7 +22,8 @@ export interface TrainerOptions {
   db: Db;
   catalog: Catalog;
   clock: Clock;
-  trainingsDir: string;
+  /** where jobs' images, checkpoints and models are kept: shared by every instance, so any of them resumes a job */
+  store: ObjectStore;
   /** the instance's lease: the same as its generation runner's, so that it can heartbeat the runs that hold a credit job's credits */
   lease: Lease;
   heartbeatIntervalMs: number;
@@ -121,12 +122,12 @@ export class TrainingRunner {
     if (!row) return;
     if (row.generationId) this.generationOf.set(id, row.generationId);
     this.announce(row.accountId, trainingView(row));
-    const dir = trainingDirOf(this.opts.trainingsDir, row.accountId, id);
+    const prefix = trainingPrefixOf(row.accountId, id);
     const { signal } = slot.controller;
     try {
       const model = await trainLocally(
         {
-          dir, images: row.images.map((i) => i.file), fromStep: row.step, durationMs: row.durationMs, signal,
+          store: this.opts.store, prefix, images: row.images.map((i) => i.file), fromStep: row.step, durationMs: row.durationMs, signal,
           onStep: async (step, timeLeftMs) => {
             const saved = await saveStep(db, id, lease.ownerId, step, timeLeftMs);
             if (!saved) slot.controller.abort('gone' satisfies StopReason);
@@ -137,14 +138,21 @@ export class TrainingRunner {
       );
       const done = await db.transaction((tx) => finishTraining(tx, catalog, id, lease.ownerId, model, () => clock.now()));
       if (done) this.announce(done.accountId, done.training, row.funding === 'credits');
-      await removeTrainingInputs(this.opts.trainingsDir, row);
+      await this.removeInputs(row);
     } catch (e) {
       if (signal.aborted) return; // canceled (already refunded), taken over, or shutting down (resumed at the next start)
       const message = e instanceof EngineError ? e.message : 'the trainer failed';
       if (!(e instanceof EngineError)) this.opts.log(`training ${id}: ${(e as Error).stack ?? String(e)}`);
       await this.fail(id, { code: 'training_failed', message: `${message}; ${row.funding === 'credits' ? 'the credits it held were refunded' : 'your training allowance was given back'}` });
-      await removeTrainingInputs(this.opts.trainingsDir, row);
+      await this.removeInputs(row);
     }
+  }
+
+  /** Removes a finished job's images and checkpoint (the model file stays); best effort. */
+  private async removeInputs(row: Pick<TrainingRow, 'accountId' | 'id'>): Promise<void> {
+    const prefix = trainingPrefixOf(row.accountId, row.id);
+    await deletePrefix(this.opts.store, `${prefix}/images/`).catch((e: unknown) => this.opts.log(`training ${row.id}: images not removed: ${(e as Error).message}`));
+    await deletePrefix(this.opts.store, `${prefix}/${CHECKPOINTS}/`, TRAINING_STEPS + 1).catch(() => undefined);
   }
 
   /** Extends the leases of the jobs held here, and of the runs holding credit jobs' credits; a job lost either way stops. */
@@ -191,9 +199,4 @@ export class TrainingRunner {
     await this.idle();
     await releaseTrainings(this.opts.db, this.opts.lease.ownerId, ids).catch((e: unknown) => this.opts.log(`training leases not released: ${(e as Error).message}`));
   }
-}
-
-/** Removes a finished job's images and checkpoint (the model file stays); best effort. */
-export async function removeTrainingInputs(trainingsDir: string, row: Pick<TrainingRow, 'accountId' | 'id'>): Promise<void> {
-  await rm(path.join(trainingDirOf(trainingsDir, row.accountId, row.id), 'images'), { recursive: true, force: true });
 }

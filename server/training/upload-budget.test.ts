@@ -1,4 +1,4 @@
-// Training uploads are read within a memory budget: the largest two bodies at once, one per account; past it a request is refused 503 before its body is read, and a client that goes gives its room back.
+// Training uploads are read within a memory budget: the largest two bodies at once, one per account; past it a request is refused (429 for the account's share, 503 for the instance's) before its body is read, and a client that goes gives its room back.
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type TestServer } from '../../test/server/helpers';
@@ -55,21 +55,22 @@ describe('training uploads on one server', () => {
     await s.close();
   });
 
-  it('two large bodies are read at once, one per account; a third waits with 503 and Retry-After; a client that goes frees its room', async () => {
+  it('two large bodies are read at once, one per account; the same account waits with 429, a third with 503, both with Retry-After; a client that goes frees its room', async () => {
     const a = await s.newAccount('max');
     const b = await s.newAccount('max');
     const c = await s.newAccount('max');
     const budget = s.credits.uploads;
     const first = openUpload(s, a.token);
     await until(() => budget.inUseBytes === TRAINING_BODY_LIMIT_BYTES, "the first upload's room");
-    // the same account again: refused before its body is read
+    // the same account again: refused before its body is read (the account's share: 429)
     const again = await s.as(a.token, 'POST', '/v1/trainings', { name: 'small', images: images(1) });
-    expect([again.status, again.body.error.code, again.headers.get('retry-after')]).toEqual([503, 'busy', '5']);
+    expect([again.status, again.body.error.code, again.headers.get('retry-after')]).toEqual([429, 'too_many_uploads', '5']);
     // another account: room for a second large body
     const second = openUpload(s, b.token);
     await until(() => budget.inUseBytes === 2 * TRAINING_BODY_LIMIT_BYTES, "the second upload's room");
+    // a third account: the instance's whole is used (503)
     const third = await s.as(c.token, 'POST', '/v1/trainings', { name: 'small', images: images(1) });
-    expect([third.status, third.body.error.code]).toEqual([503, 'busy']);
+    expect([third.status, third.body.error.code, third.headers.get('retry-after')]).toEqual([503, 'busy', '5']);
     // the first client goes mid-body: its room comes back, and the third account's upload is read and started
     first.req.destroy();
     await first.answer;

@@ -1,5 +1,5 @@
-// Delivers account events to every open stream: this instance's at once, and on PostgreSQL the other instances' through the relay, which re-read what changed.
-import type { Generation, Wallet } from '../../shared/api/index';
+// Delivers account events (wallet, generations, trainings' progress) to every open stream: this instance's at once, and on PostgreSQL the other instances' through the relay, which re-read what changed.
+import type { Generation, Training, Wallet } from '../../shared/api/index';
 import type { Database } from '../db/open';
 import type { StreamEvent, WalletEvents } from './events';
 import { PgRelay, type Notice, type ReconnectPolicy } from './relay';
@@ -10,7 +10,9 @@ export const REFRESH_CONCURRENCY = 4;
 export const MAX_PENDING_ACCOUNTS = 10_000;
 /** generations of one account waiting for a read; past that only the wallet is refreshed */
 export const MAX_PENDING_GENERATIONS_PER_ACCOUNT = 50;
-/** generation states remembered so that a notice that changes nothing is not delivered twice */
+/** trainings of one account waiting for a read; past that the rest wait for their next step */
+export const MAX_PENDING_TRAININGS_PER_ACCOUNT = 20;
+/** generation and training states remembered so that a notice that changes nothing is not delivered twice */
 export const MAX_REMEMBERED_GENERATIONS = 2_000;
 
 export interface FanoutReaders {
@@ -18,6 +20,8 @@ export interface FanoutReaders {
   wallet(accountId: string): Promise<{ wallet: Wallet; changed: boolean }>;
   /** null when there is no such generation for that account */
   generation(accountId: string, generationId: string): Promise<Generation | null>;
+  /** null when there is no such training for that account */
+  training(accountId: string, trainingId: string): Promise<Training | null>;
 }
 
 export interface FanoutOptions {
@@ -32,6 +36,7 @@ export interface FanoutOptions {
 interface Pending {
   wallet: boolean;
   generations: Set<string>;
+  trainings: Set<string>;
 }
 
 export class EventFanout {
@@ -74,8 +79,10 @@ export class EventFanout {
   /** An event made here: this instance's streams get it as is, the other instances a notice to read it. */
   publish(accountId: string, event: StreamEvent): void {
     this.opts.events.publish(accountId, event);
-    // a training event reaches the other instances as a wallet notice (its allowance is in the wallet); its progress stays on this one's streams
-    this.relay?.notify(event.type === 'generation' ? { accountId, kind: 'generation', generationId: event.generation.id } : { accountId, kind: 'wallet' });
+    // the others read the generation or training (its progress) themselves; a wallet notice for a wallet
+    if (event.type === 'generation') this.relay?.notify({ accountId, kind: 'generation', generationId: event.generation.id });
+    else if (event.type === 'training') this.relay?.notify({ accountId, kind: 'training', trainingId: event.training.id });
+    else this.relay?.notify({ accountId, kind: 'wallet' });
   }
 
   /** The account's credits moved here but nobody read its wallet yet: read it for the streams here, and tell the others. */
@@ -86,20 +93,35 @@ export class EventFanout {
 
   private heard(n: Notice): void {
     if (this.opts.events.listenerCount(n.accountId) === 0) return; // no stream here for that account
-    this.mark(n.accountId, n.kind === 'generation' ? n.generationId : null);
+    if (n.kind === 'training') this.markTraining(n.accountId, n.trainingId);
+    else this.mark(n.accountId, n.kind === 'generation' ? n.generationId : null);
   }
 
-  /** Notes what to read for an account; notices that arrive while it waits fold into one read. */
-  private mark(accountId: string, generationId: string | null): void {
+  private pendingOf(accountId: string): Pending | null {
     let p = this.pending.get(accountId);
     if (!p) {
       if (this.pending.size >= MAX_PENDING_ACCOUNTS) {
         if (this.droppedAccounts++ % 1_000 === 0) this.opts.log(`event refresh backlog full: ${this.droppedAccounts} notices dropped`);
-        return;
+        return null;
       }
-      p = { wallet: false, generations: new Set() };
+      p = { wallet: false, generations: new Set(), trainings: new Set() };
       this.pending.set(accountId, p);
     }
+    return p;
+  }
+
+  /** A training's progress to read; a training's step past the bound is dropped (its next step brings it). */
+  private markTraining(accountId: string, trainingId: string): void {
+    const p = this.pendingOf(accountId);
+    if (!p) return;
+    if (p.trainings.size < MAX_PENDING_TRAININGS_PER_ACCOUNT) p.trainings.add(trainingId);
+    this.pump();
+  }
+
+  /** Notes what to read for an account; notices that arrive while it waits fold into one read. */
+  private mark(accountId: string, generationId: string | null): void {
+    const p = this.pendingOf(accountId);
+    if (!p) return;
     if (generationId !== null && p.generations.size < MAX_PENDING_GENERATIONS_PER_ACCOUNT) p.generations.add(generationId);
     else p.wallet = true;
     this.pump();
@@ -134,7 +156,14 @@ export class EventFanout {
     for (const id of work.generations) {
       if (events.listenerCount(accountId) === 0) return;
       const generation = await read.generation(accountId, id);
-      if (generation && this.firstDelivery(generation)) events.publish(accountId, { type: 'generation', generation });
+      if (generation && this.firstDelivery(`g:${generation.id}`, `${generation.status}:${generation.progressPct}:${generation.finishedAtMs ?? ''}:${generation.outputs.length}`)) {
+        events.publish(accountId, { type: 'generation', generation });
+      }
+    }
+    for (const id of work.trainings) {
+      if (events.listenerCount(accountId) === 0) return;
+      const training = await read.training(accountId, id);
+      if (training && this.firstDelivery(`t:${training.id}`, `${training.status}:${training.progressPct}:${training.finishedAtMs ?? ''}`)) events.publish(accountId, { type: 'training', training });
     }
     if (!work.wallet || events.listenerCount(accountId) === 0) return;
     const { wallet, changed } = await read.wallet(accountId);
@@ -142,12 +171,11 @@ export class EventFanout {
     if (changed) this.relay?.notify({ accountId, kind: 'wallet' });
   }
 
-  /** False when this exact state of the generation was delivered here already (two notices, one change). */
-  private firstDelivery(g: Generation): boolean {
-    const state = `${g.status}:${g.progressPct}:${g.finishedAtMs ?? ''}:${g.outputs.length}`;
-    if (this.delivered.get(g.id) === state) return false;
-    this.delivered.delete(g.id);
-    this.delivered.set(g.id, state);
+  /** False when this exact state of the generation or training was delivered here already (two notices, one change). */
+  private firstDelivery(id: string, state: string): boolean {
+    if (this.delivered.get(id) === state) return false;
+    this.delivered.delete(id);
+    this.delivered.set(id, state);
     if (this.delivered.size > MAX_REMEMBERED_GENERATIONS) this.delivered.delete(this.delivered.keys().next().value!);
     return true;
   }

@@ -24,13 +24,18 @@ export interface ReconnectPolicy {
 /** About an hour of retries at the cap before the instance gives up on hearing the others. */
 export const DEFAULT_RECONNECT: ReconnectPolicy = { initialDelayMs: 250, maxDelayMs: 15_000, maxAttempts: 240, connectTimeoutMs: 10_000 };
 
-/** What one instance tells the others: an account's wallet, or one of its generations, changed. They read the rest themselves. */
-export type Notice = { accountId: string; kind: 'wallet' } | { accountId: string; kind: 'generation'; generationId: string };
+/** What one instance tells the others: an account's wallet, or one of its generations or trainings, changed. They read the rest themselves. */
+export type Notice = { accountId: string; kind: 'wallet' } | { accountId: string; kind: 'generation'; generationId: string } | { accountId: string; kind: 'training'; trainingId: string };
 
-/** The wire form: the sender (so that it can skip its own), the account, the kind, and the generation id. */
+/** The wire form: the sender (so that it can skip its own), the account, the kind (wallet, generation, training), and the generation's or training's id. */
 const wireSchema = z
-  .object({ o: z.string().min(1).max(100), a: z.string().min(1).max(200), k: z.enum(['w', 'g']), g: z.string().min(1).max(200).optional() })
+  .object({ o: z.string().min(1).max(100), a: z.string().min(1).max(200), k: z.enum(['w', 'g', 't']), g: z.string().min(1).max(200).optional() })
   .strict();
+
+function wireOf(instanceId: string, n: Notice): string {
+  if (n.kind === 'wallet') return JSON.stringify({ o: instanceId, a: n.accountId, k: 'w' });
+  return JSON.stringify({ o: instanceId, a: n.accountId, k: n.kind === 'generation' ? 'g' : 't', g: n.kind === 'generation' ? n.generationId : n.trainingId });
+}
 
 export interface RelayOptions {
   connectionString: string;
@@ -76,7 +81,7 @@ export class PgRelay {
 
   notify(notice: Notice): void {
     if (this.closed) return;
-    const payload = JSON.stringify({ o: this.opts.instanceId, a: notice.accountId, k: notice.kind === 'wallet' ? 'w' : 'g', ...(notice.kind === 'generation' ? { g: notice.generationId } : {}) });
+    const payload = wireOf(this.opts.instanceId, notice);
     if (Buffer.byteLength(payload) > MAX_NOTICE_BYTES) {
       this.opts.log(`event notice for account ${notice.accountId.slice(0, 40)} is too large to send`);
       return;
@@ -183,7 +188,8 @@ export class PgRelay {
     const { o, a, k, g } = parsed.data;
     if (o === this.opts.instanceId) return; // this instance delivered it to its own streams when it published it
     if (k === 'w') this.opts.onNotice({ accountId: a, kind: 'wallet' });
-    else if (g) this.opts.onNotice({ accountId: a, kind: 'generation', generationId: g });
+    else if (g && k === 'g') this.opts.onNotice({ accountId: a, kind: 'generation', generationId: g });
+    else if (g) this.opts.onNotice({ accountId: a, kind: 'training', trainingId: g });
   }
 
   /** Stops listening and retrying; notices already made are sent first. */

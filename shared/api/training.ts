@@ -24,8 +24,8 @@ export const trainingImageInputSchema = z
   .strict();
 
 /**
- * JSON with base64 images, not multipart: the API's one body parser (strict UTF-8 JSON), its idempotency (a hash of the request)
- * and its fuzzer all speak JSON, and no multipart parser is installed; the route raises its body limit for the images.
+ * The JSON form of a start, with base64 images read whole (the route raises its body limit for them); the multipart form below
+ * streams them instead (see trainingUploadFieldsSchema).
  */
 export const createTrainingBodySchema = z
   .object({
@@ -38,6 +38,18 @@ export const createTrainingBodySchema = z
   })
   .strict();
 export type CreateTrainingBody = z.input<typeof createTrainingBodySchema>;
+
+/** The multipart form of a start: these fields first, then the images as files (each named `images`), streamed to storage one by one. */
+export const TRAINING_UPLOAD_FILE_FIELD = 'images';
+export const trainingUploadFieldsSchema = z
+  .object({
+    name: safeString().trim().min(1).max(TRAINING_NAME_MAX_CHARS),
+    modelId: safeString().min(1).max(80).optional(),
+    /** a form field is text: the millicredits in decimal digits */
+    approvedMc: z.string().regex(/^\d{1,16}$/, 'approvedMc is a whole number of millicredits').transform(Number).pipe(nonNegMc).optional(),
+  })
+  .strict();
+export type TrainingUploadFields = z.output<typeof trainingUploadFieldsSchema>;
 
 export const TRAINING_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'canceled'] as const;
 export type TrainingStatus = (typeof TRAINING_STATUSES)[number];

@@ -161,6 +161,8 @@ export interface StartOptions {
   /** the runner's timers (sweeps of expired holds and lapsed leases, lease heartbeats); long ones keep a statement count exact */
   sweepIntervalMs?: number;
   heartbeatIntervalMs?: number;
+  /** where training files go (a folder beside the outputs when absent) */
+  storage?: AppOptions['storage'];
 }
 
 export async function startServer(kind: StorageKind, opts: StartOptions = {}): Promise<TestServer> {
@@ -177,6 +179,7 @@ export async function startServer(kind: StorageKind, opts: StartOptions = {}): P
     ...(opts.trainingSpeed ? { trainingSpeed: opts.trainingSpeed } : {}),
     ...(opts.sweepIntervalMs !== undefined ? { sweepIntervalMs: opts.sweepIntervalMs } : {}),
     ...(opts.heartbeatIntervalMs !== undefined ? { heartbeatIntervalMs: opts.heartbeatIntervalMs } : {}),
+    ...(opts.storage ? { storage: opts.storage } : {}),
   });
   const url = await credits.app.listen({ host: '127.0.0.1', port: 0 });
   const request = async (token: string, method: string, route: string, body?: unknown, headers: Record<string, string> = {}) => {
