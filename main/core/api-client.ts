@@ -6,7 +6,7 @@ import {
   catalogKeySchema, estimateAnswerSchema, catalogResponseSchema, errorBodySchema, ledgerPageSchema, generationPageSchema, generationSchema, healthSchema, walletSchema,
   purchasePageSchema, purchaseSchema, subscriptionChangeAnswerSchema, subscriptionViewSchema,
   type CreateEstimateBody, type CreateGenerationBody, type EstimateAnswer, type Generation, type Wallet,
-  trainingListSchema, trainingSchema, type CreateTrainingBody, type Training,
+  trainingListSchema, trainingSchema, type Training,
   spendLimitsAnswerSchema, type SetSpendLimitsBody, autoTopUpViewSchema, type AutoTopUpSettingsBody,
 } from '../../shared/api/index';
 import { MAX_MESSAGE_BYTES } from '../../shared/ipc/bridge-protocol';
@@ -152,9 +152,12 @@ export class CreditsApiClient {
     return this.request(trainingListSchema, 'GET', '/v1/trainings?limit=50');
   }
 
-  /** A training job's images go up in one request: a longer timeout, and room for the images' base64. */
-  startTraining(body: CreateTrainingBody, idempotencyKey: string): Promise<Training> {
-    return this.request(trainingSchema, 'POST', '/v1/trainings', { body, headers: { 'idempotency-key': idempotencyKey }, timeoutMs: TRAINING_UPLOAD_TIMEOUT_MS, maxBodyLength: MAX_MESSAGE_BYTES, purpose: 'to start the training' });
+  /**
+   * A training job goes up in one request, as a multipart form (trainingFormOf: the fields, then the images as files), which
+   * axios streams part by part with its boundary and length: a longer timeout, and no more than the renderer may send.
+   */
+  startTraining(form: FormData, idempotencyKey: string): Promise<Training> {
+    return this.request(trainingSchema, 'POST', '/v1/trainings', { body: form, headers: { 'idempotency-key': idempotencyKey }, timeoutMs: TRAINING_UPLOAD_TIMEOUT_MS, maxBodyLength: MAX_MESSAGE_BYTES, purpose: 'to start the training' });
   }
 
   cancelTraining(id: string, idempotencyKey: string): Promise<Training> {
@@ -245,5 +248,16 @@ function statusError(res: AxiosResponse, what?: string): ApiClientError {
   const err = errorBodySchema.safeParse(res.data);
   const message = err.success ? err.data.error.message : `the credits server answered ${res.status}${what ? ` for ${what}` : ''}`;
   const code: ApiClientErrorCode = res.status === 401 || res.status === 403 ? 'unauthorized' : res.status >= 500 ? 'server_error' : 'rejected';
-  return new ApiClientError(code, message, res.status, err.success ? err.data.error.code : undefined, err.success ? err.data.error.details : undefined);
+  return new ApiClientError(code, message, res.status, err.success ? err.data.error.code : undefined, withRetryAfter(err.success ? err.data.error.details : undefined, res));
+}
+
+/** the longest wait a Retry-After header is taken at, in seconds */
+const MAX_RETRY_AFTER_S = 3_600;
+
+/** An answer's details, with the wait its Retry-After header asks for (in seconds) as retryAfterMs when the body does not say it. */
+function withRetryAfter(details: unknown, res: AxiosResponse): unknown {
+  const header = Number(res.headers['retry-after']);
+  const asked = details && typeof details === 'object' && 'retryAfterMs' in details;
+  if (asked || !Number.isInteger(header) || header <= 0 || header > MAX_RETRY_AFTER_S) return details;
+  return { ...(details && typeof details === 'object' ? details : {}), retryAfterMs: header * 1000 };
 }
