@@ -25,15 +25,17 @@ export function isIpcMethod(name: unknown): name is IpcMethodName {
 
 /** `handlers`: the whole map (the account switcher), or one core's alone (its tests), which answers the accounts methods as unknown. */
 export async function dispatch(handlers: CoreHandlers & Partial<IpcHandlers>, method: unknown, input: unknown): Promise<IpcResult<unknown>> {
-  const all: Partial<IpcHandlers> = handlers;
-  if (!isIpcMethod(method) || !all[method]) return { ok: false, error: { code: 'unknown_method', message: `unknown method ${String(method).slice(0, 60)}` } };
+  const unknown = { ok: false, error: { code: 'unknown_method', message: `unknown method ${String(method).slice(0, 60)}` } } as const;
+  if (!isIpcMethod(method)) return unknown;
   const spec = ipcMethods[method];
   const parsed = spec.input.safeParse(input);
   if (!parsed.success) {
     return { ok: false, error: { code: 'invalid_input', message: issuesText(parsed.error.issues, { root: 'input', labels: IPC_FIELD_LABELS }) } };
   }
+  const all: Partial<IpcHandlers> = handlers;
+  const handler = all[method] as ((i: unknown) => unknown) | undefined;
+  if (!handler) return unknown;
   try {
-    const handler = all[method] as (i: unknown) => unknown;
     const value = await handler(parsed.data);
     return { ok: true, value: spec.output.parse(value) };
   } catch (e) {

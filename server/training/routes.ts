@@ -5,24 +5,12 @@ import { accountAuth } from '../accounts/auth';
 import type { ServerContext } from '../http/context';
 import { DomainError, notFound } from '../errors';
 import { idempotencyKeyOf } from '../http/idempotency';
-import type { ObjectStore } from '../storage/object-store';
 import { trainingPrefixOf } from './images';
-import { startRoutes, storageRefusal } from './start-routes';
+import { startRoutes, storageRefusal, type TrainingRouteOptions } from './start-routes';
 import { endTraining, getTraining, listModels, listTrainings } from './service';
-import type { TrainingRunner } from './trainer';
-import type { UploadBudget } from './upload-budget';
 
 export { TRAINING_BODY_LIMIT_BYTES, TRAINING_UPLOADS_AT_ONCE } from './upload-budget';
-
-export interface TrainingRouteOptions {
-  trainer: TrainingRunner;
-  /** the bound on the upload bytes read at once */
-  uploads: UploadBudget;
-  /** where jobs' images and models are kept */
-  store: ObjectStore;
-  speed: number;
-  publishTraining(accountId: string, training: Training): void;
-}
+export type { TrainingRouteOptions } from './start-routes';
 
 export function trainingRoutes(ctx: ServerContext, o: TrainingRouteOptions): FastifyPluginAsyncZod {
   const { db, clock } = ctx;

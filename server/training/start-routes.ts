@@ -6,14 +6,24 @@ import { createTrainingBodySchema, type Training } from '../../shared/api/index'
 import type { ServerContext } from '../http/context';
 import { DomainError } from '../errors';
 import { idempotencyKeyOf, idempotent, storedAnswer, type StoredAnswer } from '../http/idempotency';
-import { deletePrefix, StorageError } from '../storage/object-store';
+import { deletePrefix, StorageError, type ObjectStore } from '../storage/object-store';
+import type { TrainingRunner } from './trainer';
 import { newId } from '../util';
 import { allowanceOf } from './allowance';
 import { checkImages, requestDigest, storeImages, trainingPrefixOf, type StoredImage } from './images';
-import type { TrainingRouteOptions } from './routes';
 import { acceptTraining, refuseWithoutAllowance, trainingModelOf } from './service';
 import { TRAINING_BODY_LIMIT_BYTES, TRAINING_FORM_UPLOAD_BYTES, TRAINING_UPLOAD_RETRY_MS, type UploadBudget } from './upload-budget';
 import { readUploadFields, streamImages, TRAINING_UPLOAD_LIMITS } from './upload-stream';
+
+export interface TrainingRouteOptions {
+  trainer: TrainingRunner;
+  /** the bound on the upload bytes read at once */
+  uploads: UploadBudget;
+  /** where jobs' images and models are kept */
+  store: ObjectStore;
+  speed: number;
+  publishTraining(accountId: string, training: Training): void;
+}
 
 /** the most of a form's unread rest that is read and thrown away after an early answer; past it the connection is cut */
 export const MAX_DISCARDED_BYTES = 64 * 1024 * 1024;
