@@ -12,7 +12,7 @@ import { freePort } from './faults/server.mjs';
 import { pool, sleep } from './faults/util.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
-const ENTRY = path.join(root, 'out/server/index.cjs');
+const ENTRY_DEFAULT = path.join(root, 'out/server/index.cjs');
 const { values: flags } = parseArgs({
   options: {
     seconds: { type: 'string', default: '10' },
@@ -21,11 +21,14 @@ const { values: flags } = parseArgs({
     // a clone of https://github.com/pgr0ss/pgledger (a checkout or a bare repository): the reference for the holds load on PostgreSQL
     'pgledger-dir': { type: 'string', default: process.env.PGLEDGER_DIR },
     storage: { type: 'string', default: 'postgres,pglite' },
-    loads: { type: 'string', default: 'holds,hot,provider,light,events' },
+    loads: { type: 'string', default: 'holds,hot,provider,light,events,fleet' },
     // writes a V8 CPU profile of each server started into this folder (open it in Chrome's DevTools)
     'cpu-prof-dir': { type: 'string' },
+    // the built server to run (a copy of out/server/index.cjs, say, while another build may replace it)
+    entry: { type: 'string', default: ENTRY_DEFAULT },
   },
 });
+const ENTRY = path.resolve(flags.entry);
 const LOADS = new Set(flags.loads.split(',').map((x) => x.trim()));
 const SECONDS = Math.min(300, Math.max(1, Number(flags.seconds)));
 const ACCOUNTS = Math.min(10_000, Math.max(10, Number(flags.accounts)));
@@ -128,12 +131,14 @@ async function load(url, accounts, clients, request, seconds = SECONDS, settleWa
   const sentS = (Date.now() - t0) / 1000;
   let lastFinishedMs = 0;
   let unsettled = 0;
+  const statuses = {};
   const deadline = Date.now() + settleWaitMs;
   await pool(accepted.length, 16, async (i) => {
     const { a, id } = accepted[i];
     for (;;) {
       const g = await call(url, 'GET', `/v1/generations/${id}`, a.token);
       if (g.status === 200 && g.body.finishedAtMs) {
+        statuses[g.body.status] = (statuses[g.body.status] ?? 0) + 1;
         lastFinishedMs = Math.max(lastFinishedMs, Date.now());
         return;
       }
@@ -145,7 +150,7 @@ async function load(url, accounts, clients, request, seconds = SECONDS, settleWa
     }
   });
   const settleS = ((lastFinishedMs || Date.now()) - t0) / 1000;
-  return { holdsPerS: accepted.length / sentS, settledPerS: (accepted.length - unsettled) / settleS, accepted: accepted.length, unsettled, refused };
+  return { holdsPerS: accepted.length / sentS, settledPerS: (accepted.length - unsettled) / settleS, accepted: accepted.length, unsettled, refused, statuses };
 }
 
 // ---- the reference: pgledger's create_transfer under pgbench ----
@@ -355,8 +360,45 @@ async function eventsLoad(storage, s, second) {
   }
 }
 
+/** Three instances on one PostgreSQL, one provider with a limit of 8 at once and 1 s latency: the fleet keeps its slots full, never more. */
+async function fleetLoad(storage) {
+  const LIMIT = 8;
+  const scratch = await createScratchDatabase(flags['database-url']);
+  const databaseUrl = scratch.url;
+  console.error(`[${storage}] three instances, one provider (${LIMIT} at once, 1 s), 12 accounts, 12 clients…`);
+  const provider = await slowProvider(1_000);
+  const engines = { openai: { baseUrl: provider.url, apiKey: 'bench', maxConcurrent: LIMIT, requestsPerMinute: null }, routes: { openai: [REMOTE_TEXT.modelId] } };
+  const start = () => startServer({ databaseUrl, dataDir: mkdtempSync(path.join(os.tmpdir(), 'credits-bench-fleet-')), engines });
+  // the first migrates the new database; the others find it migrated
+  const first = await start();
+  const fleet = [first, ...(await Promise.all([start(), start()]))];
+  try {
+    // 12 accounts of 16 runs in flight each keep the provider's 8 slots busy, and settle within half a minute of the load
+    const accounts = await makeAccounts(fleet[0].url, 12, 'starter', 100);
+    provider.stats();
+    const parts = await Promise.all(fleet.map((inst, i) => load(inst.url, accounts.filter((_, k) => k % 3 === i), 4, REMOTE_TEXT)));
+    const seen = provider.stats();
+    const settled = parts.reduce((n, r) => n + r.accepted - r.unsettled, 0);
+    // the parts start together: the fleet's settle time is the longest part's, from the start to its last settled run
+    const settleS = Math.max(...parts.map((r) => (r.accepted - r.unsettled) / r.settledPerS));
+    const unsettled = parts.reduce((n, r) => n + r.unsettled, 0);
+    const statuses = {};
+    for (const r of parts) for (const [k, n] of Object.entries(r.statuses)) statuses[k] = (statuses[k] ?? 0) + n;
+    console.error(`[${storage}] fleet: runs ${JSON.stringify(statuses)}, provider requests ${seen.requests}`);
+    const perS = settled / settleS;
+    const reference = `limit ${LIMIT} ÷ 1 s = ${LIMIT}/s; most at once at the provider ${seen.max} (limit ${LIMIT}), ${f(seen.meanAtOnce, 1)} on average while busy; unsettled ${unsettled}`;
+    row(storage, 'fleet: 3 instances, settled/s, provider limit 8 at once, latency 1 s', f(perS, 1), reference, `≥ 0.9 × ${LIMIT}/s, most at once ≤ ${LIMIT}`, perS >= 0.9 * LIMIT && seen.max <= LIMIT && unsettled === 0);
+  } finally {
+    await Promise.all(fleet.map((inst) => inst.stop()));
+    await provider.close();
+    await scratch.drop();
+  }
+}
+
 const t0 = Date.now();
 for (const storage of flags.storage.split(',')) await benchStorage(storage.trim());
+// a database of its own: instances on one database share its queue, the other loads' servers included
+if (LOADS.has('fleet') && flags.storage.split(',').some((x) => x.trim() === 'postgres')) await fleetLoad('postgres');
 console.log(`\nbench:server — ${SECONDS} s per load, ${os.availableParallelism()} cores, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}, ${((Date.now() - t0) / 1000).toFixed(0)} s in all\n`);
 const cols = ['storage', 'what', 'figure', 'reference', 'goal', 'met'];
 const width = Object.fromEntries(cols.map((c) => [c, Math.max(c.length, ...rows.map((r) => String(r[c]).length))]));

@@ -163,13 +163,27 @@ export const generations = pgTable(
     ownerId: text('owner_id'),
     /** database time (ms) until which the owner's lease holds; the owner heartbeats it, any instance may take over after it */
     leaseExpiresAtMs: ms('lease_expires_at_ms'),
+    /** database time (ms) the run took a slot of its engine (counts against the engine's requests per minute) */
+    engineClaimedAtMs: ms('engine_claimed_at_ms'),
+    /** database time (ms) its engine work ended and the slot was freed (it may still be settling) */
+    engineReleasedAtMs: ms('engine_released_at_ms'),
   },
   (t) => [
     index('generations_account_created_idx').on(t.accountId, t.createdAtMs, t.id),
     index('generations_status_idx').on(t.status),
     index('generations_lease_idx').on(t.status, t.leaseExpiresAtMs),
+    index('generations_queued_engine_idx').on(t.engine, t.createdAtMs, t.id).where(sql`${t.status} = 'queued'`),
+    index('generations_engine_slots_idx').on(t.engine, t.ownerId).where(sql`${t.engineClaimedAtMs} IS NOT NULL AND ${t.engineReleasedAtMs} IS NULL`),
+    index('generations_engine_claimed_idx').on(t.engine, t.engineClaimedAtMs),
+    index('generations_account_claimed_idx').on(t.accountId, t.engineClaimedAtMs),
+    index('generations_running_account_idx').on(t.accountId).where(sql`${t.status} = 'running'`),
   ],
 );
+
+/** One row per engine, made on demand: the row every claim of a slot of that engine locks first, so claims for one engine take turns across the fleet. */
+export const engineSlots = pgTable('engine_slots', {
+  engine: text('engine').primaryKey(),
+});
 
 export const holds = pgTable(
   'holds',

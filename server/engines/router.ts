@@ -51,8 +51,13 @@ export class EngineRouter {
 
   /** How many runs an engine takes at once and per minute (an unknown name, e.g. a run recorded by another version, gets the local limits). */
   limitsOf(engine: string): EngineLimits {
-    if (engine === 'openai' && this.config.openai) return { concurrency: this.config.openai.maxConcurrent, perMinute: this.config.openai.requestsPerMinute };
+    if (engine === 'openai' && this.config.openai) return { concurrency: this.config.openai.maxConcurrent, perMinute: this.config.openai.requestsPerMinute, fleetWide: true };
     return { concurrency: this.config.local.concurrency ?? Math.max(1, os.availableParallelism()), perMinute: null };
+  }
+
+  /** The engines runs are queued for (a generation row naming another, e.g. a training's, is not this router's to run). */
+  engineNames(): string[] {
+    return this.openai ? [this.local.name, this.openai.name] : [this.local.name];
   }
 
   engineNameFor(runs: readonly ResolvedRun[]): string {

@@ -65,4 +65,8 @@ export interface EngineLimits {
   concurrency: number;
   /** runs started on this engine in any 60 s; null = no such limit */
   perMinute: number | null;
+  /** the limits bind the whole fleet (a provider's, counted in the database); absent or false: each instance (the local engine's cores) */
+  fleetWide?: boolean;
+  /** the window perMinute counts over, 60 s; tests may shorten it rather than wait a minute */
+  windowMs?: number;
 }

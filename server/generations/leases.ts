@@ -1,4 +1,4 @@
-// Run leases in database time: an instance claims a generation, heartbeats it, and any instance may void or take over one whose lease ran out.
+// Run leases in database time: an instance claims a generation, heartbeats it while it runs, and any instance may void one whose lease ran out.
 import { and, eq, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import { lockAccount } from '../accounts/service';
 import type { Db, Tx } from '../db/open';
@@ -20,11 +20,11 @@ type GenerationRow = typeof generations.$inferSelect;
  * The database's clock in epoch ms. Every instance compares leases against this one clock, so skew between the servers' own
  * clocks cannot make one of them void another's live run (nor does the adjustable test clock move leases).
  */
-const dbNowMs = (): SQL<number> => sql<number>`(extract(epoch from clock_timestamp()) * 1000)::bigint`;
+export const dbNowMs = (): SQL<number> => sql<number>`(extract(epoch from clock_timestamp()) * 1000)::bigint`;
 
-/** The columns that record a lease held from now. */
-export function leaseColumns(lease: Lease): { ownerId: string; leaseExpiresAtMs: SQL<number> } {
-  return { ownerId: lease.ownerId, leaseExpiresAtMs: sql<number>`${dbNowMs()} + ${lease.leaseMs}::bigint` };
+/** The columns that record a lease held from now; with null, nobody's (both NULL: the statement's text is the same either way, for named statements). */
+export function leaseColumns(lease: Lease | null): { ownerId: string | null; leaseExpiresAtMs: SQL<number | null> } {
+  return { ownerId: lease?.ownerId ?? null, leaseExpiresAtMs: sql<number | null>`${dbNowMs()} + ${lease?.leaseMs ?? null}::bigint` };
 }
 
 /** No live instance holds it: the lease ran out, or was never taken (rows from before leases, a crash between accept and queue). */
@@ -42,7 +42,7 @@ export async function claimGeneration(tx: Tx, id: string, lease: Lease, nowMs: n
   return rows[0] ?? null;
 }
 
-/** Extends this instance's lease on the runs it still holds (queued here or running here); returns the ids it still holds. */
+/** Extends this instance's lease on the runs it still holds (running here; a training's run); returns the ids it still holds. */
 export async function renewLeases(db: Db, lease: Lease, ids: readonly string[]): Promise<Set<string>> {
   const held = new Set<string>();
   for (let i = 0; i < ids.length; i += LEASE_BATCH) {
@@ -54,16 +54,6 @@ export async function renewLeases(db: Db, lease: Lease, ids: readonly string[]):
     for (const r of rows) held.add(r.id);
   }
   return held;
-}
-
-/** Gives back queued runs this instance will not run (it is shutting down), so that another instance takes them at once. */
-export async function releaseQueued(db: Db, ownerId: string, ids: readonly string[]): Promise<void> {
-  for (let i = 0; i < ids.length; i += LEASE_BATCH) {
-    await db
-      .update(generations)
-      .set({ ownerId: null, leaseExpiresAtMs: null })
-      .where(and(inArray(generations.id, ids.slice(i, i + LEASE_BATCH)), eq(generations.ownerId, ownerId), eq(generations.status, 'queued')));
-  }
 }
 
 /** Running runs whose owner stopped heartbeating: candidates for a void (re-checked under lock by lockLapsedRun). */
@@ -91,25 +81,4 @@ export async function lockLapsedRun(tx: Tx, id: string): Promise<boolean> {
     .where(and(eq(generations.id, id), eq(generations.status, 'running'), leaseLapsed()))
     .for('update');
   return rows.length === 1;
-}
-
-/**
- * Takes over queued runs that no live instance holds (their instance died before claiming them), oldest first, under this
- * instance's lease. Rows another instance is taking over at the same moment are skipped, so each is adopted once.
- */
-export async function adoptQueued(db: Db, lease: Lease, limit: number): Promise<string[]> {
-  if (limit <= 0) return [];
-  const orphans = db
-    .select({ id: generations.id })
-    .from(generations)
-    .where(and(eq(generations.status, 'queued'), leaseLapsed()))
-    .orderBy(generations.createdAtMs)
-    .limit(limit)
-    .for('update', { skipLocked: true });
-  const rows = await db
-    .update(generations)
-    .set(leaseColumns(lease))
-    .where(and(inArray(generations.id, orphans), eq(generations.status, 'queued')))
-    .returning({ id: generations.id, createdAtMs: generations.createdAtMs });
-  return rows.sort((a, b) => a.createdAtMs - b.createdAtMs).map((r) => r.id);
 }

@@ -1,4 +1,4 @@
-// The generations domain as one plugin: its runner (queues, leases, sweeps) starts when the server is ready and stops when it closes, crash leftovers are removed at start, and its routes.
+// The generations domain as one plugin: its runner (its share of the fleet's queue, leases, sweeps) starts when the server is ready and stops when it closes, crash leftovers are removed at start, and its routes.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { EngineRouter } from '../engines/router';
 import type { ServerContext } from '../http/context';
@@ -16,6 +16,8 @@ export interface GenerationsOptions {
   instanceId: string;
   runnerConcurrency?: number | undefined;
   sweepIntervalMs?: number | undefined;
+  /** while runs wait, how often the runner looks for a slot freed elsewhere */
+  queuePollMs?: number | undefined;
   leaseMs?: number | undefined;
   heartbeatIntervalMs?: number | undefined;
   /** whether a run is for a trained model the account owns (the training domain's answer) */
@@ -33,13 +35,21 @@ export function generations(ctx: ServerContext, o: GenerationsOptions, log: { er
   const { database, catalog, clock } = ctx;
   const runner = new GenerationRunner({
     db: database.db, catalog, clock, engines: o.engines, outputsDir: o.outputsDir, instanceId: o.instanceId,
-    ...(o.runnerConcurrency !== undefined ? { limitsOf: () => ({ concurrency: o.runnerConcurrency!, perMinute: null }) } : {}),
+    // a narrower concurrency for every engine (tests), its other limits as configured
+    ...(o.runnerConcurrency !== undefined ? { limitsOf: (engine: string) => ({ ...o.engines.limitsOf(engine), concurrency: o.runnerConcurrency! }) } : {}),
+    ...(o.queuePollMs ? { queuePollMs: o.queuePollMs } : {}),
     ...(o.sweepIntervalMs ? { sweepIntervalMs: o.sweepIntervalMs } : {}),
     ...(o.leaseMs ? { leaseMs: o.leaseMs } : {}),
     ...(o.heartbeatIntervalMs ? { heartbeatIntervalMs: o.heartbeatIntervalMs } : {}),
     // the embedded database belongs to this process alone (main.ts locks its data directory)
     exclusive: database.kind === 'pglite',
     onGeneration: ctx.publishGeneration,
+    // places are told to the streams on this instance only: every instance tells its own streams' owners
+    streams: {
+      watching: (accountId) => ctx.events.listenerCount(accountId) > 0,
+      anyWatching: () => ctx.events.accountsWithStreams().length > 0,
+      tell: (accountId, generation) => ctx.events.publish(accountId, { type: 'generation', generation }),
+    },
     onWalletChanged: ctx.walletChanged,
     accountTurns: ctx.accountTurns,
     // the runner logs stacks as text: a failed query's parameters (a prompt) are cut out of it

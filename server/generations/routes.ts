@@ -19,6 +19,7 @@ import { estimateGeneration } from './estimates';
 import { acceptGeneration, type AcceptContext, getGeneration, listGenerations, refuseOverInFlightLimit, voidGeneration } from './service';
 import { findPlan } from '../../shared/catalog/schema';
 import { baseUrlOf } from '../purchases/routes';
+import { IN_FLIGHT_LIMIT } from '../../shared/rules/queue';
 
 /** Account auth; a client retrying in a tight loop while at its limit of runs in flight is refused from memory first, before any database read. */
 function authRemembering429(ctx: ServerContext, runner: GenerationRunner) {
@@ -36,11 +37,13 @@ function authRemembering429(ctx: ServerContext, runner: GenerationRunner) {
  */
 async function acceptInTurn(ctx: ServerContext, runner: GenerationRunner, req: FastifyRequest<{ Body: CreateGenerationBody }>, key: string, accept: AcceptContext) {
   const { accountId } = req;
+  const plan = findPlan(ctx.catalog, req.planId);
   const atLimitHere = () => {
-    const plan = findPlan(ctx.catalog, req.planId);
     if (plan) refuseOverInFlightLimit(plan, runner.inFlightHere(accountId), runner.retryAfterMs(accountId));
   };
   try {
+    // runs counted here may have finished on another instance: checked by id (no lock) before the count refuses
+    if (plan && runner.inFlightHere(accountId) >= IN_FLIGHT_LIMIT[plan.queuePriority]) await runner.confirmInFlight(accountId);
     // in the account's turn: its other requests wait in memory, not on its row lock with a pool connection each
     return await idempotent(ctx.db, `gen:${accountId}`, key, req.body, ctx.clock.now(), async (tx) => ({ status: 201, body: await acceptGeneration(tx, accept, accountId, req.body) }), undefined, {
       beforeChange: atLimitHere,
@@ -68,22 +71,19 @@ export function generationRoutes(ctx: ServerContext, runner: GenerationRunner, e
     app.post('/v1/generations', { schema: { body: createGenerationBodySchema } }, async (req, reply) => {
       const { accountId } = req;
       const key = idempotencyKeyOf(req);
-      if (runner.queueFull()) throw new DomainError('busy', 'busy', 'too many runs are waiting on this server; try again in a minute', { retryAfterMs: 60_000 });
-      let rank = 0;
+      if (runner.queueFull()) throw new DomainError('busy', 'busy', 'too many runs are waiting; try again in a minute', { retryAfterMs: 60_000 });
       let wallet: Wallet | null = null;
       let topUp: string | null = null;
-      const accepted = (planId: string, w: Wallet) => {
-        rank = runner.rankOf(planId);
-        wallet = w;
-      };
+      const accepted = (_planId: string, w: Wallet) => (wallet = w);
       const toppedUp = (purchaseId: string) => (topUp = purchaseId);
-      const accept: AcceptContext = { catalog, now: () => clock.now(), engineFor: engineNameOrRefuse, lease: runner.lease, retryAfterMs: (id: string) => runner.retryAfterMs(id), accepted, toppedUp, ...(customModelOwned ? { customModelOwned } : {}) };
+      const accept: AcceptContext = { catalog, now: () => clock.now(), engineFor: engineNameOrRefuse, retryAfterMs: (id: string) => runner.retryAfterMs(id), accepted, toppedUp, ...(customModelOwned ? { customModelOwned } : {}) };
       const answer = await acceptInTurn(ctx, runner, req, key, accept);
       if (answer.replayed) reply.header('idempotent-replayed', 'true');
       else {
         const g = answer.body as Generation;
-        runner.enqueue({ id: g.id, accountId, engine: g.engine, rank, enqueuedAtMs: g.createdAtMs }, g);
-        ctx.publishGeneration(accountId, runner.withPlace(g));
+        // with its place in the fleet's queue, unless it started at once (its start is told instead)
+        const waiting = await runner.queued(accountId, g);
+        if (waiting) ctx.publishGeneration(accountId, waiting);
         // the wallet as the accepting transaction left it: no second transaction on the hold path
         ctx.publishWallet(accountId, wallet ? await ctx.completeWallet(wallet) : await ctx.wallet(accountId));
         // the hold crossed the auto top-up threshold: its purchase is committed with the run, and is charged now
@@ -117,7 +117,7 @@ export function generationRoutes(ctx: ServerContext, runner: GenerationRunner, e
       await getGeneration(db, accountId, id); // 404 unless it is the caller's
       const r = await ctx.accountTurns.run(accountId, () => db.transaction((tx) => voidGeneration(tx, id, 'canceled', { code: 'canceled', message: 'you canceled this run; refunded in full' }, () => clock.now())));
       // after the void, so the run's failure path finds nothing left to refund; a run on another instance stops at its next heartbeat
-      runner.cancel(id);
+      runner.canceled(accountId, id);
       if (r.changed) {
         ctx.publishGeneration(accountId, r.generation);
         ctx.publishWallet(accountId, await ctx.wallet(accountId));

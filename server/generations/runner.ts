@@ -1,4 +1,4 @@
-// Runs accepted generations on their engines with bounded concurrency under heartbeated leases, settles or voids them, and sweeps expired holds and lapsed leases.
+// Runs this instance's share of the fleet's queued generations under heartbeated leases, settles or voids them, and sweeps expired holds and lapsed leases.
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Catalog } from '../../shared/catalog/schema';
@@ -6,29 +6,36 @@ import type { Generation } from '../../shared/api/index';
 import { expandRequest, runRequestSchema } from '../../shared/rules/pricing';
 import type { Clock } from '../clock';
 import type { Db } from '../db/open';
+import type { generations } from '../db/schema';
 import type { EngineRouter } from '../engines/router';
-import { EngineError } from '../engines/types';
-import { expiredHoldGenerationIds, generationsInStatus, queueRowsOf, setProgress, settleGeneration, voidGeneration, generationView } from './service';
-import { adoptQueued, claimGeneration, lapsedRunIds, lockLapsedRun, releaseQueued, renewLeases, type Lease } from './leases';
+import { EngineError, type EngineLimits } from '../engines/types';
+import { expiredHoldGenerationIds, generationsInStatus, setProgress, settleGeneration, voidGeneration, generationView } from './service';
+import { lapsedRunIds, lockLapsedRun, renewLeases, type Lease } from './leases';
 import { hash32 } from '../engines/media';
 import { findPlan } from '../../shared/catalog/schema';
-import { PRIORITY_RANK } from '../../shared/rules/queue';
-import { FairScheduler, type EngineLimits, type QueueItem } from './scheduler';
+import { PRIORITY_RANK, QUEUE_AGING_MS } from '../../shared/rules/queue';
 import { RefusalMemo } from './refusal-memo';
 import { AccountTurns } from '../accounts/account-queue';
+import { queuedCount, releaseSlot } from './fleet-queue';
+import { FleetPump } from './fleet-pump';
+import { FleetPlaces } from './places';
+import { InFlightHere } from './in-flight';
 
-/** runs waiting on one instance, all accounts and engines together */
+/** runs waiting in the whole fleet, all accounts and engines together: past it, new runs are refused (busy) */
 export const MAX_QUEUE = 10_000;
+/** runs running on one instance at once, all engines together (each engine's own limits come first) */
+export const MAX_RUNNING_HERE = 1_000;
 export const SWEEP_INTERVAL_MS = 5_000;
 export const DEFAULT_LEASE_MS = 30_000;
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 10_000;
-/** runs voided or adopted by one sweep; the next sweep takes the rest */
+/** runs voided by one sweep; the next sweep takes the rest */
 export const SWEEP_BATCH = 100;
 const PROGRESS_MIN_STEP = 5;
-/** how often owners of waiting runs are told their place, and how many at most per tick */
+/** how often owners of waiting runs are told their place */
 export const PLACE_TICK_MS = 2_000;
-const PLACES_PER_TICK = 500;
 const INTERRUPTED = { code: 'interrupted', message: 'the server running this run stopped; it was refunded in full' };
+
+type GenerationRow = typeof generations.$inferSelect;
 
 export interface RunnerOptions {
   db: Db;
@@ -39,9 +46,11 @@ export interface RunnerOptions {
   /** concurrency and requests per minute of each engine (tests may narrow them) */
   limitsOf?: (engine: string) => EngineLimits;
   sweepIntervalMs?: number;
-  /** this server instance: the owner recorded on the runs it holds */
+  /** while runs wait, how often this instance looks for a slot freed elsewhere */
+  queuePollMs?: number;
+  /** this server instance: the owner recorded on the runs it runs */
   instanceId: string;
-  /** how long a run stays this instance's without a heartbeat; after that any instance voids it (running) or takes it over (queued) */
+  /** how long a running run stays this instance's without a heartbeat; after that any instance voids it */
   leaseMs?: number;
   /** how often this instance extends its leases; at most half the lease, so one late heartbeat does not lose a run */
   heartbeatIntervalMs?: number;
@@ -50,6 +59,8 @@ export interface RunnerOptions {
   /** called after every change to a generation, and to the wallet of its account */
   onGeneration(accountId: string, generation: Generation): void;
   onWalletChanged(accountId: string): void;
+  /** the owners streaming on this instance, told their runs' places as they change (absent: nobody is told) */
+  streams?: { watching(accountId: string): boolean; anyWatching(): boolean; tell(accountId: string, generation: Generation): void };
   /** one turn per account for work that takes its lock (settle, void); the app shares its own with the routes */
   accountTurns?: Pick<AccountTurns, 'run'>;
   log?: (msg: string) => void;
@@ -60,13 +71,15 @@ export function outputDirOf(outputsDir: string, accountId: string, generationId:
 }
 
 export class GenerationRunner {
-  private readonly queue: FairScheduler;
-  private readonly running = new Map<string, AbortController>();
+  private readonly running = new Map<string, { controller: AbortController; engine: string; accountId: string; atMs: number }>();
+  private readonly pump: FleetPump;
+  private readonly places: FleetPlaces;
+  private readonly inFlight: InFlightHere;
+  private readonly limitsOf: (engine: string) => EngineLimits;
   private active = 0;
-  private budgetTimer: NodeJS.Timeout | null = null;
+  /** the fleet's waiting runs, as the last sweep counted them (plus those accepted here since) */
+  private queuedInFleet = 0;
   private placeTimer: NodeJS.Timeout | null = null;
-  /** queued runs whose owners are told their place as it changes */
-  private readonly waiting = new Map<string, { view: Generation; accountId: string; ahead: number }>();
   private sweepTimer: NodeJS.Timeout | null = null;
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private sweeping = false;
@@ -84,41 +97,56 @@ export class GenerationRunner {
     this.lease = { ownerId: opts.instanceId, leaseMs: opts.leaseMs ?? DEFAULT_LEASE_MS };
     this.heartbeatIntervalMs = opts.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
     this.turns = opts.accountTurns ?? new AccountTurns();
-    this.queue = new FairScheduler(opts.limitsOf ?? ((engine) => opts.engines.limitsOf(engine)), () => opts.clock.now(), (accountId) => this.refusals.forgetAccount(accountId));
+    this.limitsOf = opts.limitsOf ?? ((engine) => opts.engines.limitsOf(engine));
+    const now = () => opts.clock.now();
+    const rankOf = (planId: string) => this.rankOf(planId);
+    const engineNames = () => opts.engines.engineNames();
+    const log = (m: string) => opts.log?.(m);
+    this.inFlight = new InFlightHere((accountId) => this.refusals.forgetAccount(accountId));
+    this.pump = new FleetPump({
+      db: opts.db, lease: this.lease, engineNames, limitsOf: this.limitsOf, rankOf, now, log, pollMs: opts.queuePollMs,
+      room: () => MAX_RUNNING_HERE - this.active,
+      start: (row) => this.startRun(row),
+      changed: () => this.checkIdle(),
+    });
+    const streams = opts.streams ?? { watching: () => false, anyWatching: () => false, tell: () => {} };
+    this.places = new FleetPlaces({ db: opts.db, limitsOf: this.limitsOf, rankOf, now, engineNames, ...streams });
     if (!(this.lease.leaseMs > 0 && this.heartbeatIntervalMs > 0 && this.heartbeatIntervalMs * 2 <= this.lease.leaseMs)) {
       throw new RangeError(`the heartbeat (${this.heartbeatIntervalMs} ms) must come at least twice per lease (${this.lease.leaseMs} ms)`);
     }
   }
 
   start(): void {
-    this.sweepTimer = setInterval(() => void this.timedSweep(), this.opts.sweepIntervalMs ?? SWEEP_INTERVAL_MS);
-    this.sweepTimer.unref();
-    this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.heartbeatIntervalMs);
-    this.heartbeatTimer.unref();
-    this.placeTimer = setInterval(() => this.announcePlaces(), PLACE_TICK_MS);
-    this.placeTimer.unref();
+    const every = (ms: number, fn: () => void) => {
+      const t = setInterval(fn, ms);
+      t.unref();
+      return t;
+    };
+    this.sweepTimer = every(this.opts.sweepIntervalMs ?? SWEEP_INTERVAL_MS, () => void this.timedSweep());
+    this.heartbeatTimer = every(this.heartbeatIntervalMs, () => void this.heartbeat());
+    this.placeTimer = every(PLACE_TICK_MS, () => void this.tellPlaces());
+    this.pump.start();
     void this.recover().catch((e: unknown) => this.opts.log?.(`recovery failed: ${(e as Error).stack ?? String(e)}`));
   }
 
   /**
    * At start. An embedded database is this process's alone: what was running died with the previous process, so it is refunded
-   * now. A shared PostgreSQL may have other live instances: only runs whose lease lapsed are voided or taken over (the sweep).
+   * now. A shared PostgreSQL may have other live instances: only runs whose lease lapsed are voided (the sweep). Then this
+   * instance takes its share of the fleet's waiting runs.
    */
   private async recover(): Promise<void> {
     const { db, clock } = this.opts;
-    if (!this.opts.exclusive) {
-      await this.sweep();
-      return;
+    if (this.opts.exclusive) {
+      for (const g of await generationsInStatus(db, ['running'])) {
+        const r = await db.transaction((tx) => voidGeneration(tx, g.id, 'failed', INTERRUPTED, () => clock.now()));
+        if (r.changed) this.announce(r.accountId, r.generation);
+      }
     }
-    for (const g of await generationsInStatus(db, ['running'])) {
-      const r = await db.transaction((tx) => voidGeneration(tx, g.id, 'failed', INTERRUPTED, () => clock.now()));
-      if (r.changed) this.announce(r.accountId, r.generation);
-    }
-    await this.enqueueIds((await generationsInStatus(db, ['queued'], MAX_QUEUE)).map((g) => g.id));
+    await this.sweep();
   }
 
   queueFull(): boolean {
-    return this.queue.size >= MAX_QUEUE;
+    return this.queuedInFleet >= MAX_QUEUE;
   }
 
   /** The queue rank of a plan (unknown plans wait with the standard tier). */
@@ -126,104 +154,109 @@ export class GenerationRunner {
     return PRIORITY_RANK[findPlan(this.opts.catalog, planId)?.queuePriority ?? 'standard'];
   }
 
-  /** Queues runs known only by id (recovered at start, taken over from a stopped instance). */
-  private async enqueueIds(ids: string[]): Promise<void> {
-    for (const r of await queueRowsOf(this.opts.db, ids)) {
-      const g = r.generation;
-      this.enqueue({ id: g.id, accountId: r.accountId, engine: g.engine, rank: this.rankOf(r.planId), enqueuedAtMs: g.createdAtMs }, g);
+  /**
+   * A run was accepted here: it waits in the fleet's queue, and this instance claims at once if its engine has a free slot.
+   * Answers its record with its place once that claim has ended; null when it started already (its start is told instead).
+   */
+  async queued(accountId: string, g: Generation): Promise<Generation | null> {
+    if (this.closed) return g;
+    this.inFlight.add(accountId, g.id);
+    this.queuedInFleet++;
+    // runs already waited for the engine: look before taking its lock (a full fleet's accepts then leave the lock to the claims that can start a run)
+    const claim = this.pump.kick(g.engine, this.pump.waits(g.engine));
+    // an engine that starts nothing (a test's) has no place to tell
+    if (this.limitsOf(g.engine).concurrency <= 0) return g;
+    await this.pump.settled(g.engine, claim);
+    if (this.running.has(g.id)) return null;
+    const place = await this.places.of(g);
+    return place ? { ...g, queue: place } : null;
+  }
+
+  /** A run's record with its place in the fleet's queue (null when it is not waiting). */
+  async withPlace(g: Generation): Promise<Generation> {
+    return { ...g, queue: await this.places.of(g) };
+  }
+
+  /** Tells the owners streaming here whose runs' places changed where they stand now; drops runs in flight here that finished elsewhere. */
+  private async tellPlaces(): Promise<void> {
+    try {
+      await this.places.tick();
+      await this.inFlight.confirm(this.opts.db);
+    } catch (e) {
+      this.opts.log?.(`places not told: ${(e as Error).message}`);
     }
   }
 
-  /** Queues a run; with its record, the run's owner is told its place in the queue as it moves. */
-  enqueue(item: QueueItem, view?: Generation): void {
-    if (this.closed || this.running.has(item.id) || this.queue.has(item.id)) return;
-    this.queue.add(item);
-    if (view && this.waiting.size < MAX_QUEUE) this.waiting.set(item.id, { view, accountId: item.accountId, ahead: -1 });
-    this.pump();
-  }
-
-  /** A run's record with its place in this instance's queue (null when it is not waiting here). */
-  withPlace(g: Generation): Generation {
-    const place = g.status === 'queued' ? this.queue.place(g.id) : null;
-    const w = this.waiting.get(g.id);
-    if (w && place) w.ahead = place.ahead;
-    return { ...g, queue: place };
-  }
-
-  /** Tells the owners of waiting runs whose place changed where they stand now (a bounded number per tick). */
-  private announcePlaces(): void {
-    if (this.waiting.size === 0) return;
-    let told = 0;
-    const places = this.queue.places();
-    for (const [id, w] of this.waiting) {
-      const place = places.get(id);
-      if (!place) {
-        this.waiting.delete(id);
-        continue;
-      }
-      if (place.ahead === w.ahead) continue;
-      w.ahead = place.ahead;
-      this.opts.onGeneration(w.accountId, { ...w.view, queue: place });
-      if (++told >= PLACES_PER_TICK) break;
-    }
-  }
-
-  /** The account's runs queued or running on this instance (a lower bound of its runs in flight: others may run elsewhere). */
+  /** The account's runs in flight through this instance (a lower bound of its runs in flight: others may be elsewhere). */
   inFlightHere(accountId: string): number {
-    return this.queue.inFlightOf(accountId);
+    return this.inFlight.count(accountId);
   }
 
-  /** The engine finished with a run (it still settles): its slot goes to the next waiting run at once, not after the settle. */
-  private engineDone(id: string): void {
-    this.queue.done(id);
-    this.pump();
+  /** Drops from the count the account's runs that finished on another instance (before refusing it from the count). */
+  async confirmInFlight(accountId: string): Promise<void> {
+    await this.inFlight.confirm(this.opts.db, [accountId]);
   }
 
   /** How long an account at its limit of runs in flight should wait before trying again. */
   retryAfterMs(accountId: string): number {
-    return this.queue.retryAfterMs(accountId);
-  }
-
-  cancel(id: string): boolean {
-    const c = this.running.get(id);
-    if (c) c.abort();
-    this.waiting.delete(id);
-    return this.queue.remove(id) || !!c;
-  }
-
-  private pump(): void {
-    if (this.closed) return;
-    for (const item of this.queue.take()) {
-      const { id } = item;
-      this.waiting.delete(id);
-      this.active++;
-      void this.runOne(id)
-        .catch((e: unknown) => this.opts.log?.(`generation ${id} failed unexpectedly: ${(e as Error).stack ?? String(e)}`))
-        .finally(() => {
-          this.active--;
-          this.queue.finished(id);
-          if (this.active === 0 && this.queue.size === 0) for (const w of this.idleWaiters.splice(0)) w();
-          this.pump();
-        });
+    let best: number | null = null;
+    const nowMs = this.opts.clock.now();
+    for (const r of this.running.values()) {
+      if (r.accountId !== accountId) continue;
+      const left = Math.max(1_000, r.atMs + this.places.averageRunMs(r.engine) - nowMs);
+      best = best === null ? left : Math.min(best, left);
     }
-    this.armBudgetTimer();
+    return best ?? QUEUE_AGING_MS;
   }
 
-  /** An engine out of its per-minute budget with runs waiting: pump again when the budget frees up. */
-  private armBudgetTimer(): void {
-    if (this.budgetTimer || this.closed) return;
-    const at = this.queue.nextBudgetAtMs();
-    if (at === null) return;
-    this.budgetTimer = setTimeout(() => {
-      this.budgetTimer = null;
-      this.pump();
-    }, Math.max(10, at - this.opts.clock.now()));
-    this.budgetTimer.unref();
+  /** Stops a run running here (a cancel; voided first by the caller); true if it was running here. */
+  cancel(id: string): boolean {
+    const r = this.running.get(id);
+    r?.controller.abort();
+    return !!r;
   }
 
-  /** Resolves when nothing is queued or running (for tests and shutdown). */
+  /** Forgets a run canceled through this instance: it no longer counts as in flight here. */
+  canceled(accountId: string, id: string): void {
+    this.cancel(id);
+    this.inFlight.remove(accountId, id);
+  }
+
+  private startRun(row: GenerationRow): void {
+    const { id } = row;
+    this.running.set(id, { controller: new AbortController(), engine: row.engine, accountId: row.accountId, atMs: this.opts.clock.now() });
+    this.inFlight.add(row.accountId, id);
+    this.active++;
+    void this.runOne(row)
+      .catch((e: unknown) => this.opts.log?.(`generation ${id} failed unexpectedly: ${(e as Error).stack ?? String(e)}`))
+      .finally(() => {
+        this.running.delete(id);
+        this.active--;
+        this.inFlight.remove(row.accountId, id);
+        this.checkIdle();
+      });
+  }
+
+  /** The engine finished with a run (it still settles): its slot goes to the fleet's next waiting run at once, not after the settle. */
+  private async engineDone(id: string, engine: string): Promise<void> {
+    const r = this.running.get(id);
+    if (r) this.places.ran(engine, this.opts.clock.now() - r.atMs);
+    try {
+      if (await releaseSlot(this.opts.db, id)) this.pump.kick(engine);
+      else this.pump.nothingWaits(engine);
+    } catch (e) {
+      this.opts.log?.(`generation ${id}: engine slot not released (it frees when the lease lapses): ${(e as Error).message}`);
+      this.pump.kick(engine, true);
+    }
+  }
+
+  private checkIdle(): void {
+    if (this.active === 0 && this.pump.quiet) for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  /** Resolves when nothing runs here and no run this instance could start waits (for tests and shutdown). */
   idle(): Promise<void> {
-    if (this.active === 0 && this.queue.size === 0) return Promise.resolve();
+    if (this.active === 0 && this.pump.quiet) return Promise.resolve();
     return new Promise((r) => this.idleWaiters.push(r));
   }
 
@@ -243,16 +276,13 @@ export class GenerationRunner {
     }
   }
 
-  private async runOne(id: string): Promise<void> {
+  private async runOne(row: GenerationRow): Promise<void> {
     const { db, catalog, clock, engines } = this.opts;
-    // one UPDATE is atomic by itself: no BEGIN and COMMIT around it (two round trips while the run holds its engine slot)
-    const row = await claimGeneration(db, id, this.lease, clock.now());
-    if (!row) return;
+    const { id } = row;
     const expectedFinishMs = this.expectedFinishMs(row.request, row.startedAtMs ?? clock.now());
     const withEta = (g: Generation): Generation => (expectedFinishMs !== undefined && g.status === 'running' ? { ...g, expectedFinishMs } : g);
     this.opts.onGeneration(row.accountId, withEta(generationView(row)));
-    const controller = new AbortController();
-    this.running.set(id, controller);
+    const { controller } = this.running.get(id)!;
     const dir = outputDirOf(this.opts.outputsDir, row.accountId, id);
     let lastPct = 0;
     try {
@@ -276,7 +306,7 @@ export class GenerationRunner {
               .catch((e: unknown) => this.opts.log?.(`generation ${id}: progress not saved: ${(e as Error).message}`));
           },
         })
-        .finally(() => this.engineDone(id));
+        .finally(() => this.engineDone(id, row.engine));
       if (result.outputs.length === 0) throw new EngineError('engine_failed', 'the engine delivered nothing');
       const settlement = { usage: result.usage, outputs: result.outputs, undelivered: result.undelivered, partialReason: result.partialReason };
       const settled = await this.turns.run(row.accountId, () => db.transaction((tx) => settleGeneration(tx, catalog, id, settlement, () => clock.now())));
@@ -288,26 +318,19 @@ export class GenerationRunner {
       const voided = await this.turns.run(row.accountId, () => db.transaction((tx) => voidGeneration(tx, id, status, { code: err.code, message: `${err.message}; refunded in full` }, () => clock.now())));
       if (voided.changed) this.announce(voided.accountId, voided.generation);
       await rm(dir, { recursive: true, force: true });
-    } finally {
-      this.running.delete(id);
     }
   }
 
-  /** Extends the leases of the runs queued and running here; a run this instance no longer holds (voided, canceled or taken over elsewhere) is stopped or dropped. */
+
+  /** Extends the leases of the runs running here; a run this instance no longer holds (voided or canceled elsewhere) is stopped. */
   private async heartbeat(): Promise<void> {
     if (this.beating || this.closed) return;
     const running = [...this.running.keys()];
-    const queued = this.queue.queuedIds();
-    if (running.length + queued.length === 0) return;
+    if (running.length === 0) return;
     this.beating = true;
     try {
-      const held = await renewLeases(this.opts.db, this.lease, [...running, ...queued]);
-      for (const id of running) if (!held.has(id)) this.running.get(id)?.abort();
-      for (const id of queued) {
-        if (held.has(id)) continue;
-        this.queue.remove(id);
-        this.waiting.delete(id);
-      }
+      const held = await renewLeases(this.opts.db, this.lease, running);
+      for (const id of running) if (!held.has(id)) this.running.get(id)?.controller.abort();
     } catch (e) {
       this.opts.log?.(`lease heartbeat failed: ${(e as Error).message}`);
     } finally {
@@ -328,10 +351,17 @@ export class GenerationRunner {
     }
   }
 
-  /** Voids holds past their deadline and runs whose instance stopped heartbeating, and takes over queued runs nobody holds. Called on a timer and after the test clock moves. */
+  /**
+   * Voids holds past their deadline and runs whose instance stopped heartbeating, counts the fleet's waiting runs, and looks
+   * at every engine for runs to start (queued elsewhere, or behind a slot a lapsed instance held). Called on a timer and after
+   * the test clock moves.
+   */
   async sweep(): Promise<number> {
-    const n = await this.sweepExpiredHolds();
-    return n + (await this.sweepLapsedLeases());
+    const n = (await this.sweepExpiredHolds()) + (await this.sweepLapsedLeases());
+    if (this.closed) return n;
+    this.queuedInFleet = await queuedCount(this.opts.db, MAX_QUEUE);
+    this.pump.kickAll();
+    return n;
   }
 
   private async sweepLapsedLeases(): Promise<number> {
@@ -344,8 +374,6 @@ export class GenerationRunner {
       n++;
       this.announce(r.accountId, r.generation);
     }
-    if (this.closed) return n;
-    await this.enqueueIds(await adoptQueued(db, this.lease, Math.min(SWEEP_BATCH, MAX_QUEUE - this.queue.size)));
     return n;
   }
 
@@ -364,18 +392,12 @@ export class GenerationRunner {
     return n;
   }
 
-  /** Stops: queued runs are given back for another instance (or the next start) to take at once, running ones are stopped and refunded. */
+  /** Stops: this instance claims nothing more (its waiting runs are the fleet's, others claim them), running ones are stopped and refunded. */
   async close(): Promise<void> {
     this.closed = true;
-    if (this.sweepTimer) clearInterval(this.sweepTimer);
-    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
-    if (this.budgetTimer) clearTimeout(this.budgetTimer);
-    if (this.placeTimer) clearInterval(this.placeTimer);
-    this.waiting.clear();
-    const queued = this.queue.queuedIds();
-    for (const id of queued) this.queue.remove(id);
-    for (const c of this.running.values()) c.abort();
-    await releaseQueued(this.opts.db, this.lease.ownerId, queued).catch((e: unknown) => this.opts.log?.(`queued runs not released: ${(e as Error).message}`));
-    await this.idle();
+    for (const t of [this.sweepTimer, this.heartbeatTimer, this.placeTimer]) if (t) clearInterval(t);
+    this.pump.close();
+    for (const r of this.running.values()) r.controller.abort();
+    if (this.active > 0) await new Promise<void>((r) => this.idleWaiters.push(r));
   }
 }

@@ -88,8 +88,8 @@ export interface AcceptContext {
   /** the clock, read once the account's lock is held */
   now: () => number;
   engineFor(request: RunRequest): string;
-  /** the instance that accepts the run holds it by lease until it claims it; another instance takes it over if this one dies first */
-  lease: Lease;
+  /** the instance that holds the run by lease while it waits (a training's trainer); absent: the run waits in the fleet's queue, nobody's until claimed */
+  lease?: Lease;
   /** how long an account at its limit of runs in flight should wait before it tries again */
   retryAfterMs(accountId: string): number;
   /** told the plan of an accepted run (for its place in the queue) and the wallet as the run left it, read in the same transaction */
@@ -153,7 +153,7 @@ export async function acceptGeneration(tx: Tx, ctx: AcceptContext, accountId: st
     .values({
       id, accountId, status: 'queued', request: request as Record<string, unknown>, modelId: request.modelId ?? null, workflowId: request.workflowId ?? null,
       label, prompt: cutText(request.prompt, GENERATION_PROMPT_MAX_CHARS), engine, approvedMc: body.approvedMc, heldMc,
-      estimateMaxMc: est.maxMc, estimateTypicalMc: est.typicalMc, deadlineMs, createdAtMs: nowMs, ...leaseColumns(ctx.lease),
+      estimateMaxMc: est.maxMc, estimateTypicalMc: est.typicalMc, deadlineMs, createdAtMs: nowMs, ...leaseColumns(ctx.lease ?? null),
     })
     .returning()
     .prepare('accept_run')
