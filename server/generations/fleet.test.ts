@@ -16,7 +16,8 @@ import { EngineRouter, enginesConfigSchema } from '../engines/router';
 import type { EngineLimits } from '../engines/types';
 import { pngImage } from '../engines/media';
 import { ledgerTotals } from '../wallet/ledger';
-import { freshDatabase, idemKey, MIGRATIONS_DIR, PG_URL } from '../../test/server/helpers';
+import { freshDatabase, MIGRATIONS_DIR, PG_URL } from '../../test/server/helpers';
+import { callAs, openEventStream } from '../../test/server/fleet-calls';
 
 /** prompts with this marker are held by the provider until the test lets them go */
 const HOLD = '[hold]';
@@ -90,14 +91,7 @@ describe.skipIf(!PG_URL)('one run queue for three instances on one PostgreSQL (s
     return { credits, url: await credits.app.listen({ host: '127.0.0.1', port: 0 }), database, killed: false };
   }
 
-  async function call(inst: Instance, token: string, method: string, route: string, body?: unknown) {
-    const headers: Record<string, string> = { authorization: `Bearer ${token}` };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    if (method === 'POST') headers['idempotency-key'] = idemKey();
-    const res = await fetch(`${inst.url}${route}`, { method, headers, body: body === undefined ? null : JSON.stringify(body) });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null };
-  }
+  const call = (inst: Instance, token: string, method: string, route: string, body?: unknown) => callAs(inst.url, token, method, route, body);
 
   async function newAccount(planId: string): Promise<{ accountId: string; token: string }> {
     const r = await call(fleet[0]!, adminToken, 'POST', '/admin/accounts', { displayName: 'Ada', planId });
@@ -115,24 +109,10 @@ describe.skipIf(!PG_URL)('one run queue for three instances on one PostgreSQL (s
   }
 
   /** The generation events an account's stream on an instance delivers, kept as they arrive. */
-  async function generationEvents(inst: Instance, token: string): Promise<{ seen: any[]; close(): void }> {
-    const ctrl = new AbortController();
-    const res = await fetch(`${inst.url}/v1/wallet/events`, { headers: { authorization: `Bearer ${token}` }, signal: ctrl.signal });
-    const seen: any[] = [];
-    void (async () => {
-      const decoder = new TextDecoder();
-      let buf = '';
-      for await (const chunk of res.body!) {
-        buf += decoder.decode(chunk as Uint8Array, { stream: true });
-        for (let i = buf.indexOf('\n\n'); i >= 0; i = buf.indexOf('\n\n')) {
-          const lines = buf.slice(0, i).split('\n');
-          buf = buf.slice(i + 2);
-          const data = lines.find((l) => l.startsWith('data: '));
-          if (lines.includes('event: generation') && data) seen.push(JSON.parse(data.slice(6)).generation);
-        }
-      }
-    })().catch(() => undefined);
-    return { seen, close: () => ctrl.abort() };
+  /** The generations an account's stream on an instance delivers, as they arrive. */
+  async function generationEvents(inst: Instance, token: string): Promise<{ generations(): any[]; close(): void }> {
+    const stream = await openEventStream(inst.url, token);
+    return { generations: () => stream.seen.filter((e) => e.event === 'generation').map((e) => e.data.generation), close: stream.close };
   }
 
   const rowsOf = (ids: string[]) => shared.database.db.select().from(generations).where(inArray(generations.id, ids));
@@ -205,7 +185,7 @@ describe.skipIf(!PG_URL)('one run queue for three instances on one PostgreSQL (s
     expect((await call(A, free.token, 'GET', `/v1/generations/${freeId}`)).body.queue.ahead).toBe(1);
     expect((await call(B, max.token, 'GET', `/v1/generations/${maxId}`)).body.queue.ahead).toBe(0);
     // and the free run's owner, streaming on A (neither accepted run came through A), is told its new place
-    await expect.poll(() => onA.seen.find((g) => g.id === freeId && g.queue?.ahead === 1), { timeout: 5_000 }).toBeTruthy();
+    await expect.poll(() => onA.generations().find((g) => g.id === freeId && g.queue?.ahead === 1), { timeout: 5_000 }).toBeTruthy();
     onA.close();
     p.letGo();
     await expect.poll(() => settled([freeId, maxId]), { timeout: 10_000 }).toBe(2);

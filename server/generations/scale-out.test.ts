@@ -16,7 +16,8 @@ import { LocalEngine } from '../engines/local';
 import { EngineRouter, enginesConfigSchema } from '../engines/router';
 import { EngineError, type Engine } from '../engines/types';
 import { ledgerTotals } from '../wallet/ledger';
-import { freshDatabase, idemKey, MIGRATIONS_DIR, PG_URL, rowsOf } from '../../test/server/helpers';
+import { freshDatabase, MIGRATIONS_DIR, PG_URL, rowsOf } from '../../test/server/helpers';
+import { callAs, openEventStream, type SseEvent } from '../../test/server/fleet-calls';
 
 const LEASE_MS = 1_000;
 const HEARTBEAT_INTERVAL_MS = 200;
@@ -52,55 +53,6 @@ interface Instance {
   url: string;
   database: Database;
   killed: boolean;
-}
-
-interface SseEvent {
-  event: string;
-  id: number | null;
-  data: any;
-}
-
-/** A raw SSE reader that keeps every event it has read, so that a test can check order and duplicates over a whole conversation. */
-async function openStream(url: string, token: string) {
-  const ctrl = new AbortController();
-  const res = await fetch(`${url}/v1/wallet/events`, { headers: { authorization: `Bearer ${token}` }, signal: ctrl.signal });
-  expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
-  const reader = res.body!.getReader();
-  const decoder = new TextDecoder();
-  const seen: SseEvent[] = [];
-  let buf = '';
-  const next = async (): Promise<SseEvent> => {
-    for (;;) {
-      const i = buf.indexOf('\n\n');
-      if (i >= 0) {
-        const lines = buf.slice(0, i).split('\n');
-        buf = buf.slice(i + 2);
-        const data = lines.find((l) => l.startsWith('data: '));
-        if (!data) continue;
-        const id = lines.find((l) => l.startsWith('id: '));
-        const e = { event: lines.find((l) => l.startsWith('event: '))!.slice(7), id: id ? Number(id.slice(4)) : null, data: JSON.parse(data.slice(6)) };
-        seen.push(e);
-        return e;
-      }
-      const { value, done } = await reader.read();
-      if (done) throw new Error('stream ended');
-      buf += decoder.decode(value, { stream: true });
-    }
-  };
-  /** Reads until an event matches; fails after timeoutMs. */
-  const until = async (match: (e: SseEvent) => boolean, timeoutMs = 10_000): Promise<SseEvent> => {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no matching event in ${timeoutMs} ms; saw ${JSON.stringify(seen.map((e) => e.event))}`)), timeoutMs)));
-    try {
-      for (;;) {
-        const e = await Promise.race([next(), timeout]);
-        if (match(e)) return e;
-      }
-    } finally {
-      clearTimeout(timer);
-    }
-  };
-  return { seen, until, close: () => ctrl.abort() };
 }
 
 const walletAt = (availableMc: number, heldMc = 0) => (e: SseEvent) => e.event === 'wallet' && e.data.wallet.availableMc === availableMc && e.data.wallet.heldMc === heldMc;
@@ -142,14 +94,7 @@ describe.skipIf(!PG_URL)('three instances on one PostgreSQL (skipped without TES
     return { name, credits, url, database, killed: false };
   }
 
-  async function call(inst: Instance, token: string, method: string, route: string, body?: unknown) {
-    const headers: Record<string, string> = { authorization: `Bearer ${token}` };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    if (method === 'POST') headers['idempotency-key'] = idemKey();
-    const res = await fetch(`${inst.url}${route}`, { method, headers, body: body === undefined ? null : JSON.stringify(body) });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null };
-  }
+  const call = (inst: Instance, token: string, method: string, route: string, body?: unknown) => callAs(inst.url, token, method, route, body);
 
   async function newAccount(inst: Instance): Promise<{ accountId: string; token: string }> {
     const r = await call(inst, adminToken, 'POST', '/admin/accounts', { displayName: 'Ada', planId: 'free' });
@@ -188,9 +133,9 @@ describe.skipIf(!PG_URL)('three instances on one PostgreSQL (skipped without TES
 
   it('a spend through A reaches a stream open on C: the generation, the ledger entries, then the lower balance; A delivers its own events once', async () => {
     const { token } = await newAccount(A);
-    const onC = await openStream(C.url, token);
+    const onC = await openEventStream(C.url, token);
     await onC.until(walletAt(60_000));
-    const onA = await openStream(A.url, token);
+    const onA = await openEventStream(A.url, token);
     await onA.until(walletAt(60_000));
 
     const r = await spend(A, token, 'a lighthouse, seen from another instance');
@@ -220,7 +165,7 @@ describe.skipIf(!PG_URL)('three instances on one PostgreSQL (skipped without TES
 
   it('a listener that loses its connection reconnects and re-publishes the wallet of every streamed account', async () => {
     const { token } = await newAccount(A);
-    const onC = await openStream(C.url, token);
+    const onC = await openEventStream(C.url, token);
     await onC.until(walletAt(60_000));
     const admin = new pg.Client({ connectionString: shared.database.connectionString });
     await admin.connect();

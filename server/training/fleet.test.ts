@@ -12,7 +12,8 @@ import { TestClock } from '../clock';
 import { openDatabase, type Database } from '../db/open';
 import { trainings } from '../db/schema';
 import { readObject } from '../storage/object-store';
-import { freshDatabase, idemKey, MIGRATIONS_DIR, PG_URL } from '../../test/server/helpers';
+import { freshDatabase, MIGRATIONS_DIR, PG_URL } from '../../test/server/helpers';
+import { callAs, openEventStream, type SseEvent } from '../../test/server/fleet-calls';
 import { startLocalS3, type LocalS3 } from '../../test/server/s3';
 import { images } from '../../test/server/training-images';
 
@@ -23,39 +24,21 @@ interface Instance {
   database: Database;
 }
 
-/** The training events an account's stream on an instance delivers, kept as they arrive, and a wait for one that matches. */
+/** The training events an account's stream on an instance delivers, kept as they arrive, and a wait for the next that matches. */
 async function trainingStream(inst: Instance, token: string) {
-  const ctrl = new AbortController();
-  const res = await fetch(`${inst.url}/v1/wallet/events`, { headers: { authorization: `Bearer ${token}` }, signal: ctrl.signal });
-  const seen: Training[] = [];
-  const waiters: { ok: (t: Training) => boolean; resolve: (t: Training) => void }[] = [];
-  void (async () => {
-    const decoder = new TextDecoder();
-    let buf = '';
-    for await (const chunk of res.body!) {
-      buf += decoder.decode(chunk as Uint8Array, { stream: true });
-      for (let i = buf.indexOf('\n\n'); i >= 0; i = buf.indexOf('\n\n')) {
-        const lines = buf.slice(0, i).split('\n');
-        buf = buf.slice(i + 2);
-        const data = lines.find((l) => l.startsWith('data: '));
-        if (!lines.includes('event: training') || !data) continue;
-        const t = trainingSchema.parse(JSON.parse(data.slice(6)).training);
-        seen.push(t);
-        for (const w of waiters.splice(0)) if (w.ok(t)) w.resolve(t);
-        else waiters.push(w);
-      }
-    }
-  })().catch(() => undefined);
+  const stream = await openEventStream(inst.url, token);
+  const trainingOf = (e: SseEvent): Training | null => (e.event === 'training' ? trainingSchema.parse(e.data.training) : null);
   return {
-    seen,
-    next: (ok: (t: Training) => boolean) => new Promise<Training>((resolve) => {
-      const found = seen.find(ok);
-      if (found) resolve(found);
-      else waiters.push({ ok, resolve });
-    }),
-    close: () => ctrl.abort(),
+    get seen(): Training[] {
+      return stream.seen.map(trainingOf).filter((t): t is Training => t !== null);
+    },
+    next: async (ok: (t: Training) => boolean) => trainingOf(await stream.until((e) => (trainingOf(e) ? ok(trainingOf(e)!) : false), TRAINING_EVENT_WAIT_MS))!,
+    close: stream.close,
   };
 }
+
+/** a training's steps come at the trainer's pace, and a resume after a kill waits for the lease to lapse */
+const TRAINING_EVENT_WAIT_MS = 90_000;
 
 describe.skipIf(!PG_URL)('training shared by three instances on one PostgreSQL and one S3 store (skipped without TEST_DATABASE_URL)', () => {
   let shared: { database: Database; drop: () => Promise<void> };
@@ -75,14 +58,7 @@ describe.skipIf(!PG_URL)('training shared by three instances on one PostgreSQL a
     return { name, credits, url: await credits.app.listen({ host: '127.0.0.1', port: 0 }), database };
   }
 
-  async function call(inst: Instance, token: string, method: string, route: string, body?: unknown) {
-    const headers: Record<string, string> = { authorization: `Bearer ${token}` };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    if (method === 'POST') headers['idempotency-key'] = idemKey();
-    const res = await fetch(`${inst.url}${route}`, { method, headers, body: body === undefined ? null : JSON.stringify(body) });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null };
-  }
+  const call = (inst: Instance, token: string, method: string, route: string, body?: unknown) => callAs(inst.url, token, method, route, body);
 
   beforeAll(async () => {
     shared = await freshDatabase('postgres', 2);
