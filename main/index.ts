@@ -45,7 +45,7 @@ const appUrl = isDev ? process.env.ELECTRON_RENDERER_URL! : pathToFileURL(path.j
 /** the payment provider's checkout origins (none until a provider is configured) */
 const checkoutOrigins = parseCheckoutOrigins(process.env.CREDITS_CHECKOUT_ORIGINS);
 /** links open in the system browser only for the credits server (its address is known once it runs) and checkout */
-const externalOrigins = () => externalAllowList({ serverUrl: appCore?.core.supervisor?.current?.url ?? process.env.CREDITS_SERVER_URL, checkoutOrigins });
+const externalOrigins = () => externalAllowList({ serverUrl: appCore?.serverUrl ?? process.env.CREDITS_SERVER_URL, checkoutOrigins });
 
 function isTrustedSender(sender: WebContents, frame: WebFrameMain | null | undefined): boolean {
   return !!mainWindow && sender === mainWindow.webContents && isAllowedSender(frame, appUrl);

@@ -69,6 +69,12 @@ export class AccountSwitcher extends EventEmitter {
     return this.current;
   }
 
+  /** the active account's credits server (the embedded one once it runs): the links main may open in the system browser */
+  get serverUrl(): string | undefined {
+    const { server } = this.registry.active;
+    return server.kind === 'remote' ? server.url : this.current.supervisor?.current?.url;
+  }
+
   start(): void {
     this.started = true;
     this.forwarding = this.current;

@@ -44,6 +44,8 @@ describe('the embedded account', () => {
     const online = () => s.core.sync.view.connection === 'online';
     await until(s, 'walletView', online, 'online');
     expect(tokens.token).toBe('cdk_issued_over_ipc_0001');
+    expect(s.serverUrl).toBe(s.core.supervisor?.current?.url); // the embedded server's address, once it runs
+    expect(s.serverUrl).toMatch(/^http:\/\//);
 
     const out = await dispatch(s.handlers, 'signOut', { id: FIRST_ACCOUNT_ID, keep: true });
     expect(out).toMatchObject({ ok: true, value: { accounts: [{ id: FIRST_ACCOUNT_ID, signedIn: false, active: true }] } });

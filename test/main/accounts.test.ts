@@ -175,6 +175,7 @@ describe('the account switcher, on a real credits server', () => {
     expect(seen).toEqual([]);
     const brunoView = (await call<WalletView>(s, 'getWalletView')) as { ok: true; value: WalletView };
     expect(brunoView.value.wallet?.accountId).toBe(bruno.accountId);
+    expect(s.serverUrl).toBe(server.url); // the links main may open follow the active account's server
     expect(brunoView.value.wallet?.availableMc).toBe(aliceAvailable + 40_000);
     expect(await call(s, 'getDrafts')).toEqual({ ok: true, value: null });
 
