@@ -119,6 +119,11 @@ export default tseslint.config(
       // a room this big usually holds two ideas; a function this long, several steps that want names
       'max-lines': ['error', { max: 400, skipBlankLines: true, skipComments: true }],
       'max-lines-per-function': ['error', { max: 80, skipBlankLines: true, skipComments: true, IIFEs: true }],
+      // a cast through unknown tells the type checker nothing is checked here: type the value, or say why in a disable comment
+      'no-restricted-syntax': [
+        'error',
+        { selector: "TSAsExpression > TSAsExpression.expression[typeAnnotation.type='TSUnknownKeyword']", message: "No 'as unknown as' in product code: type the value (a guard, a typed read, a narrower signature) instead." },
+      ],
     },
   },
   {

@@ -106,10 +106,11 @@ function lenient<S extends z.ZodRawShape>(schema: z.ZodObject<S>): z.ZodType<Len
   const fieldByField = z
     .looseObject(Object.fromEntries(fields.map(([k, s]) => [k, (s instanceof z.ZodArray ? itemsThatParse(s.element as z.ZodType) : s).optional().catch(undefined)])))
     .catch({});
-  return z.unknown().transform((v) => {
+  return z.unknown().transform((v): Lenient<S> => {
     const read = whole.safeParse(v);
-    return read.success ? read.data : fieldByField.parse(v);
-  }) as unknown as z.ZodType<Lenient<S>, unknown>;
+    // each field was parsed with its own schema (or left out): the record is the shape Lenient<S> names
+    return (read.success ? read.data : fieldByField.parse(v)) as Lenient<S>;
+  });
 }
 
 const entryShape = { id: z.int().min(1), amountMc: mc, atMs: epochMs, grantId: z.string().nullable(), ref: z.string().nullable() };

@@ -72,6 +72,12 @@ describe('who may import what', () => {
     const longFile = Array.from({ length: 420 }, (_, i) => `export const v${i} = ${i};`).join('\n');
     expect((await lintProbe('shared/rules', longFile)).join('\n')).toMatch(/max-lines/);
   });
+
+  it("product code casts nothing through unknown; a single cast and a test's cast pass", async () => {
+    expect((await lintProbe('main/core', 'export const n = JSON.parse(\'1\') as unknown as string;')).join('\n')).toMatch(/no-restricted-syntax: No 'as unknown as'/);
+    expect(await lintProbe('main/core', 'export const n = JSON.parse(\'1\') as number;')).toEqual([]);
+    expect(await lintProbe('test/main', 'export const n = JSON.parse(\'1\') as unknown as string;', '.test')).toEqual([]);
+  });
 });
 
 describe('no import cycles', () => {
