@@ -30,7 +30,8 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('clock' as const), hours: fc.integer({ min: 1, max: 80 }) }) },
 );
 
-describe.each(DRIVERS.filter((d) => d === 'postgres'))('spend limits under concurrency on %s', (driver) => {
+// PostgreSQL only (PGlite has one connection and hides races): without TEST_DATABASE_URL the suite is reported skipped, not missing
+describe.skipIf(!DRIVERS.includes('postgres')).each(['postgres' as const])('spend limits under concurrency on %s', (driver) => {
   let s: TestServer;
   beforeAll(async () => {
     s = await startServer(driver, { clockMs: Date.parse('2026-11-29T20:00:00Z'), engines: new SlowWhenAsked() });
