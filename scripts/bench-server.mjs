@@ -1,13 +1,13 @@
 // `npm run bench:server`: the built credits server under load on PostgreSQL and PGlite, each figure beside its reference in the same run.
 /* global fetch, AbortSignal, AbortController, TextDecoder -- Node 20 globals */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { createScratchDatabase } from './faults/db.mjs';
+import { pgledgerSql, pgledgerTps } from './bench-pgledger.mjs';
 import { freePort } from './faults/server.mjs';
 import { pool, sleep } from './faults/util.mjs';
 
@@ -153,43 +153,6 @@ async function load(url, accounts, clients, request, seconds = SECONDS, settleWa
   return { holdsPerS: accepted.length / sentS, settledPerS: (accepted.length - unsettled) / settleS, accepted: accepted.length, unsettled, refused, statuses };
 }
 
-// ---- the reference: pgledger's create_transfer under pgbench ----
-function pgledgerSql(dir) {
-  if (existsSync(path.join(dir, 'pgledger.sql'))) return ['vendor/scoville-pgsql-ulid/ulid-to-uuid.sql', 'vendor/scoville-pgsql-ulid/uuid-to-ulid.sql', 'pgledger.sql'].map((f) => path.join(dir, f));
-  const show = (f) => spawnSync('git', ['-C', dir, 'show', `HEAD:${f}`], { encoding: 'utf8', maxBuffer: 1 << 26 });
-  const files = ['vendor/scoville-pgsql-ulid/ulid-to-uuid.sql', 'vendor/scoville-pgsql-ulid/uuid-to-ulid.sql', 'pgledger.sql'].map((f) => {
-    const r = show(f);
-    if (r.status !== 0) return null;
-    const out = path.join(os.tmpdir(), `pgledger-${path.basename(f)}`);
-    writeFileSync(out, r.stdout);
-    return out;
-  });
-  return files.every(Boolean) ? files : null;
-}
-
-async function pgledgerTps(adminUrl, clients, accounts) {
-  const files = PGLEDGER_FILES;
-  const db = await createScratchDatabase(adminUrl);
-  try {
-    for (const f of files) {
-      const r = spawnSync('psql', ['-q', '-v', 'ON_ERROR_STOP=1', '-d', db.url, '-f', f], { encoding: 'utf8' });
-      if (r.status !== 0) return { note: `loading pgledger failed: ${r.stderr.slice(0, 300)}` };
-    }
-    const c = new pg.Client({ connectionString: db.url });
-    await c.connect();
-    await c.query('CREATE TABLE bench_accounts (n int PRIMARY KEY, id text NOT NULL)');
-    await c.query(`INSERT INTO bench_accounts SELECT g, (pgledger_create_account('bench-' || g, 'USD')).id FROM generate_series(1, ${accounts}) g`);
-    await c.end();
-    const script = path.join(os.tmpdir(), `pgledger-bench-${process.pid}.sql`);
-    writeFileSync(script, `\\set a random(1, ${accounts})\n\\set b (:a % ${accounts}) + 1\nSELECT pgledger_create_transfer((SELECT id FROM bench_accounts WHERE n = :a), (SELECT id FROM bench_accounts WHERE n = :b), 1);\n`);
-    const r = spawnSync('pgbench', ['-n', '-c', String(clients), '-j', String(Math.min(clients, os.availableParallelism())), '-T', String(SECONDS), '-f', script, db.url], { encoding: 'utf8' });
-    const m = /tps = ([\d.]+) \(without initial connection time\)/.exec(r.stdout);
-    return m ? { tps: Number(m[1]) } : { note: `pgbench failed: ${(r.stderr || r.stdout).slice(0, 300)}` };
-  } finally {
-    await db.drop();
-  }
-}
-
 // ---- a stand-in provider: an OpenAI-compatible endpoint answering after a fixed latency ----
 function slowProvider(latencyMs) {
   // how many requests it answers at once, integrated over time: tells a server that keeps its slots full from one that does not
@@ -297,7 +260,7 @@ async function holdsLoad(storage, s) {
   const many = await makeAccounts(s.url, ACCOUNTS, 'starter', 100);
   console.error(`[${storage}] ${ACCOUNTS} accounts, 32 clients, ${SECONDS} s…`);
   const a = await load(s.url, many, 32, ONE_CREDIT_AUDIO);
-  const ref = storage === 'postgres' ? await pgledgerTps(flags['database-url'], 32, ACCOUNTS) : { note: 'pgledger needs PostgreSQL' };
+  const ref = storage === 'postgres' ? await pgledgerTps(flags['database-url'], PGLEDGER_FILES, 32, ACCOUNTS, SECONDS) : { note: 'pgledger needs PostgreSQL' };
   const refText = ref.tps ? `pgledger ${f(ref.tps)} transfers/s` : ref.note;
   row(storage, `holds/s, ${ACCOUNTS} accounts, 32 clients`, f(a.holdsPerS), refText, '≥ 1.0× pgledger', ref.tps ? a.holdsPerS >= ref.tps : null);
   row(storage, 'settled/s, same load', f(a.settledPerS), `refused: ${JSON.stringify(a.refused)}`, '', null);

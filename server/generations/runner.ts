@@ -1,4 +1,4 @@
-// Runs this instance's share of the fleet's queued generations under heartbeated leases, settles or voids them, and sweeps expired holds and lapsed leases.
+// Runs this instance's share of the fleet's queued generations under heartbeated leases, settles or voids them, and sweeps (sweeps.ts) on a timer.
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Catalog } from '../../shared/catalog/schema';
@@ -9,8 +9,9 @@ import type { Db } from '../db/open';
 import type { generations } from '../db/schema';
 import type { EngineRouter } from '../engines/router';
 import { EngineError, type EngineLimits } from '../engines/types';
-import { expiredHoldGenerationIds, generationsInStatus, setProgress, settleGeneration, voidGeneration, generationView } from './service';
-import { lapsedRunIds, lockLapsedRun, renewLeases, type Lease } from './leases';
+import { generationsInStatus, setProgress, settleGeneration, voidGeneration, generationView } from './service';
+import { renewLeases, type Lease } from './leases';
+import { INTERRUPTED, voidExpiredHolds, voidLapsedRuns, type SweepHooks } from './sweeps';
 import { hash32 } from '../engines/media';
 import { findPlan } from '../../shared/catalog/schema';
 import { PRIORITY_RANK, QUEUE_AGING_MS } from '../../shared/rules/queue';
@@ -29,11 +30,9 @@ export const SWEEP_INTERVAL_MS = 5_000;
 export const DEFAULT_LEASE_MS = 30_000;
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 10_000;
 /** runs voided by one sweep; the next sweep takes the rest */
-export const SWEEP_BATCH = 100;
 const PROGRESS_MIN_STEP = 5;
 /** how often owners of waiting runs are told their place */
 export const PLACE_TICK_MS = 2_000;
-const INTERRUPTED = { code: 'interrupted', message: 'the server running this run stopped; it was refunded in full' };
 
 type GenerationRow = typeof generations.$inferSelect;
 
@@ -357,38 +356,12 @@ export class GenerationRunner {
    * the test clock moves.
    */
   async sweep(): Promise<number> {
-    const n = (await this.sweepExpiredHolds()) + (await this.sweepLapsedLeases());
+    const { db, clock } = this.opts;
+    const hooks: SweepHooks = { stop: (id) => void this.cancel(id), announce: (r) => this.announce(r.accountId, r.generation) };
+    const n = (await voidExpiredHolds(db, clock, hooks)) + (await voidLapsedRuns(db, clock, hooks));
     if (this.closed) return n;
     this.queuedInFleet = await queuedCount(this.opts.db, MAX_QUEUE);
     this.pump.kickAll();
-    return n;
-  }
-
-  private async sweepLapsedLeases(): Promise<number> {
-    const { db, clock } = this.opts;
-    let n = 0;
-    for (const id of await lapsedRunIds(db, SWEEP_BATCH)) {
-      const r = await db.transaction(async (tx) => ((await lockLapsedRun(tx, id)) ? voidGeneration(tx, id, 'failed', INTERRUPTED, () => clock.now()) : null));
-      if (!r?.changed) continue;
-      this.cancel(id); // this instance's own run, if its heartbeats failed for a whole lease: another instance would void it just the same
-      n++;
-      this.announce(r.accountId, r.generation);
-    }
-    return n;
-  }
-
-  private async sweepExpiredHolds(): Promise<number> {
-    const { db, clock } = this.opts;
-    let n = 0;
-    for (const id of await expiredHoldGenerationIds(db, clock.now(), SWEEP_BATCH)) {
-      const r = await db.transaction((tx) => voidGeneration(tx, id, 'expired', { code: 'timed_out', message: 'the run did not finish before its deadline; refunded in full' }, () => clock.now()));
-      // Void first, then stop the run: the run's own failure path then finds the hold settled and changes nothing.
-      this.cancel(id);
-      if (r.changed) {
-        n++;
-        this.announce(r.accountId, r.generation);
-      }
-    }
     return n;
   }
 
